@@ -1,0 +1,186 @@
+/**
+ * One pool of AWS SDK clients per session: shared credentials, retries, endpoint,
+ * call counting, and a guard that refuses any mutating call not sent by the
+ * mutation gate. SDK modules are imported on first use so `--help` stays fast.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { ServiceName } from '../engine/types.js';
+import { UngatedMutationError } from './errors.js';
+
+/** Global services are signed in us-east-1 whatever the session's region. */
+const GLOBAL_REGION = 'us-east-1';
+
+/** Operations that change nothing in the account, though their names do not say Get/List/Describe. */
+const READ_ONLY_EXTRA = new Set([
+  'GenerateCredentialReport',
+  'GetCallerIdentity',
+  'AssumeRoot',
+  'SimulatePrincipalPolicy',
+]);
+
+/** True when the operation only reads (it may be sent outside the gate, and in dry-run). */
+export function isReadOnlyOperation(operation: string): boolean {
+  return /^(Get|List|Describe)/.test(operation) || READ_ONLY_EXTRA.has(operation);
+}
+
+const gateScope = new AsyncLocalStorage<true>();
+
+/** Runs `fn` with permission to send mutating calls. Only the mutation gate calls this. */
+export function withinGate<T>(fn: () => Promise<T>): Promise<T> {
+  return gateScope.run(true, fn);
+}
+
+/** Counts API calls by `service:Operation`, and HTTP attempts (retries included). */
+export class CallCounter {
+  readonly byOperation = new Map<string, number>();
+  attempts = 0;
+  record(key: string): void {
+    this.byOperation.set(key, (this.byOperation.get(key) ?? 0) + 1);
+  }
+  get total(): number {
+    let n = 0;
+    for (const v of this.byOperation.values()) n += v;
+    return n;
+  }
+  toJSON(): { total: number; attempts: number; byOperation: Record<string, number> } {
+    const sorted = [...this.byOperation.entries()].sort(([a], [b]) => a.localeCompare(b));
+    return { total: this.total, attempts: this.attempts, byOperation: Object.fromEntries(sorted) };
+  }
+}
+
+export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
+
+export interface PoolOptions {
+  region: string;
+  profile?: string;
+  /** --endpoint-url; when unset the SDK honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>. */
+  endpoint?: string;
+  /** Explicit credentials (tests, AssumeRoot sessions); otherwise the default chain (with --profile). */
+  credentials?: Credentials;
+  counter?: CallCounter;
+  maxAttempts?: number;
+}
+
+/** The minimum an SDK client offers that the pool and the gate use. */
+export interface SendingClient {
+  send(command: unknown): Promise<unknown>;
+}
+
+type ModuleLoader = () => Promise<Record<string, unknown>>;
+
+const MODULES: Record<ServiceName, { load: ModuleLoader; client: string; global: boolean }> = {
+  iam: { load: () => import('@aws-sdk/client-iam'), client: 'IAMClient', global: true },
+  account: { load: () => import('@aws-sdk/client-account'), client: 'AccountClient', global: true },
+  organizations: { load: () => import('@aws-sdk/client-organizations'), client: 'OrganizationsClient', global: true },
+  sts: { load: () => import('@aws-sdk/client-sts'), client: 'STSClient', global: false },
+  ec2: { load: () => import('@aws-sdk/client-ec2'), client: 'EC2Client', global: false },
+};
+
+/** Lazily built SDK clients, one per service and region. */
+export class ClientPool {
+  readonly options: PoolOptions;
+  readonly counter: CallCounter;
+  private readonly clients = new Map<string, Promise<SendingClient>>();
+  private credentials?: Promise<Credentials | undefined>;
+
+  constructor(options: PoolOptions) {
+    this.options = options;
+    this.counter = options.counter ?? new CallCounter();
+  }
+
+  /** A pool for other credentials (an AssumeRoot session) that shares this pool's counter and endpoint. */
+  withCredentials(credentials: Credentials): ClientPool {
+    return new ClientPool({ ...this.options, profile: undefined, credentials, counter: this.counter });
+  }
+
+  /** The region a service's calls are signed for. */
+  regionFor(service: ServiceName, region?: string): string {
+    return MODULES[service].global ? GLOBAL_REGION : (region ?? this.options.region);
+  }
+
+  /** The SDK client for a service (and region, for regional services). */
+  client(service: ServiceName, region?: string): Promise<SendingClient> {
+    const r = this.regionFor(service, region);
+    const key = `${service}@${r}`;
+    let c = this.clients.get(key);
+    if (!c) {
+      c = this.build(service, r);
+      this.clients.set(key, c);
+    }
+    return c;
+  }
+
+  /** Builds the SDK command object for `operation` (e.g. "CreateUser") with `params`. */
+  async command(service: ServiceName, operation: string, params: Record<string, unknown>): Promise<unknown> {
+    const mod = await MODULES[service].load();
+    const Ctor = mod[`${operation}Command`] as (new (input: unknown) => unknown) | undefined;
+    if (typeof Ctor !== 'function') throw new Error(`Unknown ${service} operation ${operation}`);
+    return new Ctor(params);
+  }
+
+  /** Sends one call by name. Mutating calls are refused unless sent through the gate. */
+  async call<T = Record<string, unknown>>(
+    service: ServiceName,
+    operation: string,
+    params: Record<string, unknown> = {},
+    region?: string,
+  ): Promise<T> {
+    const [client, command] = await Promise.all([this.client(service, region), this.command(service, operation, params)]);
+    try {
+      return (await client.send(command)) as T;
+    } catch (err) {
+      // Remember which call failed, so a denial can name the IAM action.
+      if (err && typeof err === 'object' && !('$rootlockCall' in err)) {
+        Object.defineProperty(err, '$rootlockCall', { value: { service, operation }, enumerable: false });
+      }
+      throw err;
+    }
+  }
+
+  private resolveCredentials(): Promise<Credentials | undefined> {
+    if (!this.credentials) {
+      this.credentials = (async () => {
+        if (this.options.credentials) return this.options.credentials;
+        if (!this.options.profile) return undefined; // the SDK's default chain, per client
+        const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+        return fromNodeProviderChain({ profile: this.options.profile });
+      })();
+    }
+    return this.credentials;
+  }
+
+  private async build(service: ServiceName, region: string): Promise<SendingClient> {
+    const [mod, credentials] = await Promise.all([MODULES[service].load(), this.resolveCredentials()]);
+    const Ctor = mod[MODULES[service].client] as new (config: Record<string, unknown>) => SendingClient & {
+      middlewareStack: { add: (mw: unknown, opts: unknown) => void };
+    };
+    const config: Record<string, unknown> = { region };
+    if (credentials) config.credentials = credentials;
+    if (this.options.profile && !credentials) config.profile = this.options.profile;
+    if (this.options.endpoint) config.endpoint = this.options.endpoint;
+    if (this.options.maxAttempts) config.maxAttempts = this.options.maxAttempts;
+    else if (!process.env.AWS_MAX_ATTEMPTS) config.maxAttempts = 5;
+    const client = new Ctor(config);
+    const counter = this.counter;
+    client.middlewareStack.add(
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+        const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+        if (!isReadOnlyOperation(operation) && !gateScope.getStore()) {
+          throw new UngatedMutationError(`${service}:${operation}`);
+        }
+        counter.record(`${service}:${operation}`);
+        return next(args);
+      },
+      { step: 'initialize', name: 'rootlockGuardAndCount', priority: 'high' },
+    );
+    client.middlewareStack.add(
+      (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+        counter.attempts += 1;
+        return next(args);
+      },
+      { step: 'deserialize', name: 'rootlockAttempts' },
+    );
+    return client;
+  }
+}

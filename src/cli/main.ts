@@ -1,0 +1,31 @@
+/**
+ * The CLI's entry: parse flags, answer --help / --version without loading AWS or UI
+ * modules, then hand over to the command. One top-level handler maps errors to
+ * exit codes: 1 a step fails, 2 the run failed, 130 interrupted.
+ */
+import { createRequire } from 'node:module';
+import { HELP, parseCli, UsageError } from './args.js';
+
+export async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseCli(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`rootlock: ${err.message}\nRun rootlock --help for usage.\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (args.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (args.version) {
+    const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  const { runCommand } = await import('./run.js');
+  return runCommand(args);
+}

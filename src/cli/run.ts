@@ -1,0 +1,180 @@
+/**
+ * Commands that talk to AWS: builds the session (client pool, identity, shared reads,
+ * gate, journal), runs the steps, and maps the outcome to an exit code.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { RunError, toRunError } from '../aws/errors.js';
+import { describePrincipal, readIdentity } from '../aws/identity.js';
+import { ClientPool, type Credentials } from '../aws/pool.js';
+import { AccountReads } from '../aws/reads.js';
+import { MutationGate } from '../engine/gate.js';
+import { nullJournal, openJournal, type Journal } from '../engine/journal.js';
+import { selectSteps } from '../engine/registry.js';
+import { runCheck, runWizard, type StepOutcome } from '../engine/runner.js';
+import type { RunOptions, StepContext } from '../engine/step.js';
+import { systemClock, type Assessment, type Clock, type Output, type Prompter, type StepId } from '../engine/types.js';
+import { buildCheckDocument, exitCodeFor } from '../report/check-json.js';
+import { sanitize } from '../util/text.js';
+import type { CliArgs } from './args.js';
+
+/** What a command needs from outside; tests inject their own. */
+export interface RunDeps {
+  ui?: { output: Output; prompter: Prompter; close(): void };
+  credentials?: Credentials;
+  stdout?: { write(s: string): unknown };
+  clock?: Clock;
+  generateSecret?: () => string;
+  /** Called with the gate and journal once created (tests inspect them). */
+  onSession?: (s: { gate: MutationGate; journal: Journal; pool: ClientPool }) => void;
+}
+
+function version(): string {
+  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+}
+
+export async function runCommand(args: CliArgs, deps: RunDeps = {}): Promise<number> {
+  const ui = deps.ui ?? (await defaultUi(args));
+  try {
+    return await dispatch(args, deps, ui);
+  } catch (err) {
+    return handleError(err, ui.output);
+  } finally {
+    ui.close();
+  }
+}
+
+async function defaultUi(args: CliArgs): Promise<{ output: Output; prompter: Prompter; close(): void }> {
+  const { createTerminalUi } = await import('../ui/index.js');
+  let answers: Record<string, unknown> = {};
+  if (args.answersFile) answers = readAnswersFile(args.answersFile);
+  return createTerminalUi({
+    color: args.color,
+    interactive: args.command === 'check' ? false : undefined,
+    answers: { ...answers, ...args.answers },
+    yes: args.yes,
+  });
+}
+
+function readAnswersFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new RunError('BAD_ANSWERS', `Cannot read answers file ${path}: ${(err as Error).message}`);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new RunError('BAD_ANSWERS', `Answers file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) {
+    throw new RunError('BAD_ANSWERS', `Answers file ${path} must hold a JSON object of question id -> answer.`);
+  }
+  return v as Record<string, unknown>;
+}
+
+async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prompter: Prompter }): Promise<number> {
+  if (args.command === 'plan' || args.command === 'apply' || args.command === 'report') {
+    throw new RunError('NOT_AVAILABLE', `\`rootlock ${args.command}\` is not available in this version.`, 'Use `rootlock --dry-run` to preview changes.');
+  }
+  const clock = deps.clock ?? systemClock;
+  const region = args.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const steps = (() => {
+    try {
+      return selectSteps(args.only, args.skip);
+    } catch (err) {
+      throw new RunError('BAD_FLAGS', (err as Error).message);
+    }
+  })();
+  const pool = new ClientPool({ region, profile: args.profile, endpoint: args.endpointUrl, credentials: deps.credentials });
+  const output = ui.output;
+  const who = output.progress('Checking who is signed in');
+  let identity;
+  try {
+    identity = await readIdentity(pool);
+  } finally {
+    who.stop();
+  }
+  const { caller, account } = identity;
+  const options: RunOptions = {
+    dryRun: args.dryRun,
+    yes: args.yes,
+    region,
+    targetAccount: args.targetAccount,
+    verifyProfile: args.verifyProfile,
+    adminGroup: args.adminGroup,
+    regions: args.regions,
+  };
+  const ctx: StepContext = {
+    pool,
+    reads: new AccountReads(pool, clock),
+    caller,
+    account,
+    clock,
+    output,
+    options,
+    assessments: new Map<StepId, Assessment>(),
+  };
+  const accountLabel = account.alias ? `${account.id} (${sanitize(account.alias)})` : account.id;
+  output.info(`Acting as ${sanitize(caller.arn)}, ${describePrincipal(caller.type)}, on account ${accountLabel}.`);
+  if (caller.type === 'root') {
+    output.warn('You are signed in as the root user. rootlock uses root only for what needs it; once two admins exist, finish with an admin profile (--profile).');
+  }
+
+  if (args.command === 'check') {
+    const outcomes = await runCheck(steps, ctx);
+    const doc = buildCheckDocument(account, caller, outcomes, pool.counter, clock.now());
+    if (args.json) (deps.stdout ?? process.stdout).write(`${JSON.stringify(doc, null, 2)}\n`);
+    else printSummary(output, outcomes);
+    return exitCodeFor(doc.steps.map((s) => s.status));
+  }
+
+  const sessionId = randomUUID().slice(0, 8);
+  const journal = openJournal({ dir: args.journalDir, sessionId, now: clock.now() });
+  journal.write({ type: 'session-start', command: args.command, dryRun: args.dryRun, account: account.id, principal: caller.arn, version: version() });
+  const gate = new MutationGate({ pool, dryRun: args.dryRun, journal, output, clock, generateSecret: deps.generateSecret });
+  deps.onSession?.({ gate, journal, pool });
+  if (args.dryRun) output.warn('Dry run: every change is shown and none is sent.');
+  let outcomes: StepOutcome[] = [];
+  try {
+    outcomes = await runWizard(steps, { ...ctx, prompter: ui.prompter, journal, gate, onlyFailing: args.command === 'fix' });
+  } catch (err) {
+    journal.write({ type: 'session-end', outcome: `interrupted: ${(err as Error).name ?? 'error'}` });
+    if (journal.path) output.info(`Journal of this session: ${journal.path}`);
+    throw err;
+  }
+  journal.write({ type: 'session-end', outcome: 'completed' });
+  printSummary(output, outcomes);
+  if (journal.path) output.info(`Journal of this session: ${journal.path}`);
+  return exitCodeFor(outcomes.map((o) => (o.after ?? o.before).status));
+}
+
+function printSummary(output: Output, outcomes: StepOutcome[]): void {
+  output.heading('Summary');
+  for (const o of outcomes) {
+    const a = o.after ?? o.before;
+    const line = `${o.step.meta.title}: ${a.status.toUpperCase()}: ${a.summary}`;
+    if (a.status === 'pass') output.success(line);
+    else if (a.status === 'manual') output.warn(line);
+    else output.error(line);
+  }
+}
+
+async function handleError(err: unknown, output: Output): Promise<number> {
+  const { CancelledError, NeedsInputError } = await import('../ui/errors.js');
+  if (err instanceof CancelledError) {
+    output.warn('Interrupted. Changes already sent stay in place; run rootlock again to continue from AWS\'s current state.');
+    return 130;
+  }
+  if (err instanceof NeedsInputError) {
+    output.error(err.message);
+    return 2;
+  }
+  const e = err instanceof RunError ? err : toRunError(err);
+  output.error(e.message);
+  if (e.hint) output.detail([e.hint]);
+  return 2;
+}

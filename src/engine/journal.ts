@@ -1,0 +1,49 @@
+/**
+ * The journal: an append-only JSON-lines record per session, written before and after
+ * every mutating call, with owner-only permissions. Nothing secret is ever written:
+ * entries are redacted on the way in.
+ */
+import { appendFileSync, mkdirSync, openSync, closeSync, chmodSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { redact } from '../util/text.js';
+
+export type JournalEntry =
+  | { type: 'session-start'; command: string; dryRun: boolean; account: string; principal: string; version: string }
+  | { type: 'answers'; step: string; answers: unknown }
+  | { type: 'attestation'; step: string; item: string; by: string; statement: string }
+  | { type: 'plan'; step: string; changes: unknown[] }
+  | { type: 'change-start'; step: string; change: string; operation: string; params: unknown; dryRun: boolean }
+  | { type: 'change-end'; step: string; change: string; operation: string; outcome: string; response?: unknown; error?: unknown }
+  | { type: 'verify'; step: string; status: string; summary: string }
+  | { type: 'session-end'; outcome: string };
+
+/** Where journals live: $ROOTLOCK_HOME/journal, or ~/.rootlock/journal. */
+export function defaultJournalDir(): string {
+  return join(process.env.ROOTLOCK_HOME ?? join(homedir(), '.rootlock'), 'journal');
+}
+
+export interface Journal {
+  readonly path: string | undefined;
+  write(entry: JournalEntry): void;
+}
+
+/** A journal that records nothing (check mode). */
+export const nullJournal: Journal = { path: undefined, write: () => {} };
+
+/** Opens a new journal file for a session. Each write is appended synchronously, so a crash loses nothing written. */
+export function openJournal(opts: { dir?: string; sessionId: string; now: Date }): Journal {
+  const dir = opts.dir ?? defaultJournalDir();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stamp = opts.now.toISOString().replace(/[:.]/g, '-');
+  const path = join(dir, `${stamp}-${opts.sessionId}.jsonl`);
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+  return {
+    path,
+    write(entry) {
+      const line = JSON.stringify({ ts: new Date().toISOString(), session: opts.sessionId, ...(redact(entry) as object) });
+      appendFileSync(path, `${line}\n`, { mode: 0o600 });
+    },
+  };
+}

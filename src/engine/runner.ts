@@ -1,0 +1,196 @@
+/**
+ * Runs steps: `assess` for check mode (read-only, no prompts) and `runWizard` for the
+ * interactive modes. The runner never writes to a stream: everything goes through
+ * the injected Output and Prompter.
+ */
+import { describeAwsError, explainFailure, UngatedMutationError } from '../aws/errors.js';
+import { formatParams, sanitize } from '../util/text.js';
+import { redact } from '../util/text.js';
+import type { MutationGate } from './gate.js';
+import type { Journal } from './journal.js';
+import type { InteractiveContext, StepContext, StepDefinition } from './step.js';
+import type { Assessment, Change, ChangeResult, Finding, Output, Prompter, StepId } from './types.js';
+
+/** The record of one step in a run. */
+export interface StepOutcome {
+  id: StepId;
+  step: StepDefinition;
+  before: Assessment;
+  after?: Assessment;
+  plan: Change[];
+  results: ChangeResult[];
+}
+
+const MAX_ROUNDS = 4;
+
+/** An assessment for a step whose read or analysis failed. */
+export function errorAssessment(err: unknown): Assessment {
+  if (err instanceof UngatedMutationError) throw err;
+  const f = describeAwsError(err);
+  return {
+    status: 'error',
+    summary: explainFailure(f),
+    findings: [],
+    details: { error: { code: f.code, message: f.message, deniedAction: f.deniedAction } },
+  };
+}
+
+/** Reads and assesses one step; any failure becomes an `error` assessment so the other steps still run. */
+export async function assessStep(step: StepDefinition, ctx: StepContext): Promise<{ state?: unknown; assessment: Assessment }> {
+  try {
+    const state = await step.read(ctx);
+    return { state, assessment: step.assess(state, ctx) };
+  } catch (err) {
+    return { assessment: errorAssessment(err) };
+  }
+}
+
+/** Check mode: every step read and assessed, no prompts, no changes. */
+export async function runCheck(steps: StepDefinition[], ctx: StepContext): Promise<StepOutcome[]> {
+  const assessments = ctx.assessments as Map<StepId, Assessment>;
+  const out: StepOutcome[] = [];
+  for (const step of steps) {
+    const progress = ctx.output.progress(`Checking ${step.meta.title}`);
+    const { assessment } = await assessStep(step, ctx);
+    progress.stop();
+    assessments.set(step.meta.id, assessment);
+    out.push({ id: step.meta.id, step, before: assessment, plan: [], results: [] });
+  }
+  return out;
+}
+
+export interface WizardContext extends InteractiveContext {
+  prompter: Prompter;
+  journal: Journal;
+  gate: MutationGate;
+  /** Remediation mode: steps that pass are reported and skipped. */
+  onlyFailing?: boolean;
+}
+
+/** The wizard: each step in order through the whole life cycle. */
+export async function runWizard(steps: StepDefinition[], ctx: WizardContext): Promise<StepOutcome[]> {
+  const outcomes: StepOutcome[] = [];
+  for (const step of steps) {
+    outcomes.push(await runStep(step, ctx));
+  }
+  return outcomes;
+}
+
+/** One step through read -> assess -> ask -> plan -> apply -> verify, in rounds. */
+export async function runStep(step: StepDefinition, ctx: WizardContext): Promise<StepOutcome> {
+  const { output } = ctx;
+  const assessments = ctx.assessments as Map<StepId, Assessment>;
+  output.heading(`${step.meta.title}`);
+  output.detail([step.meta.why]);
+
+  const progress = output.progress(`Reading ${step.meta.title.toLowerCase()}`);
+  let { state, assessment } = await assessStep(step, ctx);
+  progress.stop();
+  const outcome: StepOutcome = { id: step.meta.id, step, before: assessment, plan: [], results: [] };
+  showAssessment(output, assessment);
+  assessments.set(step.meta.id, assessment);
+
+  if (assessment.status === 'error' || !step.ask || !step.plan) return outcome;
+  if (ctx.onlyFailing && assessment.status === 'pass') return outcome;
+
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const answers = await step.ask(state, assessment, ctx);
+    if (answers === undefined) break;
+    ctx.journal.write({ type: 'answers', step: step.meta.id, answers });
+    const plan = await step.plan(state, answers, ctx);
+    if (plan.length === 0) {
+      output.info('Nothing to change.');
+      break;
+    }
+    showPlan(output, plan, ctx.gate.dryRun);
+    ctx.journal.write({ type: 'plan', step: step.meta.id, changes: plan.map((c) => ({ ...c, params: redact(c.params) })) });
+    outcome.plan.push(...plan);
+    if (ctx.gate.dryRun) {
+      for (const change of plan) outcome.results.push(await ctx.gate.execute(change));
+      output.info(`Dry run: ${plan.length} change${plan.length === 1 ? '' : 's'} shown, none sent.`);
+      break;
+    }
+    const destructive = plan.some((c) => c.destructive);
+    const go = await ctx.prompter.confirm({
+      id: `${step.meta.id}.apply`,
+      message: `Apply ${plan.length === 1 ? 'this change' : `these ${plan.length} changes`}?`,
+      default: !destructive,
+      safeDefault: !destructive,
+    });
+    if (!go) {
+      output.info('Nothing was changed.');
+      break;
+    }
+    const roundResults = await applyPlan(plan, ctx);
+    outcome.results.push(...roundResults);
+
+    ctx.reads.invalidate();
+    const verifying = output.progress('Verifying against AWS');
+    ({ state, assessment } = await assessStep(step, ctx));
+    verifying.stop();
+    ctx.journal.write({ type: 'verify', step: step.meta.id, status: assessment.status, summary: assessment.summary });
+    showAssessment(output, assessment);
+    assessments.set(step.meta.id, assessment);
+    outcome.after = assessment;
+    if (roundResults.some((r) => r.outcome === 'failed') || assessment.status === 'error') break;
+  }
+  if (step.after && state !== undefined) await step.after(state, assessment, ctx);
+  return outcome;
+}
+
+/** Sends a plan through the gate in order; stops at the first failure and says what was and was not done. */
+export async function applyPlan(plan: Change[], ctx: { gate: MutationGate; output: Output }): Promise<ChangeResult[]> {
+  const results: ChangeResult[] = [];
+  for (const [i, change] of plan.entries()) {
+    const progress = ctx.output.progress(`${change.description}`);
+    const r = await ctx.gate.execute(change);
+    results.push(r);
+    if (r.outcome === 'failed') {
+      progress.fail(`${change.description}: failed`);
+      ctx.output.error(r.error?.message ?? 'failed');
+      const notSent = plan.slice(i + 1);
+      if (notSent.length > 0) {
+        ctx.output.warn(`Stopped here. Not sent: ${notSent.map((c) => c.description).join('; ')}. Run again to continue from AWS's current state.`);
+      }
+      break;
+    }
+    progress.succeed(r.outcome === 'already-done' ? `${change.description} (already in place)` : change.description);
+  }
+  return results;
+}
+
+const MARK: Record<Finding['kind'], 'error' | 'warn' | 'info' | 'success'> = {
+  fail: 'error',
+  warn: 'warn',
+  info: 'info',
+  manual: 'warn',
+  retired: 'info',
+};
+
+/** Prints a step's status and findings. */
+export function showAssessment(output: Output, a: Assessment): void {
+  const line = `${a.status.toUpperCase()}: ${a.summary}`;
+  if (a.status === 'pass') output.success(line);
+  else if (a.status === 'manual') output.warn(line);
+  else output.error(line);
+  for (const f of a.findings) {
+    const text = `${f.kind === 'manual' ? '[manual] ' : f.kind === 'retired' ? '[retired] ' : ''}${sanitize(f.message, { maxLength: 300 })}`;
+    output[MARK[f.kind]](text);
+    const extra: string[] = [];
+    if (f.remediation) extra.push(f.remediation);
+    if (f.controls.length > 0) extra.push(`Controls: ${f.controls.join(', ')}`);
+    if (extra.length) output.detail(extra);
+  }
+}
+
+/** Prints a plan: each change in words, then the exact API call with its (redacted) parameters. */
+export function showPlan(output: Output, plan: Change[], dryRun: boolean): void {
+  output.heading(dryRun ? `Plan (dry run: nothing will be sent), ${plan.length} change(s)` : `Plan: ${plan.length} change(s)`);
+  for (const [i, c] of plan.entries()) {
+    output.info(`${i + 1}. ${c.description}${c.destructive ? ' [destructive]' : ''}`);
+    const lines = [`${c.service}:${c.operation} ${formatParams(redact(c.params))}${c.region ? ` (region ${c.region})` : ''}`];
+    if (c.session) lines.push(`as a root session of account ${c.session.assumeRoot.accountId} (sts:AssumeRoot, ${c.session.assumeRoot.taskPolicy})`);
+    if (c.warning) lines.push(`Warning: ${c.warning}`);
+    output.detail(lines);
+  }
+}

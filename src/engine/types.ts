@@ -1,0 +1,205 @@
+/**
+ * The contracts every part of rootlock shares: steps, findings, changes and the
+ * small interfaces (prompts, output, clock) that keep the engine testable without
+ * a terminal.
+ */
+
+/** Step ids, in the order the wizard runs them. */
+export const STEP_IDS = ['admins', 'ec2-roles', 'billing-recovery', 'root-keys'] as const;
+export type StepId = (typeof STEP_IDS)[number];
+
+/** A step's overall outcome. */
+export type StepStatus = 'pass' | 'fail' | 'manual' | 'error';
+
+/** How bad a finding is. `info` never makes a step fail. */
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+
+/**
+ * What a finding says about the account:
+ * - `fail`: the step cannot pass while it stands;
+ * - `warn`: worth fixing, does not fail the step;
+ * - `info`: context;
+ * - `manual`: no API can check it; the operator must act or attest;
+ * - `retired`: AWS no longer offers the feature (security questions).
+ */
+export type FindingKind = 'fail' | 'warn' | 'info' | 'manual' | 'retired';
+
+/** One observation about the account, mapped to control ids ("CIS v5.0.0 1.3", "Security Hub IAM.4"). */
+export interface Finding {
+  id: string;
+  kind: FindingKind;
+  severity: Severity;
+  /** ARN or other identifier of the resource the finding is about; the account id when it is account-wide. */
+  resource: string;
+  message: string;
+  controls: string[];
+  /** What to do about it, in one or two sentences. */
+  remediation?: string;
+}
+
+/** A console page the operator may need. */
+export interface ConsoleLink {
+  label: string;
+  url: string;
+}
+
+/** Metadata every step carries beside its code. */
+export interface StepMeta {
+  id: StepId;
+  title: string;
+  /** Why the step exists, in a sentence or two. */
+  why: string;
+  /** What goes wrong while the step fails. */
+  risk: string;
+  /** Control ids, for example "CIS v5.0.0 1.3", "CIS v3.0.0 1.4", "Security Hub IAM.4". */
+  controls: string[];
+  consoleLinks: ConsoleLink[];
+  /** Path of the step's page under docs/. */
+  docs: string;
+}
+
+/** What a step concluded from the state it read. */
+export interface Assessment {
+  status: StepStatus;
+  summary: string;
+  findings: Finding[];
+  /** Step-specific structured facts, documented in docs/check-json.md. */
+  details: Record<string, unknown>;
+}
+
+/** AWS services rootlock talks to. */
+export type ServiceName = 'iam' | 'account' | 'sts' | 'ec2' | 'organizations';
+
+/**
+ * A placeholder in a change's parameters for a secret that is generated at apply
+ * time, shown once to the operator and never stored (plans, journals and reports
+ * keep the placeholder).
+ */
+export interface SecretPlaceholder {
+  $secret: 'password';
+  /** Shown with the secret, for example "one-time console password for alice". */
+  label: string;
+}
+
+/**
+ * One mutating AWS call, as data. Plans are lists of these; dry-run prints them;
+ * apply sends exactly these through the mutation gate.
+ */
+export interface Change {
+  /** Unique within a plan, stable across runs for the same intent, e.g. "admins/create-user/alice". */
+  id: string;
+  step: StepId;
+  /** The change in words, for the operator. */
+  description: string;
+  service: ServiceName;
+  /** The SDK operation name, e.g. "CreateUser" (sent as `${operation}Command`). */
+  operation: string;
+  params: Record<string, unknown>;
+  /** Region to send it to; defaults to the session's region (IAM and Account are global). */
+  region?: string;
+  /**
+   * Credentials to use. Omitted: the session's own. `{ assumeRoot }`: a short root
+   * session for that member account, obtained with sts:AssumeRoot and the named task policy.
+   */
+  session?: { assumeRoot: { accountId: string; taskPolicy: string } };
+  /** Error codes that mean the change is already in place (e.g. EntityAlreadyExists): treated as done. */
+  alreadyDoneCodes?: string[];
+  /**
+   * Error codes worth retrying for eventual consistency (e.g. a new instance profile not yet usable),
+   * with a bounded number of attempts.
+   */
+  retryOn?: { codes: string[]; messageIncludes?: string; attempts: number; delayMs: number };
+  /** Deleting or ending something the operator relies on. The CLI asks again for these. */
+  destructive?: boolean;
+  /** A warning shown beside the change (e.g. "this deletes the key this session signs with"). */
+  warning?: string;
+}
+
+/** The outcome of sending one change. */
+export interface ChangeResult {
+  changeId: string;
+  outcome: 'applied' | 'already-done' | 'dry-run' | 'failed';
+  /** Redacted summary of what AWS answered. */
+  response?: Record<string, unknown>;
+  error?: { code: string; message: string; deniedAction?: string };
+}
+
+/** A question's identity: answers files, flags and scripted tests address questions by id. */
+export interface QuestionBase {
+  /** Stable id, e.g. "admins.create.count". */
+  id: string;
+  message: string;
+}
+
+export interface ConfirmQuestion extends QuestionBase {
+  default?: boolean;
+  /**
+   * true when `yes` is the safe answer, so `--yes` may give it. Confirmations that delete
+   * or deactivate something are never safe-by-default.
+   */
+  safeDefault?: boolean;
+}
+
+export interface InputQuestion extends QuestionBase {
+  default?: string;
+  /** Returns true when valid, or the reason it is not (re-asked with that reason). */
+  validate?: (value: string) => true | string;
+}
+
+export interface Choice<T> {
+  value: T;
+  name: string;
+  description?: string;
+  checked?: boolean;
+}
+
+export interface SelectQuestion<T> extends QuestionBase {
+  choices: Choice<T>[];
+  default?: T;
+}
+
+export interface CheckboxQuestion<T> extends QuestionBase {
+  choices: Choice<T>[];
+  validate?: (values: T[]) => true | string;
+}
+
+/** Everything the engine may ask. Implemented by the terminal UI, answer files and tests. */
+export interface Prompter {
+  confirm(q: ConfirmQuestion): Promise<boolean>;
+  input(q: InputQuestion): Promise<string>;
+  select<T>(q: SelectQuestion<T>): Promise<T>;
+  checkbox<T>(q: CheckboxQuestion<T>): Promise<T[]>;
+}
+
+/** A progress indicator for a long operation. Never shown while a prompt is on screen. */
+export interface Progress {
+  update(text: string): void;
+  succeed(text?: string): void;
+  fail(text?: string): void;
+  stop(): void;
+}
+
+/** Everything the engine prints. The engine never writes to a stream itself. */
+export interface Output {
+  heading(text: string): void;
+  info(text: string): void;
+  success(text: string): void;
+  warn(text: string): void;
+  error(text: string): void;
+  /** Indented detail lines under the previous message. */
+  detail(lines: string[]): void;
+  progress(text: string): Progress;
+  /** Shows a secret once, to the operator's terminal only; never logged. */
+  secret(label: string, value: string): void;
+}
+
+/** The clock, injectable so tests control time. */
+export interface Clock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};

@@ -1,0 +1,63 @@
+/**
+ * The `rootlock check --json` document (schema rootlock.check/v1, see docs/check-json.md).
+ */
+import type { AccountInfo, CallerIdentity } from '../aws/identity.js';
+import type { CallCounter } from '../aws/pool.js';
+import type { StepOutcome } from '../engine/runner.js';
+import type { StepStatus } from '../engine/types.js';
+
+export interface CheckDocument {
+  schema: 'rootlock.check/v1';
+  generatedAt: string;
+  account: { id: string; alias: string | null };
+  principal: { arn: string; type: string };
+  steps: Array<{
+    id: string;
+    title: string;
+    status: StepStatus;
+    summary: string;
+    findings: Array<{ id: string; kind: string; severity: string; resource: string; message: string; controls: string[]; remediation?: string }>;
+    details: Record<string, unknown>;
+  }>;
+  apiCalls: { total: number; attempts: number; byOperation: Record<string, number> };
+}
+
+export function buildCheckDocument(
+  account: AccountInfo,
+  caller: CallerIdentity,
+  outcomes: StepOutcome[],
+  counter: CallCounter,
+  now: Date,
+): CheckDocument {
+  return {
+    schema: 'rootlock.check/v1',
+    generatedAt: now.toISOString(),
+    account: { id: account.id, alias: account.alias ?? null },
+    principal: { arn: caller.arn, type: caller.type },
+    steps: outcomes.map((o) => {
+      const a = o.after ?? o.before;
+      return {
+        id: o.id,
+        title: o.step.meta.title,
+        status: a.status,
+        summary: a.summary,
+        findings: a.findings.map((f) => ({
+          id: f.id,
+          kind: f.kind,
+          severity: f.severity,
+          resource: f.resource,
+          message: f.message,
+          controls: f.controls,
+          ...(f.remediation ? { remediation: f.remediation } : {}),
+        })),
+        details: a.details,
+      };
+    }),
+    apiCalls: counter.toJSON(),
+  };
+}
+
+/** 0 when no step fails or errors, 1 otherwise. */
+export function exitCodeFor(statuses: StepStatus[]): number {
+  return statuses.some((s) => s === 'fail' || s === 'error') ? 1 : 0;
+}
