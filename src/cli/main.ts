@@ -26,6 +26,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${pkg.version}\n`);
     return 0;
   }
+  // The SDK's multi-line Node 20 notice would land in the middle of the wizard's output;
+  // the README states the Node support policy instead.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { runCommand } = await import('./run.js');
   return runCommand(args);
 }

@@ -129,6 +129,8 @@ export interface RunResult {
   code: number;
   output: RecordingOutput;
   prompter: ScriptedPrompter;
+  /** The prompter that answered (the scripted one unless RunOpts.prompter was given). */
+  usedPrompter: Prompter;
   stdout: string;
   gate?: MutationGate;
   journalPath?: string;
@@ -144,6 +146,8 @@ export interface RunOpts {
   journalDir?: string;
   generateSecret?: () => string;
   deps?: Partial<RunDeps>;
+  /** Answer with this prompter instead of the scripted one. */
+  prompter?: Prompter;
 }
 
 /** Runs `rootlock <argv>` in-process against `endpoint`. */
@@ -156,7 +160,7 @@ export async function runRootlock(endpoint: string, argv: string[], opts: RunOpt
   let gate: MutationGate | undefined;
   let journalPath: string | undefined;
   const code = await runCommand(args, {
-    ui: { output, prompter, close: () => {} },
+    ui: { output, prompter: opts.prompter ?? prompter, close: () => {} },
     credentials: opts.credentials,
     stdout: { write: (s: string) => (stdout += s) },
     generateSecret: opts.generateSecret,
@@ -168,7 +172,7 @@ export async function runRootlock(endpoint: string, argv: string[], opts: RunOpt
   });
   let json: unknown;
   if (args.json && stdout.trim()) json = JSON.parse(stdout);
-  return { code, output, prompter, stdout, gate, journalPath, journalDir, json };
+  return { code, output, prompter, usedPrompter: opts.prompter ?? prompter, stdout, gate, journalPath, journalDir, json };
 }
 
 /** Operations that change AWS state, as the emulator layer records them. */
@@ -176,4 +180,41 @@ export function mutatingRequests(requests: Array<{ service: string; operation: s
   return requests
     .filter((r) => !/^(Get|List|Describe)/.test(r.operation) && !['GenerateCredentialReport', 'GetCallerIdentity', 'AssumeRoot'].includes(r.operation))
     .map((r) => `${r.service}:${r.operation}`);
+}
+
+/** Values an affirmative prompter tries for free-text questions, first valid one wins. */
+const CANDIDATE_INPUTS = ['rootlock-admin-1', 'rootlock-admin-2', 'Ops Team', 'ops@example.com', '+1 555 0100', 'Security', 'US', '10001', '123456789012'];
+
+/**
+ * Answers "yes" to everything: confirms true, selects the default (else the first choice),
+ * checks every choice, and types the first candidate value the question accepts (or its default).
+ * For proving that a dry-run sends nothing whatever the operator answers.
+ */
+export class AffirmativePrompter implements Prompter {
+  readonly asked: string[] = [];
+  private n = 0;
+  async confirm(q: ConfirmQuestion): Promise<boolean> {
+    this.asked.push(q.id);
+    return true;
+  }
+  async input(q: InputQuestion): Promise<string> {
+    this.asked.push(q.id);
+    const tries = [...(q.default ? [q.default] : []), ...CANDIDATE_INPUTS.map((c) => (c.startsWith('rootlock-admin') ? `${c}-${++this.n}` : c))];
+    for (const t of tries) if (!q.validate || q.validate(t) === true) return t;
+    throw new Error(`AffirmativePrompter has no valid answer for ${q.id}`);
+  }
+  async select<T>(q: SelectQuestion<T>): Promise<T> {
+    this.asked.push(q.id);
+    const first = q.choices[0];
+    if (q.default !== undefined) return q.default;
+    if (!first) throw new Error(`no choices for ${q.id}`);
+    return first.value;
+  }
+  async checkbox<T>(q: CheckboxQuestion<T>): Promise<T[]> {
+    this.asked.push(q.id);
+    const all = q.choices.map((c) => c.value);
+    if (!q.validate || q.validate(all) === true) return all;
+    const checked = q.choices.filter((c) => c.checked).map((c) => c.value);
+    return checked;
+  }
 }
