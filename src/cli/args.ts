@@ -139,6 +139,8 @@ Usage:
   rootlock [options]              the wizard: every step in order (onboarding)
   rootlock fix [options]          remediation: assess, then walk only the failing steps
   rootlock check [--json]         read-only assessment, no prompts (scripts and CI)
+  rootlock plan --out FILE        ask the questions, write the answers and exact changes, send nothing
+  rootlock apply FILE             re-read the account; refuse if it drifted, else apply exactly that plan
 
 Steps (in order): admins, ec2-roles, billing-recovery, root-keys
 
@@ -160,6 +162,7 @@ Behaviour:
   --admin-group NAME      the admin group to create or reuse (default: Administrators)
   --journal-dir DIR       where session journals go (default: ~/.rootlock/journal)
   --json                  (check) print one JSON document on stdout
+  --out FILE              (plan) where to write the plan
   --no-color              plain output (also NO_COLOR)
   -h, --help              this help        -V, --version   the version
 

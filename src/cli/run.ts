@@ -3,7 +3,7 @@
  * gate, journal), runs the steps, and maps the outcome to an exit code.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { RunError, toRunError } from '../aws/errors.js';
 import { describePrincipal, readIdentity } from '../aws/identity.js';
@@ -11,11 +11,12 @@ import { ClientPool, type Credentials } from '../aws/pool.js';
 import { AccountReads } from '../aws/reads.js';
 import { MutationGate } from '../engine/gate.js';
 import { nullJournal, openJournal, type Journal } from '../engine/journal.js';
-import { selectSteps } from '../engine/registry.js';
-import { runCheck, runWizard, type StepOutcome } from '../engine/runner.js';
-import type { RunOptions, StepContext } from '../engine/step.js';
-import { systemClock, type Assessment, type Clock, type Output, type Prompter, type StepId } from '../engine/types.js';
-import { buildCheckDocument, exitCodeFor } from '../report/check-json.js';
+import { findingKeys, parsePlanFile, planDrift, PLAN_SCHEMA, type PlanFile } from '../engine/plan-file.js';
+import { selectSteps, stepById } from '../engine/registry.js';
+import { applyPlan, assessStep, runCheck, runWizard, showAssessment, showPlan, type StepOutcome, type WizardContext } from '../engine/runner.js';
+import type { RunOptions, StepContext, StepDefinition } from '../engine/step.js';
+import { systemClock, type Assessment, type Clock, type Output, type Prompter, type StepId, type StepStatus } from '../engine/types.js';
+import { buildCheckDocument, exitCodeFor, serializeCheckDocument } from '../report/check-json.js';
 import { sanitize } from '../util/text.js';
 import type { CliArgs } from './args.js';
 
@@ -77,8 +78,25 @@ function readAnswersFile(path: string): Record<string, unknown> {
 }
 
 async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prompter: Prompter }): Promise<number> {
-  if (args.command === 'plan' || args.command === 'apply' || args.command === 'report') {
-    throw new RunError('NOT_AVAILABLE', `\`rootlock ${args.command}\` is not available in this version.`, 'Use `rootlock --dry-run` to preview changes.');
+  if (args.command === 'report') {
+    throw new RunError('NOT_AVAILABLE', '`rootlock report` is not available in this version.', 'The journal (JSON lines) is the record of a session.');
+  }
+  if (args.command === 'plan' && !args.out) throw new RunError('BAD_FLAGS', '`rootlock plan` needs --out FILE.');
+  let planFile: PlanFile | undefined;
+  if (args.command === 'apply') {
+    const file = args.positionals[0];
+    if (!file || args.positionals.length > 1) throw new RunError('BAD_FLAGS', 'Usage: rootlock apply PLAN.json');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new RunError('BAD_PLAN', `Cannot read plan ${file}: ${(err as Error).message}`);
+    }
+    try {
+      planFile = parsePlanFile(text, file);
+    } catch (err) {
+      throw new RunError('BAD_PLAN', (err as Error).message);
+    }
   }
   const clock = deps.clock ?? systemClock;
   const region = args.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -127,29 +145,116 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
   if (args.command === 'check') {
     const outcomes = await runCheck(steps, ctx);
     const doc = buildCheckDocument(account, caller, outcomes, pool.counter, clock.now());
-    if (args.json) (deps.stdout ?? process.stdout).write(`${JSON.stringify(doc, null, 2)}\n`);
+    if (args.json) (deps.stdout ?? process.stdout).write(`${serializeCheckDocument(doc)}\n`);
     else printSummary(output, outcomes);
     return exitCodeFor(doc.steps.map((s) => s.status));
+  }
+
+  if (planFile && planFile.account.id !== account.id) {
+    throw new RunError('BAD_PLAN', `The plan is for account ${planFile.account.id}, but these credentials act on account ${account.id}. Nothing was changed.`);
   }
 
   const sessionId = randomUUID().slice(0, 8);
   const journal = openJournal({ dir: args.journalDir, sessionId, now: clock.now() });
   journal.write({ type: 'session-start', command: args.command, dryRun: args.dryRun, account: account.id, principal: caller.arn, version: version() });
-  const gate = new MutationGate({ pool, dryRun: args.dryRun, journal, output, clock, generateSecret: deps.generateSecret });
+  const planning = args.command === 'plan';
+  const gate = new MutationGate({ pool, dryRun: args.dryRun || planning, journal, output, clock, generateSecret: deps.generateSecret });
   deps.onSession?.({ gate, journal, pool });
+  const wctx = { ...ctx, prompter: ui.prompter, journal, gate, onlyFailing: args.command === 'fix' };
+  if (planFile) {
+    const code = await applyPlanFile(planFile, steps, wctx);
+    journal.write({ type: 'session-end', outcome: code === 2 ? 'refused' : 'completed' });
+    if (journal.path) output.info(`Journal of this session: ${journal.path}`);
+    return code;
+  }
   if (args.dryRun) output.warn('Dry run: every change is shown and none is sent.');
   let outcomes: StepOutcome[] = [];
   try {
-    outcomes = await runWizard(steps, { ...ctx, prompter: ui.prompter, journal, gate, onlyFailing: args.command === 'fix' });
+    outcomes = await runWizard(steps, wctx);
   } catch (err) {
     journal.write({ type: 'session-end', outcome: `interrupted: ${(err as Error).name ?? 'error'}` });
     if (journal.path) output.info(`Journal of this session: ${journal.path}`);
     throw err;
   }
   journal.write({ type: 'session-end', outcome: 'completed' });
+  if (planning && args.out) {
+    writePlanFile(args.out, {
+      schema: PLAN_SCHEMA,
+      createdAt: clock.now().toISOString(),
+      rootlockVersion: version(),
+      account: { id: account.id, alias: account.alias ?? null },
+      principal: caller.arn,
+      steps: outcomes
+        .filter((o) => o.plan.length > 0)
+        .map((o) => ({ id: o.id, answers: o.answers[0], findings: findingKeys(o.before.findings), changes: o.plan })),
+    });
+    output.success(`Plan written to ${args.out}: ${outcomes.reduce((n, o) => n + o.plan.length, 0)} change(s). Apply it with: rootlock apply ${args.out}`);
+    return 0;
+  }
   printSummary(output, outcomes);
   if (journal.path) output.info(`Journal of this session: ${journal.path}`);
   return exitCodeFor(outcomes.map((o) => (o.after ?? o.before).status));
+}
+
+function writePlanFile(path: string, plan: PlanFile): void {
+  writeFileSync(path, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+}
+
+/**
+ * Applies a plan file: for each planned step, read and assess the account now and re-derive
+ * the plan from the recorded answers; any difference is drift and nothing is sent. Otherwise
+ * confirm once, send exactly the recorded changes, and verify.
+ */
+async function applyPlanFile(plan: PlanFile, selected: StepDefinition[], ctx: WizardContext): Promise<number> {
+  const { output } = ctx;
+  const chosen = plan.steps.filter((p) => selected.some((s) => s.meta.id === p.id));
+  const drift: string[] = [];
+  const states = new Map<StepId, unknown>();
+  for (const planned of chosen) {
+    const step = stepById(planned.id);
+    const { state, assessment } = await assessStep(step, ctx);
+    if (assessment.status === 'error' || state === undefined) {
+      drift.push(`${planned.id}: cannot read the account: ${assessment.summary}`);
+      continue;
+    }
+    states.set(planned.id, state);
+    const now = { findings: findingKeys(assessment.findings), changes: step.plan ? await step.plan(state, planned.answers, ctx) : [] };
+    for (const d of planDrift(planned, now)) drift.push(`${planned.id}: ${d}`);
+  }
+  if (drift.length > 0) {
+    output.error('The account changed since the plan was made; nothing was applied.');
+    output.detail(drift.map((d) => sanitize(d, { maxLength: 300 })));
+    output.info('Make a new plan with rootlock plan --out FILE.');
+    return 2;
+  }
+  const changes = chosen.flatMap((p) => p.changes);
+  if (changes.length === 0) {
+    output.success('The plan holds no changes.');
+    return 0;
+  }
+  showPlan(output, changes, ctx.gate.dryRun);
+  if (ctx.gate.dryRun) {
+    for (const c of changes) await ctx.gate.execute(c);
+    output.info(`Dry run: ${changes.length} change(s) shown, none sent.`);
+    return 0;
+  }
+  const destructive = changes.some((c) => c.destructive);
+  const go = await ctx.prompter.confirm({ id: 'apply.confirm', message: `Apply these ${changes.length} changes?`, default: !destructive, safeDefault: !destructive });
+  if (!go) {
+    output.info('Nothing was changed.');
+    return 0;
+  }
+  const results = await applyPlan(changes, ctx);
+  ctx.reads.invalidate();
+  const statuses: StepStatus[] = [];
+  for (const planned of chosen) {
+    const { assessment } = await assessStep(stepById(planned.id), ctx);
+    output.heading(stepById(planned.id).meta.title);
+    showAssessment(output, assessment);
+    statuses.push(assessment.status);
+  }
+  if (results.some((r) => r.outcome === 'failed')) return 1;
+  return exitCodeFor(statuses);
 }
 
 function printSummary(output: Output, outcomes: StepOutcome[]): void {

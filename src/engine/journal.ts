@@ -11,7 +11,7 @@ import { redact } from '../util/text.js';
 export type JournalEntry =
   | { type: 'session-start'; command: string; dryRun: boolean; account: string; principal: string; version: string }
   | { type: 'answers'; step: string; answers: unknown }
-  | { type: 'attestation'; step: string; item: string; by: string; statement: string }
+  | { type: 'attestation'; step: string; item: string; by: string; statement: string; at?: string }
   | { type: 'plan'; step: string; changes: unknown[] }
   | { type: 'change-start'; step: string; change: string; operation: string; params: unknown; dryRun: boolean }
   | { type: 'change-end'; step: string; change: string; operation: string; outcome: string; response?: unknown; error?: unknown }

@@ -19,6 +19,8 @@ export interface StepOutcome {
   after?: Assessment;
   plan: Change[];
   results: ChangeResult[];
+  /** The answers of each round, in order. */
+  answers: unknown[];
 }
 
 const MAX_ROUNDS = 4;
@@ -54,7 +56,7 @@ export async function runCheck(steps: StepDefinition[], ctx: StepContext): Promi
     const { assessment } = await assessStep(step, ctx);
     progress.stop();
     assessments.set(step.meta.id, assessment);
-    out.push({ id: step.meta.id, step, before: assessment, plan: [], results: [] });
+    out.push({ id: step.meta.id, step, before: assessment, plan: [], results: [], answers: [] });
   }
   return out;
 }
@@ -86,7 +88,7 @@ export async function runStep(step: StepDefinition, ctx: WizardContext): Promise
   const progress = output.progress(`Reading ${step.meta.title.toLowerCase()}`);
   let { state, assessment } = await assessStep(step, ctx);
   progress.stop();
-  const outcome: StepOutcome = { id: step.meta.id, step, before: assessment, plan: [], results: [] };
+  const outcome: StepOutcome = { id: step.meta.id, step, before: assessment, plan: [], results: [], answers: [] };
   showAssessment(output, assessment);
   assessments.set(step.meta.id, assessment);
 
@@ -97,6 +99,7 @@ export async function runStep(step: StepDefinition, ctx: WizardContext): Promise
     const answers = await step.ask(state, assessment, ctx);
     if (answers === undefined) break;
     ctx.journal.write({ type: 'answers', step: step.meta.id, answers });
+    outcome.answers.push(answers);
     const plan = await step.plan(state, answers, ctx);
     if (plan.length === 0) {
       output.info('Nothing to change.');
@@ -132,7 +135,7 @@ export async function runStep(step: StepDefinition, ctx: WizardContext): Promise
     showAssessment(output, assessment);
     assessments.set(step.meta.id, assessment);
     outcome.after = assessment;
-    if (roundResults.some((r) => r.outcome === 'failed') || assessment.status === 'error') break;
+    if ((roundResults.some((r) => r.outcome === 'failed') && !step.continueAfterFailure) || assessment.status === 'error') break;
   }
   if (step.after && state !== undefined) await step.after(state, assessment, ctx);
   return outcome;

@@ -58,6 +58,12 @@ export interface StepDefinition<S = any, A = any> {
   assess(state: S, ctx: StepContext): Assessment;
   ask?(state: S, assessment: Assessment, ctx: InteractiveContext): Promise<A | undefined>;
   plan?(state: S, answers: A, ctx: StepContext): Change[] | Promise<Change[]>;
+  /**
+   * After a round in which a change failed, verify and call `ask` again (within the round
+   * limit) instead of stopping, so the step can offer to complete or roll back what the
+   * failed round left half-done. Default false: a failure ends the step's rounds.
+   */
+  continueAfterFailure?: boolean;
   /** Called after apply and verification, to tell the operator what remains (e.g. MFA enrolment). */
   after?(state: S, assessment: Assessment, ctx: InteractiveContext): Promise<void>;
 }
