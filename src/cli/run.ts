@@ -10,7 +10,7 @@ import { describePrincipal, readIdentity } from '../aws/identity.js';
 import { ClientPool, type Credentials } from '../aws/pool.js';
 import { AccountReads } from '../aws/reads.js';
 import { MutationGate } from '../engine/gate.js';
-import { nullJournal, openJournal, type Journal } from '../engine/journal.js';
+import { defaultJournalDir, findInterrupted, openJournal, type Journal } from '../engine/journal.js';
 import { findingKeys, parsePlanFile, planDrift, PLAN_SCHEMA, type PlanFile } from '../engine/plan-file.js';
 import { selectSteps, stepById } from '../engine/registry.js';
 import { applyPlan, assessStep, runCheck, runWizard, showAssessment, showPlan, type StepOutcome, type WizardContext } from '../engine/runner.js';
@@ -154,8 +154,16 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
     throw new RunError('BAD_PLAN', `The plan is for account ${planFile.account.id}, but these credentials act on account ${account.id}. Nothing was changed.`);
   }
 
+  const journalDir = args.journalDir ?? defaultJournalDir();
+  const interrupted = args.dryRun ? undefined : findInterrupted(journalDir, account.id);
+  if (interrupted) {
+    output.warn(`An earlier session on this account did not finish (${interrupted.path}). rootlock re-reads AWS and continues from the account's actual state.`);
+    if (interrupted.inFlight.length > 0) {
+      output.detail(interrupted.inFlight.map((c) => `In flight when it stopped (it may or may not have reached AWS; the steps below check): ${c.step}: ${c.operation} (${c.change})`));
+    }
+  }
   const sessionId = randomUUID().slice(0, 8);
-  const journal = openJournal({ dir: args.journalDir, sessionId, now: clock.now() });
+  const journal = openJournal({ dir: journalDir, sessionId, now: clock.now() });
   journal.write({ type: 'session-start', command: args.command, dryRun: args.dryRun, account: account.id, principal: caller.arn, version: version() });
   const planning = args.command === 'plan';
   const gate = new MutationGate({ pool, dryRun: args.dryRun || planning, journal, output, clock, generateSecret: deps.generateSecret });

@@ -58,7 +58,9 @@ export class MutationGate {
       const response = await this.sendWithRetry(pool, change, params);
       result = { changeId: change.id, outcome: 'applied', response: summarize(response) };
     } catch (err) {
-      const f = describeAwsError(err, change.service, change.operation);
+      // Name the call that failed: for an AssumeRoot change that may be sts:AssumeRoot, not the change itself.
+      const call = (err as { $rootlockCall?: { service: string; operation: string } } | undefined)?.$rootlockCall;
+      const f = describeAwsError(err, call?.service ?? change.service, call?.operation ?? change.operation);
       if (change.alreadyDoneCodes?.includes(f.code)) {
         result = { changeId: change.id, outcome: 'already-done' };
       } else {

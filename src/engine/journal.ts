@@ -3,7 +3,7 @@
  * every mutating call, with owner-only permissions. Nothing secret is ever written:
  * entries are redacted on the way in.
  */
-import { appendFileSync, mkdirSync, openSync, closeSync, chmodSync } from 'node:fs';
+import { appendFileSync, chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { redact } from '../util/text.js';
@@ -46,4 +46,55 @@ export function openJournal(opts: { dir?: string; sessionId: string; now: Date }
       appendFileSync(path, `${line}\n`, { mode: 0o600 });
     },
   };
+}
+
+/** What an earlier, interrupted session of the same account left unfinished. */
+export interface InterruptedSession {
+  path: string;
+  /** Changes whose start was journaled but whose end was not: they may or may not have reached AWS. */
+  inFlight: Array<{ step: string; change: string; operation: string }>;
+  ended: boolean;
+}
+
+/**
+ * Finds the newest earlier journal of this account that did not end cleanly. Resumption
+ * trusts AWS, not the journal: the caller re-reads state; this only tells the operator
+ * which change was in flight so it can be checked.
+ */
+export function findInterrupted(dir: string, accountId: string): InterruptedSession | undefined {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort().reverse();
+  } catch {
+    return undefined;
+  }
+  for (const f of files.slice(0, 20)) {
+    const path = join(dir, f);
+    let entries: Array<Record<string, unknown>>;
+    try {
+      entries = readFileSync(path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as Record<string, unknown>];
+          } catch {
+            return []; // a line cut short by a crash
+          }
+        });
+    } catch {
+      continue;
+    }
+    const start = entries.find((e) => e.type === 'session-start');
+    if (!start || start.account !== accountId || start.dryRun) continue;
+    const ended = entries.some((e) => e.type === 'session-end' && e.outcome === 'completed');
+    const open = new Map<string, { step: string; change: string; operation: string }>();
+    for (const e of entries) {
+      if (e.type === 'change-start' && !e.dryRun) open.set(String(e.change), { step: String(e.step), change: String(e.change), operation: String(e.operation) });
+      if (e.type === 'change-end') open.delete(String(e.change));
+    }
+    if (ended) return undefined; // the newest session of this account finished
+    return { path, inFlight: [...open.values()], ended };
+  }
+  return undefined;
 }

@@ -137,7 +137,15 @@ export async function runStep(step: StepDefinition, ctx: WizardContext): Promise
     outcome.after = assessment;
     if ((roundResults.some((r) => r.outcome === 'failed') && !step.continueAfterFailure) || assessment.status === 'error') break;
   }
-  if (step.after && state !== undefined) await step.after(state, assessment, ctx);
+  if (step.after && state !== undefined) {
+    const fresh = await step.after(state, assessment, ctx);
+    if (fresh) {
+      ctx.journal.write({ type: 'verify', step: step.meta.id, status: fresh.status, summary: fresh.summary });
+      if (fresh.status !== assessment.status || fresh.summary !== assessment.summary) showAssessment(output, fresh);
+      assessments.set(step.meta.id, fresh);
+      outcome.after = fresh;
+    }
+  }
   return outcome;
 }
 

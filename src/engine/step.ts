@@ -64,6 +64,10 @@ export interface StepDefinition<S = any, A = any> {
    * failed round left half-done. Default false: a failure ends the step's rounds.
    */
   continueAfterFailure?: boolean;
-  /** Called after apply and verification, to tell the operator what remains (e.g. MFA enrolment). */
-  after?(state: S, assessment: Assessment, ctx: InteractiveContext): Promise<void>;
+  /**
+   * Called after apply and verification, to tell the operator what remains (e.g. MFA enrolment).
+   * It may return a new assessment when it learned more since the last one (for example a
+   * console re-check loop that read AWS again): the runner records it as the step's final state.
+   */
+  after?(state: S, assessment: Assessment, ctx: InteractiveContext): Promise<void | Assessment | undefined>;
 }
