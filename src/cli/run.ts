@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { RunError, toRunError } from '../aws/errors.js';
+import { RunError, toRunError, UngatedMutationError } from '../aws/errors.js';
 import { describePrincipal, readIdentity } from '../aws/identity.js';
 import { ClientPool, type Credentials } from '../aws/pool.js';
 import { AccountReads } from '../aws/reads.js';
@@ -35,15 +35,42 @@ function version(): string {
   return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 }
 
+/** What an interruption needs to report: filled in as the session is built. */
+interface LiveSession {
+  journal?: Journal;
+  gate?: MutationGate;
+}
+
 export async function runCommand(args: CliArgs, deps: RunDeps = {}): Promise<number> {
   const ui = deps.ui ?? (await defaultUi(args));
+  const live: LiveSession = {};
+  // Ctrl-C at a prompt arrives as CancelledError (the prompt holds the terminal in raw mode);
+  // at any other moment it is a SIGINT, handled here for real terminal runs.
+  const onSigint = () => {
+    interrupted(ui.output, live, 'SIGINT');
+    ui.close();
+    process.exit(130);
+  };
+  if (!deps.ui) process.once('SIGINT', onSigint);
   try {
-    return await dispatch(args, deps, ui);
+    return await dispatch(args, deps, ui, live);
   } catch (err) {
-    return handleError(err, ui.output);
+    return handleError(err, ui.output, live);
   } finally {
+    process.removeListener('SIGINT', onSigint);
     ui.close();
   }
+}
+
+/** Says what was done and how to go on, and closes the journal's record of the session. */
+function interrupted(output: Output, live: LiveSession, why: string): void {
+  const applied = live.gate?.results.filter((r) => r.outcome === 'applied' || r.outcome === 'already-done') ?? [];
+  live.journal?.write({ type: 'session-end', outcome: `interrupted: ${why}` });
+  output.warn(`Interrupted. ${applied.length} change(s) had been applied${applied.length ? `: ${applied.map((r) => r.changeId).join(', ')}` : ''}.`);
+  output.detail([
+    'Changes already sent stay in place. Run the same rootlock command again: it re-reads AWS and continues from the account\'s actual state.',
+    ...(live.journal?.path ? [`Journal of this session: ${live.journal.path}`] : []),
+  ]);
 }
 
 async function defaultUi(args: CliArgs): Promise<{ output: Output; prompter: Prompter; close(): void }> {
@@ -77,7 +104,7 @@ function readAnswersFile(path: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prompter: Prompter }): Promise<number> {
+async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prompter: Prompter }, live: LiveSession): Promise<number> {
   if (args.command === 'report') {
     throw new RunError('NOT_AVAILABLE', '`rootlock report` is not available in this version.', 'The journal (JSON lines) is the record of a session.');
   }
@@ -167,6 +194,8 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
   journal.write({ type: 'session-start', command: args.command, dryRun: args.dryRun, account: account.id, principal: caller.arn, version: version() });
   const planning = args.command === 'plan';
   const gate = new MutationGate({ pool, dryRun: args.dryRun || planning, journal, output, clock, generateSecret: deps.generateSecret });
+  live.journal = journal;
+  live.gate = gate;
   deps.onSession?.({ gate, journal, pool });
   const wctx = { ...ctx, prompter: ui.prompter, journal, gate, onlyFailing: args.command === 'fix' };
   if (planFile) {
@@ -176,14 +205,7 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
     return code;
   }
   if (args.dryRun) output.warn('Dry run: every change is shown and none is sent.');
-  let outcomes: StepOutcome[] = [];
-  try {
-    outcomes = await runWizard(steps, wctx);
-  } catch (err) {
-    journal.write({ type: 'session-end', outcome: `interrupted: ${(err as Error).name ?? 'error'}` });
-    if (journal.path) output.info(`Journal of this session: ${journal.path}`);
-    throw err;
-  }
+  const outcomes = await runWizard(steps, wctx);
   journal.write({ type: 'session-end', outcome: 'completed' });
   if (planning && args.out) {
     writePlanFile(args.out, {
@@ -276,14 +298,20 @@ function printSummary(output: Output, outcomes: StepOutcome[]): void {
   }
 }
 
-async function handleError(err: unknown, output: Output): Promise<number> {
-  const { CancelledError, NeedsInputError } = await import('../ui/errors.js');
+async function handleError(err: unknown, output: Output, live: LiveSession): Promise<number> {
+  const { CancelledError, NeedsInputError, InvalidAnswerError } = await import('../ui/errors.js');
   if (err instanceof CancelledError) {
-    output.warn('Interrupted. Changes already sent stay in place; run rootlock again to continue from AWS\'s current state.');
+    interrupted(output, live, 'cancelled at a prompt');
     return 130;
   }
-  if (err instanceof NeedsInputError) {
+  live.journal?.write({ type: 'session-end', outcome: `stopped: ${(err as Error)?.name ?? 'error'}` });
+  if (err instanceof NeedsInputError || err instanceof InvalidAnswerError) {
     output.error(err.message);
+    if (live.journal?.path) output.detail([`Journal of this session: ${live.journal.path}`]);
+    return 2;
+  }
+  if (err instanceof UngatedMutationError) {
+    output.error(`Internal error: ${err.message}`);
     return 2;
   }
   const e = err instanceof RunError ? err : toRunError(err);

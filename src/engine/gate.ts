@@ -11,6 +11,14 @@ import { redact } from '../util/text.js';
 import type { Change, ChangeResult, Clock, Output } from './types.js';
 import type { Journal } from './journal.js';
 import { fillSecrets, generatePassword } from './secrets.js';
+import { isSecretPlaceholder } from '../util/text.js';
+
+function hasSecret(v: unknown): boolean {
+  if (isSecretPlaceholder(v)) return true;
+  if (Array.isArray(v)) return v.some(hasSecret);
+  if (v && typeof v === 'object') return Object.values(v).some(hasSecret);
+  return false;
+}
 
 export interface GateOptions {
   pool: ClientPool;
@@ -50,6 +58,16 @@ export class MutationGate {
     });
     if (this.opts.dryRun) {
       return this.finish(change, { changeId: change.id, outcome: 'dry-run' });
+    }
+    if (output.canShowSecrets === false && hasSecret(change.params)) {
+      return this.finish(change, {
+        changeId: change.id,
+        outcome: 'failed',
+        error: {
+          code: 'SecretNotShowable',
+          message: `${change.description} needs a one-time secret, and this output is not a terminal, so nobody would see it. Nothing was sent. Run this step in a terminal.`,
+        },
+      });
     }
     const { params, secrets } = fillSecrets(change.params, this.opts.generateSecret ?? generatePassword);
     let result: ChangeResult;

@@ -4,6 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { SecretPlaceholder } from './types.js';
+import { isSecretPlaceholder } from '../util/text.js';
 
 const UPPER = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
 const LOWER = 'abcdefghijkmnopqrstuvwxyz';
@@ -31,9 +32,6 @@ function pick(set: string): string {
   return set[randomInt(set.length)] as string;
 }
 
-export function isSecretPlaceholder(v: unknown): v is SecretPlaceholder {
-  return typeof v === 'object' && v !== null && '$secret' in v;
-}
 
 /** A resolved secret: what to show the operator once the call succeeded. */
 export interface RevealedSecret {
@@ -50,7 +48,7 @@ export function fillSecrets(
   const walk = (v: unknown): unknown => {
     if (isSecretPlaceholder(v)) {
       const value = generate();
-      secrets.push({ label: v.label, value });
+      secrets.push({ label: (v as SecretPlaceholder).label, value });
       return value;
     }
     if (Array.isArray(v)) return v.map(walk);

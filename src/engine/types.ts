@@ -191,6 +191,11 @@ export interface Output {
   progress(text: string): Progress;
   /** Shows a secret once, to the operator's terminal only; never logged. */
   secret(label: string, value: string): void;
+  /**
+   * False when a secret could not be shown (output is not a terminal). The gate then
+   * refuses to create a secret nobody would ever see. Undefined counts as true.
+   */
+  readonly canShowSecrets?: boolean;
 }
 
 /** The clock, injectable so tests control time. */

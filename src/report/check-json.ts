@@ -61,3 +61,15 @@ export function buildCheckDocument(
 export function exitCodeFor(statuses: StepStatus[]): number {
   return statuses.some((s) => s === 'fail' || s === 'error') ? 1 : 0;
 }
+
+// JSON.stringify escapes C0 controls but leaves DEL, C1 controls (U+009B is a one-byte CSI),
+// bidi controls and line separators raw; account data (contact names, aliases) may hold them.
+const JSON_TERMINAL_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * The document as indented JSON that is safe to print on a terminal: characters a terminal
+ * could act on are written as `\uNNNN` escapes, so the parsed document is unchanged.
+ */
+export function serializeCheckDocument(doc: CheckDocument): string {
+  return JSON.stringify(doc, null, 2).replace(JSON_TERMINAL_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
