@@ -180,12 +180,13 @@ const MARK: Record<Finding['kind'], 'error' | 'warn' | 'info' | 'success'> = {
 
 /** Prints a step's status and findings. */
 export function showAssessment(output: Output, a: Assessment): void {
-  const line = `${a.status.toUpperCase()}: ${a.summary}`;
+  // Steps escape account data where they build messages; this is the safety net at the sink.
+  const line = `${a.status.toUpperCase()}: ${sanitize(a.summary, { maxLength: 400, escapeBackslash: false })}`;
   if (a.status === 'pass') output.success(line);
   else if (a.status === 'manual') output.warn(line);
   else output.error(line);
   for (const f of a.findings) {
-    const text = `${f.kind === 'manual' ? '[manual] ' : f.kind === 'retired' ? '[retired] ' : ''}${sanitize(f.message, { maxLength: 300 })}`;
+    const text = `${f.kind === 'manual' ? '[manual] ' : f.kind === 'retired' ? '[retired] ' : ''}${sanitize(f.message, { maxLength: 400, escapeBackslash: false })}`;
     output[MARK[f.kind]](text);
     const extra: string[] = [];
     if (f.remediation) extra.push(f.remediation);

@@ -17,6 +17,13 @@ export interface SanitizeOptions {
    * Defaults to 200.
    */
   maxLength?: number;
+  /**
+   * Whether to show a backslash as `\\` (default true, so escapes are unambiguous).
+   * False for a safety net over text that was already sanitized where it was built
+   * (finding messages): control characters are still escaped, backslashes are not
+   * doubled a second time.
+   */
+  escapeBackslash?: boolean;
 }
 
 /** Field names whose values {@link redact} replaces, compared case-insensitively. */
@@ -73,8 +80,9 @@ function hex(cp: number, width: number): string {
 }
 
 /** Escapes one code point, or returns it unchanged when it is safe to print. */
-function escapeCodePoint(char: string): string {
+function escapeCodePoint(char: string, escapeBackslash: boolean): string {
   const cp = char.codePointAt(0) ?? 0;
+  if (cp === 0x5c && !escapeBackslash) return char;
   const short = SHORT_ESCAPES.get(cp);
   if (short !== undefined) return short;
   if (isControl(cp)) return `\\x${hex(cp, 2)}`;
@@ -101,7 +109,7 @@ function truncationNote(originalLength: number): string {
  *
  * Everything else, including non-Latin scripts and emoji, is kept as it is.
  */
-export function sanitize(text: string, { maxLength = 200 }: SanitizeOptions = {}): string {
+export function sanitize(text: string, { maxLength = 200, escapeBackslash = true }: SanitizeOptions = {}): string {
   if (!(maxLength >= 0)) throw new RangeError(`maxLength must be zero or more, got ${maxLength}`);
   // Defensive: account data typed as string is sometimes undefined or a number at run time.
   const source = String(text);
@@ -112,7 +120,7 @@ export function sanitize(text: string, { maxLength = 200 }: SanitizeOptions = {}
   for (const char of source) {
     originalLength += 1;
     if (truncated) continue;
-    const piece = escapeCodePoint(char);
+    const piece = escapeCodePoint(char, escapeBackslash);
     // An escape counts as the characters it prints, and is never split.
     const pieceLength = piece === char ? 1 : piece.length;
     if (kept + pieceLength > maxLength) {

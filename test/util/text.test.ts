@@ -194,3 +194,12 @@ describe('formatParams', () => {
     expect(formatParams(params, { maxLength: 10 })).toBe('{"PolicyDo… (truncated from 1021 characters)');
   });
 });
+
+describe('sanitize as a safety net over sanitized text', () => {
+  it('escapes control characters but does not double backslashes', () => {
+    const once = sanitize('evil\x1b[2Jname');
+    expect(once).toBe('evil\\x1b[2Jname');
+    expect(sanitize(once, { escapeBackslash: false })).toBe(once);
+    expect(sanitize('raw\x1b[31m', { escapeBackslash: false })).toBe('raw\\x1b[31m');
+  });
+});
