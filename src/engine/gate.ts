@@ -30,6 +30,24 @@ export interface GateOptions {
   generateSecret?: () => string;
 }
 
+/** A retry the gate is about to make (see Change.retryOn), for progress shown while it waits. */
+export interface RetryNotice {
+  /** The attempt that just failed (1 = the first call). */
+  attempt: number;
+  /** Attempts allowed in all. */
+  attempts: number;
+  /** The error code that makes it worth retrying. */
+  code: string;
+  /** How long the gate waits before the next attempt. */
+  delayMs: number;
+}
+
+/** Optional callbacks for one {@link MutationGate.execute}. */
+export interface ExecuteHooks {
+  /** Called before each wait between attempts, so the operator sees the gate is waiting and for how long. */
+  onRetry?: (notice: RetryNotice) => void;
+}
+
 /** Task policies that allow each root-session operation; see AWS "Perform a privileged task". */
 const ROOT_TASK_POLICY_PREFIX = 'arn:aws:iam::aws:policy/root-task/';
 
@@ -45,7 +63,7 @@ export class MutationGate {
   }
 
   /** Sends one change (or, in dry-run, records that it would have been sent). */
-  async execute(change: Change): Promise<ChangeResult> {
+  async execute(change: Change, hooks: ExecuteHooks = {}): Promise<ChangeResult> {
     const { journal, output } = this.opts;
     const shownParams = redact(change.params);
     journal.write({
@@ -73,7 +91,7 @@ export class MutationGate {
     let result: ChangeResult;
     try {
       const pool = await this.poolFor(change);
-      const response = await this.sendWithRetry(pool, change, params);
+      const response = await this.sendWithRetry(pool, change, params, hooks);
       result = { changeId: change.id, outcome: 'applied', response: summarize(response) };
     } catch (err) {
       // Name the call that failed: for an AssumeRoot change that may be sts:AssumeRoot, not the change itself.
@@ -111,7 +129,7 @@ export class MutationGate {
     return result;
   }
 
-  private async sendWithRetry(pool: ClientPool, change: Change, params: Record<string, unknown>): Promise<unknown> {
+  private async sendWithRetry(pool: ClientPool, change: Change, params: Record<string, unknown>, hooks: ExecuteHooks): Promise<unknown> {
     const retry = change.retryOn;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -121,6 +139,7 @@ export class MutationGate {
         const retryable =
           retry && retry.codes.includes(f.code) && (!retry.messageIncludes || f.message.includes(retry.messageIncludes));
         if (!retryable || attempt >= retry.attempts) throw err;
+        hooks.onRetry?.({ attempt, attempts: retry.attempts, code: f.code, delayMs: retry.delayMs * attempt });
         await this.opts.clock.sleep(retry.delayMs * attempt);
       }
     }

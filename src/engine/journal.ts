@@ -9,13 +9,28 @@ import { join } from 'node:path';
 import { redact } from '../util/text.js';
 
 export type JournalEntry =
-  | { type: 'session-start'; command: string; dryRun: boolean; account: string; principal: string; version: string }
+  | {
+      type: 'session-start';
+      command: string;
+      dryRun: boolean;
+      account: string;
+      principal: string;
+      version: string;
+      /** Added for reports: the account alias, the principal's type and the session's region. */
+      alias?: string | null;
+      principalType?: string;
+      region?: string;
+    }
   | { type: 'answers'; step: string; answers: unknown }
   | { type: 'attestation'; step: string; item: string; by: string; statement: string; at?: string }
   | { type: 'plan'; step: string; changes: unknown[] }
   | { type: 'change-start'; step: string; change: string; operation: string; params: unknown; dryRun: boolean }
   | { type: 'change-end'; step: string; change: string; operation: string; outcome: string; response?: unknown; error?: unknown }
   | { type: 'verify'; step: string; status: string; summary: string }
+  /** A step's assessment, before any change (`before`) and after each verification (`after`): what reports are built from. */
+  | { type: 'assessment'; step: string; phase: 'before' | 'after'; status: string; summary: string; findings: unknown[] }
+  /** The read-only next steps beyond the four (src/steps/next-steps), once per session. */
+  | { type: 'next-steps'; items: unknown[] }
   | { type: 'session-end'; outcome: string };
 
 /** Where journals live: $ROOTLOCK_HOME/journal, or ~/.rootlock/journal. */

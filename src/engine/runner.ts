@@ -91,6 +91,7 @@ export async function runStep(step: StepDefinition, ctx: WizardContext): Promise
   const outcome: StepOutcome = { id: step.meta.id, step, before: assessment, plan: [], results: [], answers: [] };
   showAssessment(output, assessment);
   assessments.set(step.meta.id, assessment);
+  journalAssessment(ctx.journal, step.meta.id, 'before', assessment);
 
   if (assessment.status === 'error' || !step.ask || !step.plan) return outcome;
   if (ctx.onlyFailing && assessment.status === 'pass') return outcome;
@@ -132,6 +133,7 @@ export async function runStep(step: StepDefinition, ctx: WizardContext): Promise
     ({ state, assessment } = await assessStep(step, ctx));
     verifying.stop();
     ctx.journal.write({ type: 'verify', step: step.meta.id, status: assessment.status, summary: assessment.summary });
+    journalAssessment(ctx.journal, step.meta.id, 'after', assessment);
     showAssessment(output, assessment);
     assessments.set(step.meta.id, assessment);
     outcome.after = assessment;
@@ -141,6 +143,7 @@ export async function runStep(step: StepDefinition, ctx: WizardContext): Promise
     const fresh = await step.after(state, assessment, ctx);
     if (fresh) {
       ctx.journal.write({ type: 'verify', step: step.meta.id, status: fresh.status, summary: fresh.summary });
+      journalAssessment(ctx.journal, step.meta.id, 'after', fresh);
       if (fresh.status !== assessment.status || fresh.summary !== assessment.summary) showAssessment(output, fresh);
       assessments.set(step.meta.id, fresh);
       outcome.after = fresh;
@@ -149,12 +152,40 @@ export async function runStep(step: StepDefinition, ctx: WizardContext): Promise
   return outcome;
 }
 
+/**
+ * Journals a step's assessment (what session reports are rebuilt from): status, summary and
+ * findings with their controls; never `details`, which may hold more account data than a
+ * report needs. The journal redacts on the way in.
+ */
+export function journalAssessment(journal: Journal, step: StepId, phase: 'before' | 'after', a: Assessment): void {
+  journal.write({
+    type: 'assessment',
+    step,
+    phase,
+    status: a.status,
+    summary: a.summary,
+    findings: a.findings.map((f) => ({
+      id: f.id,
+      kind: f.kind,
+      severity: f.severity,
+      resource: f.resource,
+      message: f.message,
+      controls: [...f.controls],
+      ...(f.remediation ? { remediation: f.remediation } : {}),
+    })),
+  });
+}
+
 /** Sends a plan through the gate in order; stops at the first failure and says what was and was not done. */
 export async function applyPlan(plan: Change[], ctx: { gate: MutationGate; output: Output }): Promise<ChangeResult[]> {
   const results: ChangeResult[] = [];
   for (const [i, change] of plan.entries()) {
     const progress = ctx.output.progress(`${change.description}`);
-    const r = await ctx.gate.execute(change);
+    const r = await ctx.gate.execute(change, {
+      // Eventual consistency (a new instance profile EC2 cannot see yet): say what the wait is for.
+      onRetry: ({ attempt, attempts, code, delayMs }) =>
+        progress.update(`${change.description}: AWS is not ready yet (${code}); attempt ${attempt + 1} of ${attempts} in ${Math.round(delayMs / 1000)} s`),
+    });
     results.push(r);
     if (r.outcome === 'failed') {
       progress.fail(`${change.description}: failed`);

@@ -1,0 +1,649 @@
+/**
+ * Pure analysis for the root-keys step: the credential report's root row, the removal path
+ * that applies to the caller, prerequisite readiness, and the assessment (findings, status,
+ * details). Nothing here talks to AWS or to the operator.
+ */
+import type { CredentialReport } from '../../aws/reads.js';
+import type { PrincipalType } from '../../aws/identity.js';
+import type { Assessment, Finding, StepId, StepStatus } from '../../engine/types.js';
+import { maskKeyId, sanitize } from '../../util/text.js';
+import { KEY_CONTROLS, MFA_CONTROLS, ROOT_ACCESS_MANAGEMENT_URL, SECURITY_CREDENTIALS_URL } from './meta.js';
+
+const DAY_MS = 86_400_000;
+
+/** AWS regenerates the credential report at most every 4 hours. */
+export const REPORT_MAX_AGE_HOURS = 4;
+
+/** An active key used more recently than this is probably still relied on by something. */
+export const RECENT_USE_DAYS = 30;
+
+/** Default wait between deactivating keys and deleting them. */
+export const DEFAULT_WAIT_DAYS = 14;
+
+/**
+ * How the root user's keys can be removed, decided by who the caller is:
+ * - `root-own`: the root user itself (IAM infers the user from the signing key);
+ * - `organizations`: a management / delegated-admin account acting on a member account
+ *   through sts:AssumeRoot (centralized root access);
+ * - `console`: anyone else: no IAM principal can touch root keys by API.
+ */
+export type RemovalPath = 'root-own' | 'organizations' | 'console';
+
+/** One root access key as rootlock knows it. */
+export interface RootKey {
+  /** The full key id, when an API listed the key; absent when only the credential report knows it. */
+  id?: string;
+  /** The credential report's column (access_key_1 / access_key_2), for report-only keys. */
+  slot?: 1 | 2;
+  active: boolean;
+  /** Creation (ListAccessKeys) or last rotation (credential report). */
+  createdAt?: Date;
+  lastUsed?: Date;
+  lastUsedService?: string;
+  lastUsedRegion?: string;
+  /** True for the key this session signs with. */
+  sessionKey: boolean;
+}
+
+/** The `<root_account>` row of the credential report, parsed. */
+export interface ReportRoot {
+  generatedAt?: Date;
+  mfaActive?: boolean;
+  /** Last console sign-in with the root password; `null` when AWS has no record of one. */
+  passwordLastUsed?: Date | null;
+  keys: RootKey[];
+}
+
+/** The three steps the brief says to finish before removing root keys. */
+export const PREREQUISITE_IDS = ['admins', 'ec2-roles', 'billing-recovery'] as const satisfies readonly StepId[];
+export type PrerequisiteId = (typeof PREREQUISITE_IDS)[number];
+
+/** Why each prerequisite matters before root keys go away. */
+export const PREREQUISITE_RISK: Record<PrerequisiteId, string> = {
+  admins: 'Without two or three working IAM administrators, nobody may be able to administer the account by API once the root keys are gone.',
+  'ec2-roles': 'Instances without IAM roles may be calling AWS with long-term keys, possibly these root keys: deleting them can break those workloads.',
+  'billing-recovery': 'Without alternate contacts and IAM access to billing, billing and account recovery still depend on the root user.',
+};
+
+export interface Prerequisite {
+  id: PrerequisiteId;
+  title: string;
+  status: StepStatus | 'not-checked';
+  summary: string;
+  /** `session`: assessed earlier in this run; `assessed-here`: root-keys read it itself. */
+  source: 'session' | 'assessed-here' | 'not-checked';
+}
+
+/** Centralized root access, as iam:ListOrganizationsFeatures reports it for the caller's account. */
+export type OrgStatus =
+  | 'enabled'
+  | 'feature-off'
+  | 'trusted-access-off'
+  | 'not-management'
+  | 'no-organization'
+  | 'not-all-features'
+  | 'denied'
+  | 'root-caller'
+  | 'self-target'
+  | 'error';
+
+export interface OrgState {
+  status: OrgStatus;
+  organizationId?: string;
+  features: string[];
+  /** The AWS error behind a non-enabled status, already sanitized. */
+  message?: string;
+}
+
+/** An AWS call that failed while reading, for the operator. */
+export interface ReadFailure {
+  action: string;
+  code: string;
+  message: string;
+}
+
+export interface RootKeysState {
+  now: Date;
+  path: RemovalPath;
+  pathReason: string;
+  /** The account whose root keys this step is about (the session's, or --target-account). */
+  account: string;
+  sessionAccount: string;
+  callerType: PrincipalType;
+  temporary: boolean;
+  /** GetAccountSummary of the subject account, when readable. */
+  summary?: { keysPresent: boolean; mfaEnabled: boolean };
+  summaryError?: ReadFailure;
+  report?: ReportRoot;
+  reportError?: ReadFailure;
+  keys: RootKey[];
+  /** Where `keys` came from: an API listing (ids known) or the credential report (slots only). */
+  keysSource: 'api' | 'report' | 'none';
+  /** Root (or AssumeRoot) key listing refused: the reason the console path applies. */
+  listError?: ReadFailure;
+  org?: OrgState;
+  /** The AssumeRoot audit session failed (organizations path). */
+  targetError?: ReadFailure;
+  /** Organizations path: does the management account itself still have root keys? */
+  sessionAccountKeysPresent?: boolean;
+  prerequisites: Prerequisite[];
+  /** This session deleted or deactivated the key it signed with. */
+  sessionEnded?: {
+    action: 'delete' | 'deactivate';
+    keyId: string;
+    verified?: { keysPresent: boolean; mfaEnabled: boolean; profile: string };
+    verifyError?: string;
+  };
+  /** When the operator planned to come back and delete deactivated keys. */
+  revisitAfter?: Date;
+  /** Keys the operator reactivated in this session (not proposed for deactivation again). */
+  reactivated: string[];
+}
+
+/* ---------------- the credential report ---------------- */
+
+/** Report values that mean "nothing": AWS writes N/A, no_information or not_supported. */
+function reportValue(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  if (t === '' || t === 'N/A' || t === 'no_information' || t === 'not_supported') return undefined;
+  return t;
+}
+
+function reportDate(v: string | undefined): Date | undefined {
+  const t = reportValue(v);
+  if (!t) return undefined;
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+function reportBool(v: string | undefined): boolean | undefined {
+  const t = reportValue(v)?.toLowerCase();
+  return t === 'true' ? true : t === 'false' ? false : undefined;
+}
+
+/** Parses the `<root_account>` row, or undefined when the report has none. */
+export function rootRowFromReport(report: CredentialReport): ReportRoot | undefined {
+  const row = report.rows.find((r) => r.user === '<root_account>');
+  if (!row) return undefined;
+  const keys: RootKey[] = [];
+  for (const slot of [1, 2] as const) {
+    const active = reportBool(row[`access_key_${slot}_active`]) ?? false;
+    const rotated = reportDate(row[`access_key_${slot}_last_rotated`]);
+    // A deleted key leaves `false` and N/A behind; an inactive one keeps its rotation date.
+    if (!active && !rotated) continue;
+    keys.push({
+      slot,
+      active,
+      createdAt: rotated,
+      lastUsed: reportDate(row[`access_key_${slot}_last_used_date`]),
+      lastUsedService: reportValue(row[`access_key_${slot}_last_used_service`]),
+      lastUsedRegion: reportValue(row[`access_key_${slot}_last_used_region`]),
+      sessionKey: false,
+    });
+  }
+  return {
+    generatedAt: report.generatedAt,
+    mfaActive: reportBool(row.mfa_active),
+    passwordLastUsed: passwordUse(row.password_last_used),
+    keys,
+  };
+}
+
+/** `password_last_used`: a date, `no_information` (never used, as far as AWS knows), or N/A. */
+function passwordUse(v: string | undefined): Date | null | undefined {
+  if (v === undefined) return undefined;
+  const d = reportDate(v);
+  if (d) return d;
+  return v.trim() === 'no_information' ? null : undefined;
+}
+
+/* ---------------- small helpers ---------------- */
+
+/** Whole days from `from` to `now` (never negative). */
+export function daysSince(from: Date | undefined, now: Date): number | undefined {
+  if (!from) return undefined;
+  return Math.max(0, Math.floor((now.getTime() - from.getTime()) / DAY_MS));
+}
+
+/** `days` after `now`, at the same time of day. */
+export function revisitDate(now: Date, days: number): Date {
+  return new Date(now.getTime() + days * DAY_MS);
+}
+
+/** YYYY-MM-DD. */
+export function day(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** How a key is named on screen: its masked id, or its report column. */
+export function keyLabel(k: RootKey): string {
+  return k.id ? maskKeyId(k.id) : `access key ${k.slot ?? '?'}`;
+}
+
+/** One line per key for the operator. Values from AWS are sanitized. */
+export function describeKey(k: RootKey, now: Date): string {
+  const parts = [keyLabel(k), k.active ? 'active' : 'inactive'];
+  const age = daysSince(k.createdAt, now);
+  if (k.createdAt && age !== undefined) parts.push(`created ${day(k.createdAt)} (${age} days ago)`);
+  if (k.lastUsed) {
+    const where = [k.lastUsedService, k.lastUsedRegion].filter(Boolean).map((s) => sanitize(String(s), { maxLength: 40 }));
+    parts.push(`last used ${day(k.lastUsed)}${where.length ? ` (${where.join(', ')})` : ''}`);
+  } else {
+    parts.push('never used');
+  }
+  if (k.sessionKey) parts.push('<- this session signs with it');
+  return parts.join(', ');
+}
+
+/** Validates the override answer: the account id, or empty to stop. */
+export function overrideValidator(expected: string): (value: string) => true | string {
+  return (value) => {
+    const v = value.trim();
+    if (v === '' || v === expected) return true;
+    if (/^\d{12}$/.test(v)) {
+      return `${v} is not the account whose root keys would be removed (${expected}). Type ${expected} to go ahead anyway, or leave it empty to stop.`;
+    }
+    return `Type the 12-digit account id ${expected} (digits only) to go ahead anyway, or leave it empty to stop.`;
+  };
+}
+
+/** Validates the number of days to wait between deactivation and deletion. */
+export function validateWaitDays(value: string): true | string {
+  const v = value.trim();
+  if (!/^\d+$/.test(v)) return 'Type a whole number of days, from 1 to 365.';
+  const n = Number(v);
+  if (n < 1 || n > 365) return 'Type a whole number of days, from 1 to 365.';
+  return true;
+}
+
+/** True when every prerequisite passes or only needs a manual action. */
+export function prerequisitesReady(list: readonly Prerequisite[]): boolean {
+  return list.every((p) => p.status === 'pass' || p.status === 'manual');
+}
+
+/* ---------------- path and organization ---------------- */
+
+/** Maps iam:ListOrganizationsFeatures' answer (or error code) to a status. */
+export function classifyOrgFeatures(result: { features: string[] } | { code: string; denied: boolean }): OrgStatus {
+  if ('features' in result) return result.features.includes('RootCredentialsManagement') ? 'enabled' : 'feature-off';
+  const code = result.code.replace(/Exception$/, '');
+  if (code === 'AccountNotManagementOrDelegatedAdministrator' || code === 'CallerIsNotManagementAccount') return 'not-management';
+  if (code === 'OrganizationNotFound' || code === 'AWSOrganizationsNotInUse') return 'no-organization';
+  if (code === 'OrganizationNotInAllFeaturesMode') return 'not-all-features';
+  if (code === 'ServiceAccessNotEnabled') return 'trusted-access-off';
+  if (result.denied) return 'denied';
+  return 'error';
+}
+
+/** What an organization status means for --target-account, in words. */
+export function orgStatusText(status: OrgStatus): string {
+  switch (status) {
+    case 'enabled':
+      return 'centralized root credentials management is on';
+    case 'feature-off':
+      return 'centralized root credentials management (RootCredentialsManagement) is off';
+    case 'trusted-access-off':
+      return 'trusted access for IAM (iam.amazonaws.com) is not enabled in AWS Organizations, so centralized root access is off';
+    case 'not-management':
+      return 'this account is not the organization\'s management account or the delegated administrator for centralized root access';
+    case 'no-organization':
+      return 'this account is not in an AWS organization';
+    case 'not-all-features':
+      return 'the organization does not have all features enabled, which centralized root access needs';
+    case 'denied':
+      return 'the caller may not call iam:ListOrganizationsFeatures';
+    case 'root-caller':
+      return 'sts:AssumeRoot cannot be called with root user credentials; run as an IAM user or role of the management (or delegated administrator) account';
+    case 'self-target':
+      return '--target-account names this account itself; sts:AssumeRoot only targets member accounts (run without --target-account for this account)';
+    case 'error':
+      return 'iam:ListOrganizationsFeatures failed';
+  }
+}
+
+/** True when the organization can be switched to centralized root credentials management by rootlock. */
+export function orgCanEnable(status: OrgStatus): boolean {
+  return status === 'feature-off' || status === 'trusted-access-off';
+}
+
+/** Picks the removal path from who the caller is. Pure; `listError` is the refused root key listing. */
+export function choosePath(input: {
+  callerType: PrincipalType;
+  temporary: boolean;
+  targetAccount?: string;
+  listError?: ReadFailure;
+  org?: OrgStatus;
+}): { path: RemovalPath; reason: string } {
+  if (input.targetAccount) {
+    return {
+      path: 'organizations',
+      reason: `--target-account ${input.targetAccount}: the member account's root keys are listed and deleted in short sts:AssumeRoot sessions (centralized root access).`,
+    };
+  }
+  if (input.callerType === 'root') {
+    if (input.listError) {
+      const how = input.temporary
+        ? 'Temporary root credentials from sts:GetSessionToken cannot call IAM unless the request carries MFA, and those from sts:GetFederationToken cannot call IAM at all.'
+        : 'A service control policy may deny it.';
+      return {
+        path: 'console',
+        reason: `Signed in as the root user, but AWS refused ${input.listError.action} (${input.listError.code}). ${how} Remove the keys in the console instead.`,
+      };
+    }
+    if (input.temporary) {
+      return {
+        path: 'root-own',
+        reason:
+          'Signed in as the root user with temporary credentials (for example CloudShell as root, or an sts:AssumeRoot session) and AWS lets them list the root keys: rootlock deactivates and deletes the keys itself, and falls back to the console where AWS refuses a call. No root access key carries this session, so deleting them does not end it.',
+      };
+    }
+    return {
+      path: 'root-own',
+      reason: 'Signed in as the root user with an access key: IAM infers the root user from the signing key, so rootlock can deactivate and delete the keys itself (the key this session uses goes last).',
+    };
+  }
+  const orgNote =
+    input.org === 'enabled' || input.org === 'feature-off' || input.org === 'trusted-access-off'
+      ? ' This account can manage member accounts\' root credentials centrally: run with --target-account ID for a member account.'
+      : '';
+  return {
+    path: 'console',
+    reason: `Signed in as ${input.callerType === 'unknown' ? 'an unrecognised principal' : `a non-root principal (${input.callerType})`}: no IAM user or role can deactivate or delete the root user's keys by API; only the root user can, in the console.${orgNote}`,
+  };
+}
+
+/* ---------------- the assessment ---------------- */
+
+/** What removal means for each path, for the remediation text. */
+function removalHint(state: RootKeysState): string {
+  switch (state.path) {
+    case 'root-own':
+      return 'Run `rootlock --only root-keys`: it deactivates the keys, then deletes them (the key this session signs with goes last).';
+    case 'organizations':
+      return `Run \`rootlock --only root-keys --target-account ${state.account}\` from the management account: it deletes them in an sts:AssumeRoot session (IAMDeleteRootUserCredentials).`;
+    case 'console':
+      return `Sign in as the root user, open Security credentials (${SECURITY_CREDENTIALS_URL}), deactivate each access key, then delete it.`;
+  }
+}
+
+function rootArn(account: string): string {
+  return `arn:aws:iam::${account}:root`;
+}
+
+/** Key counts as words: "2 access keys (1 active, 1 inactive)". */
+export function keyCountText(keys: readonly RootKey[]): string {
+  const active = keys.filter((k) => k.active).length;
+  const inactive = keys.length - active;
+  const parts = [active ? `${active} active` : '', inactive ? `${inactive} inactive` : ''].filter(Boolean);
+  return `${keys.length} access key${keys.length === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}`;
+}
+
+/** The report's view of the keys, compared with the immediate truth; a message when they disagree. */
+export function reportDisagreement(state: RootKeysState): string | undefined {
+  const report = state.report;
+  if (!report) return undefined;
+  const reportPresent = report.keys.length > 0;
+  const reportActive = report.keys.filter((k) => k.active).length;
+  let truth: string | undefined;
+  if (state.keysSource === 'api') {
+    const apiActive = state.keys.filter((k) => k.active).length;
+    if (state.keys.length !== report.keys.length || apiActive !== reportActive) {
+      truth = `IAM lists ${keyCountText(state.keys)}`;
+    }
+  } else if (state.summary && state.summary.keysPresent !== reportPresent) {
+    truth = `GetAccountSummary says AccountAccessKeysPresent = ${state.summary.keysPresent ? 1 : 0}`;
+  }
+  if (!truth) return undefined;
+  const when = report.generatedAt ? `generated ${report.generatedAt.toISOString()}` : 'of unknown age';
+  return `The credential report (${when}) shows ${reportPresent ? keyCountText(report.keys) : 'no root access keys'}, but ${truth}. AWS regenerates the report at most every ${REPORT_MAX_AGE_HOURS} hours, so it can be up to ${REPORT_MAX_AGE_HOURS} hours old: the immediate answer is the one that counts.`;
+}
+
+/** Are root keys present, as far as this state can tell? undefined when nothing says. */
+export function keysPresent(state: RootKeysState): boolean | undefined {
+  if (state.sessionEnded) return state.sessionEnded.verified?.keysPresent;
+  if (state.path !== 'organizations' && state.summary) return state.summary.keysPresent;
+  if (state.keysSource === 'api') return state.keys.length > 0;
+  if (state.keysSource === 'report') return state.keys.length > 0;
+  return undefined;
+}
+
+/** Is root MFA on? undefined when unknown or not applicable (member accounts on the organizations path). */
+export function mfaEnabled(state: RootKeysState): boolean | undefined {
+  if (state.path === 'organizations') return undefined;
+  if (state.sessionEnded?.verified) return state.sessionEnded.verified.mfaEnabled;
+  if (state.summary) return state.summary.mfaEnabled;
+  return state.report?.mfaActive;
+}
+
+/** The commands that verify from another session, after this session's key is gone. */
+export function verifyCommands(account: string): string[] {
+  return [
+    `aws iam get-account-summary --query SummaryMap.AccountAccessKeysPresent   (expect 0; run with credentials of account ${account} other than the deleted key)`,
+    'rootlock check --only root-keys',
+  ];
+}
+
+/** Findings, status and details for a state. Pure. */
+export function assessRootKeys(state: RootKeysState): Assessment {
+  const findings: Finding[] = [];
+  const resource = rootArn(state.account);
+  const present = keysPresent(state);
+  const mfa = mfaEnabled(state);
+  let error: string | undefined;
+
+  findings.push({ id: 'root-keys.path', kind: 'info', severity: 'info', resource, message: state.pathReason, controls: [] });
+
+  if (state.path === 'organizations') {
+    const org = state.org;
+    if (org && org.status !== 'enabled' && !orgCanEnable(org.status)) {
+      error = `Cannot act on member account ${state.account}: ${orgStatusText(org.status)}.${org.message ? ` AWS said: ${org.message}` : ''}`;
+    } else if (org && orgCanEnable(org.status)) {
+      findings.push({
+        id: 'root-keys.org-feature-off',
+        kind: 'fail',
+        severity: 'high',
+        resource: rootArn(state.sessionAccount),
+        message: `Centralized root access is not ready: ${orgStatusText(org.status)}. The member account's root keys cannot be listed or deleted until it is on.`,
+        controls: [],
+        remediation: `rootlock offers to enable it (organizations:EnableAWSServiceAccess for iam.amazonaws.com if needed, then iam:EnableOrganizationsRootCredentialsManagement), or use ${ROOT_ACCESS_MANAGEMENT_URL}.`,
+      });
+    } else if (state.targetError) {
+      const t = state.targetError;
+      error = `${t.action} was refused for member account ${state.account} (${t.code}): ${t.message}. The caller needs sts:AssumeRoot on arn:aws:iam::${state.account}:root with the IAMAuditRootUserCredentials and IAMDeleteRootUserCredentials task policies, and the account must be a member of this organization. Nothing was changed.`;
+    }
+    if (state.sessionAccountKeysPresent) {
+      findings.push({
+        id: 'root-keys.session-account-keys',
+        kind: 'warn',
+        severity: 'critical',
+        resource: rootArn(state.sessionAccount),
+        message: `This account (${state.sessionAccount}) also has root access keys. Centralized root access cannot remove the management account's own keys.`,
+        controls: KEY_CONTROLS,
+        remediation: `Run rootlock as this account's root user, or delete them in the console (${SECURITY_CREDENTIALS_URL}).`,
+      });
+    }
+    findings.push({
+      id: 'root-keys.member-mfa-not-checked',
+      kind: 'info',
+      severity: 'info',
+      resource,
+      message: 'Root MFA of the member account is not checked on this path. With centralized root access, member accounts are best left with no root credentials at all.',
+      controls: [],
+    });
+  }
+
+  if (state.listError && state.path === 'console' && state.callerType === 'root') {
+    findings.push({
+      id: 'root-keys.api-refused',
+      kind: 'info',
+      severity: 'info',
+      resource,
+      message: `AWS refused ${state.listError.action} for these root credentials (${state.listError.code}): ${state.listError.message}`,
+      controls: [],
+    });
+  }
+
+  if (state.sessionEnded) {
+    const s = state.sessionEnded;
+    if (!s.verified) {
+      findings.push({
+        id: 'root-keys.verify-elsewhere',
+        kind: 'manual',
+        severity: 'high',
+        resource,
+        message: `This session ${s.action === 'delete' ? 'deleted' : 'deactivated'} the root key it signed with (${maskKeyId(s.keyId)}), so it can no longer ask AWS whether any root key remains.${s.verifyError ? ` Verification with --verify-profile failed: ${s.verifyError}` : ''}`,
+        controls: KEY_CONTROLS,
+        remediation: `Verify from another session: ${verifyCommands(state.account).join('  then  ')}`,
+      });
+    } else {
+      findings.push({
+        id: 'root-keys.verified-by-profile',
+        kind: 'info',
+        severity: 'info',
+        resource,
+        message: `Verified with profile ${s.verified.profile} after this session's own key was ${s.action === 'delete' ? 'deleted' : 'deactivated'}: AccountAccessKeysPresent = ${s.verified.keysPresent ? 1 : 0}.`,
+        controls: [],
+      });
+    }
+  }
+
+  if (present === true) {
+    const known = state.keysSource !== 'none' && state.keys.length > 0 && !state.sessionEnded;
+    const allInactive = known && state.keys.every((k) => !k.active);
+    const counts = known ? keyCountText(state.keys) : 'access keys';
+    const pending = state.revisitAfter ? ` Deactivated; you planned to come back after ${day(state.revisitAfter)} to delete ${state.keys.length === 1 ? 'it' : 'them'}.` : '';
+    findings.push({
+      id: 'root-keys.present',
+      kind: 'fail',
+      severity: 'critical',
+      resource,
+      message: `The root user of account ${state.account} has ${counts}.${allInactive ? ' Inactive keys are refused by AWS but still count until deleted.' : ''}${pending}`,
+      controls: KEY_CONTROLS,
+      remediation: removalHint(state),
+    });
+  }
+
+  if (present === true && !state.sessionEnded) {
+    for (const k of state.keys) {
+      const age = daysSince(k.lastUsed, state.now);
+      // The session's own key was just used by rootlock itself: its last use says nothing.
+      if (k.active && !k.sessionKey && age !== undefined && age <= RECENT_USE_DAYS) {
+        const where = [k.lastUsedService, k.lastUsedRegion].filter(Boolean).map((s) => sanitize(String(s), { maxLength: 40 }));
+        findings.push({
+          id: 'root-keys.recently-used',
+          kind: 'warn',
+          severity: 'medium',
+          resource,
+          message: `Root key ${keyLabel(k)} was used ${age === 0 ? 'today' : `${age} day${age === 1 ? '' : 's'} ago`}${where.length ? ` (${where.join(', ')})` : ''}: something may still rely on it.`,
+          controls: [],
+          remediation: 'Find what uses it (CloudTrail, the last-used service and region) and move it to an IAM role before deleting the key; deactivating first lets you undo.',
+        });
+      }
+    }
+    if (!prerequisitesReady(state.prerequisites)) {
+      const notReady = state.prerequisites.filter((p) => p.status !== 'pass' && p.status !== 'manual');
+      findings.push({
+        id: 'root-keys.prerequisites',
+        kind: 'warn',
+        severity: 'high',
+        resource: rootArn(state.sessionAccount),
+        message: `Prepare first: ${notReady.map((p) => `${p.id} ${p.status === 'not-checked' ? 'not checked' : p.status.toUpperCase()}`).join(', ')}.`,
+        controls: [],
+        remediation: `Run \`rootlock --only ${notReady.map((p) => p.id).join(',')}\`, or override explicitly when removing the keys.`,
+      });
+    }
+  }
+
+  const disagreement = reportDisagreement(state);
+  if (disagreement) {
+    findings.push({ id: 'root-keys.report-stale', kind: 'info', severity: 'info', resource, message: disagreement, controls: [] });
+  }
+  if (state.reportError && state.path !== 'organizations') {
+    findings.push({
+      id: 'root-keys.report-unavailable',
+      kind: 'warn',
+      severity: 'low',
+      resource,
+      message: `The credential report could not be read (${state.reportError.code}): key ages, last use and root password use are missing.`,
+      controls: [],
+      remediation: 'Allow iam:GenerateCredentialReport and iam:GetCredentialReport for details; the pass/fail answer does not depend on it.',
+    });
+  }
+
+  if (mfa === false) {
+    findings.push({
+      id: 'root-keys.no-mfa',
+      kind: 'fail',
+      severity: 'critical',
+      resource,
+      message: 'The root user has no MFA device. This is separate from the access keys and does not block removing them.',
+      controls: MFA_CONTROLS,
+      remediation: `Sign in as the root user, open Security credentials (${SECURITY_CREDENTIALS_URL}), Multi-factor authentication (MFA), Assign MFA device; a hardware key or passkey is best (CIS v5.0.0 1.5, Security Hub IAM.6).`,
+    });
+  }
+
+  const enabling = state.path === 'organizations' && state.org !== undefined && orgCanEnable(state.org.status);
+  if (present === undefined && !state.sessionEnded && !error && !enabling) {
+    const why = state.summaryError ?? state.listError ?? state.reportError;
+    error = `Could not tell whether the root user has access keys${why ? `: ${why.action} failed (${why.code}): ${why.message}` : '.'}`;
+  }
+
+  const status: StepStatus = error
+    ? 'error'
+    : findings.some((f) => f.kind === 'fail')
+      ? 'fail'
+      : findings.some((f) => f.kind === 'manual')
+        ? 'manual'
+        : 'pass';
+
+  let summary: string;
+  if (error) summary = error;
+  else if (state.sessionEnded && !state.sessionEnded.verified) summary = 'This session removed its own root key; verify from another session.';
+  else if (present === true) {
+    const base = state.keysSource !== 'none' && state.keys.length && !state.sessionEnded ? `Root ${keyCountText(state.keys)} present` : 'Root access keys present';
+    summary = `${base}${state.path === 'organizations' ? ` in member account ${state.account}` : ''}.${state.revisitAfter ? ` Come back after ${day(state.revisitAfter)} to delete.` : ''}`;
+  } else if (state.path === 'organizations' && state.org && orgCanEnable(state.org.status)) {
+    summary = 'Centralized root access is not enabled yet.';
+  } else summary = `No root access keys${state.path === 'organizations' ? ` in member account ${state.account}` : ''}.`;
+  if (!error && mfa === false) summary += ' Root MFA is off.';
+
+  return { status, summary, findings, details: buildDetails(state, present, mfa, error) };
+}
+
+/** The structured details documented in docs/steps/root-keys.md. */
+function buildDetails(state: RootKeysState, present: boolean | undefined, mfa: boolean | undefined, error?: string): Record<string, unknown> {
+  const details: Record<string, unknown> = {
+    path: state.path,
+    account: state.account,
+    keysPresent: present ?? null,
+    keysSource: state.keysSource,
+    keys: state.sessionEnded
+      ? []
+      : state.keys.map((k) => ({
+          id: k.id ? maskKeyId(k.id) : null,
+          ...(k.slot ? { slot: k.slot } : {}),
+          active: k.active,
+          lastUsed: k.lastUsed?.toISOString() ?? null,
+          lastUsedService: k.lastUsedService ?? null,
+          lastUsedRegion: k.lastUsedRegion ?? null,
+          ageDays: daysSince(k.createdAt, state.now) ?? null,
+          sessionKey: k.sessionKey,
+        })),
+    mfaEnabled: mfa ?? null,
+    passwordLastUsed: state.report?.passwordLastUsed === undefined ? null : (state.report.passwordLastUsed?.toISOString() ?? 'never'),
+    reportGeneratedAt: state.report?.generatedAt?.toISOString() ?? null,
+    prerequisites: state.prerequisites.map((p) => ({ id: p.id, status: p.status, source: p.source })),
+  };
+  if (state.org) details.organization = { status: state.org.status, organizationId: state.org.organizationId ?? null, features: state.org.features };
+  if (state.revisitAfter) details.revisitAfter = state.revisitAfter.toISOString();
+  if (state.sessionEnded) {
+    details.sessionEnded = {
+      action: state.sessionEnded.action,
+      key: maskKeyId(state.sessionEnded.keyId),
+      verifiedBy: state.sessionEnded.verified ? state.sessionEnded.verified.profile : null,
+    };
+  }
+  if (error) details.error = error;
+  return details;
+}

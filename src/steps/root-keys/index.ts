@@ -1,0 +1,112 @@
+/**
+ * Step root-keys: find the root user's access keys and remove them by the path the caller
+ * allows (the root user itself, centralized root access from the management account, or the
+ * console), after showing whether the account is prepared. Passes only when
+ * GetAccountSummary reports AccountAccessKeysPresent = 0 (or, for a member account, when the
+ * AssumeRoot audit session lists no key). Root MFA is a separate finding.
+ */
+import type { InteractiveContext, StepDefinition } from '../../engine/step.js';
+import { maskKeyId } from '../../util/text.js';
+import { assessRootKeys, describeKey, verifyCommands, type RootKeysState } from './analysis.js';
+import { askRootKeys } from './ask.js';
+import { meta, SECURITY_CREDENTIALS_URL } from './meta.js';
+import { buildPlan, type Answers } from './plan.js';
+import { readState } from './read.js';
+import { sessionNotes } from './session.js';
+
+/** Which planned changes have been explained to the operator already. */
+const explained = new WeakMap<object, Set<string>>();
+
+export const step: StepDefinition<RootKeysState, Answers> = {
+  meta,
+  read: (ctx) => readState(ctx),
+  assess: (state) => assessRootKeys(state),
+  ask: (state, assessment, ctx) => askRootKeys(state, assessment, ctx),
+  plan(state, answers, ctx) {
+    const notes = sessionNotes(ctx);
+    const changes = buildPlan(state, answers, { dryRun: ctx.options.dryRun });
+    for (const c of changes) notes.planned.add(c.id);
+    if (!ctx.options.dryRun) {
+      if (answers.action === 'session-key') notes.sessionKeyRemoval = { keyId: answers.keyId, action: answers.mode };
+      if (answers.action === 'delete') {
+        const own = answers.keyIds.find((id) => state.keys.some((k) => k.id === id && k.sessionKey));
+        if (own) notes.sessionKeyRemoval = { keyId: own, action: 'delete' };
+      }
+      if (answers.action === 'reactivate') for (const id of answers.keyIds) notes.reactivated.add(id);
+    }
+    return changes;
+  },
+  async after(state, _assessment, ctx) {
+    const notes = sessionNotes(ctx);
+    explainResults(state, ctx);
+    if (state.sessionEnded && !state.sessionEnded.verified) {
+      ctx.output.warn('This session can no longer call AWS, so rootlock cannot confirm the result itself. Verify from another session:');
+      ctx.output.detail(verifyCommands(state.account));
+      if (!ctx.options.verifyProfile) ctx.output.detail(['Next time, --verify-profile NAME (an IAM administrator of this account) lets rootlock verify on its own.']);
+    }
+    if (notes.rechecked && state.path === 'console') {
+      // The re-check loop saw AWS after the last assessment: record what AWS says now.
+      notes.rechecked = undefined;
+      ctx.reads.invalidate();
+      try {
+        return assessRootKeys(await readState(ctx));
+      } catch {
+        return undefined;
+      }
+    }
+    // The wait decision came after the last assessment: the final one carries the date.
+    if (notes.revisit && !state.revisitAfter) return assessRootKeys({ ...state, revisitAfter: notes.revisit.after });
+    return undefined;
+  },
+};
+
+/**
+ * Says, in the step's own terms, what became of each change it planned: keys already gone,
+ * refusals (with what to do), and where the keys stand now after a partial round.
+ */
+function explainResults(state: RootKeysState, ctx: InteractiveContext): void {
+  const notes = sessionNotes(ctx);
+  let done = explained.get(ctx.reads);
+  if (!done) {
+    done = new Set();
+    explained.set(ctx.reads, done);
+  }
+  let failed = false;
+  for (const r of ctx.gate.results) {
+    if (!notes.planned.has(r.changeId) || done.has(r.changeId)) continue;
+    done.add(r.changeId);
+    const keyId = r.changeId.split('/').pop() ?? '';
+    const kind = r.changeId.split('/')[1];
+    if (r.outcome === 'already-done' && (kind === 'delete' || kind === 'deactivate' || kind === 'org-delete')) {
+      ctx.output.info(
+        `Root access key ${maskKeyId(keyId)} no longer existed when rootlock sent the call (NoSuchEntity: deleted after the plan was made, perhaps in the console). Counted as done.`,
+      );
+    }
+    if (r.outcome !== 'failed' || !r.error) continue;
+    failed = true;
+    const e = r.error;
+    if (e.deniedAction === 'sts:AssumeRoot' || (kind === 'org-delete' && e.code.startsWith('AccessDenied'))) {
+      ctx.output.error(
+        `sts:AssumeRoot (task policy IAMDeleteRootUserCredentials) was refused for member account ${state.account}, so nothing was deleted there. Check that centralized root credentials management is still on (aws iam list-organizations-features) and that the caller may call sts:AssumeRoot on arn:aws:iam::${state.account}:root with that task policy, then run again.`,
+      );
+    } else if (e.code === 'AccessDenied' || e.code === 'AccessDeniedException') {
+      const op = kind === 'delete' || kind === 'org-delete' ? 'iam:DeleteAccessKey' : 'iam:UpdateAccessKey';
+      ctx.output.error(
+        `AWS refused ${op} for root access key ${maskKeyId(keyId)}; that key is unchanged. The root user has no IAM policy to fix: the refusal comes from the credentials (an AssumeRoot session scoped to IAMDeleteRootUserCredentials allows deletion but not deactivation; temporary root credentials without MFA may not call IAM) or from a service control policy.`,
+      );
+      ctx.output.detail([
+        op === 'iam:UpdateAccessKey'
+          ? 'Run again and answer "Delete now without deactivating first" (root-keys.active=delete), or deactivate it in the console:'
+          : 'Delete it in the console instead:',
+        SECURITY_CREDENTIALS_URL,
+      ]);
+    } else if (e.code === 'NoSuchEntity' && kind === 'reactivate') {
+      ctx.output.error(`Root access key ${maskKeyId(keyId)} no longer exists, so it cannot be reactivated. If something truly needs root API access, create a new key in the console (${SECURITY_CREDENTIALS_URL}); better, move it to an IAM role.`);
+    }
+  }
+  if (failed && !state.sessionEnded) {
+    const now = state.keysSource === 'api' ? state.keys : [];
+    ctx.output.info(now.length ? 'Where the root keys stand now:' : 'AWS lists no root access keys now.');
+    if (now.length) ctx.output.detail(now.map((k) => describeKey(k, state.now)));
+  }
+}

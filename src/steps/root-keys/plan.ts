@@ -1,0 +1,147 @@
+/**
+ * Plans for the root-keys step: each mutating call as a Change. Pure: the gate sends them
+ * (or, in --dry-run, only shows them). Root key calls carry no UserName: IAM infers the
+ * root user from the signing key (or from the AssumeRoot session).
+ */
+import type { Change } from '../../engine/types.js';
+import { maskKeyId } from '../../util/text.js';
+import type { RootKey, RootKeysState } from './analysis.js';
+import { DELETE_TASK_POLICY } from './read.js';
+
+/** The operator's decision for one round. */
+export type Answers =
+  /** Deactivate active keys (not the session's): reversible, the recommended first move. */
+  | { action: 'deactivate'; keyIds: string[] }
+  /** Delete these keys now (inactive ones, or active ones when the operator skips deactivation). */
+  | { action: 'delete'; keyIds: string[] }
+  /** Keep deactivated keys for a while; nothing is sent. */
+  | { action: 'wait'; keyIds: string[]; waitDays: number; revisitAfter: string }
+  /** Something broke: make these keys active again. */
+  | { action: 'reactivate'; keyIds: string[] }
+  /** The key this session signs with, last of all. */
+  | { action: 'session-key'; mode: 'delete' | 'deactivate'; keyId: string }
+  /** Turn on centralized root access for the organization. */
+  | { action: 'org-enable'; trustedAccess: boolean }
+  /** Delete a member account's root keys through sts:AssumeRoot. */
+  | { action: 'org-delete'; accountId: string; keyIds: string[] };
+
+const SESSION_KEY_WARNING =
+  'This is the key this session signs with: once it is gone, this session can no longer call AWS. rootlock then verifies with --verify-profile if given, or prints the commands to verify from another session.';
+
+export function deactivateChange(keyId: string, sessionKey = false): Change {
+  return {
+    id: `root-keys/deactivate/${keyId}`,
+    step: 'root-keys',
+    description: `Deactivate root access key ${maskKeyId(keyId)}`,
+    service: 'iam',
+    operation: 'UpdateAccessKey',
+    params: { AccessKeyId: keyId, Status: 'Inactive' },
+    // A key deleted meanwhile cannot be used either: the intent holds.
+    alreadyDoneCodes: ['NoSuchEntity'],
+    destructive: true,
+    warning: sessionKey
+      ? `${SESSION_KEY_WARNING} An inactive key can be reactivated or deleted later in the console.`
+      : 'Anything still using this key fails from now on; rootlock can reactivate it if something breaks.',
+  };
+}
+
+export function deleteChange(keyId: string, sessionKey = false): Change {
+  return {
+    id: `root-keys/delete/${keyId}`,
+    step: 'root-keys',
+    description: `Delete root access key ${maskKeyId(keyId)}${sessionKey ? ' (the key this session signs with)' : ''}`,
+    service: 'iam',
+    operation: 'DeleteAccessKey',
+    params: { AccessKeyId: keyId },
+    // Deleted elsewhere between plan and apply: already done.
+    alreadyDoneCodes: ['NoSuchEntity'],
+    destructive: true,
+    warning: sessionKey ? SESSION_KEY_WARNING : 'A deleted key cannot be restored.',
+  };
+}
+
+export function reactivateChange(keyId: string): Change {
+  return {
+    id: `root-keys/reactivate/${keyId}`,
+    step: 'root-keys',
+    description: `Reactivate root access key ${maskKeyId(keyId)}`,
+    service: 'iam',
+    operation: 'UpdateAccessKey',
+    params: { AccessKeyId: keyId, Status: 'Active' },
+  };
+}
+
+/** Enables centralized root credentials management (and IAM trusted access first, when off). */
+export function orgEnableChanges(trustedAccess: boolean): Change[] {
+  const out: Change[] = [];
+  if (trustedAccess) {
+    out.push({
+      id: 'root-keys/org/enable-iam-trusted-access',
+      step: 'root-keys',
+      description: 'Enable trusted access for IAM (iam.amazonaws.com) in AWS Organizations',
+      service: 'organizations',
+      operation: 'EnableAWSServiceAccess',
+      params: { ServicePrincipal: 'iam.amazonaws.com' },
+    });
+  }
+  out.push({
+    id: 'root-keys/org/enable-root-credentials-management',
+    step: 'root-keys',
+    description: 'Turn on centralized root credentials management for the organization (removes nothing by itself)',
+    service: 'iam',
+    operation: 'EnableOrganizationsRootCredentialsManagement',
+    params: {},
+  });
+  return out;
+}
+
+export function orgDeleteChange(accountId: string, keyId: string): Change {
+  return {
+    id: `root-keys/org-delete/${accountId}/${keyId}`,
+    step: 'root-keys',
+    description: `Delete root access key ${maskKeyId(keyId)} of member account ${accountId}`,
+    service: 'iam',
+    operation: 'DeleteAccessKey',
+    params: { AccessKeyId: keyId },
+    session: { assumeRoot: { accountId, taskPolicy: DELETE_TASK_POLICY } },
+    alreadyDoneCodes: ['NoSuchEntity'],
+    destructive: true,
+    warning: 'The IAMDeleteRootUserCredentials task policy does not allow iam:UpdateAccessKey, so the key is deleted without a deactivation period. A deleted key cannot be restored.',
+  };
+}
+
+function byId(state: RootKeysState, id: string): RootKey | undefined {
+  return state.keys.find((k) => k.id === id);
+}
+
+/**
+ * The changes for one round. In --dry-run the whole removal path is shown at once (a real run
+ * stages it over rounds: deactivate, then delete, the session's own key last), because a
+ * dry run stops after its first plan.
+ */
+export function buildPlan(state: RootKeysState, answers: Answers, opts: { dryRun: boolean }): Change[] {
+  const session = state.keys.find((k) => k.sessionKey && k.id);
+  const sessionTail = (already: string[]): Change[] =>
+    opts.dryRun && session?.id && !already.includes(session.id) ? [deleteChange(session.id, true)] : [];
+  switch (answers.action) {
+    case 'deactivate': {
+      const changes = answers.keyIds.map((id) => deactivateChange(id, byId(state, id)?.sessionKey));
+      if (!opts.dryRun) return changes;
+      const inactive = state.keys.filter((k) => k.id && !k.active && !k.sessionKey).map((k) => k.id as string);
+      const toDelete = [...answers.keyIds, ...inactive];
+      return [...changes, ...toDelete.map((id) => deleteChange(id)), ...sessionTail(toDelete)];
+    }
+    case 'delete':
+      return [...answers.keyIds.map((id) => deleteChange(id, byId(state, id)?.sessionKey)), ...sessionTail(answers.keyIds)];
+    case 'wait':
+      return [];
+    case 'reactivate':
+      return answers.keyIds.map((id) => reactivateChange(id));
+    case 'session-key':
+      return [answers.mode === 'delete' ? deleteChange(answers.keyId, true) : deactivateChange(answers.keyId, true)];
+    case 'org-enable':
+      return orgEnableChanges(answers.trustedAccess);
+    case 'org-delete':
+      return answers.keyIds.map((id) => orgDeleteChange(answers.accountId, id));
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * Reads for the root-keys step. Every call here is read-only (Get/List, GenerateCredentialReport,
+ * AssumeRoot), so check mode and dry-run can run all of it.
+ *
+ * - GetAccountSummary (shared, memoized): the immediate truth for the session's account.
+ * - The credential report (shared, memoized): ages, last use, root password use.
+ * - Root caller: ListAccessKeys + GetAccessKeyLastUsed without UserName (IAM infers root).
+ * - --target-account: iam:ListOrganizationsFeatures, then sts:AssumeRoot with
+ *   IAMAuditRootUserCredentials and the same key listing in the member account.
+ * - Prerequisites: assessments of admins, ec2-roles and billing-recovery from this run, or
+ *   read here through the registry when they did not run.
+ */
+import type { AccessKeyMetadata, ListAccessKeysResponse } from '@aws-sdk/client-iam';
+import { describeAwsError, explainFailure, isAccessDenied, isCredentialProblem } from '../../aws/errors.js';
+import { ClientPool } from '../../aws/pool.js';
+import { allPages } from '../../aws/reads.js';
+import { assumeRootPool } from '../../engine/gate.js';
+import type { StepContext } from '../../engine/step.js';
+import { sanitize } from '../../util/text.js';
+import {
+  choosePath,
+  classifyOrgFeatures,
+  PREREQUISITE_IDS,
+  rootRowFromReport,
+  type OrgState,
+  type Prerequisite,
+  type ReadFailure,
+  type RootKey,
+  type RootKeysState,
+} from './analysis.js';
+import { sessionNotes } from './session.js';
+
+/** Task policy for reading a member account's root credentials. */
+export const AUDIT_TASK_POLICY = 'IAMAuditRootUserCredentials';
+/** Task policy for deleting them (no iam:UpdateAccessKey in it: keys cannot be deactivated on this path). */
+export const DELETE_TASK_POLICY = 'IAMDeleteRootUserCredentials';
+
+/** A read failure, with the IAM action named and AWS's words sanitized. */
+export function failure(err: unknown, action: string): ReadFailure {
+  const f = describeAwsError(err);
+  return { action, code: sanitize(f.code, { maxLength: 80 }), message: sanitize(f.message, { maxLength: 300 }) };
+}
+
+/** Lists the root user's keys with `pool` (root credentials or an AssumeRoot session), with last use. */
+export async function listRootKeys(pool: ClientPool, sessionKeyId?: string): Promise<RootKey[]> {
+  const pages = await allPages((Marker) => pool.call<ListAccessKeysResponse>('iam', 'ListAccessKeys', Marker ? { Marker } : {}));
+  const meta: AccessKeyMetadata[] = pages.flatMap((p) => p.AccessKeyMetadata ?? []);
+  return Promise.all(
+    meta
+      .filter((m): m is AccessKeyMetadata & { AccessKeyId: string } => typeof m.AccessKeyId === 'string')
+      .map(async (m) => {
+        const key: RootKey = {
+          id: m.AccessKeyId,
+          active: m.Status === 'Active',
+          createdAt: m.CreateDate,
+          sessionKey: m.AccessKeyId === sessionKeyId,
+        };
+        try {
+          const used = await pool.call<{ AccessKeyLastUsed?: { LastUsedDate?: Date; ServiceName?: string; Region?: string } }>(
+            'iam',
+            'GetAccessKeyLastUsed',
+            { AccessKeyId: m.AccessKeyId },
+          );
+          const u = used.AccessKeyLastUsed;
+          key.lastUsed = u?.LastUsedDate;
+          // AWS answers N/A for a key never used.
+          if (u?.ServiceName && u.ServiceName !== 'N/A') key.lastUsedService = u.ServiceName;
+          if (u?.Region && u.Region !== 'N/A') key.lastUsedRegion = u.Region;
+        } catch {
+          // Last use is detail; the key itself is what counts.
+        }
+        return key;
+      }),
+  );
+}
+
+/**
+ * Prerequisite assessments: from this run when those steps ran, else assessed here through the
+ * registry (imported lazily: the registry imports this step). Cached for the session.
+ */
+export async function readPrerequisites(ctx: StepContext): Promise<Prerequisite[]> {
+  const notes = sessionNotes(ctx);
+  let registry: typeof import('../../engine/registry.js') | undefined;
+  let runner: typeof import('../../engine/runner.js') | undefined;
+  try {
+    [registry, runner] = await Promise.all([import('../../engine/registry.js'), import('../../engine/runner.js')]);
+  } catch {
+    // Without the registry the prerequisites are reported as not checked.
+  }
+  const out: Prerequisite[] = [];
+  for (const id of PREREQUISITE_IDS) {
+    let title: string = id;
+    let step;
+    try {
+      step = registry?.stepById(id);
+      if (step) title = step.meta.title;
+    } catch {
+      step = undefined;
+    }
+    const inSession = ctx.assessments.get(id);
+    if (inSession) {
+      out.push({ id, title, status: inSession.status, summary: inSession.summary, source: 'session' });
+      continue;
+    }
+    const cached = notes.prerequisites?.find((p) => p.id === id && p.source === 'assessed-here');
+    if (cached) {
+      out.push(cached);
+      continue;
+    }
+    if (!step || !runner) {
+      out.push({ id, title, status: 'not-checked', summary: 'Not checked: the step is not available.', source: 'not-checked' });
+      continue;
+    }
+    // assessStep turns any read failure into an `error` assessment, so this never throws.
+    const { assessment } = await runner.assessStep(step, ctx);
+    out.push({ id, title, status: assessment.status, summary: assessment.summary, source: 'assessed-here' });
+  }
+  notes.prerequisites = out;
+  return out;
+}
+
+/** iam:ListOrganizationsFeatures, classified. */
+async function readOrg(ctx: StepContext): Promise<OrgState> {
+  try {
+    const res = await ctx.pool.call<{ OrganizationId?: string; EnabledFeatures?: string[] }>('iam', 'ListOrganizationsFeatures');
+    const features = res.EnabledFeatures ?? [];
+    return { status: classifyOrgFeatures({ features }), organizationId: res.OrganizationId, features };
+  } catch (err) {
+    const f = describeAwsError(err, 'iam', 'ListOrganizationsFeatures');
+    return { status: classifyOrgFeatures({ code: f.code, denied: isAccessDenied(f) }), features: [], message: sanitize(f.message, { maxLength: 300 }) };
+  }
+}
+
+/** GetAccountSummary (memoized) and the credential report's root row, each allowed to fail. */
+async function readSummaryAndReport(ctx: StepContext, state: RootKeysState): Promise<void> {
+  const [summary, report] = await Promise.allSettled([ctx.reads.accountSummary(), ctx.reads.credentialReport()]);
+  if (summary.status === 'fulfilled') {
+    state.summary = { keysPresent: (summary.value.AccountAccessKeysPresent ?? 0) > 0, mfaEnabled: (summary.value.AccountMFAEnabled ?? 0) > 0 };
+  } else {
+    // Long-term credentials refused outright: the session is broken, not just this read.
+    if (isCredentialProblem(describeAwsError(summary.reason)) && !ctx.caller.temporary) throw summary.reason;
+    state.summaryError = failure(summary.reason, 'iam:GetAccountSummary');
+  }
+  if (report.status === 'fulfilled') state.report = rootRowFromReport(report.value);
+  else state.reportError = failure(report.reason, 'iam:GetCredentialReport');
+}
+
+function baseState(ctx: StepContext, prerequisites: Prerequisite[]): RootKeysState {
+  const notes = sessionNotes(ctx);
+  return {
+    now: ctx.clock.now(),
+    path: 'console',
+    pathReason: '',
+    account: ctx.account.id,
+    sessionAccount: ctx.account.id,
+    callerType: ctx.caller.type,
+    temporary: ctx.caller.temporary,
+    keys: [],
+    keysSource: 'none',
+    prerequisites,
+    reactivated: [...notes.reactivated],
+    ...(notes.revisit ? { revisitAfter: notes.revisit.after } : {}),
+  };
+}
+
+/** The whole state for the current caller. */
+export async function readState(ctx: StepContext): Promise<RootKeysState> {
+  const notes = sessionNotes(ctx);
+  if (notes.sessionKeyRemoval) {
+    const ended = await sessionEndedState(ctx);
+    if (ended) return ended;
+  }
+  const prerequisites = await readPrerequisites(ctx);
+  const state = baseState(ctx, prerequisites);
+  const target = ctx.options.targetAccount;
+
+  if (target) {
+    state.account = target;
+    const chosen = choosePath({ callerType: ctx.caller.type, temporary: ctx.caller.temporary, targetAccount: target });
+    state.path = chosen.path;
+    state.pathReason = chosen.reason;
+    if (ctx.caller.type === 'root') {
+      state.org = { status: 'root-caller', features: [] };
+      return state;
+    }
+    if (target === ctx.account.id) {
+      state.org = { status: 'self-target', features: [] };
+      return state;
+    }
+    state.org = await readOrg(ctx);
+    try {
+      state.sessionAccountKeysPresent = ((await ctx.reads.accountSummary()).AccountAccessKeysPresent ?? 0) > 0;
+    } catch {
+      // informational only
+    }
+    if (state.org.status === 'enabled') {
+      try {
+        const audit = await assumeRootPool(ctx.pool, target, AUDIT_TASK_POLICY);
+        state.keys = await listRootKeys(audit);
+        state.keysSource = 'api';
+      } catch (err) {
+        // The AssumeRoot call itself, or a call in the audit session: the pool names the call that failed.
+        const call = (err as { $rootlockCall?: { service: string; operation: string } } | undefined)?.$rootlockCall;
+        state.targetError = failure(err, call ? `${call.service}:${call.operation}` : 'sts:AssumeRoot');
+      }
+    }
+    return state;
+  }
+
+  if (ctx.caller.type === 'root') {
+    let listError: ReadFailure | undefined;
+    try {
+      state.keys = await listRootKeys(ctx.pool, ctx.caller.accessKeyId);
+      state.keysSource = 'api';
+    } catch (err) {
+      // Long-term root keys that IAM refuses are a problem of the session, not of the path. Temporary
+      // root credentials that STS accepted (identity was read) but IAM refuses mean "use the console".
+      if (isCredentialProblem(describeAwsError(err)) && !ctx.caller.temporary) throw err;
+      listError = failure(err, 'iam:ListAccessKeys');
+    }
+    const chosen = choosePath({ callerType: 'root', temporary: ctx.caller.temporary, listError });
+    state.path = chosen.path;
+    state.pathReason = chosen.reason;
+    state.listError = listError;
+    await readSummaryAndReport(ctx, state);
+    if (listError && state.report) {
+      state.keys = state.report.keys;
+      state.keysSource = 'report';
+    }
+    return state;
+  }
+
+  // Any other principal: the console path. The organization status only adds a hint.
+  state.org = await readOrg(ctx);
+  const chosen = choosePath({ callerType: ctx.caller.type, temporary: ctx.caller.temporary, org: state.org.status });
+  state.path = chosen.path;
+  state.pathReason = chosen.reason;
+  if (state.org.status !== 'enabled' && state.org.status !== 'feature-off' && state.org.status !== 'trusted-access-off') delete state.org;
+  await readSummaryAndReport(ctx, state);
+  if (state.report) {
+    state.keys = state.report.keys;
+    state.keysSource = 'report';
+  }
+  return state;
+}
+
+/** GetAccountSummary for the console path's re-check loop: straight from AWS, never memoized. */
+export async function recheckSummary(ctx: StepContext): Promise<{ keysPresent: boolean; mfaEnabled: boolean }> {
+  const res = await ctx.pool.call<{ SummaryMap?: Record<string, number> }>('iam', 'GetAccountSummary');
+  const m = res.SummaryMap ?? {};
+  return { keysPresent: (m.AccountAccessKeysPresent ?? 0) > 0, mfaEnabled: (m.AccountMFAEnabled ?? 0) > 0 };
+}
+
+/**
+ * After this session deleted (or deactivated) the key it signs with, its own calls are
+ * refused. Returns the state to report then, or undefined when the session still works (the
+ * change was not applied after all).
+ */
+async function sessionEndedState(ctx: StepContext): Promise<RootKeysState | undefined> {
+  const notes = sessionNotes(ctx);
+  const removal = notes.sessionKeyRemoval;
+  if (!removal) return undefined;
+  try {
+    await ctx.pool.call('sts', 'GetCallerIdentity');
+    notes.sessionKeyRemoval = undefined; // still signed in: the removal did not happen
+    return undefined;
+  } catch (err) {
+    if (!isCredentialProblem(describeAwsError(err))) throw err;
+  }
+  const state = baseState(ctx, notes.prerequisites ?? []);
+  const chosen = choosePath({ callerType: 'root', temporary: false });
+  state.path = chosen.path;
+  state.pathReason = chosen.reason;
+  state.sessionEnded = { action: removal.action, keyId: removal.keyId };
+  const profile = ctx.options.verifyProfile;
+  if (profile) {
+    const pool = new ClientPool({ ...ctx.pool.options, profile, credentials: undefined, counter: ctx.pool.counter });
+    try {
+      const who = await pool.call<{ Account?: string; Arn?: string }>('sts', 'GetCallerIdentity');
+      if (who.Account !== ctx.account.id) {
+        state.sessionEnded.verifyError = `profile ${sanitize(profile)} signs in to account ${sanitize(String(who.Account))}, not ${ctx.account.id}.`;
+      } else {
+        const res = await pool.call<{ SummaryMap?: Record<string, number> }>('iam', 'GetAccountSummary');
+        const m = res.SummaryMap ?? {};
+        state.sessionEnded.verified = {
+          keysPresent: (m.AccountAccessKeysPresent ?? 0) > 0,
+          mfaEnabled: (m.AccountMFAEnabled ?? 0) > 0,
+          profile: sanitize(profile, { maxLength: 64 }),
+        };
+      }
+    } catch (err) {
+      state.sessionEnded.verifyError = explainFailure(describeAwsError(err));
+    }
+  }
+  return state;
+}
