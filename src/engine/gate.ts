@@ -11,6 +11,7 @@ import { redact } from '../util/text.js';
 import type { Change, ChangeResult, Clock, Output } from './types.js';
 import type { Journal } from './journal.js';
 import { fillSecrets, generatePassword } from './secrets.js';
+import { classifyAttempt, isIdempotent, verifyChange, type AttemptFailure, type Verdict } from './reconcile.js';
 import { isSecretPlaceholder } from '../util/text.js';
 
 function hasSecret(v: unknown): boolean {
@@ -46,6 +47,31 @@ export interface RetryNotice {
 export interface ExecuteHooks {
   /** Called before each wait between attempts, so the operator sees the gate is waiting and for how long. */
   onRetry?: (notice: RetryNotice) => void;
+}
+
+/**
+ * How many times the gate sends one change while AWS throttles it or its answer is lost
+ * (the same budget the pool gives reads: 5 attempts in the SDK's standard mode).
+ */
+const MAX_SENDS = 5;
+
+/** What the gate counted while sending one change. */
+interface SendTally {
+  sends: number;
+  lost: number;
+  reconciled: boolean;
+}
+
+/** A lost answer that no read could settle, for a call that must not be sent blindly again. */
+class OutcomeUnknownError extends Error {
+  override name = 'OutcomeUnknown';
+  readonly $metadata = {};
+}
+
+/** Jittered exponential backoff (as the SDK's standard mode): longer after throttling. */
+function backoffMs(kind: AttemptFailure, n: number): number {
+  const base = kind === 'throttled' ? 500 : 100;
+  return Math.floor(Math.random() * Math.min(base * 2 ** (n - 1), 20_000));
 }
 
 /** Task policies that allow each root-session operation; see AWS "Perform a privileged task". */
@@ -89,10 +115,16 @@ export class MutationGate {
     }
     const { params, secrets } = fillSecrets(change.params, this.opts.generateSecret ?? generatePassword);
     let result: ChangeResult;
+    const tally: SendTally = { sends: 0, lost: 0, reconciled: false };
     try {
       const pool = await this.poolFor(change);
-      const response = await this.sendWithRetry(pool, change, params, hooks);
+      const response = await this.sendWithRetry(pool, change, params, hooks, tally);
       result = { changeId: change.id, outcome: 'applied', response: summarize(response) };
+      if (tally.reconciled) {
+        output.info(
+          `${change.description}: AWS's answer was lost (connection dropped or server error), so rootlock read it back: it is in place.`,
+        );
+      }
     } catch (err) {
       // Name the call that failed: for an AssumeRoot change that may be sts:AssumeRoot, not the change itself.
       const call = (err as { $rootlockCall?: { service: string; operation: string } } | undefined)?.$rootlockCall;
@@ -107,8 +139,17 @@ export class MutationGate {
         };
       }
     }
-    // A secret whose call failed was never set in AWS: it is dropped unseen.
+    if (tally.sends > 1) result.sends = tally.sends;
+    if (tally.lost > 0) result.lostAnswers = tally.lost;
+    if (tally.reconciled) result.reconciled = true;
+    // A secret whose call failed was never set in AWS: it is dropped unseen. (When the answer was
+    // lost, the read-back decided: every attempt carried the same value, so "in place" means this one.)
     if (result.outcome === 'applied') for (const s of secrets) output.secret(s.label, s.value);
+    if (result.outcome === 'failed' && tally.lost > 0 && secrets.length > 0) {
+      output.warn(
+        `${change.description}: AWS's answer was lost and could not be confirmed, so the one-time secret was not shown. If AWS did apply it, nobody knows that secret: reset it (for a console password: aws iam update-login-profile) before handing the account over.`,
+      );
+    }
     if (result.outcome === 'already-done' && secrets.length > 0) {
       output.warn(`${change.description}: already in place, so no new secret was set.`);
     }
@@ -124,24 +165,83 @@ export class MutationGate {
       outcome: result.outcome,
       response: result.response,
       error: result.error,
+      ...(result.sends !== undefined ? { sends: result.sends } : {}),
+      ...(result.lostAnswers !== undefined ? { lostAnswers: result.lostAnswers } : {}),
+      ...(result.reconciled ? { reconciled: true } : {}),
     });
     this.results.push(result);
     return result;
   }
 
-  private async sendWithRetry(pool: ClientPool, change: Change, params: Record<string, unknown>, hooks: ExecuteHooks): Promise<unknown> {
+  /**
+   * Sends one change, one HTTP attempt at a time (the SDK's blind retries are off for
+   * mutating calls). Throttled or unsent attempts are sent again after a pause. An attempt
+   * whose answer was lost (connection dropped after sending, HTTP 5xx) may have been applied:
+   * AWS is read back first, and the call is sent again only when the read shows it is not in
+   * place (or, when no read can tell, only if sending it twice is harmless). A later error
+   * answer (EntityAlreadyExists, an existing association) is also checked against AWS when an
+   * earlier answer was lost, since the lost attempt may be what it found.
+   */
+  private async sendWithRetry(
+    pool: ClientPool,
+    change: Change,
+    params: Record<string, unknown>,
+    hooks: ExecuteHooks,
+    tally: SendTally,
+  ): Promise<unknown> {
     const retry = change.retryOn;
-    for (let attempt = 1; ; attempt++) {
+    const single = pool.singleAttempt();
+    // Compared with AWS's clock (CreateDate), so the wall clock, not the session's clock.
+    const since = new Date();
+    let transient = 0;
+    let consistency = 0;
+    for (;;) {
+      tally.sends += 1;
       try {
-        return await withinGate(() => pool.call(change.service, change.operation, params, change.region));
+        return await withinGate(() => single.call(change.service, change.operation, params, change.region));
       } catch (err) {
+        const kind = classifyAttempt(err);
+        if (kind === 'lost') tally.lost += 1;
+        if (kind === 'lost' || (kind === 'final' && tally.lost > 0)) {
+          const verdict = await this.readBack(pool, change, params, since);
+          if (verdict === 'in-place') {
+            tally.reconciled = true;
+            return undefined;
+          }
+          if (kind === 'lost' && (verdict === 'conflict' || (verdict === undefined && !isIdempotent(change)))) {
+            throw Object.assign(
+              new OutcomeUnknownError(
+                verdict === 'conflict'
+                  ? `AWS's answer to ${change.service}:${change.operation} was lost, and AWS now shows something else in its place. Nothing more was sent; run again to re-read the account.`
+                  : `AWS's answer to ${change.service}:${change.operation} was lost and reading the account back did not settle whether it was applied, so it was not sent again. Run again: rootlock re-reads AWS and continues from what is there.`,
+              ),
+              { $rootlockCall: { service: change.service, operation: change.operation } },
+            );
+          }
+        }
+        if (kind === 'throttled' || kind === 'not-sent' || kind === 'lost') {
+          transient += 1;
+          if (transient >= MAX_SENDS) throw err;
+          await this.opts.clock.sleep(backoffMs(kind, transient));
+          continue;
+        }
         const f = describeAwsError(err);
         const retryable =
           retry && retry.codes.includes(f.code) && (!retry.messageIncludes || f.message.includes(retry.messageIncludes));
-        if (!retryable || attempt >= retry.attempts) throw err;
-        hooks.onRetry?.({ attempt, attempts: retry.attempts, code: f.code, delayMs: retry.delayMs * attempt });
-        await this.opts.clock.sleep(retry.delayMs * attempt);
+        consistency += 1;
+        if (!retryable || consistency >= retry.attempts) throw err;
+        hooks.onRetry?.({ attempt: consistency, attempts: retry.attempts, code: f.code, delayMs: retry.delayMs * consistency });
+        await this.opts.clock.sleep(retry.delayMs * consistency);
       }
+    }
+  }
+
+  /** Whether AWS shows the change in place; undefined when no read can tell or the read failed. */
+  private async readBack(pool: ClientPool, change: Change, params: Record<string, unknown>, since: Date): Promise<Verdict | undefined> {
+    try {
+      return await verifyChange((service, operation, p, region) => pool.call(service, operation, p, region), change, params, since);
+    } catch {
+      return undefined;
     }
   }
 

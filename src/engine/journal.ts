@@ -25,7 +25,19 @@ export type JournalEntry =
   | { type: 'attestation'; step: string; item: string; by: string; statement: string; at?: string }
   | { type: 'plan'; step: string; changes: unknown[] }
   | { type: 'change-start'; step: string; change: string; operation: string; params: unknown; dryRun: boolean }
-  | { type: 'change-end'; step: string; change: string; operation: string; outcome: string; response?: unknown; error?: unknown }
+  | {
+      type: 'change-end';
+      step: string;
+      change: string;
+      operation: string;
+      outcome: string;
+      response?: unknown;
+      error?: unknown;
+      /** Set when the call was sent more than once, an answer was lost, or AWS was read back to settle it. */
+      sends?: number;
+      lostAnswers?: number;
+      reconciled?: boolean;
+    }
   | { type: 'verify'; step: string; status: string; summary: string }
   /** A step's assessment, before any change (`before`) and after each verification (`after`): what reports are built from. */
   | { type: 'assessment'; step: string; phase: 'before' | 'after'; status: string; summary: string; findings: unknown[] }

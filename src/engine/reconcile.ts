@@ -219,8 +219,8 @@ export type AttemptFailure =
   | 'not-sent'
   /** The answer never came (connection dropped or timed out after sending) or AWS failed (5xx): it may have been applied. */
   | 'lost'
-  /** A real answer from AWS. */
-  | 'answered';
+  /** A final answer: AWS's own error, or a failure before anything was sent (credentials, a bug). */
+  | 'final';
 
 const THROTTLING_CODES = new Set([
   'Throttling',
@@ -236,15 +236,25 @@ const THROTTLING_CODES = new Set([
   'BandwidthLimitExceeded',
 ]);
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** Socket errors after the request was written: the server may have acted on it. */
+const LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);
+const LOST_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 
 /** Classifies the error of one attempt. */
 export function classifyAttempt(err: unknown): AttemptFailure {
-  const e = (err ?? {}) as { name?: string; Code?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
+  const e = (err ?? {}) as {
+    name?: string;
+    Code?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: { throttling?: boolean };
+  };
   const status = e.$metadata?.httpStatusCode;
   const code = e.Code ?? e.name ?? '';
   if (THROTTLING_CODES.has(code) || status === 429 || e.$retryable?.throttling) return 'throttled';
+  if (status !== undefined) return status >= 500 ? 'lost' : 'final';
   if (typeof e.code === 'string' && NOT_SENT_CODES.has(e.code)) return 'not-sent';
-  if (status === undefined) return 'lost';
-  if (status >= 500) return 'lost';
-  return 'answered';
+  if ((typeof e.code === 'string' && LOST_CODES.has(e.code)) || LOST_NAMES.has(code) || /socket hang up/i.test(e.message ?? '')) return 'lost';
+  return 'final';
 }

@@ -122,6 +122,12 @@ export interface ChangeResult {
   /** Redacted summary of what AWS answered. */
   response?: Record<string, unknown>;
   error?: { code: string; message: string; deniedAction?: string };
+  /** How many times the gate sent the call, when more than once (throttling, lost answers, eventual consistency). */
+  sends?: number;
+  /** Attempts whose answer never came (connection dropped, HTTP 5xx): each may have been applied. */
+  lostAnswers?: number;
+  /** True when a lost answer was settled by reading AWS back: the change is in place. */
+  reconciled?: boolean;
 }
 
 /** A question's identity: answers files, flags and scripted tests address questions by id. */

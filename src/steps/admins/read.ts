@@ -1,0 +1,189 @@
+/**
+ * Reads for the admins step: the shared authorization details (all pages) and credential
+ * report, the account password policy, and, only for the few users the report cannot
+ * know about yet (created after it was generated, or left half-done by rootlock), direct
+ * IAM reads. Everything else is derived by pure functions.
+ */
+import type { GetAccountPasswordPolicyResponse, PasswordPolicy, Tag, UserDetail } from '@aws-sdk/client-iam';
+import { describeAwsError, isAccessDenied, isNotFound } from '../../aws/errors.js';
+import type { ClientPool } from '../../aws/pool.js';
+import type { AuthorizationDetails as SharedDetails, CredentialReportRow } from '../../aws/reads.js';
+import type { StepContext } from '../../engine/step.js';
+import { adminGroupsOf, analyzeAdmins, type AdminAnalysis, type AdminGroup, type AuthorizationDetails } from './analysis.js';
+import { credentialsFromDirect, credentialsFromReport, type UserCredentials } from './credentials.js';
+import { CREATED_BY_TAG, SETUP_TAG } from './meta.js';
+
+/** The account password policy, as far as the caller may read it. */
+export type PasswordPolicyState =
+  | { state: 'present'; policy: PasswordPolicy }
+  | { state: 'none' }
+  | { state: 'unknown'; reason: string };
+
+/** A user rootlock started creating and did not finish (it still carries the setup tag). */
+export interface PendingUser {
+  name: string;
+  arn: string;
+  /** Has a console password. */
+  loginProfile: boolean;
+  /** Is a full admin (through any path). */
+  admin: boolean;
+  groups: string[];
+}
+
+/** Everything the admins step knows about the account. */
+export interface AdminsState {
+  /** The authorization details in the shape analysis.ts reads. */
+  details: AuthorizationDetails;
+  analysis: AdminAnalysis;
+  adminGroups: AdminGroup[];
+  /** Credentials of every user the step reports on (admins, shadow admins, pending users), by user name. */
+  credentials: Record<string, UserCredentials>;
+  /** User name -> creation date (ISO), for the "unused for 45 days" rule. */
+  createdAt: Record<string, string>;
+  reportGeneratedAt?: string;
+  passwordPolicy: PasswordPolicyState;
+  pending: PendingUser[];
+  /** Users rootlock created (tag created-by=rootlock). */
+  createdByRootlock: string[];
+}
+
+/** The shared reads' arrays under the names of the GetAccountAuthorizationDetails response. */
+export function toAnalysisInput(d: SharedDetails): AuthorizationDetails {
+  return { UserDetailList: d.users, GroupDetailList: d.groups, RoleDetailList: d.roles, Policies: d.policies };
+}
+
+export function hasTag(tags: Tag[] | undefined, tag: { Key: string; Value: string }): boolean {
+  return (tags ?? []).some((t) => t.Key === tag.Key && t.Value === tag.Value);
+}
+
+/** The account password policy; NoSuchEntity means none is set. Memoized as a shared read. */
+export function readPasswordPolicy(ctx: Pick<StepContext, 'reads' | 'pool'>): Promise<PasswordPolicyState> {
+  return ctx.reads.once('iam:password-policy', async (): Promise<PasswordPolicyState> => {
+    try {
+      const res = await ctx.pool.call<GetAccountPasswordPolicyResponse>('iam', 'GetAccountPasswordPolicy');
+      return res.PasswordPolicy ? { state: 'present', policy: res.PasswordPolicy } : { state: 'none' };
+    } catch (err) {
+      const f = describeAwsError(err, 'iam', 'GetAccountPasswordPolicy');
+      if (isNotFound(f)) return { state: 'none' };
+      if (isAccessDenied(f)) return { state: 'unknown', reason: `access denied for ${f.deniedAction ?? 'iam:GetAccountPasswordPolicy'}` };
+      throw err;
+    }
+  });
+}
+
+/** Console password, MFA devices, last sign-in and access keys of one user, read directly. */
+export async function readUserCredentials(pool: ClientPool, userName: string): Promise<UserCredentials> {
+  const loginProfile = pool.call('iam', 'GetLoginProfile', { UserName: userName }).then(
+    () => true,
+    (err: unknown) => {
+      if (isNotFound(describeAwsError(err))) return false;
+      throw err;
+    },
+  );
+  const [hasLogin, mfa, user, keys] = await Promise.all([
+    loginProfile,
+    pool.call<{ MFADevices?: unknown[] }>('iam', 'ListMFADevices', { UserName: userName }),
+    pool.call<{ User?: { PasswordLastUsed?: Date } }>('iam', 'GetUser', { UserName: userName }),
+    pool.call<{ AccessKeyMetadata?: Array<{ AccessKeyId?: string; Status?: string; CreateDate?: Date }> }>('iam', 'ListAccessKeys', {
+      UserName: userName,
+    }),
+  ]);
+  const accessKeys = await Promise.all(
+    (keys.AccessKeyMetadata ?? []).map(async (k) => {
+      let lastUsed: Date | undefined;
+      if (k.AccessKeyId) {
+        const r = await pool.call<{ AccessKeyLastUsed?: { LastUsedDate?: Date } }>('iam', 'GetAccessKeyLastUsed', { AccessKeyId: k.AccessKeyId });
+        lastUsed = r.AccessKeyLastUsed?.LastUsedDate;
+      }
+      return { status: k.Status, createDate: k.CreateDate, lastUsed };
+    }),
+  );
+  return credentialsFromDirect({
+    loginProfile: hasLogin,
+    mfaDevices: mfa.MFADevices?.length ?? 0,
+    passwordLastUsed: user.User?.PasswordLastUsed,
+    accessKeys,
+  });
+}
+
+/**
+ * Whether the credential report can speak for a user: it must have the user's row, and
+ * the user must be older than the report (AWS regenerates it at most every 4 hours, so a
+ * user created since is missing or shown as it was).
+ */
+export function reportCovers(user: UserDetail, row: CredentialReportRow | undefined, generatedAt: Date | undefined): boolean {
+  if (!row) return false;
+  if (!generatedAt || !user.CreateDate) return true;
+  return new Date(user.CreateDate).getTime() <= generatedAt.getTime();
+}
+
+/** Reads the state the admins step assesses. */
+export async function readAdminsState(ctx: StepContext): Promise<AdminsState> {
+  const progress = ctx.output.progress('Reading IAM users, groups, roles and policies');
+  let shared: SharedDetails;
+  let report: Awaited<ReturnType<StepContext['reads']['credentialReport']>>;
+  let passwordPolicy: PasswordPolicyState;
+  try {
+    [shared, report, passwordPolicy] = await Promise.all([
+      ctx.reads.authorizationDetails(),
+      ctx.reads.credentialReport(progress),
+      readPasswordPolicy(ctx),
+    ]);
+  } finally {
+    progress.stop();
+  }
+  const details = toAnalysisInput(shared);
+  const analysis = analyzeAdmins(details);
+  const adminGroups = adminGroupsOf(details);
+  const adminNames = new Set(analysis.admins.map((a) => a.name));
+
+  const usersByName = new Map((details.UserDetailList ?? []).map((u) => [u.UserName ?? '', u]));
+  const pendingUsers = (details.UserDetailList ?? []).filter((u) => hasTag(u.Tags, CREATED_BY_TAG) && hasTag(u.Tags, SETUP_TAG));
+  const createdByRootlock = (details.UserDetailList ?? []).filter((u) => hasTag(u.Tags, CREATED_BY_TAG)).map((u) => u.UserName ?? '');
+
+  // Users the step reports credentials for: admins, user shadow admins and half-done users.
+  const wanted = new Set<string>([
+    ...analysis.admins.map((a) => a.name),
+    ...analysis.shadowAdmins.filter((s) => s.kind === 'user').map((s) => s.name),
+    ...pendingUsers.map((u) => u.UserName ?? ''),
+  ]);
+  const rows = new Map(report.rows.map((r) => [r['user'] ?? '', r]));
+  const pendingNames = new Set(pendingUsers.map((u) => u.UserName ?? ''));
+  const credentials: Record<string, UserCredentials> = {};
+  const createdAt: Record<string, string> = {};
+  const direct: string[] = [];
+  for (const name of wanted) {
+    const user = usersByName.get(name);
+    if (!user) continue;
+    if (user.CreateDate) createdAt[name] = new Date(user.CreateDate).toISOString();
+    const row = rows.get(name);
+    // A half-done user is always read directly: the point is to see what is missing now.
+    if (!pendingNames.has(name) && reportCovers(user, row, report.generatedAt)) credentials[name] = credentialsFromReport(row!);
+    else direct.push(name);
+  }
+  const fresh = await Promise.all(direct.map((n) => readUserCredentials(ctx.pool, n)));
+  direct.forEach((n, i) => (credentials[n] = fresh[i]!));
+
+  const pending: PendingUser[] = pendingUsers.map((u) => {
+    const name = u.UserName ?? '';
+    return {
+      name,
+      arn: u.Arn ?? '',
+      loginProfile: credentials[name]?.consoleAccess ?? false,
+      admin: adminNames.has(name),
+      groups: [...(u.GroupList ?? [])],
+    };
+  });
+
+  return {
+    details,
+    analysis,
+    adminGroups,
+    credentials,
+    createdAt,
+    reportGeneratedAt: report.generatedAt ? new Date(report.generatedAt).toISOString() : undefined,
+    passwordPolicy,
+    pending,
+    createdByRootlock,
+  };
+}
