@@ -1,8 +1,9 @@
 /**
  * The root layer: a small HTTP proxy that sits in front of the moto emulator and supplies
  * the root-user behaviour moto does not have. Everything not listed here is forwarded to
- * moto byte for byte (root callers get an `x-moto-account-id` header so moto acts in their
- * account). See docs/testing-emulator.md for how tests use it and what it does NOT cover.
+ * moto unchanged, except that every signed request carries an `x-moto-account-id` header
+ * naming the account it acts in (see accountOf: correctness for root callers, speed for the
+ * rest). See docs/testing-emulator.md for how tests use it and what it does NOT cover.
  *
  * Behaviours supplied, each written to the AWS documentation named beside it:
  *
@@ -41,6 +42,11 @@
  *    ContactInformation data type.
  * 8. Request recording: every signed request as `{ service, operation, accessKeyId, region,
  *    params, status }` in `layer.requests`.
+ * 9. iam GetAccountAuthorizationDetails lists only the AWS managed policies attached in the
+ *    account, as AWS does (moto lists all of them, which also costs seconds a call). AWS's
+ *    reference says only "information about managed policies"; the in-use-only behaviour is
+ *    what callers observe (small, varying Policies counts), and tools that need every AWS
+ *    managed policy call ListPolicies for them.
  */
 import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -634,6 +640,50 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     );
   }
 
+  /**
+   * GetAccountAuthorizationDetails: AWS lists only the AWS managed policies in use in the
+   * account (attached to a user, group or role); moto lists all of them (over 1,500, many
+   * seconds a call). Forward without the AWSManagedPolicy filter, then add the attached AWS
+   * managed policies (ListPolicies Scope=AWS OnlyAttached=true, and each default version).
+   */
+  async function authorizationDetails(p: ParsedRequest, req: http.IncomingMessage, body: Buffer, caller: Caller): Promise<Reply> {
+    const accountId = accountOf(p, caller);
+    const params = new URLSearchParams(body.toString());
+    const filters = [...params.entries()].filter(([k]) => k.startsWith('Filter.member.')).map(([, v]) => v);
+    if (filters.length > 0 && !filters.includes('AWSManagedPolicy')) return forward(req, body, accountId);
+    const others = (filters.length === 0 ? ['User', 'Group', 'Role', 'LocalManagedPolicy'] : filters.filter((f) => f !== 'AWSManagedPolicy'));
+    const onlyAws = others.length === 0;
+    const rewritten = new URLSearchParams([...params.entries()].filter(([k]) => !k.startsWith('Filter.member.')));
+    (onlyAws ? ['LocalManagedPolicy'] : others).forEach((f, i) => rewritten.set(`Filter.member.${i + 1}`, f));
+    const reply = await forward(req, Buffer.from(rewritten.toString()), accountId);
+    if (reply.status !== 200) return reply;
+    const listed = await internal('iam', p.accessKeyId, accountId, 'Action=ListPolicies&Version=2010-05-08&Scope=AWS&OnlyAttached=true&MaxItems=1000');
+    const members = [...listed.body.toString().matchAll(/<member>([\s\S]*?)<\/member>/g)].map((m) => m[1] ?? '');
+    const details: string[] = [];
+    for (const m of members) {
+      const field = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(m)?.[1] ?? '';
+      const arn = field('Arn');
+      const versionId = field('DefaultVersionId');
+      const version = await internal('iam', p.accessKeyId, accountId, `Action=GetPolicyVersion&Version=2010-05-08&PolicyArn=${encodeURIComponent(arn)}&VersionId=${encodeURIComponent(versionId)}`);
+      const v = version.body.toString();
+      const doc = /<Document>([^<]*)<\/Document>/.exec(v)?.[1] ?? '';
+      const created = /<CreateDate>([^<]*)<\/CreateDate>/.exec(v)?.[1] ?? field('CreateDate');
+      details.push(
+        `<member><PolicyName>${field('PolicyName')}</PolicyName><DefaultVersionId>${versionId}</DefaultVersionId><PolicyId>${field('PolicyId')}</PolicyId>` +
+          `<Path>${field('Path')}</Path><Arn>${arn}</Arn><AttachmentCount>${field('AttachmentCount')}</AttachmentCount>` +
+          `<PermissionsBoundaryUsageCount>0</PermissionsBoundaryUsageCount><IsAttachable>true</IsAttachable>` +
+          `<CreateDate>${field('CreateDate')}</CreateDate><UpdateDate>${field('UpdateDate')}</UpdateDate>` +
+          `<PolicyVersionList><member><Document>${doc}</Document><IsDefaultVersion>true</IsDefaultVersion><VersionId>${versionId}</VersionId><CreateDate>${created}</CreateDate></member></PolicyVersionList></member>`,
+      );
+    }
+    let xml = reply.body.toString();
+    if (onlyAws) xml = xml.replace(/<Policies>[\s\S]*<\/Policies>/, '<Policies></Policies>');
+    if (/<Policies\s*\/>/.test(xml)) xml = xml.replace(/<Policies\s*\/>/, `<Policies>${details.join('')}</Policies>`);
+    else if (xml.includes('</Policies>')) xml = xml.replace('</Policies>', `${details.join('')}</Policies>`);
+    else xml = xml.replace('</GetAccountAuthorizationDetailsResult>', `<Policies>${details.join('')}</Policies></GetAccountAuthorizationDetailsResult>`);
+    return { ...reply, body: Buffer.from(xml) };
+  }
+
   async function getAccountSummary(p: ParsedRequest, req: http.IncomingMessage, body: Buffer, caller: Caller): Promise<Reply> {
     const accountId = accountOf(p, caller);
     const reply = await forward(req, body, accountId);
@@ -780,6 +830,8 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
       if (p.operation !== 'GetAccessKeyLastUsed' || isRootKey) return rootAccessKeys(p, caller.accountId);
     }
     switch (op) {
+      case 'iam:GetAccountAuthorizationDetails':
+        return authorizationDetails(p, req, body, caller);
       case 'iam:GetAccountSummary':
         return getAccountSummary(p, req, body, caller);
       case 'iam:GenerateCredentialReport':
