@@ -3,8 +3,8 @@
  * interactive modes. The runner never writes to a stream: everything goes through
  * the injected Output and Prompter.
  */
-import { describeAwsError, explainFailure, UngatedMutationError } from '../aws/errors.js';
-import { formatParams, sanitize } from '../util/text.js';
+import { CredentialsLostError, describeAwsError, explainFailure, isCredentialProblem, UngatedMutationError } from '../aws/errors.js';
+import { formatParams, isSecretPlaceholder, sanitize } from '../util/text.js';
 import { redact } from '../util/text.js';
 import type { MutationGate } from './gate.js';
 import type { Journal } from './journal.js';
@@ -47,16 +47,42 @@ export async function assessStep(step: StepDefinition, ctx: StepContext): Promis
   }
 }
 
+/**
+ * The credential refusal that ended a step, if any: a failed change or an `error` assessment
+ * (its `details.error`, or every region of a regional scan) whose code says the credentials no
+ * longer work (expired, deleted, deactivated). Other refusals (access denied) are the step's own.
+ */
+export function credentialFailure(outcome: Pick<StepOutcome, 'before' | 'after' | 'results'>): { code: string; message: string } | undefined {
+  const lost = (e: { code?: unknown; message?: unknown } | undefined) =>
+    e && typeof e.code === 'string' && isCredentialProblem({ code: e.code, message: String(e.message ?? '') })
+      ? { code: e.code, message: String(e.message ?? '') }
+      : undefined;
+  for (const r of outcome.results) {
+    const f = lost(r.error);
+    if (f) return f;
+  }
+  for (const a of [outcome.after, outcome.before]) {
+    if (a?.status !== 'error') continue;
+    const d = a.details as { error?: { code?: unknown; message?: unknown }; regionErrors?: Array<{ code?: unknown; message?: unknown }> };
+    const f = lost(d.error) ?? (Array.isArray(d.regionErrors) && d.regionErrors.length > 0 && d.regionErrors.every((e) => lost(e)) ? lost(d.regionErrors[0]) : undefined);
+    if (f) return f;
+  }
+  return undefined;
+}
+
 /** Check mode: every step read and assessed, no prompts, no changes. */
 export async function runCheck(steps: StepDefinition[], ctx: StepContext): Promise<StepOutcome[]> {
   const assessments = ctx.assessments as Map<StepId, Assessment>;
   const out: StepOutcome[] = [];
-  for (const step of steps) {
+  for (const [i, step] of steps.entries()) {
     const progress = ctx.output.progress(`Checking ${step.meta.title}`);
     const { assessment } = await assessStep(step, ctx);
     progress.stop();
     assessments.set(step.meta.id, assessment);
-    out.push({ id: step.meta.id, step, before: assessment, plan: [], results: [], answers: [] });
+    const outcome: StepOutcome = { id: step.meta.id, step, before: assessment, plan: [], results: [], answers: [] };
+    out.push(outcome);
+    const lost = credentialFailure(outcome);
+    if (lost) throw new CredentialsLostError(lost, step.meta.id, steps.slice(i + 1).map((s) => s.meta.id));
   }
   return out;
 }
@@ -72,8 +98,12 @@ export interface WizardContext extends InteractiveContext {
 /** The wizard: each step in order through the whole life cycle. */
 export async function runWizard(steps: StepDefinition[], ctx: WizardContext): Promise<StepOutcome[]> {
   const outcomes: StepOutcome[] = [];
-  for (const step of steps) {
-    outcomes.push(await runStep(step, ctx));
+  for (const [i, step] of steps.entries()) {
+    const outcome = await runStep(step, ctx);
+    outcomes.push(outcome);
+    // Expired or revoked credentials: every later call would fail the same way. Stop cleanly.
+    const lost = credentialFailure(outcome);
+    if (lost) throw new CredentialsLostError(lost, step.meta.id, steps.slice(i + 1).map((s) => s.meta.id));
   }
   return outcomes;
 }
@@ -226,12 +256,20 @@ export function showAssessment(output: Output, a: Assessment): void {
   }
 }
 
+/** Shows a `{ $secret }` placeholder as what it will be, in words. */
+function showSecrets(v: unknown): unknown {
+  if (isSecretPlaceholder(v)) return '<generated when applied, shown once>';
+  if (Array.isArray(v)) return v.map(showSecrets);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, showSecrets(x)]));
+  return v;
+}
+
 /** Prints a plan: each change in words, then the exact API call with its (redacted) parameters. */
 export function showPlan(output: Output, plan: Change[], dryRun: boolean): void {
   output.heading(dryRun ? `Plan (dry run: nothing will be sent), ${plan.length} change(s)` : `Plan: ${plan.length} change(s)`);
   for (const [i, c] of plan.entries()) {
     output.info(`${i + 1}. ${c.description}${c.destructive ? ' [destructive]' : ''}`);
-    const lines = [`${c.service}:${c.operation} ${formatParams(redact(c.params))}${c.region ? ` (region ${c.region})` : ''}`];
+    const lines = [`${c.service}:${c.operation} ${formatParams(showSecrets(redact(c.params)))}${c.region ? ` (region ${c.region})` : ''}`];
     if (c.session) lines.push(`as a root session of account ${c.session.assumeRoot.accountId} (sts:AssumeRoot, ${c.session.assumeRoot.taskPolicy})`);
     if (c.warning) lines.push(`Warning: ${c.warning}`);
     output.detail(lines);

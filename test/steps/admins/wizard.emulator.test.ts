@@ -133,7 +133,7 @@ describe('admins: creating the missing admins', () => {
     const r = await wizard({ ...CREATE_TWO, 'admins.apply': undefined }, ['--dry-run']);
     expect(mutatingRequests(emu().layer.requests)).toEqual([]);
     expect(r.output.text).toContain('Plan (dry run: nothing will be sent), 11 change(s)');
-    expect(r.output.text).toContain('iam:CreateLoginProfile {"UserName":"alice","Password":{"$secret":"password","label":"one-time console password for alice"},"PasswordResetRequired":true}');
+    expect(r.output.text).toContain('iam:CreateLoginProfile {"UserName":"alice","Password":"<generated when applied, shown once>","PasswordResetRequired":true}');
     expect(r.output.secrets).toEqual([]);
     expect(await userNames()).toEqual([]);
     expect(r.prompter.asked.map((q) => q.id)).not.toContain('admins.apply');
