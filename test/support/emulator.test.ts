@@ -2,7 +2,7 @@
  * The emulator's lifecycle: start, forward, reset, stop, and clear failures.
  */
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateUserCommand, ListUsersCommand } from '@aws-sdk/client-iam';
@@ -20,14 +20,16 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function answers(url: string): Promise<boolean> {
+/** Whether something accepts TCP connections at the URL's port. */
+function listening(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
-    const req = http.get(url, { timeout: 2000 }, (res) => {
-      res.resume();
+    const socket = net.connect(Number(port), hostname);
+    socket.once('connect', () => {
+      socket.destroy();
       resolve(true);
     });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
+    socket.once('error', () => resolve(false));
   });
 }
 
@@ -86,12 +88,12 @@ describe('useEmulator', () => {
 describe('startEmulator / stop', () => {
   it('stop() ends moto and closes both ports', async () => {
     const e = await startEmulator();
-    expect(await answers(e.endpoint)).toBe(true);
-    expect(await answers(e.motoUrl)).toBe(true);
+    expect(await listening(e.endpoint)).toBe(true);
+    expect(await listening(e.motoUrl)).toBe(true);
     await e.stop();
     expect(isAlive(e.motoPid)).toBe(false);
-    expect(await answers(e.endpoint)).toBe(false);
-    expect(await answers(e.motoUrl)).toBe(false);
+    expect(await listening(e.endpoint)).toBe(false);
+    expect(await listening(e.motoUrl)).toBe(false);
   });
 
   it('names the missing moto_server and how to get one', async () => {

@@ -156,7 +156,8 @@ export async function startMoto(opts: StartEmulatorOptions = {}): Promise<MotoPr
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && !exited && !spawnError) {
       try {
-        const status = await httpStatus(`${url}/`);
+        // GET on the reset endpoint answers 400 without touching state: a cheap "are you up?".
+        const status = await httpStatus(`${url}/moto-api/reset`);
         if (status > 0 && child.pid !== undefined) {
           const pid = child.pid;
           return {
@@ -165,7 +166,8 @@ export async function startMoto(opts: StartEmulatorOptions = {}): Promise<MotoPr
             async stop() {
               if (exited) return;
               child.kill('SIGTERM');
-              const killed = await Promise.race([exitedPromise.then(() => true), sleep(5000).then(() => false)]);
+              // moto keeps nothing worth flushing: a short grace, then SIGKILL.
+              const killed = await Promise.race([exitedPromise.then(() => true), sleep(1000).then(() => false)]);
               if (!killed) {
                 child.kill('SIGKILL');
                 await exitedPromise;
@@ -178,11 +180,11 @@ export async function startMoto(opts: StartEmulatorOptions = {}): Promise<MotoPr
       }
       await sleep(100);
     }
+    const why = spawnError ? `could not be spawned: ${spawnError.message}` : exited ? exited : `did not answer within ${timeoutMs} ms`;
     if (!exited) {
       child.kill('SIGKILL');
       await exitedPromise;
     }
-    const why = spawnError ? `could not be spawned: ${spawnError.message}` : exited ? exited : `did not answer within ${timeoutMs} ms`;
     lastError = `moto_server (${server}, port ${port}) ${why}.\n--- moto output ---\n${output.trim() || '(none)'}`;
     // A port grabbed between freePort() and moto's bind is the one failure worth retrying.
     if (!/address already in use/i.test(output)) break;
