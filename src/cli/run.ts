@@ -4,8 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { createRequire } from 'node:module';
-import { RunError, toRunError, UngatedMutationError } from '../aws/errors.js';
+import { CredentialsLostError, RunError, toRunError, UngatedMutationError } from '../aws/errors.js';
 import { describePrincipal, readIdentity } from '../aws/identity.js';
 import { ClientPool, type Credentials } from '../aws/pool.js';
 import { AccountReads } from '../aws/reads.js';
@@ -13,10 +14,14 @@ import { MutationGate } from '../engine/gate.js';
 import { defaultJournalDir, findInterrupted, openJournal, type Journal } from '../engine/journal.js';
 import { findingKeys, parsePlanFile, planDrift, PLAN_SCHEMA, type PlanFile } from '../engine/plan-file.js';
 import { selectSteps, stepById } from '../engine/registry.js';
-import { applyPlan, assessStep, runCheck, runWizard, showAssessment, showPlan, type StepOutcome, type WizardContext } from '../engine/runner.js';
+import { applyPlan, assessStep, journalAssessment, runCheck, runWizard, showAssessment, showPlan, type StepOutcome, type WizardContext } from '../engine/runner.js';
 import type { RunOptions, StepContext, StepDefinition } from '../engine/step.js';
 import { systemClock, type Assessment, type Clock, type Output, type Prompter, type StepId, type StepStatus } from '../engine/types.js';
+import { asffFromCheck } from '../report/asff.js';
 import { buildCheckDocument, exitCodeFor, serializeCheckDocument } from '../report/check-json.js';
+import { JournalFormatError } from '../report/session-report.js';
+import { safeJson, writeOwnerOnly, writeSessionReports } from '../report/write.js';
+import { runNextSteps, showNextSteps, type NextStep } from '../steps/next-steps/index.js';
 import { sanitize } from '../util/text.js';
 import type { CliArgs } from './args.js';
 
@@ -105,9 +110,7 @@ function readAnswersFile(path: string): Record<string, unknown> {
 }
 
 async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prompter: Prompter }, live: LiveSession): Promise<number> {
-  if (args.command === 'report') {
-    throw new RunError('NOT_AVAILABLE', '`rootlock report` is not available in this version.', 'The journal (JSON lines) is the record of a session.');
-  }
+  if (args.command === 'report') return reportCommand(args, ui.output);
   if (args.command === 'plan' && !args.out) throw new RunError('BAD_FLAGS', '`rootlock plan` needs --out FILE.');
   let planFile: PlanFile | undefined;
   if (args.command === 'apply') {
@@ -129,7 +132,7 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
   const region = args.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const steps = (() => {
     try {
-      return selectSteps(args.only, args.skip);
+      return selectSteps(args.only, args.skip.filter((s) => s !== NEXT_STEPS_SKIP));
     } catch (err) {
       throw new RunError('BAD_FLAGS', (err as Error).message);
     }
@@ -146,6 +149,7 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
   const { caller, account } = identity;
   const options: RunOptions = {
     dryRun: args.dryRun,
+    assessOnly: args.command === 'check',
     yes: args.yes,
     region,
     targetAccount: args.targetAccount,
@@ -171,9 +175,15 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
 
   if (args.command === 'check') {
     const outcomes = await runCheck(steps, ctx);
-    const doc = buildCheckDocument(account, caller, outcomes, pool.counter, clock.now());
+    const next = withNextSteps(args) ? await runNextSteps(ctx) : [];
+    const doc = buildCheckDocument(account, caller, outcomes, pool.counter, clock.now(), next);
+    if (args.asff) writeOwnerOnly(args.asff, safeJson(asffFromCheck(doc, region, version())));
     if (args.json) (deps.stdout ?? process.stdout).write(`${serializeCheckDocument(doc)}\n`);
-    else printSummary(output, outcomes);
+    else {
+      printSummary(output, outcomes);
+      showNextSteps(output, next);
+    }
+    if (args.asff) output.info(`Findings for AWS Security Hub (ASFF) written to ${args.asff}`);
     return exitCodeFor(doc.steps.map((s) => s.status));
   }
 
@@ -191,7 +201,17 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
   }
   const sessionId = randomUUID().slice(0, 8);
   const journal = openJournal({ dir: journalDir, sessionId, now: clock.now() });
-  journal.write({ type: 'session-start', command: args.command, dryRun: args.dryRun, account: account.id, principal: caller.arn, version: version() });
+  journal.write({
+    type: 'session-start',
+    command: args.command,
+    dryRun: args.dryRun,
+    account: account.id,
+    principal: caller.arn,
+    version: version(),
+    alias: account.alias ?? null,
+    principalType: caller.type,
+    region,
+  });
   const planning = args.command === 'plan';
   const gate = new MutationGate({ pool, dryRun: args.dryRun || planning, journal, output, clock, generateSecret: deps.generateSecret });
   live.journal = journal;
@@ -200,12 +220,16 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
   const wctx = { ...ctx, prompter: ui.prompter, journal, gate, onlyFailing: args.command === 'fix' };
   if (planFile) {
     const code = await applyPlanFile(planFile, steps, wctx);
+    const next = code === 2 ? [] : await journaledNextSteps(ctx, journal, withNextSteps(args));
     journal.write({ type: 'session-end', outcome: code === 2 ? 'refused' : 'completed' });
+    showNextSteps(output, next);
     if (journal.path) output.info(`Journal of this session: ${journal.path}`);
+    writeReports(journal, output, region);
     return code;
   }
   if (args.dryRun) output.warn('Dry run: every change is shown and none is sent.');
   const outcomes = await runWizard(steps, wctx);
+  const next = planning ? [] : await journaledNextSteps(ctx, journal, withNextSteps(args));
   journal.write({ type: 'session-end', outcome: 'completed' });
   if (planning && args.out) {
     writePlanFile(args.out, {
@@ -222,7 +246,9 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
     return 0;
   }
   printSummary(output, outcomes);
+  showNextSteps(output, next);
   if (journal.path) output.info(`Journal of this session: ${journal.path}`);
+  writeReports(journal, output, region);
   return exitCodeFor(outcomes.map((o) => (o.after ?? o.before).status));
 }
 
@@ -243,6 +269,7 @@ async function applyPlanFile(plan: PlanFile, selected: StepDefinition[], ctx: Wi
   for (const planned of chosen) {
     const step = stepById(planned.id);
     const { state, assessment } = await assessStep(step, ctx);
+    journalAssessment(ctx.journal, planned.id, 'before', assessment);
     if (assessment.status === 'error' || state === undefined) {
       drift.push(`${planned.id}: cannot read the account: ${assessment.summary}`);
       continue;
@@ -279,12 +306,56 @@ async function applyPlanFile(plan: PlanFile, selected: StepDefinition[], ctx: Wi
   const statuses: StepStatus[] = [];
   for (const planned of chosen) {
     const { assessment } = await assessStep(stepById(planned.id), ctx);
+    journalAssessment(ctx.journal, planned.id, 'after', assessment);
     output.heading(stepById(planned.id).meta.title);
     showAssessment(output, assessment);
     statuses.push(assessment.status);
   }
   if (results.some((r) => r.outcome === 'failed')) return 1;
   return exitCodeFor(statuses);
+}
+
+/** `--skip next-steps` leaves out the next steps; they are not a step of the registry. */
+const NEXT_STEPS_SKIP = 'next-steps';
+
+/** The next steps run after the four, unless the run was narrowed with --only or --skip next-steps. */
+function withNextSteps(args: CliArgs): boolean {
+  return args.only.length === 0 && !args.skip.includes(NEXT_STEPS_SKIP);
+}
+
+/** Runs the next steps (read-only, never throwing) and journals them for the session report. */
+async function journaledNextSteps(ctx: StepContext, journal: Journal, enabled: boolean): Promise<NextStep[]> {
+  if (!enabled) return [];
+  const next = await runNextSteps(ctx);
+  journal.write({ type: 'next-steps', items: next });
+  return next;
+}
+
+/** Writes the session's reports beside its journal; a failure to write is a warning, never the session's failure. */
+function writeReports(journal: Journal, output: Output, region: string): void {
+  if (!journal.path) return;
+  try {
+    const w = writeSessionReports(journal.path, { region });
+    output.info(`Report of this session: ${w.markdown} (also ${basename(w.json)}, and ${basename(w.asff)} for AWS Security Hub)`);
+  } catch (err) {
+    output.warn(`The session report could not be written (${sanitize((err as Error).message, { maxLength: 300 })}). Make it later with: rootlock report ${journal.path}`);
+  }
+}
+
+/** `rootlock report JOURNAL [--out-dir DIR]`: rebuilds a session's reports from its journal, without AWS. */
+function reportCommand(args: CliArgs, output: Output): number {
+  const file = args.positionals[0];
+  if (!file || args.positionals.length > 1) throw new RunError('BAD_FLAGS', 'Usage: rootlock report JOURNAL.jsonl [--out-dir DIR]');
+  let w;
+  try {
+    w = writeSessionReports(file, { outDir: args.outDir, region: args.region });
+  } catch (err) {
+    if (err instanceof JournalFormatError) throw new RunError('BAD_JOURNAL', err.message);
+    throw new RunError('BAD_JOURNAL', `Cannot make a report from ${file}: ${(err as Error).message}`);
+  }
+  output.success(`Report of session ${w.report.session.id} (${w.report.session.mode}, account ${w.report.account.id}, outcome: ${w.report.session.outcome}):`);
+  output.detail([w.markdown, w.json, `${w.asff} (${w.findings.length} findings; import with: aws securityhub batch-import-findings --findings file://${w.asff})`]);
+  return 0;
 }
 
 function printSummary(output: Output, outcomes: StepOutcome[]): void {
@@ -312,6 +383,17 @@ async function handleError(err: unknown, output: Output, live: LiveSession): Pro
   }
   if (err instanceof UngatedMutationError) {
     output.error(`Internal error: ${err.message}`);
+    return 2;
+  }
+  if (err instanceof CredentialsLostError) {
+    const applied = live.gate?.results.filter((r) => r.outcome === 'applied' || r.outcome === 'already-done') ?? [];
+    output.error(`${err.message} AWS said: ${sanitize(err.failure.message, { maxLength: 200 })}`);
+    output.detail([
+      applied.length ? `Done before that, and kept in place: ${applied.map((r) => r.changeId).join(', ')}.` : 'No change had been applied in this session.',
+      ...(err.notRun.length ? [`Not run: ${err.notRun.join(', ')}.`] : []),
+      err.hint ?? '',
+      ...(live.journal?.path ? [`Journal of this session: ${live.journal.path}`] : []),
+    ].filter(Boolean));
     return 2;
   }
   const e = err instanceof RunError ? err : toRunError(err);

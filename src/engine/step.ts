@@ -12,6 +12,11 @@ import type { Assessment, Change, Clock, Output, Prompter, StepId, StepMeta } fr
 /** Options from flags that steps may read. */
 export interface RunOptions {
   dryRun: boolean;
+  /**
+   * True for `rootlock check`: nothing will be asked or changed, so a step may skip reads
+   * that only planning or verifying a change needs (fewer API calls).
+   */
+  assessOnly?: boolean;
   yes: boolean;
   /** Region the session uses for regional calls (STS, EC2 discovery). */
   region: string;

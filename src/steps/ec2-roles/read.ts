@@ -64,8 +64,12 @@ export async function regionsToScan(ctx: Pick<StepContext, 'options' | 'reads' |
   });
 }
 
-/** All instances of one region in the scanned states, with their live profile associations. */
-export async function readRegion(pool: ClientPool, region: string): Promise<Ec2Instance[]> {
+/**
+ * All instances of one region in the scanned states, with their live profile associations
+ * unless `withAssociations` is false (assessing only: DescribeInstances already names each
+ * instance's profile; association ids and states matter only to plan or verify a change).
+ */
+export async function readRegion(pool: ClientPool, region: string, withAssociationIds = true): Promise<Ec2Instance[]> {
   const pages = await allEc2Pages((NextToken) =>
     pool.call<DescribeInstancesResult>(
       'ec2',
@@ -80,7 +84,7 @@ export async function readRegion(pool: ClientPool, region: string): Promise<Ec2I
   );
   const reservations: Reservation[] = pages.flatMap((p) => p.Reservations ?? []);
   const instances = instancesOf(region, reservations);
-  if (instances.length === 0) return instances;
+  if (instances.length === 0 || !withAssociationIds) return instances;
   // Only regions with instances pay for this call. It gives the association ids that
   // replacing a profile needs, and it is what shows a fresh association ("associating")
   // when verifying right after a change.
@@ -101,12 +105,13 @@ export async function readInstances(
   pool: ClientPool,
   regions: readonly string[],
   progress?: Progress,
+  withAssociationIds = true,
 ): Promise<{ instances: Ec2Instance[]; regionErrors: RegionError[] }> {
   let done = 0;
   let found = 0;
   const results = await mapLimit(regions, REGION_CONCURRENCY, async (region) => {
     try {
-      const list = await readRegion(pool, region);
+      const list = await readRegion(pool, region, withAssociationIds);
       found += list.length;
       return { list };
     } catch (err) {
@@ -139,7 +144,7 @@ export async function readEc2Roles(ctx: StepContext): Promise<Ec2RolesState> {
   try {
     // IAM is global and independent of the EC2 fan-out: fetch both at once.
     [scan, auth] = await Promise.all([
-      ctx.reads.once(`ec2:instances:${regions.join(',')}`, () => readInstances(ctx.pool, regions, progress)),
+      ctx.reads.once(`ec2:instances:${regions.join(',')}`, () => readInstances(ctx.pool, regions, progress, !ctx.options.assessOnly)),
       ctx.reads.authorizationDetails(),
     ]);
   } catch (err) {

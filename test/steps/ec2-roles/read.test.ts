@@ -91,6 +91,16 @@ describe('readEc2Roles', () => {
     iam.reset();
   });
 
+  it('when only assessing, takes profiles from DescribeInstances and reads no association ids', async () => {
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [{ Instances: [{ InstanceId: 'i-1', State: { Name: 'running' }, IamInstanceProfile: { Arn: `arn:aws:iam::${ACCOUNT}:instance-profile/app` } }] }],
+    });
+    const { ctx } = context({ regions: ['us-east-1'], assessOnly: true });
+    const state = await readEc2Roles(ctx);
+    expect(state.instances.map((i) => i.instanceProfileArn)).toEqual([`arn:aws:iam::${ACCOUNT}:instance-profile/app`]);
+    expect(ec2.commandCalls(DescribeIamInstanceProfileAssociationsCommand)).toHaveLength(0);
+  });
+
   it('lists every enabled region, all pages, the scanned states only, with bounded concurrency and counted progress', async () => {
     const regions = Array.from({ length: 17 }, (_, i) => `r-${String(i).padStart(2, '0')}`);
     ec2.on(DescribeRegionsCommand).resolves({
