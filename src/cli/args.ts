@@ -2,6 +2,7 @@
  * Command-line parsing (node:util parseArgs only, so `--help` loads nothing else).
  */
 import { parseArgs } from 'node:util';
+import { sanitize } from '../util/text.js';
 
 export const COMMANDS = ['wizard', 'check', 'fix', 'plan', 'apply', 'report'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -28,12 +29,26 @@ export interface CliArgs {
   regions?: string[];
   journalDir?: string;
   out?: string;
+  /** (report) where to write the reports instead of beside the journal. */
+  outDir?: string;
+  /** (check) where to write the findings in the AWS Security Finding Format. */
+  asff?: string;
 }
 
 /** A usage error: exit code 2 with the message. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/**
+ * An AWS region name: a 2-4 letter prefix, words, a number (us-east-1, us-gov-west-1,
+ * ap-southeast-2, eusc-de-east-1). It ends up in host names and signatures, so anything
+ * else is refused before a call is made.
+ */
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+
+/** A flag's value inside a message: control characters escaped, kept short. */
+const shown = (value: string): string => sanitize(value, { maxLength: 80 });
 
 const list = (values: string[] | undefined): string[] =>
   (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
@@ -67,6 +82,8 @@ export function parseCli(argv: string[]): CliArgs {
         regions: { type: 'string', multiple: true },
         'journal-dir': { type: 'string' },
         out: { type: 'string' },
+        'out-dir': { type: 'string' },
+        asff: { type: 'string' },
       },
     });
   } catch (err) {
@@ -86,12 +103,12 @@ export function parseCli(argv: string[]): CliArgs {
   const answers: Record<string, string> = {};
   for (const a of v.answer ?? []) {
     const eq = a.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--answer takes id=value, got "${a}".`);
+    if (eq <= 0) throw new UsageError(`--answer takes id=value, got "${shown(a)}".`);
     answers[a.slice(0, eq)] = a.slice(eq + 1);
   }
   const targetAccount = v['target-account'];
   if (targetAccount !== undefined && !/^\d{12}$/.test(targetAccount)) {
-    throw new UsageError(`--target-account must be a 12-digit AWS account id, got "${targetAccount}".`);
+    throw new UsageError(`--target-account must be a 12-digit AWS account id, got "${shown(targetAccount)}".`);
   }
   const endpointUrl = v['endpoint-url'];
   if (endpointUrl !== undefined) {
@@ -101,13 +118,24 @@ export function parseCli(argv: string[]): CliArgs {
     } catch {
       ok = false;
     }
-    if (!ok) throw new UsageError(`--endpoint-url must be an http(s) URL, got "${endpointUrl}".`);
+    if (!ok) throw new UsageError(`--endpoint-url must be an http(s) URL, got "${shown(endpointUrl)}".`);
   }
   const adminGroup = v['admin-group'] ?? 'Administrators';
   if (!/^[\w+=,.@-]{1,128}$/.test(adminGroup)) {
-    throw new UsageError(`--admin-group must be 1-128 characters of letters, digits and +=,.@_-, got "${adminGroup}".`);
+    throw new UsageError(`--admin-group must be 1-128 characters of letters, digits and +=,.@_-, got "${shown(adminGroup)}".`);
+  }
+  if (v.region !== undefined && !REGION.test(v.region)) {
+    throw new UsageError(`--region must be an AWS region name such as eu-west-1, got "${shown(v.region)}".`);
+  }
+  const regions = v.regions ? list(v.regions) : undefined;
+  if (regions !== undefined) {
+    const bad = regions.filter((r) => !REGION.test(r));
+    if (bad.length > 0) throw new UsageError(`--regions takes AWS region names such as eu-west-1,us-east-1; not: ${bad.map((r) => `"${shown(r)}"`).join(', ')}.`);
+    if (regions.length === 0) throw new UsageError('--regions needs at least one region (leave it out to scan every enabled region).');
   }
   if (v.json && command !== 'check') throw new UsageError('--json goes with `rootlock check`.');
+  if (v.asff !== undefined && command !== 'check') throw new UsageError('--asff goes with `rootlock check` (session reports always include the ASFF file).');
+  if (v['out-dir'] !== undefined && command !== 'report') throw new UsageError('--out-dir goes with `rootlock report`.');
   return {
     command,
     positionals,
@@ -127,9 +155,11 @@ export function parseCli(argv: string[]): CliArgs {
     targetAccount,
     verifyProfile: v['verify-profile'],
     adminGroup,
-    regions: v.regions ? list(v.regions) : undefined,
+    regions,
     journalDir: v['journal-dir'],
     out: v.out,
+    outDir: v['out-dir'],
+    asff: v.asff,
   };
 }
 
@@ -137,36 +167,52 @@ export const HELP = `rootlock: prepare an AWS account and remove the root user's
 
 Usage:
   rootlock [options]              the wizard: every step in order (onboarding)
-  rootlock fix [options]          remediation: assess, then walk only the failing steps
-  rootlock check [--json]         read-only assessment, no prompts (scripts and CI)
-  rootlock plan --out FILE        ask the questions, write the answers and exact changes, send nothing
-  rootlock apply FILE             re-read the account; refuse if it drifted, else apply exactly that plan
+  rootlock fix [options]          remediation: walk only the failing steps
+  rootlock check [--json]         read-only assessment, no prompts (scripts, CI)
+  rootlock plan --out FILE        ask the questions, write the answers and the
+                                  exact changes, send nothing
+  rootlock apply FILE             re-read the account; refuse if it drifted,
+                                  else apply exactly that plan
+  rootlock report JOURNAL         rebuild a session's reports (Markdown, JSON,
+                                  Security Hub ASFF) from its journal
 
-Steps (in order): admins, ec2-roles, billing-recovery, root-keys
+Steps (in order): admins, ec2-roles, billing-recovery, root-keys; then the
+read-only next steps (MFA, old and unused keys, password policy), left out with
+--only or --skip next-steps
 
 AWS options:
   --profile NAME          credentials profile (default: the SDK's default chain)
-  --region REGION         region for STS and EC2 discovery (default: AWS_REGION or us-east-1)
-  --endpoint-url URL      send every call to this endpoint (also AWS_ENDPOINT_URL,
-                          AWS_ENDPOINT_URL_<SERVICE>)
+  --region REGION         region for STS and EC2 discovery
+                          (default: AWS_REGION, else us-east-1)
+  --endpoint-url URL      send every call to this endpoint
+                          (also AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>)
   --target-account ID     a member account to act on from a management account
-  --verify-profile NAME   profile used to verify after the session's own root key is deleted
+  --verify-profile NAME   profile to verify with after the session's own root
+                          key is deleted
   --regions A,B           EC2 regions to scan (default: every enabled region)
 
 Behaviour:
   --dry-run               show every change (API call and parameters), send none
-  --only STEP[,STEP]      run only these steps      --skip STEP[,STEP]   skip these
-  --yes, -y               accept confirmations whose safe answer is yes (never deletions)
+  --only STEP[,STEP]      run only these steps
+  --skip STEP[,STEP]      skip these steps
+  --yes, -y               accept confirmations whose safe answer is yes
+                          (never deletions)
   --answers FILE          answers by question id (JSON object)
   --answer ID=VALUE       one answer by question id (repeatable)
-  --admin-group NAME      the admin group to create or reuse (default: Administrators)
-  --journal-dir DIR       where session journals go (default: ~/.rootlock/journal)
+  --admin-group NAME      the admin group to create or reuse
+                          (default: Administrators)
+  --journal-dir DIR       where session journals go
+                          (default: ~/.rootlock/journal)
   --json                  (check) print one JSON document on stdout
   --out FILE              (plan) where to write the plan
+  --asff FILE             (check) also write the findings for AWS Security Hub
+                          (ASFF)
+  --out-dir DIR           (report) write the reports there, not beside the
+                          journal
   --no-color              plain output (also NO_COLOR)
   -h, --help              this help        -V, --version   the version
 
-Exit codes: 0 all steps pass (or need a manual action), 1 a step fails or errors,
-2 the run itself failed (flags, credentials, endpoint, an answer needed without a TTY),
-130 interrupted.
+Exit codes: 0 all steps pass (or need a manual action), 1 a step fails or
+errors, 2 the run itself failed (flags, credentials, endpoint, an answer needed
+without a terminal), 130 interrupted.
 `;

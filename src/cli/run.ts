@@ -74,7 +74,7 @@ function interrupted(output: Output, live: LiveSession, why: string): void {
   output.warn(`Interrupted. ${applied.length} change(s) had been applied${applied.length ? `: ${applied.map((r) => r.changeId).join(', ')}` : ''}.`);
   output.detail([
     'Changes already sent stay in place. Run the same rootlock command again: it re-reads AWS and continues from the account\'s actual state.',
-    ...(live.journal?.path ? [`Journal of this session: ${live.journal.path}`] : []),
+    ...(live.journal?.path ? [`Journal of this session: ${live.journal.path}`, `Its report (what was done, what was in flight): rootlock report ${live.journal.path}`] : []),
   ]);
 }
 

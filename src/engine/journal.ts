@@ -45,6 +45,9 @@ export type JournalEntry =
   | { type: 'next-steps'; items: unknown[] }
   | { type: 'session-end'; outcome: string };
 
+/** Characters JSON.stringify leaves raw that a terminal may act on: DEL, C1 controls, bidi controls, line separators. */
+const TERMINAL_UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
 /** Where journals live: $ROOTLOCK_HOME/journal, or ~/.rootlock/journal. */
 export function defaultJournalDir(): string {
   return join(process.env.ROOTLOCK_HOME ?? join(homedir(), '.rootlock'), 'journal');
@@ -69,7 +72,13 @@ export function openJournal(opts: { dir?: string; sessionId: string; now: Date }
   return {
     path,
     write(entry) {
-      const line = JSON.stringify({ ts: new Date().toISOString(), session: opts.sessionId, ...(redact(entry) as object) });
+      // Account data reaches the journal (instance names in answers, for one); JSON escapes C0 controls
+      // but not C1 controls (U+009B is a one-byte CSI) or bidi overrides, which `cat` or `less -r` would
+      // hand to a terminal: those are written as \uNNNN too, so every line stays exact JSON and inert text.
+      const line = JSON.stringify({ ts: new Date().toISOString(), session: opts.sessionId, ...(redact(entry) as object) }).replace(
+        TERMINAL_UNSAFE_IN_JSON,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      );
       appendFileSync(path, `${line}\n`, { mode: 0o600 });
     },
   };

@@ -151,6 +151,19 @@ const VERIFIERS: Record<string, Verifier> = {
     if (!a) throw new Error(`association ${String(p.AssociationId)} is no longer listed; whether it was replaced cannot be read back`);
     return profileMatches(a.IamInstanceProfile?.Arn, p.IamInstanceProfile) ? 'in-place' : 'absent';
   },
+  'iam:UpdateAccountPasswordPolicy': async (read, p) => {
+    const r = await orMissing(read('iam', 'GetAccountPasswordPolicy', {}));
+    const have = (r?.PasswordPolicy ?? {}) as Record<string, unknown>;
+    if (!r?.PasswordPolicy) return 'absent';
+    return Object.entries(p).every(([k, v]) => have[k] === v) ? 'in-place' : 'absent';
+  },
+  'account:PutContactInformation': async (read, p) => {
+    const r = await orMissing(read('account', 'GetContactInformation', p.AccountId ? { AccountId: p.AccountId } : {}));
+    const have = (r?.ContactInformation ?? {}) as Record<string, unknown>;
+    const want = (p.ContactInformation ?? {}) as Record<string, unknown>;
+    if (!r?.ContactInformation) return 'absent';
+    return Object.entries(want).every(([k, v]) => have[k] === v) ? 'in-place' : 'absent';
+  },
   'account:PutAlternateContact': async (read, p) => {
     const r = await orMissing(read('account', 'GetAlternateContact', { AlternateContactType: p.AlternateContactType, ...(p.AccountId ? { AccountId: p.AccountId } : {}) }));
     const c = r?.AlternateContact;

@@ -48,26 +48,22 @@ export async function assessStep(step: StepDefinition, ctx: StepContext): Promis
 }
 
 /**
- * The credential refusal that ended a step, if any: a failed change or an `error` assessment
- * (its `details.error`, or every region of a regional scan) whose code says the credentials no
- * longer work (expired, deleted, deactivated). Other refusals (access denied) are the step's own.
+ * The credential refusal that ended a step, if any: the step ended in `error` and the cause
+ * (its `details.error`, every region of a regional scan, or a failed change) says the
+ * credentials no longer work (expired, deleted, deactivated). Other refusals (access denied)
+ * are the step's own, and a step that ends well (root-keys after deleting the key this session
+ * signs with) does not stop the run.
  */
 export function credentialFailure(outcome: Pick<StepOutcome, 'before' | 'after' | 'results'>): { code: string; message: string } | undefined {
+  const final = outcome.after ?? outcome.before;
+  if (final.status !== 'error') return undefined;
   const lost = (e: { code?: unknown; message?: unknown } | undefined) =>
     e && typeof e.code === 'string' && isCredentialProblem({ code: e.code, message: String(e.message ?? '') })
       ? { code: e.code, message: String(e.message ?? '') }
       : undefined;
-  for (const r of outcome.results) {
-    const f = lost(r.error);
-    if (f) return f;
-  }
-  for (const a of [outcome.after, outcome.before]) {
-    if (a?.status !== 'error') continue;
-    const d = a.details as { error?: { code?: unknown; message?: unknown }; regionErrors?: Array<{ code?: unknown; message?: unknown }> };
-    const f = lost(d.error) ?? (Array.isArray(d.regionErrors) && d.regionErrors.length > 0 && d.regionErrors.every((e) => lost(e)) ? lost(d.regionErrors[0]) : undefined);
-    if (f) return f;
-  }
-  return undefined;
+  const d = final.details as { error?: { code?: unknown; message?: unknown }; regionErrors?: Array<{ code?: unknown; message?: unknown }> };
+  const regional = Array.isArray(d.regionErrors) && d.regionErrors.length > 0 && d.regionErrors.every((e) => lost(e)) ? lost(d.regionErrors[0]) : undefined;
+  return lost(d.error) ?? regional ?? outcome.results.map((r) => lost(r.error)).find(Boolean);
 }
 
 /** Check mode: every step read and assessed, no prompts, no changes. */

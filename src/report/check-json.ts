@@ -5,6 +5,7 @@ import type { AccountInfo, CallerIdentity } from '../aws/identity.js';
 import type { CallCounter } from '../aws/pool.js';
 import type { StepOutcome } from '../engine/runner.js';
 import type { StepStatus } from '../engine/types.js';
+import type { NextStep } from '../steps/next-steps/index.js';
 
 export interface CheckDocument {
   schema: 'rootlock.check/v1';
@@ -19,6 +20,8 @@ export interface CheckDocument {
     findings: Array<{ id: string; kind: string; severity: string; resource: string; message: string; controls: string[]; remediation?: string }>;
     details: Record<string, unknown>;
   }>;
+  /** The read-only next steps beyond the four; empty when they were not checked (with --only). */
+  nextSteps: Array<{ id: NextStep['id']; status: NextStep['status']; message: string; controls: string[]; resources: string[] }>;
   apiCalls: { total: number; attempts: number; byOperation: Record<string, number> };
 }
 
@@ -28,6 +31,7 @@ export function buildCheckDocument(
   outcomes: StepOutcome[],
   counter: CallCounter,
   now: Date,
+  nextSteps: NextStep[] = [],
 ): CheckDocument {
   return {
     schema: 'rootlock.check/v1',
@@ -53,6 +57,7 @@ export function buildCheckDocument(
         details: a.details,
       };
     }),
+    nextSteps: nextSteps.map((n) => ({ id: n.id, status: n.status, message: n.message, controls: [...n.controls], resources: [...n.resources] })),
     apiCalls: counter.toJSON(),
   };
 }

@@ -1,0 +1,270 @@
+/**
+ * Pure analysis of the next steps: AWS answers (account summary, credential report, assigned
+ * virtual MFA devices, password policy) in, one short verdict per next step out.
+ */
+import type { CredentialReportRow } from '../../aws/reads.js';
+import { sanitize } from '../../util/text.js';
+import type { PasswordPolicyState } from '../admins/read.js';
+import {
+  KEY_MAX_AGE_DAYS,
+  MIN_PASSWORD_LENGTH,
+  NEXT_STEPS,
+  PASSWORD_REUSE_PREVENTION,
+  UNUSED_DAYS,
+  type NextStepId,
+} from './meta.js';
+
+/** `not-checked`: rootlock could not read what the check needs (the message says why). */
+export type NextStepStatus = 'pass' | 'fail' | 'not-checked';
+
+/** One next step's verdict, as reports and `check --json` show it. */
+export interface NextStep {
+  id: NextStepId;
+  status: NextStepStatus;
+  message: string;
+  controls: string[];
+  /** ARNs of what fails (users), or the account id for account-wide items; empty when it passes. */
+  resources: string[];
+}
+
+/** A read that either gave a value or failed for a reason the operator can act on. */
+export type Read<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** An assigned virtual MFA device, from ListVirtualMFADevices. */
+export interface VirtualMfaDevice {
+  serialNumber: string;
+  userArn?: string;
+}
+
+export interface NextStepsInput {
+  accountId: string;
+  now: Date;
+  summary: Read<Record<string, number>>;
+  report: Read<{ generatedAt?: Date; rows: CredentialReportRow[] }>;
+  /** Assigned virtual MFA devices; undefined when not needed (root has no MFA to classify). */
+  virtualMfa?: Read<VirtualMfaDevice[]>;
+  passwordPolicy: PasswordPolicyState;
+}
+
+const ROOT_ROW = '<root_account>';
+const DAY_MS = 86_400_000;
+/** How many names a message lists before "and N more". */
+const LIST_MAX = 5;
+
+function item(id: NextStepId, status: NextStepStatus, message: string, resources: string[] = []): NextStep {
+  return { id, status, message, controls: [...NEXT_STEPS[id].controls], resources };
+}
+
+function notChecked(id: NextStepId, reason: string): NextStep {
+  return item(id, 'not-checked', `Not checked: ${reason}`);
+}
+
+/** A credential-report timestamp, or undefined for N/A, no_information, not_supported, empty. */
+export function reportDate(v: string | undefined): Date | undefined {
+  if (!v || !/^\d{4}-\d{2}-\d{2}T/.test(v)) return undefined;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/** Whole days from `from` to `now` (0 for the future). */
+export function daysSince(from: Date, now: Date): number {
+  return Math.max(0, Math.floor((now.getTime() - from.getTime()) / DAY_MS));
+}
+
+/** "a, b, c and 2 more", each name escaped. */
+export function listNames(names: string[]): string {
+  const shown = names.slice(0, LIST_MAX).map((n) => sanitize(n, { maxLength: 80 }));
+  const rest = names.length - shown.length;
+  return rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.join(', ');
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+function userRows(rows: CredentialReportRow[]): CredentialReportRow[] {
+  return rows.filter((r) => r.user !== ROOT_ROW && r.user !== undefined);
+}
+
+const isTrue = (v: string | undefined): boolean => v === 'true';
+
+/** CIS v5.0.0 1.4: root MFA, from GetAccountSummary (the credential report's root row as a fallback). */
+export function rootMfa(input: Pick<NextStepsInput, 'summary' | 'report'>): NextStep & { noCredentials?: boolean } {
+  if (input.summary.ok) {
+    const s = input.summary.value;
+    if (s.AccountMFAEnabled === 1) return item('root-mfa', 'pass', 'The root user has MFA.');
+    // A member account whose root credentials were removed (centralized root access) has no root sign-in to protect.
+    if (s.AccountPasswordPresent === 0 && s.AccountAccessKeysPresent === 0) {
+      return { ...item('root-mfa', 'pass', 'The root user has no password and no access keys, so nobody can sign in as root.'), noCredentials: true };
+    }
+    return item('root-mfa', 'fail', 'The root user has no MFA: its password (and email) alone can take the account.');
+  }
+  if (input.report.ok) {
+    const root = input.report.value.rows.find((r) => r.user === ROOT_ROW);
+    if (root) {
+      return isTrue(root.mfa_active)
+        ? item('root-mfa', 'pass', 'The root user has MFA (credential report).')
+        : item('root-mfa', 'fail', 'The root user has no MFA (credential report): its password alone can take the account.');
+    }
+  }
+  return notChecked('root-mfa', input.summary.reason);
+}
+
+/** True for the root user's virtual MFA device (any partition). */
+export function isRootVirtualDevice(d: VirtualMfaDevice, accountId: string): boolean {
+  const serial = new RegExp(`^arn:[\\w-]+:iam::${accountId}:mfa/root-account-mfa-device$`);
+  const rootUser = new RegExp(`^arn:[\\w-]+:iam::${accountId}:root$`);
+  return serial.test(d.serialNumber) || (d.userArn !== undefined && rootUser.test(d.userArn));
+}
+
+/** CIS v5.0.0 1.5: the root user's MFA is a hardware device (not one of the assigned virtual devices). */
+export function rootHardwareMfa(root: ReturnType<typeof rootMfa>, virtualMfa: NextStepsInput['virtualMfa'], accountId: string): NextStep {
+  if (root.status === 'not-checked') return notChecked('root-hardware-mfa', root.message.replace(/^Not checked: /, ''));
+  if (root.status === 'fail') return item('root-hardware-mfa', 'fail', 'The root user has no MFA device at all (see root-mfa).', [accountId]);
+  if (root.noCredentials) return item('root-hardware-mfa', 'pass', 'The root user has no credentials to protect.');
+  if (!virtualMfa) return notChecked('root-hardware-mfa', 'the assigned virtual MFA devices were not read.');
+  if (!virtualMfa.ok) return notChecked('root-hardware-mfa', virtualMfa.reason);
+  const device = virtualMfa.value.find((d) => isRootVirtualDevice(d, accountId));
+  if (device) {
+    return item(
+      'root-hardware-mfa',
+      'fail',
+      `The root user's MFA is a virtual device (${sanitize(device.serialNumber, { maxLength: 120 })}); CIS asks for a hardware device.`,
+      [accountId],
+    );
+  }
+  return item('root-hardware-mfa', 'pass', "The root user's MFA is not a virtual device (a hardware key or token).");
+}
+
+/** CIS v5.0.0 1.9: every user with a console password has MFA. */
+export function consoleMfa(rows: CredentialReportRow[]): NextStep {
+  const users = userRows(rows).filter((r) => isTrue(r.password_enabled));
+  const missing = users.filter((r) => !isTrue(r.mfa_active));
+  if (missing.length === 0) {
+    const message =
+      users.length === 0 ? 'No IAM user has a console password.' : users.length === 1 ? 'The only console user has MFA.' : `All ${users.length} console users have MFA.`;
+    return item('console-mfa', 'pass', message);
+  }
+  return item(
+    'console-mfa',
+    'fail',
+    `${plural(missing.length, 'console user')} without MFA: ${listNames(missing.map((r) => r.user ?? ''))}.`,
+    missing.map((r) => r.arn ?? ''),
+  );
+}
+
+/** One credential of a user that has not been used for UNUSED_DAYS or more. */
+export interface UnusedCredential {
+  user: string;
+  arn: string;
+  credential: 'console password' | 'access key 1' | 'access key 2';
+  days: number;
+  neverUsed: boolean;
+}
+
+/** CIS v5.0.0 1.11: passwords and active keys unused for 45 days or more (never used: counted from creation). */
+export function unusedCredentials(rows: CredentialReportRow[], now: Date): UnusedCredential[] {
+  const out: UnusedCredential[] = [];
+  for (const r of userRows(rows)) {
+    const created = reportDate(r.user_creation_time);
+    if (isTrue(r.password_enabled)) {
+      const used = reportDate(r.password_last_used);
+      const since = used ?? reportDate(r.password_last_changed) ?? created;
+      if (since && daysSince(since, now) >= UNUSED_DAYS) {
+        out.push({ user: r.user ?? '', arn: r.arn ?? '', credential: 'console password', days: daysSince(since, now), neverUsed: !used });
+      }
+    }
+    for (const n of [1, 2] as const) {
+      if (!isTrue(r[`access_key_${n}_active`])) continue;
+      const used = reportDate(r[`access_key_${n}_last_used_date`]);
+      const since = used ?? reportDate(r[`access_key_${n}_last_rotated`]) ?? created;
+      if (since && daysSince(since, now) >= UNUSED_DAYS) {
+        out.push({ user: r.user ?? '', arn: r.arn ?? '', credential: `access key ${n}`, days: daysSince(since, now), neverUsed: !used });
+      }
+    }
+  }
+  return out;
+}
+
+function unusedItem(rows: CredentialReportRow[], now: Date): NextStep {
+  const unused = unusedCredentials(rows, now);
+  if (unused.length === 0) return item('unused-credentials', 'pass', `No console password or active access key has gone unused for ${UNUSED_DAYS} days or more.`);
+  const parts = unused.map((u) => `${u.user} (${u.credential}, ${u.neverUsed ? `never used, ${u.days} days old` : `${u.days} days`})`);
+  return item(
+    'unused-credentials',
+    'fail',
+    `${plural(unused.length, 'credential')} unused for ${UNUSED_DAYS}+ days: ${listNames(parts)}.`,
+    [...new Set(unused.map((u) => u.arn))],
+  );
+}
+
+/** CIS v5.0.0 1.12: at most one active access key per user. */
+export function twoActiveKeys(rows: CredentialReportRow[]): NextStep {
+  const both = userRows(rows).filter((r) => isTrue(r.access_key_1_active) && isTrue(r.access_key_2_active));
+  if (both.length === 0) return item('two-active-keys', 'pass', 'No IAM user has two active access keys.');
+  return item(
+    'two-active-keys',
+    'fail',
+    `${plural(both.length, 'user')} with two active access keys: ${listNames(both.map((r) => r.user ?? ''))}.`,
+    both.map((r) => r.arn ?? ''),
+  );
+}
+
+/** CIS v5.0.0 1.13: active access keys older than 90 days. */
+export function oldAccessKeys(rows: CredentialReportRow[], now: Date): NextStep {
+  const old: Array<{ user: string; arn: string; key: number; days: number }> = [];
+  for (const r of userRows(rows)) {
+    for (const n of [1, 2]) {
+      if (!isTrue(r[`access_key_${n}_active`])) continue;
+      const rotated = reportDate(r[`access_key_${n}_last_rotated`]);
+      if (rotated && daysSince(rotated, now) > KEY_MAX_AGE_DAYS) old.push({ user: r.user ?? '', arn: r.arn ?? '', key: n, days: daysSince(rotated, now) });
+    }
+  }
+  if (old.length === 0) return item('old-access-keys', 'pass', `No active access key is older than ${KEY_MAX_AGE_DAYS} days.`);
+  return item(
+    'old-access-keys',
+    'fail',
+    `${plural(old.length, 'active access key')} older than ${KEY_MAX_AGE_DAYS} days: ${listNames(old.map((o) => `${o.user} (key ${o.key}, ${o.days} days)`))}.`,
+    [...new Set(old.map((o) => o.arn))],
+  );
+}
+
+/** CIS v5.0.0 1.7 (minimum length 14) and 1.8 (24 passwords remembered). */
+export function passwordPolicy(state: PasswordPolicyState, accountId: string): NextStep {
+  if (state.state === 'unknown') return notChecked('password-policy', state.reason);
+  if (state.state === 'none') {
+    return item('password-policy', 'fail', 'No account password policy is set: IAM accepts any password of 8 characters or more, and reuse.', [accountId]);
+  }
+  const p = state.policy;
+  const problems: string[] = [];
+  if ((p.MinimumPasswordLength ?? 0) < MIN_PASSWORD_LENGTH) problems.push(`minimum length ${p.MinimumPasswordLength ?? 'unset'} (needs ${MIN_PASSWORD_LENGTH})`);
+  if ((p.PasswordReusePrevention ?? 0) < PASSWORD_REUSE_PREVENTION) {
+    problems.push(`${p.PasswordReusePrevention ? `${p.PasswordReusePrevention} passwords remembered` : 'no reuse prevention'} (needs ${PASSWORD_REUSE_PREVENTION})`);
+  }
+  if (problems.length > 0) return item('password-policy', 'fail', `The password policy is too weak: ${problems.join('; ')}.`, [accountId]);
+  return item('password-policy', 'pass', `Minimum length ${p.MinimumPasswordLength}, ${p.PasswordReusePrevention} passwords remembered.`);
+}
+
+/** Not checked, and said plainly: the S3 Control API is not part of this version. */
+export function s3PublicAccessBlock(accountId: string): NextStep {
+  return notChecked(
+    's3-public-access-block',
+    `reading it needs the S3 Control API (s3:GetAccountPublicAccessBlock), which this version of rootlock does not include. Check it with: aws s3control get-public-access-block --account-id ${accountId}`,
+  );
+}
+
+/** Every next step, in a fixed order. */
+export function analyzeNextSteps(input: NextStepsInput): NextStep[] {
+  const root = rootMfa(input);
+  const { noCredentials: _n, ...rootItem } = root;
+  const fromReport = (build: (rows: CredentialReportRow[]) => NextStep, id: NextStepId): NextStep =>
+    input.report.ok ? build(input.report.value.rows) : notChecked(id, input.report.reason);
+  return [
+    rootItem.status === 'fail' ? { ...rootItem, resources: [input.accountId] } : rootItem,
+    rootHardwareMfa(root, input.virtualMfa, input.accountId),
+    fromReport(consoleMfa, 'console-mfa'),
+    fromReport((rows) => unusedItem(rows, input.now), 'unused-credentials'),
+    fromReport(twoActiveKeys, 'two-active-keys'),
+    fromReport((rows) => oldAccessKeys(rows, input.now), 'old-access-keys'),
+    passwordPolicy(input.passwordPolicy, input.accountId),
+    s3PublicAccessBlock(input.accountId),
+  ];
+}

@@ -1,0 +1,111 @@
+/**
+ * The next steps beyond the four: short, read-only checks of what the same blog series
+ * recommends after the root keys are gone. They are not steps of the wizard (not in the
+ * registry, no questions, no changes): rootlock reports them after the four, and they never
+ * change a step's outcome or the exit code.
+ *
+ * Control ids checked against the Security Hub CSPM control pages (IAM.3, IAM.5, IAM.6, IAM.9,
+ * IAM.15, IAM.16, IAM.22, S3.1 and their "Related requirements" for CIS v5.0.0 and v3.0.0).
+ * CIS v5.0.0 1.12 / v3.0.0 1.13 ("only one active access key") has no Security Hub control.
+ */
+import type { Severity } from '../../engine/types.js';
+
+export const NEXT_STEP_IDS = [
+  'root-mfa',
+  'root-hardware-mfa',
+  'console-mfa',
+  'unused-credentials',
+  'two-active-keys',
+  'old-access-keys',
+  'password-policy',
+  's3-public-access-block',
+] as const;
+export type NextStepId = (typeof NEXT_STEP_IDS)[number];
+
+export interface NextStepMeta {
+  id: NextStepId;
+  title: string;
+  /** How bad a failure is (Security Hub's severity of the matching control, where there is one). */
+  severity: Severity;
+  controls: string[];
+  /** What to do when it fails, in a sentence. */
+  remediation: string;
+  /** AWS documentation for the fix. */
+  url: string;
+}
+
+/** Days after which an active access key is due for rotation (CIS v5.0.0 1.13). */
+export const KEY_MAX_AGE_DAYS = 90;
+/** Days without use after which a credential should be disabled (CIS v5.0.0 1.11). */
+export const UNUSED_DAYS = 45;
+/** Minimum password length (CIS v5.0.0 1.7, Security Hub IAM.15). */
+export const MIN_PASSWORD_LENGTH = 14;
+/** Passwords remembered (CIS v5.0.0 1.8; Security Hub IAM.16 checks for exactly 24). */
+export const PASSWORD_REUSE_PREVENTION = 24;
+
+export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
+  'root-mfa': {
+    id: 'root-mfa',
+    severity: 'critical',
+    title: 'MFA on the root user',
+    controls: ['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'],
+    remediation: 'Sign in as the root user and assign an MFA device under Security credentials; a hardware key is best.',
+    url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/enable-mfa-for-root.html',
+  },
+  'root-hardware-mfa': {
+    id: 'root-hardware-mfa',
+    severity: 'critical',
+    title: 'Hardware MFA on the root user',
+    controls: ['CIS v5.0.0 1.5', 'CIS v3.0.0 1.6', 'Security Hub IAM.6'],
+    remediation: 'Give the root user a hardware MFA device (FIDO security key or hardware TOTP token) and remove the virtual one.',
+    url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/enable-mfa-for-root.html',
+  },
+  'console-mfa': {
+    id: 'console-mfa',
+    severity: 'medium',
+    title: 'MFA for every console user',
+    controls: ['CIS v5.0.0 1.9', 'CIS v3.0.0 1.10', 'Security Hub IAM.5'],
+    remediation: 'Each of these users signs in and assigns an MFA device (IAM > Users > Security credentials > Assign MFA device).',
+    url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable.html',
+  },
+  'unused-credentials': {
+    id: 'unused-credentials',
+    severity: 'medium',
+    title: `Credentials unused for ${UNUSED_DAYS} days or more`,
+    controls: ['CIS v5.0.0 1.11', 'CIS v3.0.0 1.12', 'Security Hub IAM.22'],
+    remediation: 'Deactivate or delete these access keys and remove console passwords nobody uses.',
+    url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_finding-unused.html',
+  },
+  'two-active-keys': {
+    id: 'two-active-keys',
+    severity: 'low',
+    title: 'Only one active access key per user',
+    controls: ['CIS v5.0.0 1.12', 'CIS v3.0.0 1.13'],
+    remediation: 'Keep two active keys only while rotating: switch to the new key, then deactivate and delete the old one.',
+    url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id-credentials-access-keys-update.html',
+  },
+  'old-access-keys': {
+    id: 'old-access-keys',
+    severity: 'medium',
+    title: `Access keys rotated within ${KEY_MAX_AGE_DAYS} days`,
+    controls: ['CIS v5.0.0 1.13', 'CIS v3.0.0 1.14', 'Security Hub IAM.3'],
+    remediation: 'Rotate these keys (create a new key, switch to it, deactivate and delete the old one), or replace them with roles.',
+    url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id-credentials-access-keys-update.html',
+  },
+  'password-policy': {
+    id: 'password-policy',
+    severity: 'medium',
+    title: 'Account password policy',
+    controls: ['CIS v5.0.0 1.7', 'CIS v5.0.0 1.8', 'CIS v3.0.0 1.8', 'CIS v3.0.0 1.9', 'Security Hub IAM.15', 'Security Hub IAM.16'],
+    remediation: `Set a password policy with a minimum length of ${MIN_PASSWORD_LENGTH} or more and password reuse prevention of ${PASSWORD_REUSE_PREVENTION} (IAM > Account settings).`,
+    url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html',
+  },
+  's3-public-access-block': {
+    id: 's3-public-access-block',
+    severity: 'medium',
+    title: 'S3 Block Public Access for the account',
+    controls: ['CIS v5.0.0 2.1.4', 'CIS v3.0.0 2.1.4', 'Security Hub S3.1'],
+    remediation: 'Turn on all four Block Public Access settings for the account (S3 console > Block Public Access settings for this account).',
+    url: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-block-public-access-account.html',
+  },
+};
