@@ -220,7 +220,7 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
   const wctx = { ...ctx, prompter: ui.prompter, journal, gate, onlyFailing: args.command === 'fix' };
   if (planFile) {
     const code = await applyPlanFile(planFile, steps, wctx);
-    const next = code === 2 ? [] : await journaledNextSteps(ctx, journal, withNextSteps(args));
+    const next = code === 2 ? [] : await journaledNextSteps(ctx, journal, withNextSteps(args), gate);
     journal.write({ type: 'session-end', outcome: code === 2 ? 'refused' : 'completed' });
     showNextSteps(output, next);
     if (journal.path) output.info(`Journal of this session: ${journal.path}`);
@@ -229,7 +229,7 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
   }
   if (args.dryRun) output.warn('Dry run: every change is shown and none is sent.');
   const outcomes = await runWizard(steps, wctx);
-  const next = planning ? [] : await journaledNextSteps(ctx, journal, withNextSteps(args));
+  const next = planning ? [] : await journaledNextSteps(ctx, journal, withNextSteps(args), gate);
   journal.write({ type: 'session-end', outcome: 'completed' });
   if (planning && args.out) {
     writePlanFile(args.out, {
@@ -324,8 +324,12 @@ function withNextSteps(args: CliArgs): boolean {
 }
 
 /** Runs the next steps (read-only, never throwing) and journals them for the session report. */
-async function journaledNextSteps(ctx: StepContext, journal: Journal, enabled: boolean): Promise<NextStep[]> {
+async function journaledNextSteps(ctx: StepContext, journal: Journal, enabled: boolean, gate: MutationGate): Promise<NextStep[]> {
   if (!enabled) return [];
+  if (gate.removedSigningKey(ctx.caller.accessKeyId)) {
+    ctx.output.info('Next steps not checked: this session removed the key it signs with. Run `rootlock check` with other credentials.');
+    return [];
+  }
   const next = await runNextSteps(ctx);
   journal.write({ type: 'next-steps', items: next });
   return next;

@@ -81,11 +81,17 @@ export class MutationGate {
   /** Every change this gate was asked to send, in order, with its outcome. */
   readonly results: ChangeResult[] = [];
   private readonly rootSessions = new Map<string, Promise<ClientPool>>();
+  private readonly removedKeys = new Set<string>();
 
   constructor(private readonly opts: GateOptions) {}
 
   get dryRun(): boolean {
     return this.opts.dryRun;
+  }
+
+  /** True once this gate deleted or deactivated the access key `keyId` (asked for the session's own). */
+  removedSigningKey(keyId: string | undefined): boolean {
+    return keyId !== undefined && this.removedKeys.has(keyId);
   }
 
   /** Sends one change (or, in dry-run, records that it would have been sent). */
@@ -157,6 +163,14 @@ export class MutationGate {
   }
 
   private finish(change: Change, result: ChangeResult): ChangeResult {
+    const keyId = change.params.AccessKeyId;
+    const removesKey =
+      change.service === 'iam' &&
+      !change.session &&
+      (change.operation === 'DeleteAccessKey' || (change.operation === 'UpdateAccessKey' && change.params.Status === 'Inactive'));
+    if (removesKey && typeof keyId === 'string' && (result.outcome === 'applied' || result.outcome === 'already-done')) {
+      this.removedKeys.add(keyId);
+    }
     this.opts.journal.write({
       type: 'change-end',
       step: change.step,

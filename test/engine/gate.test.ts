@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateLoginProfileCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateLoginProfileCommand, CreateUserCommand, DeleteAccessKeyCommand, IAMClient, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { EC2Client, AssociateIamInstanceProfileCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -82,6 +82,18 @@ describe('MutationGate', () => {
     const change: Change = { id: 'u', step: 'admins', description: 'Create alice', service: 'iam', operation: 'CreateUser', params: { UserName: 'alice' }, alreadyDoneCodes: ['EntityAlreadyExists'] };
     expect((await gate.execute(change)).outcome).toBe('already-done');
     expect((await gate.execute({ ...change, alreadyDoneCodes: undefined })).outcome).toBe('failed');
+  });
+
+  it('remembers which access keys it removed, so the session knows when its own key is gone', async () => {
+    iam.on(DeleteAccessKeyCommand).resolves({});
+    iam.on(UpdateAccessKeyCommand).resolves({});
+    const { gate } = setup(false);
+    expect(gate.removedSigningKey('AKIAOWNKEY0000000000')).toBe(false);
+    await gate.execute({ id: 'd', step: 'root-keys', description: 'Deactivate', service: 'iam', operation: 'UpdateAccessKey', params: { AccessKeyId: 'AKIAOTHERKEY00000000', Status: 'Active' } });
+    expect(gate.removedSigningKey('AKIAOTHERKEY00000000')).toBe(false);
+    await gate.execute({ id: 'e', step: 'root-keys', description: 'Delete', service: 'iam', operation: 'DeleteAccessKey', params: { AccessKeyId: 'AKIAOWNKEY0000000000' } });
+    expect(gate.removedSigningKey('AKIAOWNKEY0000000000')).toBe(true);
+    expect(gate.removedSigningKey(undefined)).toBe(false);
   });
 
   it('names the denied action', async () => {
