@@ -15,6 +15,28 @@ export class RunError extends Error {
   }
 }
 
+/**
+ * The credentials stopped working in the middle of a session (expired SSO or STS session,
+ * deleted or deactivated key): every further call would fail the same way, so the run stops
+ * after the step that met it, says what was done, and how to resume. Exit code 2.
+ */
+export class CredentialsLostError extends RunError {
+  constructor(
+    readonly failure: { code: string; message: string },
+    /** The step that met the refusal. */
+    readonly step: string,
+    /** Steps not run because of it. */
+    readonly notRun: string[],
+  ) {
+    super(
+      'CREDENTIALS_LOST',
+      `The credentials stopped working during step ${step} (${failure.code}), so rootlock stopped there.`,
+      'Refresh them (aws sso login, new keys) and run the same rootlock command again: it re-reads AWS and continues from the account\'s actual state.',
+    );
+    this.name = 'CredentialsLost';
+  }
+}
+
 /** A mutating call was attempted outside the mutation gate: a bug, never an operator error. */
 export class UngatedMutationError extends Error {
   constructor(operation: string) {
@@ -48,6 +70,8 @@ const CREDENTIAL_CODES = new Set([
   'SignatureDoesNotMatch',
   'AuthFailure',
   'InvalidAccessKeyId',
+  // EC2's answer to expired temporary credentials (and to a request signed too long ago).
+  'RequestExpired',
 ]);
 
 /** IAM action prefixes by service, where the signing name differs from the action prefix. */
@@ -74,8 +98,12 @@ export function describeAwsError(err: unknown, service?: string, operation?: str
   const code = e.Code ?? e.name ?? e.code ?? 'UnknownError';
   const message = typeof e.message === 'string' && e.message ? e.message : String(err);
   const failure: AwsFailure = { code, message, httpStatus: e.$metadata?.httpStatusCode };
-  if (isAccessDenied(failure) && service && operation) {
-    failure.deniedAction = `${ACTION_PREFIX[service] ?? service}:${operation}`;
+  if (isAccessDenied(failure)) {
+    // AWS names the action it refused, which is not always the call's own: AddRoleToInstanceProfile
+    // and AssociateIamInstanceProfile are refused for iam:PassRole, CreateUser with tags for iam:TagUser.
+    const named = /not authorized to perform:?\s+([a-z0-9-]+:[A-Za-z0-9]+)/.exec(message)?.[1];
+    if (named) failure.deniedAction = named;
+    else if (service && operation) failure.deniedAction = `${ACTION_PREFIX[service] ?? service}:${operation}`;
   }
   return failure;
 }
@@ -103,7 +131,7 @@ export function explainFailure(f: AwsFailure): string {
     return `Access denied for ${f.deniedAction}. Add this statement to the caller's policy, or run as a principal that has it: ${statementFor(f.deniedAction)}`;
   }
   if (isCredentialProblem(f)) {
-    return `The credentials were refused (${f.code}): ${f.message}. Refresh them (aws sso login, new keys) and run again.`;
+    return `The credentials were refused (${f.code}): ${f.message.replace(/\.$/, '')}. Refresh them (aws sso login, new keys) and run again.`;
   }
   return `${f.code}: ${f.message}`;
 }

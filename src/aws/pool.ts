@@ -77,6 +77,23 @@ const MODULES: Record<ServiceName, { load: ModuleLoader; client: string; global:
   ec2: { load: () => import('@aws-sdk/client-ec2'), client: 'EC2Client', global: false },
 };
 
+/**
+ * The logger given to the credential chain of an explicit profile (--profile, --verify-profile).
+ * Without one the SDK console.warns a nine-line "Multiple credential sources detected" notice
+ * whenever AWS_ACCESS_KEY_ID is also set, straight onto the terminal, in the middle of the
+ * wizard's output (or of a spinner). A profile named on the command line is the operator's
+ * explicit choice, so that notice is dropped; any other warning or error still reaches stderr.
+ */
+const profileChainLogger = {
+  debug: (): void => {},
+  info: (): void => {},
+  warn: (...args: unknown[]): void => {
+    if (args.some((a) => typeof a === 'string' && a.includes('Multiple credential sources detected'))) return;
+    console.warn(...args);
+  },
+  error: (...args: unknown[]): void => console.error(...args),
+};
+
 /** Lazily built SDK clients, one per service and region. */
 export class ClientPool {
   readonly options: PoolOptions;
@@ -92,6 +109,22 @@ export class ClientPool {
   /** A pool for other credentials (an AssumeRoot session) that shares this pool's counter and endpoint. */
   withCredentials(credentials: Credentials): ClientPool {
     return new ClientPool({ ...this.options, profile: undefined, credentials, counter: this.counter });
+  }
+
+  private single?: ClientPool;
+
+  /**
+   * The same session with SDK retries off (one HTTP attempt per call), for the mutation gate:
+   * a mutating call whose answer was lost must be checked by reading AWS before it is sent
+   * again, which the SDK's blind retry cannot do. Shares credentials and counter.
+   */
+  singleAttempt(): ClientPool {
+    if (this.options.maxAttempts === 1) return this;
+    if (!this.single) {
+      this.single = new ClientPool({ ...this.options, maxAttempts: 1, counter: this.counter });
+      this.single.credentials = this.resolveCredentials();
+    }
+    return this.single;
   }
 
   /** The region a service's calls are signed for. */
@@ -144,7 +177,7 @@ export class ClientPool {
         if (this.options.credentials) return this.options.credentials;
         if (!this.options.profile) return undefined; // the SDK's default chain, per client
         const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
-        return fromNodeProviderChain({ profile: this.options.profile });
+        return fromNodeProviderChain({ profile: this.options.profile, logger: profileChainLogger });
       })();
     }
     return this.credentials;

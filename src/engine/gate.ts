@@ -82,6 +82,8 @@ export class MutationGate {
   readonly results: ChangeResult[] = [];
   private readonly rootSessions = new Map<string, Promise<ClientPool>>();
   private readonly removedKeys = new Set<string>();
+  /** The change being sent right now, if any (an interruption reports it). */
+  inFlight: Change | undefined;
 
   constructor(private readonly opts: GateOptions) {}
 
@@ -120,6 +122,7 @@ export class MutationGate {
       });
     }
     const { params, secrets } = fillSecrets(change.params, this.opts.generateSecret ?? generatePassword);
+    this.inFlight = change;
     let result: ChangeResult;
     const tally: SendTally = { sends: 0, lost: 0, reconciled: false };
     try {
@@ -163,6 +166,7 @@ export class MutationGate {
   }
 
   private finish(change: Change, result: ChangeResult): ChangeResult {
+    this.inFlight = undefined;
     const keyId = change.params.AccessKeyId;
     const removesKey =
       change.service === 'iam' &&

@@ -100,8 +100,27 @@ export async function runWizard(steps: StepDefinition[], ctx: WizardContext): Pr
     // Expired or revoked credentials: every later call would fail the same way. Stop cleanly.
     const lost = credentialFailure(outcome);
     if (lost) throw new CredentialsLostError(lost, step.meta.id, steps.slice(i + 1).map((s) => s.meta.id));
+    const rest = steps.slice(i + 1).map((s) => s.meta.id);
+    if (ctx.caller.type === 'root' && step.meta.id === 'admins' && (outcome.after ?? outcome.before).status === 'pass' && rest.length > 0) {
+      suggestAdminProfile(ctx.output, rest);
+    }
   }
   return outcomes;
+}
+
+/**
+ * Root should do only what needs root. Once the account has its admins, say how to finish
+ * the rest as one of them; only root-keys (the root user's own keys) and the console-only
+ * billing setting need root.
+ */
+function suggestAdminProfile(output: Output, rest: string[]): void {
+  const adminSteps = rest.filter((id) => id !== 'root-keys');
+  output.info('The account has its administrators now, so the rest does not need the root user, except removing root\'s own keys.');
+  output.detail([
+    `To use root as little as possible: stop here (Ctrl-C), then run as an admin: rootlock --profile ADMIN${adminSteps.length ? ` --only ${adminSteps.join(',')}` : ''}`,
+    ...(rest.includes('root-keys') ? ['and finally, as root: rootlock --only root-keys (and the billing-access console setting, which only root can change).'] : []),
+    'Or go on here as root.',
+  ]);
 }
 
 /** One step through read -> assess -> ask -> plan -> apply -> verify, in rounds. */
@@ -252,7 +271,7 @@ export function showAssessment(output: Output, a: Assessment): void {
   }
 }
 
-/** Shows a `{ $secret }` placeholder as what it will be, in words. */
+/** Shows a `{ $secret }` placeholder as what it will be, in words (the params were redacted before). */
 function showSecrets(v: unknown): unknown {
   if (isSecretPlaceholder(v)) return '<generated when applied, shown once>';
   if (Array.isArray(v)) return v.map(showSecrets);
@@ -265,7 +284,7 @@ export function showPlan(output: Output, plan: Change[], dryRun: boolean): void 
   output.heading(dryRun ? `Plan (dry run: nothing will be sent), ${plan.length} change(s)` : `Plan: ${plan.length} change(s)`);
   for (const [i, c] of plan.entries()) {
     output.info(`${i + 1}. ${c.description}${c.destructive ? ' [destructive]' : ''}`);
-    const lines = [`${c.service}:${c.operation} ${formatParams(showSecrets(redact(c.params)))}${c.region ? ` (region ${c.region})` : ''}`];
+    const lines = [`${c.service}:${c.operation} ${formatParams(showSecrets(redact(c.params)), { secretKeys: [] })}${c.region ? ` (region ${c.region})` : ''}`];
     if (c.session) lines.push(`as a root session of account ${c.session.assumeRoot.accountId} (sts:AssumeRoot, ${c.session.assumeRoot.taskPolicy})`);
     if (c.warning) lines.push(`Warning: ${c.warning}`);
     output.detail(lines);

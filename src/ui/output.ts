@@ -17,6 +17,7 @@ import ora from 'ora';
 import type { Output, Progress } from '../engine/types.js';
 import { TerminalSession, type SessionSpinner, type TerminalSessionOptions } from './session.js';
 import { marker, markerText, painter, type Tone } from './style.js';
+import { wrapLine } from './wrap.js';
 
 /** The terminal output: the engine's `Output` plus what only the CLI needs. */
 export interface TerminalOutput extends Output {
@@ -55,10 +56,25 @@ export function createOutput(options: CreateOutputOptions): TerminalOutput {
   const dim = painter(look.color, 'dim');
   let wroteHeading = false;
 
+  /**
+   * The width to wrap at: the terminal's, read at each write (it may be resized); none when
+   * the output is not a terminal, so logs keep one message per line.
+   */
+  const columns = (): number | undefined => {
+    const cols = session.isTerminal ? session.stream.columns : undefined;
+    return cols !== undefined && cols >= 20 ? cols : undefined;
+  };
+  /** Breaks one line of text at spaces to fit `width` columns (see ./wrap.ts). */
+  const fit = (text: string, indent: number): string[] => {
+    const cols = columns();
+    return cols === undefined ? [text] : wrapLine(text, cols - indent);
+  };
+
   /** One message: marker, text, and continuation lines indented under the text. */
   const line = (tone: Tone, text: string): string => {
     const indent = ' '.repeat(markerText(look, tone).length + 1);
-    return `${marker(look, tone)} ${text.split('\n').join(`\n${indent}`)}\n`;
+    const rows = text.split('\n').flatMap((part) => fit(part, indent.length));
+    return `${marker(look, tone)} ${rows.join(`\n${indent}`)}\n`;
   };
   const say = (tone: Tone, text: string): void => session.write(line(tone, text));
 
@@ -148,6 +164,7 @@ export function createOutput(options: CreateOutputOptions): TerminalOutput {
     detail: (lines) => {
       const text = lines
         .flatMap((entry) => entry.split('\n'))
+        .flatMap((part) => fit(part, 2))
         .map((part) => `  ${dim(part)}\n`)
         .join('');
       if (text !== '') session.write(text);

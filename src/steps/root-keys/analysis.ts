@@ -601,7 +601,7 @@ export function assessRootKeys(state: RootKeysState): Assessment {
   if (error) summary = error;
   else if (state.sessionEnded && !state.sessionEnded.verified) summary = 'This session removed its own root key; verify from another session.';
   else if (present === true) {
-    const base = state.keysSource !== 'none' && state.keys.length && !state.sessionEnded ? `Root ${keyCountText(state.keys)} present` : 'Root access keys present';
+    const base = state.keysSource !== 'none' && state.keys.length && !state.sessionEnded ? `The root user has ${keyCountText(state.keys)}` : 'The root user has access keys';
     summary = `${base}${state.path === 'organizations' ? ` in member account ${state.account}` : ''}.${state.revisitAfter ? ` Come back after ${day(state.revisitAfter)} to delete.` : ''}`;
   } else if (state.path === 'organizations' && state.org && orgCanEnable(state.org.status)) {
     summary = 'Centralized root access is not enabled yet.';

@@ -218,7 +218,7 @@ describe('assessRootKeys', () => {
       state({ summary: { keysPresent: true, mfaEnabled: true }, keys: [key(), key({ id: 'AKIABBBBBBBBBBBB2222', active: false })] }),
     );
     expect(a.status).toBe('fail');
-    expect(a.summary).toBe('Root 2 access keys (1 active, 1 inactive) present.');
+    expect(a.summary).toBe('The root user has 2 access keys (1 active, 1 inactive).');
     const f = a.findings.find((x) => x.id === 'root-keys.present')!;
     expect(f).toMatchObject({ kind: 'fail', severity: 'critical', resource: `arn:aws:iam::${ACCT}:root` });
     expect(f.controls).toEqual(['CIS v5.0.0 1.3', 'CIS v3.0.0 1.4', 'Security Hub IAM.4']);
@@ -382,7 +382,7 @@ describe('assessRootKeys', () => {
     it('judges the member account by its key listing and does not judge its MFA', () => {
       const a = assessRootKeys(org({ org: { status: 'enabled', features: ['RootCredentialsManagement'] }, keys: [key()], sessionAccountKeysPresent: true }));
       expect(a.status).toBe('fail');
-      expect(a.summary).toBe(`Root 1 access key (1 active) present in member account ${MEMBER}.`);
+      expect(a.summary).toBe(`The root user has 1 access key (1 active) in member account ${MEMBER}.`);
       expect(a.details.mfaEnabled).toBeNull();
       expect(ids(a)).toEqual(expect.arrayContaining(['root-keys.session-account-keys', 'root-keys.member-mfa-not-checked']));
       const clean = assessRootKeys(org({ org: { status: 'enabled', features: ['RootCredentialsManagement'] }, keys: [] }));

@@ -23,7 +23,7 @@ describe('root-keys in check mode', () => {
     expect(mutatingRequests(layer().requests)).toEqual([]);
     expect(r.code).toBe(1);
     const s = r.json.steps[0];
-    expect(s).toMatchObject({ id: 'root-keys', status: 'fail', summary: 'Root 2 access keys (1 active, 1 inactive) present. Root MFA is off.' });
+    expect(s).toMatchObject({ id: 'root-keys', status: 'fail', summary: 'The root user has 2 access keys (1 active, 1 inactive). Root MFA is off.' });
     const mask = (id: string) => `${id.slice(0, 4)}${'*'.repeat(12)}${id.slice(-4)}`;
     expect(s.details.keys).toEqual([
       { id: mask(keys[0]!.accessKeyId), active: true, lastUsed: expect.any(String), lastUsedService: 'iam', lastUsedRegion: 'us-east-1', ageDays: 2, sessionKey: true },

@@ -59,7 +59,7 @@ describe('root-keys as an IAM principal (console path)', () => {
       answers: { 'root-keys.override': ACCT, 'root-keys.recheck': 'stop' },
     });
     expect(r.code).toBe(1);
-    expect(r.output.text).toContain('Root access keys: FAIL: Root 1 access key (1 active) present.');
+    expect(r.output.text).toContain('Root access keys: FAIL: The root user has 1 access key (1 active).');
     expect(layer().root(ACCT).rootKeys).toHaveLength(1);
   });
 

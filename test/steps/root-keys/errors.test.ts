@@ -63,7 +63,7 @@ describe('root-keys: bad input and refusals', () => {
     expect(output.text).toMatch(/Root access key AKIA\*+\w{4} no longer existed when rootlock sent the call \(NoSuchEntity: deleted after the plan was made/);
     expect(output.text).not.toMatch(/\[fail\].*NoSuchEntity/);
     expect(layer().root(ACCT).rootKeys.map((k) => k.accessKeyId)).toEqual([own.accessKeyId]);
-    expect(o.after?.summary).toBe('Root 1 access key (1 active) present.');
+    expect(o.after?.summary).toBe('The root user has 1 access key (1 active).');
   });
 
   it('explains AccessDenied on UpdateAccessKey (root session without that action), leaves the key as it was, and deleting directly then works', async () => {

@@ -112,7 +112,7 @@ describe('root-keys as the root user (own keys)', () => {
     });
     expect(rootKeys()).toEqual([{ id: keys[0]!.accessKeyId, status: 'Active' }]);
     expect(r.code).toBe(1);
-    expect(r.output.text).toContain('FAIL: Root 1 access key (1 active) present.');
+    expect(r.output.text).toContain('FAIL: The root user has 1 access key (1 active).');
     expect(r.prompter.asked.map((q) => q.id)).toEqual(['root-keys.override', 'root-keys.inactive', 'root-keys.apply', 'root-keys.session-key']);
   });
 
