@@ -47,6 +47,8 @@
  *    reference says only "information about managed policies"; the in-use-only behaviour is
  *    what callers observe (small, varying Policies counts), and tools that need every AWS
  *    managed policy call ListPolicies for them.
+ * 10. ec2 DescribeInstances shows each instance's current instance profile association (moto
+ *    keeps the profile from before ReplaceIamInstanceProfileAssociation).
  */
 import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -452,9 +454,9 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
   }
 
   /** A request the layer itself sends to moto, in the given account (moto does not check signatures). */
-  function internal(service: string, accessKeyId: string, accountId: string | undefined, body: string, target?: string): Promise<Reply> {
+  function internal(service: string, accessKeyId: string, accountId: string | undefined, body: string, target?: string, region = 'us-east-1'): Promise<Reply> {
     const headers: Record<string, string> = {
-      authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20240101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+      authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20240101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
       'content-type': target ? 'application/x-amz-json-1.1' : 'application/x-www-form-urlencoded',
     };
     if (target) headers['x-amz-target'] = target;
@@ -684,6 +686,63 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     return { ...reply, body: Buffer.from(xml) };
   }
 
+  /**
+   * ec2 DescribeInstances: on AWS an instance's IamInstanceProfile is its current association.
+   * moto keeps the profile an instance had before ReplaceIamInstanceProfileAssociation, so the
+   * layer sets each listed profile ARN from DescribeIamInstanceProfileAssociations.
+   */
+  async function describeInstances(p: ParsedRequest, req: http.IncomingMessage, body: Buffer, caller: Caller): Promise<Reply> {
+    const accountId = accountOf(p, caller);
+    const reply = await forward(req, body, accountId);
+    const xml = reply.body.toString();
+    if (reply.status !== 200 || !xml.includes('<iamInstanceProfile>')) return reply;
+    const assoc = await internal('ec2', p.accessKeyId, accountId, 'Action=DescribeIamInstanceProfileAssociations&Version=2016-11-15', undefined, p.region);
+    const current = new Map<string, string>();
+    for (const m of assoc.body.toString().matchAll(/<item>([\s\S]*?)<\/item>/g)) {
+      const item = m[1] ?? '';
+      const id = /<instanceId>([^<]+)<\/instanceId>/.exec(item)?.[1];
+      const arn = /<arn>([^<]+)<\/arn>/.exec(item)?.[1];
+      const state = /<state>([^<]+)<\/state>/.exec(item)?.[1];
+      if (id && arn && state !== 'disassociated') current.set(id, arn);
+    }
+    // Pair each <iamInstanceProfile> with the <instanceId> of the same element (same depth).
+    const tags = /<(\/?)([A-Za-z]+)[^>]*?(\/?)>/g;
+    const profileAt = new Map<number, { start: number; end: number }>();
+    const edits: Array<{ start: number; end: number; arn: string }> = [];
+    let depth = 0;
+    let m: RegExpExecArray | null;
+    let openProfile: { depth: number; start: number } | undefined;
+    while ((m = tags.exec(xml))) {
+      const [, closing, name, selfClosing] = m;
+      if (selfClosing) continue;
+      if (!closing) {
+        depth += 1;
+        if (name === 'iamInstanceProfile') openProfile = { depth, start: m.index };
+        if (name === 'instanceId') {
+          const span = profileAt.get(depth);
+          const end = xml.indexOf('</instanceId>', m.index);
+          const id = xml.slice(m.index + m[0].length, end);
+          const arn = current.get(id);
+          if (span && arn) edits.push({ ...span, arn });
+        }
+      } else {
+        if (name === 'iamInstanceProfile' && openProfile) {
+          profileAt.set(openProfile.depth, { start: openProfile.start, end: m.index + m[0].length });
+          openProfile = undefined;
+        }
+        // Leaving an element forgets the profiles found among its children.
+        profileAt.delete(depth + 1);
+        depth -= 1;
+      }
+    }
+    let out = xml;
+    for (const e of edits.sort((a, b) => b.start - a.start)) {
+      const block = out.slice(e.start, e.end).replace(/<arn>[^<]*<\/arn>/, `<arn>${xmlEscape(e.arn)}</arn>`);
+      out = out.slice(0, e.start) + block + out.slice(e.end);
+    }
+    return { ...reply, body: Buffer.from(out) };
+  }
+
   async function getAccountSummary(p: ParsedRequest, req: http.IncomingMessage, body: Buffer, caller: Caller): Promise<Reply> {
     const accountId = accountOf(p, caller);
     const reply = await forward(req, body, accountId);
@@ -832,6 +891,8 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     switch (op) {
       case 'iam:GetAccountAuthorizationDetails':
         return authorizationDetails(p, req, body, caller);
+      case 'ec2:DescribeInstances':
+        return describeInstances(p, req, body, caller);
       case 'iam:GetAccountSummary':
         return getAccountSummary(p, req, body, caller);
       case 'iam:GenerateCredentialReport':
