@@ -9,7 +9,7 @@ import { redact } from '../util/text.js';
 import type { MutationGate } from './gate.js';
 import type { Journal } from './journal.js';
 import type { InteractiveContext, StepContext, StepDefinition } from './step.js';
-import type { Assessment, Change, ChangeResult, Finding, Output, Prompter, StepId } from './types.js';
+import { findingRecord, type Assessment, type Change, type ChangeResult, type Finding, type Output, type Prompter, type StepId } from './types.js';
 
 /** The record of one step in a run. */
 export interface StepOutcome {
@@ -209,15 +209,7 @@ export function journalAssessment(journal: Journal, step: StepId, phase: 'before
     phase,
     status: a.status,
     summary: a.summary,
-    findings: a.findings.map((f) => ({
-      id: f.id,
-      kind: f.kind,
-      severity: f.severity,
-      resource: f.resource,
-      message: f.message,
-      controls: [...f.controls],
-      ...(f.remediation ? { remediation: f.remediation } : {}),
-    })),
+    findings: a.findings.map(findingRecord),
   });
 }
 

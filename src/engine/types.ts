@@ -37,6 +37,19 @@ export interface Finding {
   remediation?: string;
 }
 
+/** A finding as plain data for JSON documents and journals (only its own fields, copied). */
+export function findingRecord(f: Finding): Finding {
+  return {
+    id: f.id,
+    kind: f.kind,
+    severity: f.severity,
+    resource: f.resource,
+    message: f.message,
+    controls: [...f.controls],
+    ...(f.remediation ? { remediation: f.remediation } : {}),
+  };
+}
+
 /** A console page the operator may need. */
 export interface ConsoleLink {
   label: string;

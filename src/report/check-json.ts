@@ -4,7 +4,7 @@
 import type { AccountInfo, CallerIdentity } from '../aws/identity.js';
 import type { CallCounter } from '../aws/pool.js';
 import type { StepOutcome } from '../engine/runner.js';
-import type { StepStatus } from '../engine/types.js';
+import { findingRecord, type StepStatus } from '../engine/types.js';
 import type { NextStep } from '../steps/next-steps/index.js';
 
 export interface CheckDocument {
@@ -45,15 +45,7 @@ export function buildCheckDocument(
         title: o.step.meta.title,
         status: a.status,
         summary: a.summary,
-        findings: a.findings.map((f) => ({
-          id: f.id,
-          kind: f.kind,
-          severity: f.severity,
-          resource: f.resource,
-          message: f.message,
-          controls: f.controls,
-          ...(f.remediation ? { remediation: f.remediation } : {}),
-        })),
+        findings: a.findings.map(findingRecord),
         details: a.details,
       };
     }),
