@@ -52,6 +52,8 @@ export interface AwsFailure {
   httpStatus?: number;
   /** `service:Operation` that was denied, when the failure is a permission error. */
   deniedAction?: string;
+  /** How many attempts were made before giving up (retries included), when more than one. */
+  attempts?: number;
 }
 
 const ACCESS_DENIED_CODES = new Set([
@@ -90,7 +92,7 @@ export function describeAwsError(err: unknown, service?: string, operation?: str
     Code?: string;
     code?: string;
     message?: string;
-    $metadata?: { httpStatusCode?: number };
+    $metadata?: { httpStatusCode?: number; attempts?: number };
     $rootlockCall?: { service: string; operation: string };
   };
   service ??= e.$rootlockCall?.service;
@@ -98,6 +100,7 @@ export function describeAwsError(err: unknown, service?: string, operation?: str
   const code = e.Code ?? e.name ?? e.code ?? 'UnknownError';
   const message = typeof e.message === 'string' && e.message ? e.message : String(err);
   const failure: AwsFailure = { code, message, httpStatus: e.$metadata?.httpStatusCode };
+  if ((e.$metadata?.attempts ?? 1) > 1) failure.attempts = e.$metadata?.attempts;
   if (isAccessDenied(failure)) {
     // AWS names the action it refused, which is not always the call's own: AddRoleToInstanceProfile
     // and AssociateIamInstanceProfile are refused for iam:PassRole, CreateUser with tags for iam:TagUser.
@@ -133,7 +136,8 @@ export function explainFailure(f: AwsFailure): string {
   if (isCredentialProblem(f)) {
     return `The credentials were refused (${f.code}): ${f.message.replace(/\.$/, '')}. Refresh them (aws sso login, new keys) and run again.`;
   }
-  return `${f.code}: ${f.message}`;
+  // Throttling, 5xx and dropped connections are retried first: say so, since running again is the remedy.
+  return `${f.code}: ${f.message}${f.attempts ? ` (gave up after ${f.attempts} attempts; run again)` : ''}`;
 }
 
 /** Maps start-up failures (no credentials, unreachable endpoint) to RunErrors with hints. */

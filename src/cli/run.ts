@@ -3,8 +3,8 @@
  * gate, journal), runs the steps, and maps the outcome to an exit code.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { accessSync, constants as fsConstants, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { CredentialsLostError, RunError, toRunError, UngatedMutationError } from '../aws/errors.js';
 import { describePrincipal, readIdentity } from '../aws/identity.js';
@@ -116,6 +116,7 @@ function readAnswersFile(path: string): Record<string, unknown> {
 async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prompter: Prompter }, live: LiveSession): Promise<number> {
   if (args.command === 'report') return reportCommand(args, ui.output);
   if (args.command === 'plan' && !args.out) throw new RunError('BAD_FLAGS', '`rootlock plan` needs --out FILE.');
+  if (args.command === 'plan' && args.out) planOutWritable(args.out);
   let planFile: PlanFile | undefined;
   if (args.command === 'apply') {
     const file = args.positionals[0];
@@ -204,7 +205,17 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
     }
   }
   const sessionId = randomUUID().slice(0, 8);
-  const journal = openJournal({ dir: journalDir, sessionId, now: clock.now() });
+  let journal: Journal;
+  try {
+    journal = openJournal({ dir: journalDir, sessionId, now: clock.now() });
+  } catch (err) {
+    // Before anything is sent: no session starts without its record.
+    throw new RunError(
+      'BAD_JOURNAL_DIR',
+      `Cannot write the session journal in ${sanitize(journalDir, { maxLength: 200 })}: ${sanitize((err as Error).message, { maxLength: 200 })}. Nothing was changed.`,
+      'Use --journal-dir DIR (or ROOTLOCK_HOME) to choose a directory you can write to.',
+    );
+  }
   journal.write({
     type: 'session-start',
     command: args.command,
@@ -254,6 +265,26 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
   if (journal.path) output.info(`Journal of this session: ${journal.path}`);
   writeReports(journal, output, region);
   return exitCodeFor(outcomes.map((o) => (o.after ?? o.before).status));
+}
+
+/** Refuses an --out the plan could not be written to, before any question is asked. */
+function planOutWritable(out: string): void {
+  const why = (() => {
+    try {
+      if (statSync(out).isDirectory()) return 'it is a directory';
+    } catch {
+      // does not exist yet: its directory must be writable
+    }
+    try {
+      const parent = dirname(resolve(out));
+      if (!statSync(parent).isDirectory()) return `${parent} is not a directory`;
+      accessSync(parent, fsConstants.W_OK);
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  })();
+  if (why) throw new RunError('BAD_FLAGS', `Cannot write the plan to ${sanitize(out, { maxLength: 200 })}: ${sanitize(why, { maxLength: 200 })}.`, 'Give --out a file in a directory you can write to.');
 }
 
 function writePlanFile(path: string, plan: PlanFile): void {

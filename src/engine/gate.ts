@@ -239,7 +239,7 @@ export class MutationGate {
         }
         if (kind === 'throttled' || kind === 'not-sent' || kind === 'lost') {
           transient += 1;
-          if (transient >= MAX_SENDS) throw err;
+          if (transient >= MAX_SENDS) throw Object.assign(err as object, { $metadata: { ...(err as { $metadata?: object }).$metadata, attempts: tally.sends } });
           await this.opts.clock.sleep(backoffMs(kind, transient));
           continue;
         }

@@ -43,6 +43,8 @@ export interface CallInfo {
   operation: string;
   region: string;
   accessKeyId: string;
+  /** The request body as text (form or JSON), for rules that look at parameters. */
+  body: string;
 }
 
 export interface FaultRule {
@@ -69,8 +71,8 @@ export interface FaultRule {
   action?: string;
 }
 
-/** One request the proxy saw, in arrival order. */
-export interface ProxiedCall extends CallInfo {
+/** One request the proxy saw, in arrival order (its body is not kept). */
+export interface ProxiedCall extends Omit<CallInfo, 'body'> {
   seq: number;
   /** The fault injected, if any. */
   fault?: FaultKind;
@@ -120,16 +122,17 @@ export function callInfo(headers: http.IncomingHttpHeaders, url: string | undefi
   const m = SCOPE_RE.exec(headers.authorization ?? '');
   if (!m) return undefined;
   const [, accessKeyId = '', region = '', service = ''] = m;
+  const text = body.toString('utf8');
   const target = headers['x-amz-target'];
-  if (typeof target === 'string') return { service, region, accessKeyId, protocol: 'json', operation: target.split('.').pop() ?? '' };
+  if (typeof target === 'string') return { service, region, accessKeyId, body: text, protocol: 'json', operation: target.split('.').pop() ?? '' };
   const u = new URL(url ?? '/', 'http://proxy');
   const form = (headers['content-type'] ?? '').includes('x-www-form-urlencoded') || u.searchParams.has('Action');
   if (form) {
-    const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? u.searchParams.get('Action') ?? '';
-    return { service, region, accessKeyId, protocol: service === 'ec2' ? 'ec2' : 'query', operation: action };
+    const action = new URLSearchParams(text).get('Action') ?? u.searchParams.get('Action') ?? '';
+    return { service, region, accessKeyId, body: text, protocol: service === 'ec2' ? 'ec2' : 'query', operation: action };
   }
   const last = u.pathname.split('/').filter(Boolean).pop() ?? '';
-  return { service, region, accessKeyId, protocol: 'rest-json', operation: last.charAt(0).toUpperCase() + last.slice(1) };
+  return { service, region, accessKeyId, body: text, protocol: 'rest-json', operation: last.charAt(0).toUpperCase() + last.slice(1) };
 }
 
 /* ---------------- the seeded PRNG ---------------- */
@@ -336,7 +339,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       return;
     }
     const { protocol, ...c } = info;
-    const record: ProxiedCall = { ...c, seq: ++seq, forwarded: false };
+    const { body: _body, ...shown } = c;
+    const record: ProxiedCall = { ...shown, seq: ++seq, forwarded: false };
     calls.push(record);
     const hit = decide(c, body);
     if (hit) {

@@ -1,0 +1,53 @@
+/**
+ * docs/iam/check-policy.json and docs/iam/wizard-policy.json against the code: every AWS
+ * operation rootlock's source can call is allowed (or needs no statement, for a stated
+ * reason), and nothing else is: least privilege derived from the code, not from memory.
+ * The emulator runs (permissions.test.ts for check, lost-answers.test.ts for the wizard)
+ * also assert that every operation a real run sends is in the policy.
+ */
+import { describe, expect, it } from 'vitest';
+import { isReadOnlyOperation } from '../../src/aws/pool.js';
+import { actionsInCode, ALSO_AUTHORIZED, NO_STATEMENT_NEEDED, policyActions, readPolicy } from './iam-policy.js';
+
+const sorted = (s: Iterable<string>) => [...s].sort();
+
+describe('the IAM policies in docs/iam', () => {
+  it('are well-formed allow-only policies with no wildcard actions', () => {
+    for (const name of ['check-policy.json', 'wizard-policy.json'] as const) {
+      const doc = readPolicy(name);
+      expect(doc.Version).toBe('2012-10-17');
+      const sids = doc.Statement.map((s) => s.Sid);
+      expect(new Set(sids).size, name).toBe(sids.length);
+      for (const s of doc.Statement) {
+        expect(s.Effect, `${name} ${s.Sid}`).toBe('Allow');
+        const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
+        for (const a of actions) expect(a, `${name} ${s.Sid}`).toMatch(/^[a-z0-9]+:[A-Za-z]+$/);
+        expect(s.Resource, `${name} ${s.Sid}`).toBeDefined();
+      }
+    }
+  });
+
+  it('check: exactly the read-only operations the code calls outside the gate', async () => {
+    const code = await actionsInCode();
+    const wanted = sorted([...code.reads].filter((a) => !(a in NO_STATEMENT_NEEDED)));
+    const got = sorted(policyActions(readPolicy('check-policy.json')));
+    expect(got).toEqual(wanted);
+    for (const a of got) expect(isReadOnlyOperation(a.split(':')[1]!), a).toBe(true);
+  });
+
+  it('wizard: exactly the operations the code calls, and what AWS authorizes with them', async () => {
+    const code = await actionsInCode();
+    const called = [...code.all.keys()].filter((a) => !(a in NO_STATEMENT_NEEDED));
+    const wanted = sorted(new Set([...called, ...called.flatMap((a) => ALSO_AUTHORIZED[a] ?? [])]));
+    expect(sorted(policyActions(readPolicy('wizard-policy.json')))).toEqual(wanted);
+  });
+
+  it('the source scan sees the calls it should (a guard against a scan that finds nothing)', async () => {
+    const code = await actionsInCode();
+    for (const a of ['iam:GetAccountAuthorizationDetails', 'iam:CreateUser', 'ec2:AssociateIamInstanceProfile', 'account:PutAlternateContact', 'sts:AssumeRoot', 'iam:GetRole']) {
+      expect(code.all.has(a), a).toBe(true);
+    }
+    expect(code.reads.has('iam:GetRole')).toBe(false); // read back by the gate only
+    expect(code.all.size).toBeGreaterThan(40);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * The IAM actions rootlock can call, derived from its source, and the two ready-made
+ * policies (docs/iam/*.json) they are checked against.
+ *
+ * Derivation: every string literal in src/ that is the name of an operation of one of the
+ * five SDK clients rootlock uses (read with the TypeScript parser, so comments do not count).
+ * src/aws/pool.ts is left out: it names operations only to classify them, it never calls them.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { isReadOnlyOperation } from '../../src/aws/pool.js';
+import { REPO_ROOT } from '../support/emulator.js';
+
+const SDK: Record<string, string> = {
+  iam: '@aws-sdk/client-iam',
+  sts: '@aws-sdk/client-sts',
+  ec2: '@aws-sdk/client-ec2',
+  account: '@aws-sdk/client-account',
+  organizations: '@aws-sdk/client-organizations',
+};
+
+/**
+ * Calls that need no statement in the caller's policy:
+ * - sts:GetCallerIdentity needs no permission (AWS allows it even under an explicit deny);
+ * - the root user's own keys (iam:UpdateAccessKey, iam:DeleteAccessKey without a user name)
+ *   are changed only by the root user itself or inside an sts:AssumeRoot session, where the
+ *   task policy decides, never an IAM principal's policy.
+ */
+export const NO_STATEMENT_NEEDED: Record<string, string> = {
+  'sts:GetCallerIdentity': 'needs no permission',
+  'iam:UpdateAccessKey': 'only as the root user (no policy applies) for root keys',
+  'iam:DeleteAccessKey': 'only as the root user, or in an AssumeRoot session governed by its task policy',
+};
+
+/** Actions AWS authorizes along with a call, beyond the call's own action. */
+export const ALSO_AUTHORIZED: Record<string, string[]> = {
+  // Tags on create need the tagging action too (IAM User Guide, "Permissions required for tagging").
+  'iam:CreateUser': ['iam:TagUser'],
+  'iam:CreateRole': ['iam:TagRole'],
+  'iam:CreateInstanceProfile': ['iam:TagInstanceProfile'],
+  // Putting a role where EC2 can use it is passing it (IAM API AddRoleToInstanceProfile; EC2 AssociateIamInstanceProfile).
+  'iam:AddRoleToInstanceProfile': ['iam:PassRole'],
+  'ec2:AssociateIamInstanceProfile': ['iam:PassRole'],
+  'ec2:ReplaceIamInstanceProfileAssociation': ['iam:PassRole'],
+};
+
+/** Files whose calls happen only in the wizard (the gate's read-back after a lost answer). */
+const WIZARD_ONLY_FILES = new Set([join('src', 'engine', 'reconcile.ts')]);
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+function stringLiterals(path: string): string[] {
+  const source = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.ES2022, true);
+  const out: string[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) out.push(n.text);
+    n.forEachChild(visit);
+  };
+  visit(source);
+  return out;
+}
+
+export interface CodeActions {
+  /** service:Operation -> the files that name it. */
+  all: Map<string, string[]>;
+  /** Read-only actions outside the gate's read-back: what `check` may call. */
+  reads: Set<string>;
+}
+
+/** Every AWS operation rootlock's source names, as IAM actions. */
+export async function actionsInCode(): Promise<CodeActions> {
+  const owner = new Map<string, string>();
+  for (const [service, pkg] of Object.entries(SDK)) {
+    const mod = (await import(pkg)) as Record<string, unknown>;
+    for (const name of Object.keys(mod)) {
+      if (name.endsWith('Command') && name !== 'Command' && typeof mod[name] === 'function') owner.set(name.slice(0, -'Command'.length), service);
+    }
+  }
+  const all = new Map<string, string[]>();
+  const reads = new Set<string>();
+  const src = join(REPO_ROOT, 'src');
+  for (const path of files(src)) {
+    const rel = path.slice(REPO_ROOT.length + 1);
+    if (rel === join('src', 'aws', 'pool.ts')) continue;
+    for (const lit of stringLiterals(path)) {
+      const service = owner.get(lit);
+      if (!service) continue;
+      const action = `${service}:${lit}`;
+      all.set(action, [...new Set([...(all.get(action) ?? []), rel])]);
+      if (isReadOnlyOperation(lit) && !WIZARD_ONLY_FILES.has(rel)) reads.add(action);
+    }
+  }
+  return { all, reads };
+}
+
+export interface PolicyDocument {
+  Version: string;
+  Statement: Array<{ Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }>;
+}
+
+export function readPolicy(name: 'check-policy.json' | 'wizard-policy.json'): PolicyDocument {
+  return JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'iam', name), 'utf8')) as PolicyDocument;
+}
+
+/** The actions a policy allows. */
+export function policyActions(doc: PolicyDocument): Set<string> {
+  return new Set(doc.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+}
