@@ -245,10 +245,9 @@ describe('a denied write: named with the statement to add, the rest of the plan 
     expect(changeEnds(r.journalPath).get('ec2-roles/add-role-to-instance-profile/rootlock-ec2-instance')?.error?.deniedAction).toBe('iam:PassRole');
   });
 
-  // Known bug, reported (admins): a refused UpdateAccountPasswordPolicy stops the round before the
-  // group and user are created, and the next rounds offer the password policy again first, so no
-  // admin is ever created. Flip to `it` when a refused optional change no longer blocks the others.
-  it.fails('a refused password policy does not stop the admins from being created', async () => {
+  // A refused UpdateAccountPasswordPolicy stops its round before the group and user; the next
+  // round does not offer the policy again and creates the admins.
+  it('a refused password policy does not stop the admins from being created', async () => {
     const acct = await seedAccount(emu());
     proxy().configure([{ kind: 'deny', match: 'iam:UpdateAccountPasswordPolicy' }]);
     const r = await wizard(acct);

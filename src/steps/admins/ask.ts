@@ -159,8 +159,10 @@ export async function askAdmins(state: AdminsState, _assessment: Assessment, ctx
     }
   }
 
-  // 2. A password policy, before any password is set.
-  if (state.passwordPolicy.state === 'none' && !memo.declined.has('admins.password-policy')) {
+  // 2. A password policy, before any password is set. Once it failed this session (for
+  // example iam:UpdateAccountPasswordPolicy denied) it is not offered again in a loop.
+  const policyFailed = ctx.gate.results.some((r) => r.outcome === 'failed' && r.changeId === changeIds.passwordPolicy);
+  if (state.passwordPolicy.state === 'none' && !memo.declined.has('admins.password-policy') && !policyFailed) {
     const yes = await prompter.confirm({
       id: 'admins.password-policy',
       message:
@@ -178,7 +180,10 @@ export async function askAdmins(state: AdminsState, _assessment: Assessment, ctx
   const need = MIN_ADMINS - admins;
   // After a failed change this session, creating more would pile onto an unexplained
   // failure (and re-use answers given for the first try): the operator runs again instead.
-  const failedBefore = ctx.gate.results.some((r) => r.outcome === 'failed' && r.changeId.startsWith('admins/'));
+  // A failed password policy does not touch users, so it does not stop creating admins.
+  const failedBefore = ctx.gate.results.some(
+    (r) => r.outcome === 'failed' && r.changeId.startsWith('admins/') && r.changeId !== changeIds.passwordPolicy,
+  );
   if (need > 0 && failedBefore && !memo.declined.has('admins.create')) {
     memo.declined.add('admins.create');
     output.info('A change failed earlier in this session, so no further admin is created now; fix the cause and run rootlock again.');
