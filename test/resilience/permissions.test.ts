@@ -48,7 +48,7 @@ const READS_AS_ADMIN: ReadCase[] = [
   { action: 'account:GetContactInformation', error: ['billing-recovery'] },
   { action: 'iam:ListOrganizationsFeatures', optional: 'for an IAM principal, centralized root access only adds a hint to the console path' },
   { action: 'iam:ListAccountAliases', optional: 'the alias only decorates the account id' },
-  { action: 'iam:GetAccountSummary', named: ['root-keys'], knownGap: 'root-keys says nothing when it is refused (see the it.fails below)' },
+  { action: 'iam:GetAccountSummary', named: ['root-keys'] },
 ];
 
 const READS_AS_ROOT: ReadCase[] = [
@@ -153,10 +153,9 @@ describe('a denied read: the step that needs it reports it, the others run as be
     expect(await deniedReads(acct.firstAdmin, READS_FOR_A_HALF_DONE_USER, READS_FOR_A_HALF_DONE_USER.map((c) => c.action))).toEqual([]);
   });
 
-  // Known gap, reported: root-keys reads GetAccountSummary (the immediate truth) but, when it is
-  // refused and the credential report answers, says nothing of the refusal; a report up to 4 hours
-  // old then speaks alone. Flip to `it` when root-keys names the refused action.
-  it.fails('as an IAM administrator, a refused iam:GetAccountSummary is named by root-keys', async () => {
+  // root-keys reads GetAccountSummary (the immediate truth); when it is refused and the credential
+  // report answers, a warning names the refusal, since a report up to 4 hours old then speaks alone.
+  it('as an IAM administrator, a refused iam:GetAccountSummary is named by root-keys', async () => {
     const acct = await seedAccount(emu());
     proxy().configure([{ kind: 'deny', match: 'iam:GetAccountSummary' }]);
     const { steps } = await check(acct.firstAdmin);

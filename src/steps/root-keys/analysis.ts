@@ -583,6 +583,19 @@ export function assessRootKeys(state: RootKeysState): Assessment {
     });
   }
 
+  if (state.summaryError && present !== undefined) {
+    const a = state.summaryError.action;
+    findings.push({
+      id: 'root-keys.summary-unreadable',
+      kind: 'warn',
+      severity: 'medium',
+      resource,
+      message: `${a} was refused (${state.summaryError.code}), so the answer about root keys comes from the credential report alone, which can be up to 4 hours old.`,
+      controls: [],
+      remediation: `Allow ${a} for the caller: {"Effect":"Allow","Action":"${a}","Resource":"*"}`,
+    });
+  }
+
   const enabling = state.path === 'organizations' && state.org !== undefined && orgCanEnable(state.org.status);
   if (present === undefined && !state.sessionEnded && !error && !enabling) {
     const why = state.summaryError ?? state.listError ?? state.reportError;
