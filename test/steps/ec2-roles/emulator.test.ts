@@ -25,7 +25,7 @@ import { trustsEc2 } from '../../../src/steps/ec2-roles/analysis.js';
 import { createIamUserWithKey, MOTO_BOOTSTRAP_CREDENTIALS, testClients, type IamUserCredentials } from '../../support/clients.js';
 import { useEmulator } from '../../support/emulator.js';
 import { mutatingRequests, runRootlock } from '../../support/harness.js';
-import { startFaultProxy } from './fault-proxy.js';
+import { startFaultProxy, type CallInfo } from '../../support/fault-proxy.js';
 
 const emu = useEmulator();
 const ACCOUNT = '123456789012';
@@ -309,15 +309,20 @@ describe('ec2-roles against the emulator', () => {
   });
 
   it('a region where DescribeInstances is denied or the connection drops is reported; the others are still read', async () => {
-    const proxy = await startFaultProxy(emu().endpoint, [
-      { region: 'eu-west-1', action: 'DescribeInstances', kind: 'denied' },
-      { region: 'ap-southeast-2', action: 'DescribeInstances', kind: 'reset' },
-    ]);
+    const describeIn = (region: string) => (c: CallInfo) => c.service === 'ec2' && c.operation === 'DescribeInstances' && c.region === region;
+    const proxy = await startFaultProxy({
+      target: emu().endpoint,
+      rules: [
+        { kind: 'deny', match: describeIn('eu-west-1') },
+        { kind: 'drop-before', match: describeIn('ap-southeast-2') },
+      ],
+    });
     try {
       const r = await runRootlock(proxy.url, ['check', '--json', '--only', 'ec2-roles', ...regionsFlag], { credentials: f.alice });
       const step = r.json.steps[0];
-      expect(proxy.failed).toContain('eu-west-1:DescribeInstances');
-      expect(proxy.failed).toContain('ap-southeast-2:DescribeInstances');
+      const failed = proxy.faulted().map((c) => `${c.region}:${c.operation}`);
+      expect(failed).toContain('eu-west-1:DescribeInstances');
+      expect(failed).toContain('ap-southeast-2:DescribeInstances');
       expect(step.status).toBe('fail');
       expect(step.details.regions).toEqual(REGIONS);
       expect(step.details.instances.map((i: { id: string }) => i.id).sort()).toEqual([f.api, f.web].sort());
