@@ -232,30 +232,41 @@ export function patternsIntersect(a: string, b: string): boolean {
   return memo(intersectCache, a, b, intersectUncached);
 }
 
-function intersectUncached(a: string, b: string): boolean {
-  const x = canonical(a);
-  const y = canonical(b);
+/**
+ * Whether the pair of ends (x.length, y.length) is reachable from (0, 0) when `next`
+ * gives the position pairs one step on from (i, j): the walk both pattern relations share.
+ */
+function reachesEnd(x: string, y: string, next: (i: number, j: number, push: (i: number, j: number) => void) => void): boolean {
   const seen = new Set<number>();
   const width = y.length + 1;
   const stack: Array<[number, number]> = [[0, 0]];
+  const push = (i: number, j: number) => stack.push([i, j]);
   while (stack.length > 0) {
     const [i, j] = stack.pop()!;
     const key = i * width + j;
     if (seen.has(key)) continue;
     seen.add(key);
     if (i === x.length && j === y.length) return true;
+    next(i, j, push);
+  }
+  return false;
+}
+
+function intersectUncached(a: string, b: string): boolean {
+  const x = canonical(a);
+  const y = canonical(b);
+  return reachesEnd(x, y, (i, j, push) => {
     const ci = x[i];
     const cj = y[j];
-    if (ci === '*') stack.push([i + 1, j]);
-    if (cj === '*') stack.push([i, j + 1]);
+    if (ci === '*') push(i + 1, j);
+    if (cj === '*') push(i, j + 1);
     if (ci !== undefined && cj !== undefined) {
       const literalClash = ci !== '*' && ci !== '?' && cj !== '*' && cj !== '?' && ci !== cj;
       const ni = ci === '*' ? i : i + 1;
       const nj = cj === '*' ? j : j + 1;
-      if (!literalClash && (ni !== i || nj !== j)) stack.push([ni, nj]);
+      if (!literalClash && (ni !== i || nj !== j)) push(ni, nj);
     }
-  }
-  return false;
+  });
 }
 
 /**
@@ -272,25 +283,16 @@ export function patternContains(outer: string, inner: string): boolean {
 function containUncached(outer: string, inner: string): boolean {
   const o = canonical(outer);
   const n = canonical(inner);
-  const seen = new Set<number>();
-  const width = n.length + 1;
-  const stack: Array<[number, number]> = [[0, 0]];
-  while (stack.length > 0) {
-    const [i, j] = stack.pop()!;
-    const key = i * width + j;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    if (i === o.length && j === n.length) return true;
+  return reachesEnd(o, n, (i, j, push) => {
     const co = o[i];
     const cn = n[j];
     if (co === '*') {
-      stack.push([i + 1, j]);
-      if (cn !== undefined) stack.push([i, j + 1]);
+      push(i + 1, j);
+      if (cn !== undefined) push(i, j + 1);
     } else if (co !== undefined && cn !== undefined) {
-      if (co === '?' ? cn !== '*' : co === cn) stack.push([i + 1, j + 1]);
+      if (co === '?' ? cn !== '*' : co === cn) push(i + 1, j + 1);
     }
-  }
-  return false;
+  });
 }
 
 // ---------------------------------------------------------------------------
