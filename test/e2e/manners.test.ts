@@ -11,7 +11,7 @@ import { GetUserCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MOTO_BOOTSTRAP_CREDENTIALS, testClients } from '../support/clients.js';
 import { useEmulator } from '../support/emulator.js';
-import { mutatingRequests } from '../support/harness.js';
+import { mutatingRequests, primaryContactAnswers } from '../support/harness.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { assertFreshBuild, killAllPtys, readJournals, rootlockEnv, runPiped, SGR, startRootlock } from '../support/pty.js';
 import {
@@ -127,13 +127,7 @@ describe('without a terminal', () => {
       'billing-recovery.contact.OPERATIONS.reuse': 'BILLING',
       'billing-recovery.contact.SECURITY.reuse': 'new',
       'billing-recovery.primary.fill': true,
-      'billing-recovery.primary.full-name': PRIMARY.FullName,
-      'billing-recovery.primary.address-line1': PRIMARY.AddressLine1,
-      'billing-recovery.primary.city': PRIMARY.City,
-      'billing-recovery.primary.country-code': PRIMARY.CountryCode,
-      'billing-recovery.primary.state-or-region': PRIMARY.StateOrRegion,
-      'billing-recovery.primary.postal-code': PRIMARY.PostalCode,
-      'billing-recovery.primary.phone': PRIMARY.PhoneNumber,
+      ...primaryContactAnswers(PRIMARY),
       'billing-recovery.billing-access.attest': false,
       'billing-recovery.apply': true,
     };

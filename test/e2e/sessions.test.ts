@@ -12,7 +12,7 @@ import { ListUsersCommand } from '@aws-sdk/client-iam';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MOTO_BOOTSTRAP_CREDENTIALS, testClients } from '../support/clients.js';
 import { useEmulator } from '../support/emulator.js';
-import { mutatingRequests } from '../support/harness.js';
+import { mutatingRequests, primaryContactAnswers } from '../support/harness.js';
 import { assertFreshBuild, killAllPtys, readJournals, rootlockEnv, startRootlock } from '../support/pty.js';
 import {
   ACCOUNT,
@@ -39,13 +39,7 @@ function contactAnswers(): Record<string, unknown> {
     'billing-recovery.contact.OPERATIONS.reuse': 'new',
     'billing-recovery.contact.SECURITY.reuse': 'new',
     'billing-recovery.primary.fill': true,
-    'billing-recovery.primary.full-name': PRIMARY.FullName,
-    'billing-recovery.primary.address-line1': PRIMARY.AddressLine1,
-    'billing-recovery.primary.city': PRIMARY.City,
-    'billing-recovery.primary.country-code': PRIMARY.CountryCode,
-    'billing-recovery.primary.state-or-region': PRIMARY.StateOrRegion,
-    'billing-recovery.primary.postal-code': PRIMARY.PostalCode,
-    'billing-recovery.primary.phone': PRIMARY.PhoneNumber,
+    ...primaryContactAnswers(PRIMARY),
   };
   for (const [type, c] of Object.entries(CONTACTS)) {
     a[`billing-recovery.contact.${type}.name`] = c.Name;

@@ -25,7 +25,7 @@ import type { Clock } from '../../src/engine/types.js';
 import { createIamUserWithKey, MOTO_BOOTSTRAP_CREDENTIALS, testClients, type IamUserCredentials, type TestCredentials } from '../support/clients.js';
 import type { Emulator } from '../support/emulator.js';
 import { startFaultProxy, type FaultProxy, type ProxiedCall } from '../support/fault-proxy.js';
-import type { ScriptedAnswer } from '../support/harness.js';
+import { primaryContactAnswers, type ScriptedAnswer } from '../support/harness.js';
 
 export const ACCOUNT = '123456789012';
 export const ADMIN_POLICY = 'arn:aws:iam::aws:policy/AdministratorAccess';
@@ -137,13 +137,7 @@ export function onboardingAnswers(instanceIds: string[]): Record<string, Scripte
     'billing-recovery.contact.SECURITY.email': CONTACTS.SECURITY.EmailAddress,
     'billing-recovery.contact.SECURITY.phone': CONTACTS.SECURITY.PhoneNumber,
     'billing-recovery.primary.fill': true,
-    'billing-recovery.primary.full-name': PRIMARY.FullName,
-    'billing-recovery.primary.address-line1': PRIMARY.AddressLine1,
-    'billing-recovery.primary.city': PRIMARY.City,
-    'billing-recovery.primary.country-code': PRIMARY.CountryCode,
-    'billing-recovery.primary.state-or-region': PRIMARY.StateOrRegion,
-    'billing-recovery.primary.postal-code': PRIMARY.PostalCode,
-    'billing-recovery.primary.phone': PRIMARY.PhoneNumber,
+    ...primaryContactAnswers(PRIMARY),
     'billing-recovery.billing-access.attest': true,
     'billing-recovery.apply': true,
     'root-keys.override': ACCOUNT,

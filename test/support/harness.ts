@@ -19,6 +19,7 @@ import type {
   SelectQuestion,
 } from '../../src/engine/types.js';
 import type { MutationGate } from '../../src/engine/gate.js';
+import { PRIMARY_QUESTION } from '../../src/steps/billing-recovery/ask.js';
 
 /** An answer, or a list of answers tried in order (invalid ones are re-asked, as a person would be). */
 export type ScriptedAnswer = unknown | { sequence: unknown[] };
@@ -217,4 +218,14 @@ export class AffirmativePrompter implements Prompter {
     const checked = q.choices.filter((c) => c.checked).map((c) => c.value);
     return checked;
   }
+}
+
+/**
+ * Answers that type a primary contact field by field, keyed by the step's own question ids
+ * (`billing-recovery.primary.<field>`), so tests do not spell the ids out again.
+ */
+export function primaryContactAnswers(contact: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(contact).map(([field, value]) => [`billing-recovery.primary.${PRIMARY_QUESTION[field as keyof typeof PRIMARY_QUESTION]}`, value]),
+  );
 }
