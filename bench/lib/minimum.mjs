@@ -75,6 +75,7 @@ export function minimumCalls(counts, { regionsGiven = true } = {}) {
   rows.push(
     { op: 'account:GetAlternateContact', min: 3, why: 'billing, operations and security contacts' },
     { op: 'account:GetContactInformation', min: 1, why: 'the primary contact' },
+    { op: 's3control:GetPublicAccessBlock', min: 1, why: 'account-level S3 Block Public Access (next steps)' },
   );
   const byOperation = {};
   for (const r of rows) byOperation[r.op] = (byOperation[r.op] ?? 0) + r.min;

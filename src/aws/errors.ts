@@ -83,7 +83,19 @@ const ACTION_PREFIX: Record<string, string> = {
   ec2: 'ec2',
   account: 'account',
   organizations: 'organizations',
+  s3control: 's3',
 };
+
+/** IAM actions whose names differ from their API operation's. */
+const ACTION_NAMES: Record<string, string> = {
+  's3control:GetPublicAccessBlock': 's3:GetAccountPublicAccessBlock',
+  's3control:PutPublicAccessBlock': 's3:PutAccountPublicAccessBlock',
+};
+
+/** The IAM action AWS authorizes for one API call, e.g. s3control GetPublicAccessBlock -> s3:GetAccountPublicAccessBlock. */
+export function iamAction(service: string, operation: string): string {
+  return ACTION_NAMES[`${service}:${operation}`] ?? `${ACTION_PREFIX[service] ?? service}:${operation}`;
+}
 
 /** Reads code, message and status from anything the SDK throws. */
 export function describeAwsError(err: unknown, service?: string, operation?: string): AwsFailure {
@@ -106,7 +118,7 @@ export function describeAwsError(err: unknown, service?: string, operation?: str
     // and AssociateIamInstanceProfile are refused for iam:PassRole, CreateUser with tags for iam:TagUser.
     const named = /not authorized to perform:?\s+([a-z0-9-]+:[A-Za-z0-9]+)/.exec(message)?.[1];
     if (named) failure.deniedAction = named;
-    else if (service && operation) failure.deniedAction = `${ACTION_PREFIX[service] ?? service}:${operation}`;
+    else if (service && operation) failure.deniedAction = iamAction(service, operation);
   }
   return failure;
 }

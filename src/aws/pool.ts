@@ -60,6 +60,8 @@ export interface PoolOptions {
   credentials?: Credentials;
   counter?: CallCounter;
   maxAttempts?: number;
+  /** Read the shared config and credentials files afresh for `profile` (the SDK caches them per process). */
+  reloadProfiles?: boolean;
 }
 
 /** The minimum an SDK client offers that the pool and the gate use. */
@@ -75,7 +77,20 @@ const MODULES: Record<ServiceName, { load: ModuleLoader; client: string; global:
   organizations: { load: () => import('@aws-sdk/client-organizations'), client: 'OrganizationsClient', global: true },
   sts: { load: () => import('@aws-sdk/client-sts'), client: 'STSClient', global: false },
   ec2: { load: () => import('@aws-sdk/client-ec2'), client: 'EC2Client', global: false },
+  // Account-level settings (S3 Block Public Access), signed in the session's region.
+  s3control: { load: () => import('@aws-sdk/client-s3-control'), client: 'S3ControlClient', global: false },
 };
+
+/**
+ * The endpoint an S3 Control client must use as given. The SDK's endpoint rules put the account
+ * id in front of the host (`https://{AccountId}.{endpoint}`), which AWS's own hosts resolve but an
+ * AWS-compatible endpoint usually does not (an IP address cannot take the prefix at all). With a
+ * custom endpoint the account travels only in the `x-amz-account-id` header, which S3 Control
+ * requests always carry. Without one (real AWS) the SDK's rules apply unchanged.
+ */
+export function s3ControlEndpoint(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return explicit ?? env.AWS_ENDPOINT_URL_S3_CONTROL ?? env.AWS_ENDPOINT_URL ?? undefined;
+}
 
 /**
  * The logger given to the credential chain of an explicit profile (--profile, --verify-profile).
@@ -177,7 +192,7 @@ export class ClientPool {
         if (this.options.credentials) return this.options.credentials;
         if (!this.options.profile) return undefined; // the SDK's default chain, per client
         const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
-        return fromNodeProviderChain({ profile: this.options.profile, logger: profileChainLogger });
+        return fromNodeProviderChain({ profile: this.options.profile, logger: profileChainLogger, ignoreCache: this.options.reloadProfiles });
       })();
     }
     return this.credentials;
@@ -192,6 +207,11 @@ export class ClientPool {
     if (credentials) config.credentials = credentials;
     if (this.options.profile && !credentials) config.profile = this.options.profile;
     if (this.options.endpoint) config.endpoint = this.options.endpoint;
+    const s3Control = service === 's3control' ? s3ControlEndpoint(this.options.endpoint) : undefined;
+    if (s3Control) {
+      const url = new URL(s3Control);
+      config.endpointProvider = () => ({ url });
+    }
     if (this.options.maxAttempts) config.maxAttempts = this.options.maxAttempts;
     else if (!process.env.AWS_MAX_ATTEMPTS) config.maxAttempts = 5;
     const client = new Ctor(config);

@@ -24,6 +24,7 @@ import { safeJson, writeOwnerOnly, writeSessionReports } from '../report/write.j
 import { runNextSteps, showNextSteps, type NextStep } from '../steps/next-steps/index.js';
 import { sanitize } from '../util/text.js';
 import type { CliArgs } from './args.js';
+import { profileHandoff } from './handoff.js';
 
 /** What a command needs from outside; tests inject their own. */
 export interface RunDeps {
@@ -175,7 +176,11 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
   const accountLabel = account.alias ? `${account.id} (${sanitize(account.alias)})` : account.id;
   output.info(`Acting as ${sanitize(caller.arn)}, ${describePrincipal(caller.type)}, on account ${accountLabel}.`);
   if (caller.type === 'root') {
-    output.warn('You are signed in as the root user. rootlock uses root only for what needs it; once two admins exist, finish with an admin profile (--profile).');
+    output.warn(
+      args.command === 'check'
+        ? 'You are signed in as the root user. For checks, an IAM principal with the read-only policy in docs/iam/check-policy.json is enough.'
+        : "You are signed in as the root user. rootlock uses root only for what needs it: once the account has its admins, it offers to go on with an admin's AWS profile.",
+    );
   }
 
   if (args.command === 'check') {
@@ -232,7 +237,9 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
   live.journal = journal;
   live.gate = gate;
   deps.onSession?.({ gate, journal, pool });
-  const wctx = { ...ctx, prompter: ui.prompter, journal, gate, onlyFailing: args.command === 'fix' };
+  // Root onboarding: once the admins exist, offer to go on with an admin's profile (src/cli/handoff.ts).
+  const handoff = caller.type === 'root' && !planFile ? profileHandoff({ region, endpoint: args.endpointUrl }) : undefined;
+  const wctx: WizardContext = { ...ctx, prompter: ui.prompter, journal, gate, onlyFailing: args.command === 'fix', handoff };
   if (planFile) {
     const code = await applyPlanFile(planFile, steps, wctx);
     const next = code === 2 ? [] : await journaledNextSteps(ctx, journal, withNextSteps(args), gate);
@@ -244,7 +251,9 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
   }
   if (args.dryRun) output.warn('Dry run: every change is shown and none is sent.');
   const outcomes = await runWizard(steps, wctx);
-  const next = planning ? [] : await journaledNextSteps(ctx, journal, withNextSteps(args), gate);
+  // After a handoff the admin reads the next steps (root may have just removed the key it signs with).
+  const after = handoff?.session ? { ...ctx, ...handoff.session } : ctx;
+  const next = planning ? [] : await journaledNextSteps(after, journal, withNextSteps(args), gate);
   journal.write({ type: 'session-end', outcome: 'completed' });
   if (planning && args.out) {
     writePlanFile(args.out, {

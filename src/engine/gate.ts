@@ -43,10 +43,15 @@ export interface RetryNotice {
   delayMs: number;
 }
 
-/** Optional callbacks for one {@link MutationGate.execute}. */
+/** Optional callbacks and credentials for one {@link MutationGate.execute}. */
 export interface ExecuteHooks {
   /** Called before each wait between attempts, so the operator sees the gate is waiting and for how long. */
   onRetry?: (notice: RetryNotice) => void;
+  /**
+   * The credentials to send with, when the step runs as another principal than the session
+   * began with (root handing the rest of the session to an admin profile). Default: the gate's own.
+   */
+  pool?: ClientPool;
 }
 
 /**
@@ -80,7 +85,7 @@ const ROOT_TASK_POLICY_PREFIX = 'arn:aws:iam::aws:policy/root-task/';
 export class MutationGate {
   /** Every change this gate was asked to send, in order, with its outcome. */
   readonly results: ChangeResult[] = [];
-  private readonly rootSessions = new Map<string, Promise<ClientPool>>();
+  private readonly rootSessions = new Map<ClientPool, Map<string, Promise<ClientPool>>>();
   private readonly removedKeys = new Set<string>();
   /** The change being sent right now, if any (an interruption reports it). */
   inFlight: Change | undefined;
@@ -126,7 +131,7 @@ export class MutationGate {
     let result: ChangeResult;
     const tally: SendTally = { sends: 0, lost: 0, reconciled: false };
     try {
-      const pool = await this.poolFor(change);
+      const pool = await this.poolFor(change, hooks.pool);
       const response = await this.sendWithRetry(pool, change, params, hooks, tally);
       result = { changeId: change.id, outcome: 'applied', response: summarize(response) };
       if (tally.reconciled) {
@@ -263,11 +268,18 @@ export class MutationGate {
     }
   }
 
-  /** The session's own pool, or a short root session for a member account (sts:AssumeRoot). */
-  private poolFor(change: Change): Promise<ClientPool> {
+  /** The session's own pool (or the one given), or a short root session for a member account (sts:AssumeRoot). */
+  private poolFor(change: Change, given?: ClientPool): Promise<ClientPool> {
+    const base = given ?? this.opts.pool;
     const target = change.session?.assumeRoot;
-    if (!target) return Promise.resolve(this.opts.pool);
-    return assumeRootPool(this.opts.pool, target.accountId, target.taskPolicy, this.rootSessions);
+    if (!target) return Promise.resolve(base);
+    // Root sessions are cached per base pool: each principal obtains its own.
+    let cache = this.rootSessions.get(base);
+    if (!cache) {
+      cache = new Map();
+      this.rootSessions.set(base, cache);
+    }
+    return assumeRootPool(base, target.accountId, target.taskPolicy, cache);
   }
 }
 

@@ -43,6 +43,8 @@ export type JournalEntry =
   | { type: 'assessment'; step: string; phase: 'before' | 'after'; status: string; summary: string; findings: unknown[] }
   /** The read-only next steps beyond the four (src/steps/next-steps), once per session. */
   | { type: 'next-steps'; items: unknown[] }
+  /** Root handed the rest of the session to an admin profile: who acts from here, for which steps. */
+  | { type: 'session-switch'; principal: string; principalType: string; profile: string; steps: string[] }
   | { type: 'session-end'; outcome: string };
 
 /** Characters JSON.stringify leaves raw that a terminal may act on: DEL, C1 controls, bidi controls, line separators. */

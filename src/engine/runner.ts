@@ -6,6 +6,9 @@
 import { CredentialsLostError, describeAwsError, explainFailure, isCredentialProblem, UngatedMutationError } from '../aws/errors.js';
 import { formatParams, isSecretPlaceholder, sanitize } from '../util/text.js';
 import { redact } from '../util/text.js';
+import type { CallerIdentity } from '../aws/identity.js';
+import type { ClientPool } from '../aws/pool.js';
+import type { AccountReads } from '../aws/reads.js';
 import type { MutationGate } from './gate.js';
 import type { Journal } from './journal.js';
 import type { InteractiveContext, StepContext, StepDefinition } from './step.js';
@@ -89,39 +92,81 @@ export interface WizardContext extends InteractiveContext {
   gate: MutationGate;
   /** Remediation mode: steps that pass are reported and skipped. */
   onlyFailing?: boolean;
+  /** Offers a root session the switch to an admin profile once the admins exist (the CLI's; absent in tests of the runner alone). */
+  handoff?: AdminHandoff;
+}
+
+/** The principal the rest of a session acts as, after root handed over (see {@link AdminHandoff}). */
+export interface HandoffSession {
+  pool: ClientPool;
+  reads: AccountReads;
+  caller: CallerIdentity;
+  /** The AWS profile the operator named. */
+  profile: string;
+}
+
+/**
+ * Root's offer to hand the rest of the session to an admin. Asked once, when the admins step
+ * passes as the root user and steps that do not need root are left; resolves to the admin's
+ * session, or undefined to go on as root. `session` holds the accepted one afterwards.
+ */
+export interface AdminHandoff {
+  offer(ctx: WizardContext, rest: StepDefinition[]): Promise<HandoffSession | undefined>;
+  session?: HandoffSession;
 }
 
 /** The wizard: each step in order through the whole life cycle. */
 export async function runWizard(steps: StepDefinition[], ctx: WizardContext): Promise<StepOutcome[]> {
   const outcomes: StepOutcome[] = [];
+  let admin: WizardContext | undefined;
+  let previous: WizardContext = ctx;
   for (const [i, step] of steps.entries()) {
-    const outcome = await runStep(step, ctx);
+    const sctx = admin && !step.meta.needsRoot ? admin : ctx;
+    // The other principal may have changed the account since this one last read it.
+    if (sctx !== previous) sctx.reads.invalidate();
+    previous = sctx;
+    const outcome = await runStep(step, sctx);
     outcomes.push(outcome);
     // Expired or revoked credentials: every later call would fail the same way. Stop cleanly.
     const lost = credentialFailure(outcome);
     if (lost) throw new CredentialsLostError(lost, step.meta.id, steps.slice(i + 1).map((s) => s.meta.id));
-    const rest = steps.slice(i + 1).map((s) => s.meta.id);
-    if (ctx.caller.type === 'root' && step.meta.id === 'admins' && (outcome.after ?? outcome.before).status === 'pass' && rest.length > 0) {
-      suggestAdminProfile(ctx.output, rest);
+    const rest = steps.slice(i + 1);
+    if (!admin && ctx.caller.type === 'root' && step.meta.id === 'admins' && (outcome.after ?? outcome.before).status === 'pass' && rest.length > 0) {
+      admin = await handOff(ctx, rest);
     }
   }
   return outcomes;
 }
 
 /**
- * Root should do only what needs root. Once the account has its admins, say how to finish
- * the rest as one of them; only root-keys (the root user's own keys) and the console-only
- * billing setting need root.
+ * Root should do only what needs root. Once the account has its admins, offer to go on as one
+ * of them (an AWS profile) for every remaining step that does not need root; the steps that do
+ * (root-keys) stay with root. Without an offer to make (a dry run, or no handoff), say how.
  */
-function suggestAdminProfile(output: Output, rest: string[]): void {
-  const adminSteps = rest.filter((id) => id !== 'root-keys');
-  output.info('The account has its administrators now, so the rest does not need the root user, except removing root\'s own keys.');
-  output.detail([
-    `To use root as little as possible: stop here (Ctrl-C), then run as an admin: rootlock --profile ADMIN${adminSteps.length ? ` --only ${adminSteps.join(',')}` : ''}`,
-    ...(rest.includes('root-keys') ? ['and finally, as root: rootlock --only root-keys (and the billing-access console setting, which only root can change).'] : []),
-    'Or go on here as root.',
-  ]);
+async function handOff(ctx: WizardContext, rest: StepDefinition[]): Promise<WizardContext | undefined> {
+  const movable = rest.filter((s) => !s.meta.needsRoot).map((s) => s.meta.id);
+  const rootOnly = rest.filter((s) => s.meta.needsRoot).map((s) => s.meta.id);
+  if (movable.length === 0) return undefined;
+  ctx.output.info("The account has its administrators now, so the rest does not need the root user, except removing root's own keys.");
+  if (!ctx.handoff || ctx.gate.dryRun) {
+    ctx.output.detail([
+      `To use root as little as possible, run the rest as an admin: rootlock --profile ADMIN --only ${movable.join(',')}`,
+      ...(rootOnly.length ? [`and, as root: rootlock --only ${rootOnly.join(',')} (and the billing-access console setting, which only root can change).`] : []),
+    ]);
+    return undefined;
+  }
+  const session = await ctx.handoff.offer(ctx, rest);
+  if (!session) {
+    ctx.output.info('Going on as the root user.');
+    return undefined;
+  }
+  ctx.handoff.session = session;
+  ctx.journal.write({ type: 'session-switch', principal: session.caller.arn, principalType: session.caller.type, profile: session.profile, steps: movable });
+  ctx.output.success(`From here on rootlock acts as ${sanitize(session.caller.arn)} (profile ${sanitize(session.profile)}) for ${movable.join(', ')}.`);
+  if (rootOnly.length) ctx.output.detail([`${rootOnly.join(', ')} stays with the root user: ${rest.filter((s) => s.meta.needsRoot).map((s) => s.meta.needsRoot).join('; ')}.`]);
+  return { ...ctx, pool: session.pool, reads: session.reads, caller: session.caller };
 }
+
 
 /** One step through read -> assess -> ask -> plan -> apply -> verify, in rounds. */
 export async function runStep(step: StepDefinition, ctx: WizardContext): Promise<StepOutcome> {
@@ -214,11 +259,12 @@ export function journalAssessment(journal: Journal, step: StepId, phase: 'before
 }
 
 /** Sends a plan through the gate in order; stops at the first failure and says what was and was not done. */
-export async function applyPlan(plan: Change[], ctx: { gate: MutationGate; output: Output }): Promise<ChangeResult[]> {
+export async function applyPlan(plan: Change[], ctx: { gate: MutationGate; output: Output; pool?: ClientPool }): Promise<ChangeResult[]> {
   const results: ChangeResult[] = [];
   for (const [i, change] of plan.entries()) {
     const progress = ctx.output.progress(`${change.description}`);
     const r = await ctx.gate.execute(change, {
+      pool: ctx.pool,
       // Eventual consistency (a new instance profile EC2 cannot see yet): say what the wait is for.
       onRetry: ({ attempt, attempts, code, delayMs }) =>
         progress.update(`${change.description}: AWS is not ready yet (${code}); attempt ${attempt + 1} of ${attempts} in ${Math.round(delayMs / 1000)} s`),

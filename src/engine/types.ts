@@ -69,6 +69,11 @@ export interface StepMeta {
   consoleLinks: ConsoleLink[];
   /** Path of the step's page under docs/. */
   docs: string;
+  /**
+   * Set when a session that began as the root user must keep root for this step, with the
+   * reason; a step without it may be handed to an admin profile once the admins exist.
+   */
+  needsRoot?: string;
 }
 
 /** What a step concluded from the state it read. */
@@ -81,7 +86,7 @@ export interface Assessment {
 }
 
 /** AWS services rootlock talks to. */
-export type ServiceName = 'iam' | 'account' | 'sts' | 'ec2' | 'organizations';
+export type ServiceName = 'iam' | 'account' | 'sts' | 'ec2' | 'organizations' | 's3control';
 
 /**
  * A placeholder in a change's parameters for a secret that is generated at apply
@@ -148,6 +153,11 @@ export interface QuestionBase {
   /** Stable id, e.g. "admins.create.count". */
   id: string;
   message: string;
+  /**
+   * An offer the session can do without (its `default` changes nothing): with no terminal and
+   * no answer supplied, the default is taken instead of stopping for input.
+   */
+  optional?: boolean;
 }
 
 export interface ConfirmQuestion extends QuestionBase {

@@ -81,6 +81,10 @@ export function renderMarkdown(r: SessionReport, files: { asff?: string } = {}):
   out.push('| | |', '|---|---|');
   out.push(`| Account | ${acct} |`);
   out.push(`| Run by | ${md(r.principal.arn)}${r.principal.type ? ` (${md(r.principal.type)})` : ''} |`);
+  if (r.handoff) {
+    const h = r.handoff;
+    out.push(`| Then, as an admin | ${md(h.arn)}${h.type ? ` (${md(h.type)})` : ''}, profile ${md(h.profile)}, for ${h.steps.map(md).join(', ')} |`);
+  }
   out.push(`| Mode | ${modeLine(r)} |`);
   out.push(`| Started | ${md(r.session.startedAt)} |`);
   out.push(`| Ended | ${r.session.endedAt ? md(r.session.endedAt) : 'never (the journal has no end: the process was killed or crashed)'} |`);

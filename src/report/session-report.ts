@@ -89,6 +89,8 @@ export interface SessionReport {
   account: { id: string; alias: string | null };
   /** Who ran it: the AWS principal the session acted as. */
   principal: { arn: string; type: string | null };
+  /** Set when root handed the rest of the session to an admin profile: who acted for which steps. */
+  handoff: { arn: string; type: string | null; profile: string; steps: string[] } | null;
   steps: ReportStep[];
   changes: ReportChange[];
   attestations: ReportAttestation[];
@@ -182,6 +184,16 @@ function toNextStep(v: unknown): NextStep | undefined {
     message: cleanText(n.message, 1000),
     controls: Array.isArray(n.controls) ? n.controls.map((c) => cleanText(c, 60)) : [],
     resources: Array.isArray(n.resources) ? n.resources.map((r) => cleanText(r, 300)) : [],
+  };
+}
+
+function handoffOf(e: Entry | undefined): SessionReport['handoff'] {
+  if (!e) return null;
+  return {
+    arn: cleanText(e.principal, 300),
+    type: typeof e.principalType === 'string' ? cleanText(e.principalType, 40) : null,
+    profile: cleanText(e.profile, 100),
+    steps: Array.isArray(e.steps) ? e.steps.map((id) => cleanText(id, 40)) : [],
   };
 }
 
@@ -298,6 +310,7 @@ export function buildSessionReport(entries: Entry[], journalName: string): Sessi
     },
     account: { id: cleanText(start.account, 20), alias: typeof start.alias === 'string' ? cleanText(start.alias, 100) : null },
     principal: { arn: cleanText(start.principal, 300), type: typeof start.principalType === 'string' ? cleanText(start.principalType, 40) : null },
+    handoff: handoffOf(entries.find((e) => e.type === 'session-switch')),
     steps: order.map((id) => steps.get(id) as ReportStep),
     changes,
     attestations,

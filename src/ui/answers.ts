@@ -7,7 +7,8 @@
  *    (never re-asked: there may be nobody to ask);
  * 2. `--yes`, for confirmations whose `safeDefault` is true: `true`;
  * 3. the fallback prompter (the terminal), when there is one;
- * 4. otherwise {@link NeedsInputError}, naming the question and how to answer it.
+ * 4. an optional question (an offer whose default changes nothing): its default;
+ * 5. otherwise {@link NeedsInputError}, naming the question and how to answer it.
  */
 import type {
   CheckboxQuestion,
@@ -170,6 +171,7 @@ export function createAnswersPrompter(options: AnswersPrompterOptions): AnswersP
         return text;
       }
       if (fallback) return fallback.input(q);
+      if (q.optional && q.default !== undefined) return q.default;
       throw needsInput(q, '<text>');
     },
 

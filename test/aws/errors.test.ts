@@ -17,6 +17,11 @@ describe('describeAwsError', () => {
     expect(describeAwsError(err).deniedAction).toBe('account:GetAlternateContact');
   });
 
+  it('names the IAM action where it differs from the operation (S3 Control account settings)', () => {
+    const f = describeAwsError(awsError('AccessDenied', 'Access Denied', 403), 's3control', 'GetPublicAccessBlock');
+    expect(f.deniedAction).toBe('s3:GetAccountPublicAccessBlock');
+  });
+
   it('does not call a refused credential a permission problem', () => {
     const f = describeAwsError(awsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403), 'sts', 'GetCallerIdentity');
     expect(f.deniedAction).toBeUndefined();

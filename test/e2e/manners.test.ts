@@ -246,6 +246,8 @@ describe('Ctrl-C', () => {
     await atPrompt(pty, 'How many admin users to create?', enter);
     await atPrompt(pty, 'User name for new admin 1 of 1', typeLine('carol'));
     await atPrompt(pty, 'Apply these 5 changes? (Y/n)', enter);
+    // The admins exist: Enter declines the offer to go on with an admin profile (stays root).
+    await atPrompt(pty, 'Go on as an admin', enter);
     await atPrompt(pty, 'Which instances should get an instance role?', (p) => p.press('ctrl-c'));
     const code = await pty.waitForExit();
 

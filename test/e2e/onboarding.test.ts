@@ -1,7 +1,8 @@
 /**
  * The whole onboarding of a brand-new account, as an operator does it: `rootlock` in a real
  * pseudo-terminal of 80 columns, signed in with one of the root user's access keys (from the
- * environment), answers typed key by key, an IAM admin profile for verification at the end.
+ * environment), answers typed key by key, an IAM admin profile that takes over from root once
+ * the admins exist (ec2-roles, billing-recovery) and verifies at the end.
  *
  * Asserts what the operator saw (findings, plans, secrets shown once, progress with counts,
  * the final summary), the terminal manners at every prompt (no spinner under a prompt) and on
@@ -61,6 +62,8 @@ describe('onboarding a brand-new account in a terminal', () => {
     await atPrompt(pty, 'User name for new admin 1 of 2', typeLine('alice'));
     await atPrompt(pty, 'User name for new admin 2 of 2', typeLine('bob'));
     await atPrompt(pty, 'Apply these 11 changes? (Y/n)', enter);
+    // The admins exist: root hands ec2-roles and billing-recovery to the first admin's profile.
+    await atPrompt(pty, 'Go on as an admin', typeLine('admin'));
 
     // --- EC2 instance roles: both instances, a new role with the default policy.
     await pty.waitFor('EC2 instance roles');
@@ -128,6 +131,8 @@ describe('onboarding a brand-new account in a terminal', () => {
       expect(s.value.length).toBeGreaterThanOrEqual(14);
       expect(text.split(s.value).length - 1).toBe(1);
     }
+    expect(flat).toContain(`From here on rootlock acts as arn:aws:iam::${ACCOUNT}:user/first-admin (profile admin) for ec2-roles, billing-recovery.`);
+    expect(flat).toContain('root-keys stays with the root user');
     expect(flat).toContain('PASS: All 2 instances in');
     expect(flat).toContain('Attestation recorded in the journal');
     expect(flat).toContain("Verified with profile admin after this session's own key was deleted: AccountAccessKeysPresent = 0.");
@@ -158,6 +163,7 @@ describe('onboarding a brand-new account in a terminal', () => {
     const entries = journal!.entries;
     expect(entries[0]).toMatchObject({ type: 'session-start', command: 'wizard', dryRun: false, account: ACCOUNT });
     expect(entries.at(-1)).toMatchObject({ type: 'session-end', outcome: 'completed' });
+    expect(entries.filter((e) => e.type === 'session-switch').map((e) => [e.profile, e.steps])).toEqual([['admin', ['ec2-roles', 'billing-recovery']]]);
     const ends = entries.filter((e) => e.type === 'change-end');
     expect(ends.map((e) => e.outcome)).toEqual(Array(11 + 6 + 4 + 3).fill('applied'));
     for (const s of secrets) expect(journal!.text).not.toContain(s.value);

@@ -8,7 +8,7 @@ import { ClientPool } from '../../src/aws/pool.js';
 import { AccountReads } from '../../src/aws/reads.js';
 import { MutationGate } from '../../src/engine/gate.js';
 import { openJournal } from '../../src/engine/journal.js';
-import { runStep, type WizardContext } from '../../src/engine/runner.js';
+import { runStep, runWizard, type WizardContext } from '../../src/engine/runner.js';
 import type { StepDefinition } from '../../src/engine/step.js';
 import type { Clock } from '../../src/engine/types.js';
 import { RecordingOutput, ScriptedPrompter } from '../support/harness.js';
@@ -105,5 +105,75 @@ describe('runStep', () => {
     expect(iam.commandCalls(CreateUserCommand)).toHaveLength(1);
     expect(output.text).toContain('iam:TagUser');
     expect(output.text).toMatch(/Not sent: Create b; Tag b/);
+  });
+});
+
+describe('runWizard: a root session handing over to an admin', () => {
+  const ROOT = { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:root', userId: '123456789012', type: 'root' as const, name: 'root', temporary: false };
+  const ADMIN = { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/alice', userId: 'AIDA', type: 'iam-user' as const, name: 'alice', temporary: false };
+
+  /** A read-only step that records which principal read it. */
+  function seen(id: StepDefinition['meta']['id'], log: string[], needsRoot?: string): StepDefinition {
+    return {
+      meta: { id, title: id, why: 'why', risk: 'risk', controls: [], consoleLinks: [], docs: '', ...(needsRoot ? { needsRoot } : {}) },
+      async read(c) {
+        log.push(`${id}:${c.caller.name}`);
+        return {};
+      },
+      assess: () => ({ status: 'pass', summary: 'ok', findings: [], details: {} }),
+    };
+  }
+
+  function rootCtx(dryRun: boolean) {
+    const base = ctx(dryRun, {});
+    const c: WizardContext = { ...base.c, caller: ROOT };
+    return { ...base, c };
+  }
+
+  it('runs the steps that do not need root as the admin, the others as root, and journals the switch', async () => {
+    const { c, output } = rootCtx(false);
+    const adminPool = new ClientPool({ region: 'us-east-1', credentials: { accessKeyId: 'AKIAADMINADMINADMIN0', secretAccessKey: 'y' } });
+    const offered: string[][] = [];
+    c.handoff = {
+      async offer(_ctx, rest) {
+        offered.push(rest.map((s) => s.meta.id));
+        return { pool: adminPool, reads: new AccountReads(adminPool, clock), caller: ADMIN, profile: 'alice' };
+      },
+    };
+    const log: string[] = [];
+    await runWizard([seen('admins', log), seen('ec2-roles', log), seen('billing-recovery', log), seen('root-keys', log, 'root only')], c);
+    expect(offered).toEqual([['ec2-roles', 'billing-recovery', 'root-keys']]);
+    expect(log).toEqual(['admins:root', 'ec2-roles:alice', 'billing-recovery:alice', 'root-keys:root']);
+    expect(c.handoff.session?.profile).toBe('alice');
+    expect(output.text).toContain('From here on rootlock acts as arn:aws:iam::123456789012:user/alice (profile alice) for ec2-roles, billing-recovery.');
+    expect(output.text).toContain('root-keys stays with the root user: root only.');
+  });
+
+  it('declined: everything stays root; a dry run is not offered the switch, only told how', async () => {
+    const declined = rootCtx(false);
+    declined.c.handoff = { offer: async () => undefined };
+    const log: string[] = [];
+    await runWizard([seen('admins', log), seen('ec2-roles', log), seen('root-keys', log, 'root only')], declined.c);
+    expect(log).toEqual(['admins:root', 'ec2-roles:root', 'root-keys:root']);
+    expect(declined.output.text).toContain('Going on as the root user.');
+
+    const dry = rootCtx(true);
+    let asked = 0;
+    dry.c.handoff = { offer: async () => (asked++, undefined) };
+    await runWizard([seen('admins', []), seen('ec2-roles', []), seen('root-keys', [], 'root only')], dry.c);
+    expect(asked).toBe(0);
+    expect(dry.output.text).toContain('run the rest as an admin: rootlock --profile ADMIN --only ec2-roles');
+    expect(dry.output.text).toContain('as root: rootlock --only root-keys');
+  });
+
+  it('offers nothing when only root work is left, or when the caller is not root', async () => {
+    const onlyRoot = rootCtx(false);
+    let asked = 0;
+    onlyRoot.c.handoff = { offer: async () => (asked++, undefined) };
+    await runWizard([seen('admins', []), seen('root-keys', [], 'root only')], onlyRoot.c);
+    const notRoot = ctx(false, {});
+    notRoot.c.handoff = { offer: async () => (asked++, undefined) };
+    await runWizard([seen('admins', []), seen('ec2-roles', [])], notRoot.c);
+    expect(asked).toBe(0);
   });
 });

@@ -3,12 +3,15 @@
  * policies (docs/iam/*.json) they are checked against.
  *
  * Derivation: every string literal in src/ that is the name of an operation of one of the
- * five SDK clients rootlock uses (read with the TypeScript parser, so comments do not count).
+ * SDK clients rootlock uses (read with the TypeScript parser, so comments do not count), as
+ * the IAM action AWS authorizes for it (src/aws/errors.ts iamAction: S3 Control's
+ * GetPublicAccessBlock is s3:GetAccountPublicAccessBlock).
  * src/aws/pool.ts is left out: it names operations only to classify them, it never calls them.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
+import { iamAction } from '../../src/aws/errors.js';
 import { isReadOnlyOperation } from '../../src/aws/pool.js';
 import { REPO_ROOT } from '../support/emulator.js';
 
@@ -18,6 +21,7 @@ const SDK: Record<string, string> = {
   ec2: '@aws-sdk/client-ec2',
   account: '@aws-sdk/client-account',
   organizations: '@aws-sdk/client-organizations',
+  s3control: '@aws-sdk/client-s3-control',
 };
 
 /**
@@ -91,7 +95,7 @@ export async function actionsInCode(): Promise<CodeActions> {
     for (const lit of stringLiterals(path)) {
       const service = owner.get(lit);
       if (!service) continue;
-      const action = `${service}:${lit}`;
+      const action = iamAction(service, lit);
       all.set(action, [...new Set([...(all.get(action) ?? []), rel])]);
       if (isReadOnlyOperation(lit) && !WIZARD_ONLY_FILES.has(rel)) reads.add(action);
     }

@@ -36,6 +36,8 @@ interface ReadCase {
   optional?: string;
   /** A reported gap, asserted by its own `it.fails` below. */
   knownGap?: string;
+  /** A next step that must turn `not-checked`, naming the action (the steps run as before). */
+  nextStep?: string;
 }
 
 const READS_AS_ADMIN: ReadCase[] = [
@@ -49,6 +51,7 @@ const READS_AS_ADMIN: ReadCase[] = [
   { action: 'iam:ListOrganizationsFeatures', optional: 'for an IAM principal, centralized root access only adds a hint to the console path' },
   { action: 'iam:ListAccountAliases', optional: 'the alias only decorates the account id' },
   { action: 'iam:GetAccountSummary', named: ['root-keys'] },
+  { action: 's3:GetAccountPublicAccessBlock', nextStep: 's3-public-access-block' },
 ];
 
 const READS_AS_ROOT: ReadCase[] = [
@@ -115,6 +118,10 @@ describe('a denied read: the step that needs it reports it, the others run as be
       const { r, steps } = await check(creds);
       if (r.code !== 1) problems.push(`${c.action}: exit ${r.code}`);
       if (!proxy().faulted('deny').length) problems.push(`${c.action}: never called`);
+      if (c.nextStep) {
+        const item = (r.json?.nextSteps ?? []).find((i: { id: string }) => i.id === c.nextStep);
+        if (item?.status !== 'not-checked' || !String(item.message).includes(c.action)) problems.push(`${c.action}: next step ${c.nextStep} is ${JSON.stringify(item)}`);
+      }
       for (const [id, s] of steps) {
         const how = c.error?.includes(id) ? 'error' : c.named?.includes(id) ? 'named' : undefined;
         if (how) problems.push(...saysDenied(s, c.action, how).map((p) => `${c.action}: ${p}`));

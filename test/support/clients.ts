@@ -9,6 +9,7 @@ import { AccountClient } from '@aws-sdk/client-account';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { STSClient } from '@aws-sdk/client-sts';
 
 export interface TestCredentials {
@@ -33,6 +34,8 @@ export interface TestClients {
   account: AccountClient;
   ec2: EC2Client;
   organizations: OrganizationsClient;
+  /** Without the account-id host prefix, as rootlock's pool sends it to a custom endpoint. */
+  s3control: S3ControlClient;
 }
 
 export function testClients(endpoint: string, credentials: TestCredentials, region = 'us-east-1'): TestClients {
@@ -43,6 +46,7 @@ export function testClients(endpoint: string, credentials: TestCredentials, regi
     account: new AccountClient({ ...common, region: 'us-east-1' }),
     ec2: new EC2Client({ ...common, region }),
     organizations: new OrganizationsClient({ ...common, region: 'us-east-1' }),
+    s3control: new S3ControlClient({ ...common, region, endpointProvider: () => ({ url: new URL(endpoint) }) }),
   };
 }
 

@@ -108,7 +108,7 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-type Protocol = 'query' | 'ec2' | 'json' | 'rest-json';
+type Protocol = 'query' | 'ec2' | 'json' | 'rest-json' | 'rest-xml';
 
 const SCOPE_RE = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/;
 
@@ -118,7 +118,7 @@ const XMLNS: Record<string, string> = {
 };
 
 /** Parses service, region, key and operation the way the root layer does. */
-export function callInfo(headers: http.IncomingHttpHeaders, url: string | undefined, body: Buffer): (CallInfo & { protocol: Protocol }) | undefined {
+export function callInfo(headers: http.IncomingHttpHeaders, url: string | undefined, body: Buffer, method?: string): (CallInfo & { protocol: Protocol }) | undefined {
   const m = SCOPE_RE.exec(headers.authorization ?? '');
   if (!m) return undefined;
   const [, accessKeyId = '', region = '', service = ''] = m;
@@ -132,6 +132,14 @@ export function callInfo(headers: http.IncomingHttpHeaders, url: string | undefi
     return { service, region, accessKeyId, body: text, protocol: service === 'ec2' ? 'ec2' : 'query', operation: action };
   }
   const last = u.pathname.split('/').filter(Boolean).pop() ?? '';
+  if (u.pathname.startsWith('/v20180820/')) {
+    // S3 Control (REST-XML, signed as "s3"): named by the IAM action AWS authorizes, which is
+    // what a deny rule and the ready-made policies speak of (GET .../publicAccessBlock is
+    // s3:GetAccountPublicAccessBlock).
+    const verb = { GET: 'Get', PUT: 'Put', DELETE: 'Delete' }[method ?? 'GET'] ?? 'Unknown';
+    const operation = last === 'publicAccessBlock' ? `${verb}AccountPublicAccessBlock` : `${verb}${last.charAt(0).toUpperCase()}${last.slice(1)}`;
+    return { service: 's3', region, accessKeyId, body: text, protocol: 'rest-xml', operation };
+  }
   return { service, region, accessKeyId, body: text, protocol: 'rest-json', operation: last.charAt(0).toUpperCase() + last.slice(1) };
 }
 
@@ -220,6 +228,12 @@ export function errorReply(protocol: Protocol, service: string, status: number, 
         headers: { 'content-type': 'application/json', 'x-amzn-errortype': code, 'x-amzn-requestid': requestId },
         body: JSON.stringify({ message }),
       };
+    case 'rest-xml':
+      return {
+        status,
+        headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId },
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message><RequestId>${requestId}</RequestId></Error>`,
+      };
   }
 }
 
@@ -234,6 +248,8 @@ export function throttleReply(protocol: Protocol, service: string): Reply {
       return errorReply(protocol, service, 429, 'TooManyRequestsException', 'AWS Organizations can\'t complete your request because another request is already in progress. Try again later.');
     case 'rest-json':
       return errorReply(protocol, service, 429, 'TooManyRequestsException', 'Rate exceeded');
+    case 'rest-xml':
+      return errorReply(protocol, service, 503, 'SlowDown', 'Please reduce your request rate.');
   }
 }
 
@@ -243,6 +259,7 @@ export function serverErrorReply(protocol: Protocol, service: string): Reply {
   if (protocol === 'ec2') return errorReply(protocol, service, 500, 'InternalError', message);
   if (protocol === 'json') return errorReply(protocol, service, 500, 'ServiceException', message);
   if (protocol === 'rest-json') return errorReply(protocol, service, 500, 'InternalServerException', message);
+  if (protocol === 'rest-xml') return errorReply(protocol, service, 500, 'InternalError', message);
   return errorReply(protocol, service, 500, service === 'iam' ? 'ServiceFailure' : 'InternalFailure', message, 'Receiver');
 }
 
@@ -250,7 +267,7 @@ export function serverErrorReply(protocol: Protocol, service: string): Reply {
 export function denyReply(protocol: Protocol, c: CallInfo, principalArn: string, action = `${c.service}:${c.operation}`): Reply {
   const message = `User: ${principalArn} is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`;
   if (protocol === 'ec2') return errorReply(protocol, c.service, 403, 'UnauthorizedOperation', `You are not authorized to perform this operation. ${message}`);
-  if (protocol === 'query') return errorReply(protocol, c.service, 403, 'AccessDenied', message);
+  if (protocol === 'query' || protocol === 'rest-xml') return errorReply(protocol, c.service, 403, 'AccessDenied', message);
   return errorReply(protocol, c.service, 403, 'AccessDeniedException', message);
 }
 
@@ -258,6 +275,7 @@ export function denyReply(protocol: Protocol, c: CallInfo, principalArn: string,
 export function expiredReply(protocol: Protocol, service: string): Reply {
   if (protocol === 'ec2') return errorReply(protocol, service, 400, 'RequestExpired', 'Request has expired.');
   if (protocol === 'query') return errorReply(protocol, service, 403, 'ExpiredToken', 'The security token included in the request is expired');
+  if (protocol === 'rest-xml') return errorReply(protocol, service, 400, 'ExpiredToken', 'The provided token has expired.');
   return errorReply(protocol, service, 403, 'ExpiredTokenException', 'The security token included in the request is expired');
 }
 
@@ -333,7 +351,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
-    const info = callInfo(req.headers, req.url, body);
+    const info = callInfo(req.headers, req.url, body, req.method);
     if (!info) {
       send(res, await forward(req, body));
       return;

@@ -60,6 +60,10 @@ export class ScriptedPrompter implements Prompter {
   }
 
   async input(q: InputQuestion): Promise<string> {
+    if (q.optional && q.default !== undefined && !(q.id in this.answers)) {
+      this.asked.push({ id: q.id, message: q.message, answer: q.default, rejected: [] });
+      return q.default;
+    }
     const { values, record } = this.take(q.id, q.message);
     for (const v of values) {
       const s = String(v);

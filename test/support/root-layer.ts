@@ -41,7 +41,9 @@
  *    ContactInformation validation rules. Docs: Account Management API PutContactInformation,
  *    ContactInformation data type.
  * 8. Request recording: every signed request as `{ service, operation, accessKeyId, region,
- *    params, status }` in `layer.requests`.
+ *    params, status }` in `layer.requests`. S3 Control requests (signed as `s3`) are recorded
+ *    as service `s3control` with the operation their method and path name
+ *    (GET /v20180820/configuration/publicAccessBlock: GetPublicAccessBlock); moto answers them.
  * 9. iam GetAccountAuthorizationDetails lists only the AWS managed policies attached in the
  *    account, as AWS does (moto lists all of them, which also costs seconds a call). AWS's
  *    reference says only "information about managed policies"; the in-use-only behaviour is
@@ -137,7 +139,7 @@ export interface RootLayer {
 /* Protocol plumbing                                                                           */
 /* ------------------------------------------------------------------------------------------ */
 
-type Protocol = 'query' | 'ec2' | 'json' | 'rest-json';
+type Protocol = 'query' | 'ec2' | 'json' | 'rest-json' | 'rest-xml';
 
 interface ParsedRequest {
   service: string;
@@ -181,8 +183,14 @@ function parseRequest(req: http.IncomingMessage, body: Buffer): ParsedRequest | 
     return { service, region, accessKeyId, protocol: service === 'ec2' ? 'ec2' : 'query', operation, params };
   }
   const last = url.pathname.split('/').filter(Boolean).pop() ?? '';
-  const operation = last.charAt(0).toUpperCase() + last.slice(1);
-  return { service, region, accessKeyId, protocol: 'rest-json', operation, params: parseJson(text) };
+  const resource = last.charAt(0).toUpperCase() + last.slice(1);
+  if (url.pathname.startsWith('/v20180820/')) {
+    // S3 Control (REST-XML, signed as "s3"): the HTTP method names the operation, e.g.
+    // GET /v20180820/configuration/publicAccessBlock is GetPublicAccessBlock.
+    const verb = { GET: 'Get', PUT: 'Put', DELETE: 'Delete', POST: 'Create' }[req.method ?? 'GET'] ?? 'Unknown';
+    return { service: 's3control', region, accessKeyId, protocol: 'rest-xml', operation: `${verb}${resource}`, params: { AccountId: req.headers['x-amz-account-id'] } };
+  }
+  return { service, region, accessKeyId, protocol: 'rest-json', operation: resource, params: parseJson(text) };
 }
 
 function parseJson(text: string): Record<string, unknown> {
@@ -225,7 +233,7 @@ function jsonOk(value: unknown, protocol: Protocol): Reply {
   return { status: 200, headers: { 'content-type': type, 'x-amzn-requestid': randomUUID() }, body: JSON.stringify(value) };
 }
 
-/** An error in the request's protocol: query XML, EC2 XML, JSON 1.1 or REST-JSON. */
+/** An error in the request's protocol: query XML, EC2 XML, JSON 1.1, REST-JSON or S3's REST-XML. */
 function errorReply(p: ParsedRequest, status: number, code: string, message: string, extra: Record<string, unknown> = {}): Reply {
   const requestId = randomUUID();
   switch (p.protocol) {
@@ -255,29 +263,36 @@ function errorReply(p: ParsedRequest, status: number, code: string, message: str
         headers: { 'content-type': 'application/json', 'x-amzn-errortype': code, 'x-amzn-requestid': requestId },
         body: JSON.stringify({ message, ...extra }),
       };
+    case 'rest-xml':
+      return {
+        status,
+        headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId },
+        body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message><RequestId>${requestId}</RequestId></Error>`,
+      };
   }
 }
 
 /** The credential errors every AWS service returns, by protocol. */
 function invalidKey(p: ParsedRequest): Reply {
   if (p.protocol === 'ec2') return errorReply(p, 401, 'AuthFailure', 'AWS was not able to validate the provided access credentials');
+  if (p.protocol === 'rest-xml') return errorReply(p, 403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
   const code = p.protocol === 'query' ? 'InvalidClientTokenId' : 'UnrecognizedClientException';
   return errorReply(p, 403, code, 'The security token included in the request is invalid.');
 }
 
 function expiredToken(p: ParsedRequest): Reply {
   if (p.protocol === 'ec2') return errorReply(p, 400, 'RequestExpired', 'Request has expired.');
-  const code = p.protocol === 'query' ? 'ExpiredToken' : 'ExpiredTokenException';
+  const code = p.protocol === 'query' || p.protocol === 'rest-xml' ? 'ExpiredToken' : 'ExpiredTokenException';
   return errorReply(p, 403, code, 'The security token included in the request is expired');
 }
 
 function accessDenied(p: ParsedRequest, message: string): Reply {
   if (p.protocol === 'ec2') return errorReply(p, 403, 'UnauthorizedOperation', message);
-  return errorReply(p, 403, p.protocol === 'query' ? 'AccessDenied' : 'AccessDeniedException', message);
+  return errorReply(p, 403, p.protocol === 'query' || p.protocol === 'rest-xml' ? 'AccessDenied' : 'AccessDeniedException', message);
 }
 
 function validationError(p: ParsedRequest, message: string): Reply {
-  return errorReply(p, 400, p.protocol === 'query' ? 'ValidationError' : 'ValidationException', message);
+  return errorReply(p, 400, p.protocol === 'query' ? 'ValidationError' : p.protocol === 'rest-xml' ? 'InvalidRequest' : 'ValidationException', message);
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -175,6 +175,16 @@ describe('createAnswersPrompter: input', () => {
     const prompter = createAnswersPrompter({ answers: {}, yes: false });
     await expect(prompter.input(countInput)).rejects.toThrow('--answer admins.create.count=<text>');
   });
+
+  it('an optional question (an offer) takes its default without a terminal; a supplied answer or a terminal still wins', async () => {
+    const offer: InputQuestion = { id: 'session.admin-profile', message: 'Profile?', default: '', optional: true };
+    await expect(createAnswersPrompter({ answers: {}, yes: false }).input(offer)).resolves.toBe('');
+    await expect(createAnswersPrompter({ answers: { 'session.admin-profile': 'alice' }, yes: false }).input(offer)).resolves.toBe('alice');
+    const fallback = fallbackPrompter();
+    await expect(createAnswersPrompter({ answers: {}, yes: false, fallback }).input(offer)).resolves.toBe('from terminal');
+    // Without a default there is nothing safe to take: it still needs an answer.
+    await expect(createAnswersPrompter({ answers: {}, yes: false }).input({ ...offer, default: undefined })).rejects.toThrow(NeedsInputError);
+  });
 });
 
 describe('createAnswersPrompter: select', () => {

@@ -1,6 +1,6 @@
 /**
  * Pure analysis of the next steps: AWS answers (account summary, credential report, assigned
- * virtual MFA devices, password policy) in, one short verdict per next step out.
+ * virtual MFA devices, password policy, S3 Block Public Access) in, one short verdict per next step out.
  */
 import type { CredentialReportRow } from '../../aws/reads.js';
 import { sanitize } from '../../util/text.js';
@@ -44,6 +44,7 @@ export interface NextStepsInput {
   /** Assigned virtual MFA devices; undefined when not needed (root has no MFA to classify). */
   virtualMfa?: Read<VirtualMfaDevice[]>;
   passwordPolicy: PasswordPolicyState;
+  publicAccessBlock: Read<AccountPublicAccessBlock>;
 }
 
 const ROOT_ROW = '<root_account>';
@@ -243,12 +244,23 @@ export function passwordPolicy(state: PasswordPolicyState, accountId: string): N
   return item('password-policy', 'pass', `Minimum length ${p.MinimumPasswordLength}, ${p.PasswordReusePrevention} passwords remembered.`);
 }
 
-/** Not checked, and said plainly: the S3 Control API is not part of this version. */
-export function s3PublicAccessBlock(accountId: string): NextStep {
-  return notChecked(
-    's3-public-access-block',
-    `reading it needs the S3 Control API (s3:GetAccountPublicAccessBlock), which this version of rootlock does not include. Check it with: aws s3control get-public-access-block --account-id ${accountId}`,
-  );
+/** The account's S3 Block Public Access settings (GetPublicAccessBlock), or none set. */
+export type AccountPublicAccessBlock = { configured: false } | { configured: true; settings: Partial<Record<PublicAccessBlockSetting, boolean>> };
+
+/** The four account-level settings, each of which CIS 2.1.4 and Security Hub S3.1 want on. */
+export const PUBLIC_ACCESS_BLOCK_SETTINGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
+export type PublicAccessBlockSetting = (typeof PUBLIC_ACCESS_BLOCK_SETTINGS)[number];
+
+/** CIS v5.0.0 2.1.4 / Security Hub S3.1: all four account-level Block Public Access settings on. */
+export function s3PublicAccessBlock(read: Read<AccountPublicAccessBlock>, accountId: string): NextStep {
+  if (!read.ok) return notChecked('s3-public-access-block', read.reason);
+  if (!read.value.configured) {
+    return item('s3-public-access-block', 'fail', 'No account-level Block Public Access is set: each bucket decides for itself whether it can be public.', [accountId]);
+  }
+  const settings = read.value.settings;
+  const off = PUBLIC_ACCESS_BLOCK_SETTINGS.filter((k) => settings[k] !== true);
+  if (off.length === 0) return item('s3-public-access-block', 'pass', 'All four account-level Block Public Access settings are on.');
+  return item('s3-public-access-block', 'fail', `Account-level Block Public Access is only partly on; off: ${off.join(', ')}.`, [accountId]);
 }
 
 /** Every next step, in a fixed order. */
@@ -265,6 +277,6 @@ export function analyzeNextSteps(input: NextStepsInput): NextStep[] {
     fromReport(twoActiveKeys, 'two-active-keys'),
     fromReport((rows) => oldAccessKeys(rows, input.now), 'old-access-keys'),
     passwordPolicy(input.passwordPolicy, input.accountId),
-    s3PublicAccessBlock(input.accountId),
+    s3PublicAccessBlock(input.publicAccessBlock, input.accountId),
   ];
 }

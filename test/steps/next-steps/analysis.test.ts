@@ -10,6 +10,7 @@ import {
   reportDate,
   rootHardwareMfa,
   rootMfa,
+  s3PublicAccessBlock,
   twoActiveKeys,
   unusedCredentials,
   type NextStepsInput,
@@ -177,6 +178,30 @@ describe('password policy (CIS v5.0.0 1.7 and 1.8)', () => {
   });
 });
 
+describe('S3 Block Public Access for the account (CIS v5.0.0 2.1.4, Security Hub S3.1)', () => {
+  const all = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+  it('passes only with all four settings on', () => {
+    expect(s3PublicAccessBlock(ok({ configured: true, settings: all }), ACCT)).toMatchObject({ status: 'pass', resources: [] });
+  });
+  it('fails when none was ever set, naming the account', () => {
+    const r = s3PublicAccessBlock(ok({ configured: false }), ACCT);
+    expect(r).toMatchObject({ status: 'fail', resources: [ACCT] });
+    expect(r.message).toMatch(/No account-level Block Public Access/);
+    expect(r.controls).toEqual(['CIS v5.0.0 2.1.4', 'CIS v3.0.0 2.1.4', 'Security Hub S3.1']);
+  });
+  it('fails when any setting is off or missing, and names which', () => {
+    const r = s3PublicAccessBlock(ok({ configured: true, settings: { ...all, BlockPublicPolicy: false, RestrictPublicBuckets: undefined } }), ACCT);
+    expect(r).toMatchObject({ status: 'fail', resources: [ACCT] });
+    expect(r.message).toBe('Account-level Block Public Access is only partly on; off: BlockPublicPolicy, RestrictPublicBuckets.');
+  });
+  it('is not-checked with the reason when it cannot be read', () => {
+    expect(s3PublicAccessBlock(no('s3:GetAccountPublicAccessBlock was denied'), ACCT)).toMatchObject({
+      status: 'not-checked',
+      message: 'Not checked: s3:GetAccountPublicAccessBlock was denied',
+    });
+  });
+});
+
 describe('analyzeNextSteps', () => {
   const input = (o: Partial<NextStepsInput> = {}): NextStepsInput => ({
     accountId: ACCT,
@@ -185,6 +210,7 @@ describe('analyzeNextSteps', () => {
     report: ok({ rows: [row('alice', { password_enabled: 'true', mfa_active: 'true', password_last_used: daysAgo(1) })] }),
     virtualMfa: ok([]),
     passwordPolicy: { state: 'present', policy: { MinimumPasswordLength: 14, PasswordReusePrevention: 24 } },
+    publicAccessBlock: ok({ configured: true, settings: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } }),
     ...o,
   });
 
@@ -192,14 +218,7 @@ describe('analyzeNextSteps', () => {
     const items = analyzeNextSteps(input());
     expect(items.map((i) => i.id)).toEqual([...NEXT_STEP_IDS]);
     for (const i of items) expect(i.controls).toEqual(NEXT_STEPS[i.id].controls);
-    expect(items.filter((i) => i.status === 'pass').map((i) => i.id)).toEqual(NEXT_STEP_IDS.filter((id) => id !== 's3-public-access-block'));
-  });
-
-  it('says plainly that S3 Block Public Access is not checked, and how to check it', () => {
-    const s3 = analyzeNextSteps(input()).find((i) => i.id === 's3-public-access-block')!;
-    expect(s3.status).toBe('not-checked');
-    expect(s3.message).toContain(`aws s3control get-public-access-block --account-id ${ACCT}`);
-    expect(s3.controls).toEqual(['CIS v5.0.0 2.1.4', 'CIS v3.0.0 2.1.4', 'Security Hub S3.1']);
+    expect(items.filter((i) => i.status === 'pass').map((i) => i.id)).toEqual([...NEXT_STEP_IDS]);
   });
 
   it('a credential report that cannot be read leaves its items not-checked with the reason, and the rest still checked', () => {

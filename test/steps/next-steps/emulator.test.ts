@@ -14,6 +14,7 @@ import {
   EnableMFADeviceCommand,
   UpdateAccountPasswordPolicyCommand,
 } from '@aws-sdk/client-iam';
+import { PutPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
 import { describe, expect, it } from 'vitest';
 import { validateAsffFinding } from '../../../src/report/asff.js';
 import type { Clock } from '../../../src/engine/types.js';
@@ -84,7 +85,10 @@ describe('next steps in rootlock check', () => {
     expect(n['unused-credentials']!.resources).toEqual(expect.arrayContaining([userArn('carol'), userArn('dave')]));
     expect(n['console-mfa']!.resources).not.toContain(userArn('erin'));
     expect(n['password-policy']).toMatchObject({ status: 'fail', message: expect.stringContaining('minimum length 8 (needs 14)') });
-    expect(n['s3-public-access-block']!.status).toBe('not-checked');
+    // No account-level Block Public Access was ever set (S3 answers NoSuchPublicAccessBlockConfiguration).
+    expect(n['s3-public-access-block']).toMatchObject({ status: 'fail', resources: [ACCT], message: expect.stringContaining('No account-level Block Public Access') });
+    expect(r.json.apiCalls.byOperation['s3control:GetPublicAccessBlock']).toBe(1);
+    expect(emu().layer.requests.filter((q) => q.service === 's3control').map((q) => [q.operation, q.params.AccountId])).toEqual([['GetPublicAccessBlock', ACCT]]);
     // Read-only, and the shared reads were not repeated for the next steps.
     expect(mutatingRequests(emu().layer.requests)).toEqual([]);
     expect(r.json.apiCalls.byOperation['iam:GetCredentialReport']).toBe(1);
@@ -110,6 +114,21 @@ describe('next steps in rootlock check', () => {
     expect(n['root-hardware-mfa']).toMatchObject({ status: 'fail', message: expect.stringContaining(`arn:aws:iam::${ACCT}:mfa/root-account-mfa-device`) });
     const listed = emu().layer.requests.filter((q) => q.operation === 'ListVirtualMFADevices');
     expect(listed.map((q) => q.params.AssignmentStatus)).toEqual(['Assigned']);
+  });
+
+  it('S3 Block Public Access: partly on fails naming what is off; all four on passes', async () => {
+    const { ops } = await seed({ rootMfa: false });
+    const { s3control } = testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
+    const settings = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: true };
+    await s3control.send(new PutPublicAccessBlockCommand({ AccountId: ACCT, PublicAccessBlockConfiguration: settings }));
+    const partly = await runRootlock(emu().endpoint, ['check', '--json', '--regions', 'us-east-1'], { credentials: ops });
+    expect(byId(partly.json.nextSteps)['s3-public-access-block']).toMatchObject({
+      status: 'fail',
+      message: 'Account-level Block Public Access is only partly on; off: BlockPublicPolicy.',
+    });
+    await s3control.send(new PutPublicAccessBlockCommand({ AccountId: ACCT, PublicAccessBlockConfiguration: { ...settings, BlockPublicPolicy: true } }));
+    const on = await runRootlock(emu().endpoint, ['check', '--json', '--regions', 'us-east-1'], { credentials: ops });
+    expect(byId(on.json.nextSteps)['s3-public-access-block']).toMatchObject({ status: 'pass', resources: [] });
   });
 
   it('--only leaves the next steps out (no extra calls for a single step)', async () => {
@@ -142,7 +161,7 @@ describe('next steps in rootlock check', () => {
       Severity: { Label: 'MEDIUM' },
     });
     const s3 = findings.find((f) => f.GeneratorId === 'rootlock/next-steps/s3-public-access-block')!;
-    expect(s3.Compliance.Status).toBe('NOT_AVAILABLE');
+    expect(s3.Compliance).toMatchObject({ Status: 'FAILED', RelatedRequirements: expect.arrayContaining(['Security Hub S3.1']) });
     // Each step appears as a whole.
     expect(findings.filter((f) => String(f.GeneratorId).startsWith('rootlock/step/')).map((f) => f.GeneratorId)).toEqual([
       'rootlock/step/admins',
