@@ -5,6 +5,7 @@
  * | id                              | kind     | when                                                        |
  * |---------------------------------|----------|-------------------------------------------------------------|
  * | admins.pending.action           | select   | a user rootlock created was left half-done                  |
+ * | admins.pending.reset-password   | confirm  | completing one whose console password nobody may have seen  |
  * | admins.password-policy          | confirm  | the account has no password policy                          |
  * | admins.create                   | confirm  | fewer than 2 full admins                                    |
  * | admins.create.attach-policy     | confirm  | the admin group exists without admin rights                 |
@@ -44,6 +45,12 @@ function memoFor(session: object): SessionMemo {
 /** Ids of the changes this session applied (not dry-run, not already-done, not failed). */
 export function appliedInSession(results: readonly ChangeResult[]): Set<string> {
   return new Set(results.filter((r) => r.outcome === 'applied').map((r) => r.changeId));
+}
+
+/** True when this session set `user`'s console password and showed it (the gate shows a secret only once AWS took it). */
+export function passwordShown(results: readonly ChangeResult[], user: string): boolean {
+  const applied = appliedInSession(results);
+  return applied.has(changeIds.loginProfile(user)) || applied.has(changeIds.resetPassword(user));
 }
 
 /** Where the admin group stands. */
@@ -140,11 +147,24 @@ export async function askAdmins(state: AdminsState, _assessment: Assessment, ctx
     if (action === 'complete') {
       const needsGroup = state.pending.some((p) => !p.admin);
       const g = needsGroup ? await needGroup() : undefined;
+      // A password set but never shown in this session (an earlier session set it, or AWS's
+      // answer was lost): nobody may know it. Offer to replace it, shown once.
+      const unseen = state.pending.filter((p) => p.loginProfile && !passwordShown(ctx.gate.results, p.name)).map((p) => p.name);
+      let reset = false;
+      if (unseen.length > 0) {
+        reset = await prompter.confirm({
+          id: 'admins.pending.reset-password',
+          message: `${unseen.map(show).join(', ')} already ${unseen.length === 1 ? 'has a console password' : 'have console passwords'} that rootlock cannot vouch anyone saw (set by an earlier session, or AWS's answer was lost). Replace ${unseen.length === 1 ? 'it' : 'them'} with a new one-time password, shown once?`,
+          default: true,
+          safeDefault: true,
+        });
+      }
       answers.complete = state.pending.map((p) => {
         // Without a usable group, only the console password can be completed; the tag stays.
         const addToGroup = !p.admin && g !== undefined;
-        return { name: p.name, loginProfile: !p.loginProfile, addToGroup, finish: p.admin || addToGroup };
-      }).filter((c) => c.loginProfile || c.addToGroup || c.finish);
+        const resetPassword = reset && unseen.includes(p.name);
+        return { name: p.name, loginProfile: !p.loginProfile, ...(resetPassword ? { resetPassword } : {}), addToGroup, finish: p.admin || addToGroup };
+      }).filter((c) => c.loginProfile || c.resetPassword || c.addToGroup || c.finish);
       completing = answers.complete.filter((c) => c.addToGroup).length;
       for (const p of state.pending) memo.completionTried.add(p.name);
     } else if (action === 'rollback') {

@@ -19,6 +19,11 @@ export interface GroupAnswer {
 export interface CompleteAnswer {
   name: string;
   loginProfile: boolean;
+  /**
+   * The user has a console password nobody can be known to have seen (set by an earlier
+   * session, or AWS's answer to setting it was lost): replace it with a new one-time password.
+   */
+  resetPassword?: boolean;
   addToGroup: boolean;
   /** Remove the setup tag at the end: only when the user will then be a complete admin. */
   finish: boolean;
@@ -54,6 +59,7 @@ export const changeIds = {
   attachPolicy: (g: string) => `admins/attach-admin-policy/${g}`,
   createUser: (u: string) => `admins/create-user/${u}`,
   loginProfile: (u: string) => `admins/login-profile/${u}`,
+  resetPassword: (u: string) => `admins/reset-password/${u}`,
   addToGroup: (g: string, u: string) => `admins/add-to-group/${g}/${u}`,
   finishSetup: (u: string) => `admins/finish-setup/${u}`,
   removeFromGroup: (g: string, u: string) => `admins/remove-from-group/${g}/${u}`,
@@ -95,6 +101,15 @@ function loginProfile(user: string): Change {
   );
 }
 
+function resetPassword(user: string): Change {
+  return iam(
+    changeIds.resetPassword(user),
+    `Replace ${user}'s console password with a new one-time password (shown once, must be changed at first sign-in)`,
+    'UpdateLoginProfile',
+    { UserName: user, Password: passwordPlaceholder(user), PasswordResetRequired: true },
+  );
+}
+
 function addToGroup(group: string, user: string): Change {
   return iam(changeIds.addToGroup(group, user), `Add ${user} to group ${group}`, 'AddUserToGroup', { GroupName: group, UserName: user });
 }
@@ -128,6 +143,7 @@ export function buildPlan(a: AdminsAnswers): Change[] {
 
   for (const c of a.complete ?? []) {
     if (c.loginProfile) plan.push(loginProfile(c.name));
+    else if (c.resetPassword) plan.push(resetPassword(c.name));
     if (c.addToGroup && a.group) plan.push(addToGroup(a.group.name, c.name));
     if (c.finish) plan.push(finishSetup(c.name));
   }

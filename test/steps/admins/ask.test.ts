@@ -157,6 +157,21 @@ describe('askAdmins: half-created users', () => {
     expect(await ask(stateOf({ users: [] }, {}), again)).toBeUndefined();
   });
 
+  it('offers a new one-time password for a console password nobody can be known to have seen', async () => {
+    // Set by an earlier session (or its answer lost): asked, and replaced when the operator agrees.
+    const s = stateOf({ users: [groupAdmin('ann'), groupAdmin('ben'), groupAdmin('bob')] }, { pending: [pending('bob', true, true)] });
+    const c = ctxFor({ 'admins.pending.action': 'complete', 'admins.pending.reset-password': true });
+    expect((await ask(s, c))?.complete).toEqual([{ name: 'bob', loginProfile: false, resetPassword: true, addToGroup: false, finish: true }]);
+    expect(c.prompter.asked.find((q) => q.id === 'admins.pending.reset-password')?.message).toContain('bob already has a console password that rootlock cannot vouch anyone saw');
+    // Declined: completed without touching the password.
+    const no = ctxFor({ 'admins.pending.action': 'complete', 'admins.pending.reset-password': false });
+    expect((await ask(s, no))?.complete).toEqual([{ name: 'bob', loginProfile: false, addToGroup: false, finish: true }]);
+    // Shown in this session (its CreateLoginProfile applied): nothing to ask.
+    const shown = ctxFor({ 'admins.pending.action': 'complete' }, { session: { gate: { results: applied('admins/login-profile/bob'), dryRun: false } } });
+    expect((await ask(s, shown))?.complete).toEqual([{ name: 'bob', loginProfile: false, addToGroup: false, finish: true }]);
+    expect(shown.prompter.asked.map((q) => q.id)).toEqual(['admins.pending.action']);
+  });
+
   it('counts the completed user towards 2, so no extra admin is asked for', async () => {
     const s = stateOf({ users: [groupAdmin('ann'), user('bob')] }, { pending: [pending('bob')] });
     const c = ctxFor({ 'admins.pending.action': 'complete' });

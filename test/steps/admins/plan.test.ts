@@ -79,6 +79,16 @@ describe('buildPlan', () => {
     ]);
   });
 
+  it('replaces an unseen console password with a new one-time password, generated at apply time', () => {
+    const plan = buildPlan({ complete: [{ name: 'bob', loginProfile: false, resetPassword: true, addToGroup: false, finish: true }] });
+    expect(ops(plan)).toEqual(['UpdateLoginProfile admins/reset-password/bob', 'UntagUser admins/finish-setup/bob']);
+    expect(plan[0]!.params).toEqual({
+      UserName: 'bob',
+      Password: { $secret: 'password', label: 'one-time console password for bob' },
+      PasswordResetRequired: true,
+    });
+  });
+
   it('removals are destructive, keep the user, and count a missing membership as done', () => {
     const plan = buildPlan({ remove: [{ name: 'cat', groups: ['Administrators', 'Ops'] }] });
     expect(ops(plan)).toEqual([

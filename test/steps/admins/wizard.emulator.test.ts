@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import {
   AddUserToGroupCommand,
   CreateGroupCommand,
+  CreateLoginProfileCommand,
   CreateUserCommand,
   GetAccountPasswordPolicyCommand,
   GetGroupCommand,
@@ -265,6 +266,28 @@ describe('admins: a half-created admin is reported, then completed or rolled bac
     expect(await groupMembers('Administrators')).toEqual(['ann', 'bob']);
     expect(await userTags('bob')).toEqual({ 'created-by': 'rootlock' });
     expect(r.output.secrets.map((s) => s.label)).toEqual(['one-time console password for bob']);
+  });
+});
+
+describe('admins: a half-created admin whose console password nobody may have seen', () => {
+  it('is offered a new one-time password when completed: UpdateLoginProfile, shown once, nowhere else', async () => {
+    await createAdmin(emu().endpoint, 'ann', 'group');
+    await iam().send(
+      new CreateUserCommand({ UserName: 'bob', Tags: [{ Key: 'created-by', Value: 'rootlock' }, { Key: 'rootlock-setup', Value: 'pending' }] }),
+    );
+    // An earlier session set a password, and its answer never came back (nobody saw the value).
+    await iam().send(new CreateLoginProfileCommand({ UserName: 'bob', Password: 'Never-shown-password-00', PasswordResetRequired: true }));
+    emu().layer.requests.length = 0;
+    const r = await wizard({ 'admins.pending.action': 'complete', 'admins.pending.reset-password': true, 'admins.password-policy': false, 'admins.apply': true });
+    expect(r.code).toBe(0);
+    const updates = emu().layer.requests.filter((q) => q.operation === 'UpdateLoginProfile');
+    expect(updates.map((q) => [q.params.UserName, q.params.PasswordResetRequired])).toEqual([['bob', 'true']]);
+    expect(r.output.secrets.map((x) => x.label)).toEqual(['one-time console password for bob']);
+    expect(updates[0]!.params.Password).toBe(r.output.secrets[0]!.value);
+    expect(mutatingRequests(emu().layer.requests)).not.toContain('iam:CreateLoginProfile');
+    expect(await groupMembers('Administrators')).toEqual(['ann', 'bob']);
+    expect(await userTags('bob')).toEqual({ 'created-by': 'rootlock' });
+    expectSecretsContained(r);
   });
 });
 
