@@ -65,6 +65,8 @@ export interface RoleInfo {
   fullAdmin: boolean;
   /** Why it is a full admin, in words (from the admins analysis). */
   adminVia: string[];
+  /** Managed policies attached plus inline policies: 0 means instances with this role get no permissions. */
+  policyCount: number;
 }
 
 /** Everything the step reads. */
@@ -212,6 +214,7 @@ export function analyzeRoles(roles: readonly RoleDetail[], policies: readonly Ma
         profiles,
         fullAdmin: v?.fullAdmin ?? false,
         adminVia: v?.via ?? [],
+        policyCount: (r.AttachedManagedPolicies?.length ?? 0) + (r.RolePolicyList?.length ?? 0),
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));

@@ -84,7 +84,10 @@ export function roleChoices(state: Pick<Ec2RolesState, 'roles'>): Choice<string>
   const choices: Choice<string>[] = reusableRoles(state.roles).map((r) => ({
     value: r.name,
     name: `${sanitize(r.name)}${r.fullAdmin ? ' (full administrator: not recommended)' : ''}`,
-    description: r.profiles[0] ? `instance profile ${sanitize(r.profiles[0].name)}` : 'no instance profile yet: one of the same name will be created',
+    description: [
+      r.profiles[0] ? `instance profile ${sanitize(r.profiles[0].name)}` : 'no instance profile yet: one of the same name will be created',
+      ...(r.policyCount === 0 ? ['no policies yet: you choose them next'] : []),
+    ].join('; '),
   }));
   choices.push({ value: NEW_ROLE, name: 'Create a new role', description: 'trusted by ec2.amazonaws.com, with the policies you choose' });
   return choices;
@@ -203,6 +206,16 @@ export async function askEc2Roles(state: Ec2RolesState, ctx: InteractiveContext)
     role = profile
       ? { kind: 'existing', roleName: existing.name, profileName: profile.name, createProfile: false }
       : { kind: 'existing', roleName: existing.name, profileName: profileNameFor(existing, state), createProfile: true };
+    if (existing.policyCount === 0) {
+      // A role with no policy gives the instances nothing (an interrupted run may have created
+      // it and never attached its policies): choose them now, as for a new role.
+      output.warn(`Role ${sanitize(existing.name)} has no policies, so instances with it would get no permissions.`);
+      role.policyArns = await prompter.checkbox<string>({
+        id: 'ec2-roles.policies',
+        message: `Which managed policies should ${sanitize(existing.name)} have? (Grant only what the instances need.)`,
+        choices: policyChoices(state),
+      });
+    }
   }
 
   return {

@@ -9,8 +9,12 @@ import { EC2_SERVICE, instanceLabel, type Ec2Instance } from './analysis.js';
 
 /** The role the chosen instances get. */
 export type RoleChoice =
-  /** An existing EC2-trusted role and its instance profile; `createProfile` when it has none yet and the plan makes one. */
-  | { kind: 'existing'; roleName: string; profileName: string; createProfile: boolean }
+  /**
+   * An existing EC2-trusted role and its instance profile; `createProfile` when it has none yet
+   * and the plan makes one; `policyArns` to attach when the role has no policy at all (one an
+   * interrupted run created and never finished).
+   */
+  | { kind: 'existing'; roleName: string; profileName: string; createProfile: boolean; policyArns?: string[] }
   /** A new role (and an instance profile of the same name) with these managed policies. */
   | { kind: 'new'; roleName: string; policyArns: string[] };
 
@@ -75,19 +79,20 @@ export function buildPlan(answers: Ec2RolesAnswers): Change[] {
       // interrupted run of this same plan created it.
       alreadyDoneCodes: ['EntityAlreadyExists'],
     });
-    for (const arn of role.policyArns) {
-      changes.push({
-        id: `ec2-roles/attach-policy/${roleName}/${policyName(arn)}`,
-        step: 'ec2-roles',
-        description: `Attach ${sanitize(policyName(arn))} to role ${shownRole}`,
-        service: 'iam',
-        operation: 'AttachRolePolicy',
-        // Attaching an attached policy succeeds: no alreadyDoneCodes needed.
-        params: { RoleName: roleName, PolicyArn: arn },
-      });
-    }
   } else {
     profileName = role.profileName;
+  }
+  const attach = role.kind === 'new' ? role.policyArns : (role.policyArns ?? []);
+  for (const arn of attach) {
+    changes.push({
+      id: `ec2-roles/attach-policy/${roleName}/${policyName(arn)}`,
+      step: 'ec2-roles',
+      description: `Attach ${sanitize(policyName(arn))} to role ${shownRole}`,
+      service: 'iam',
+      operation: 'AttachRolePolicy',
+      // Attaching an attached policy succeeds: no alreadyDoneCodes needed.
+      params: { RoleName: roleName, PolicyArn: arn },
+    });
   }
 
   if (role.kind === 'new' || role.createProfile) {

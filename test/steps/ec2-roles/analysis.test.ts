@@ -60,6 +60,7 @@ function role(name: string, over: Partial<RoleInfo> = {}): RoleInfo {
     name,
     arn: `arn:aws:iam::${ACCOUNT}:role/${name}`,
     serviceLinked: false,
+    policyCount: 1,
     trustsEc2: true,
     profiles: [{ name, arn: `arn:aws:iam::${ACCOUNT}:instance-profile/${name}` }],
     fullAdmin: false,

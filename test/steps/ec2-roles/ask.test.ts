@@ -18,6 +18,7 @@ const role = (name: string, over: Partial<RoleInfo> = {}): RoleInfo => ({
   name,
   arn: `arn:aws:iam::${ACCOUNT}:role/${name}`,
   serviceLinked: false,
+  policyCount: 1,
   trustsEc2: true,
   profiles: [{ name, arn: pArn(name) }],
   fullAdmin: false,
@@ -167,6 +168,15 @@ describe('askEc2Roles', () => {
     const { c } = ctx({ 'ec2-roles.instances': ['i-1'], 'ec2-roles.role': 'bare' });
     const a = await askEc2Roles(s, c);
     expect(a?.role).toEqual({ kind: 'existing', roleName: 'bare', profileName: 'bare', createProfile: true });
+  });
+
+  it('an existing role with no policy: says so, and the policies are chosen as for a new role', async () => {
+    const s = state({ roles: [role('half', { profiles: [], policyCount: 0 })], instances: [inst('i-1')] });
+    expect(roleChoices(s)[0]?.description).toBe('no instance profile yet: one of the same name will be created; no policies yet: you choose them next');
+    const { c, output } = ctx({ 'ec2-roles.instances': ['i-1'], 'ec2-roles.role': 'half', 'ec2-roles.policies': ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'] });
+    const a = await askEc2Roles(s, c);
+    expect(a?.role).toEqual({ kind: 'existing', roleName: 'half', profileName: 'half', createProfile: true, policyArns: ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'] });
+    expect(output.text).toContain('Role half has no policies, so instances with it would get no permissions.');
   });
 
   it('asks only once per session (the runner calls ask again after verifying)', async () => {

@@ -308,6 +308,24 @@ describe('ec2-roles against the emulator', () => {
     expect(check.json.steps[0].findings.map((x: { id: string }) => x.id)).not.toContain('ec2-roles.admin-instance-role');
   });
 
+  it('an existing role with no policy (left by an interrupted run) gets its policies chosen and attached before use', async () => {
+    const r = await runRootlock(emu().endpoint, ['--only', 'ec2-roles', ...regionsFlag], {
+      credentials: f.alice,
+      answers: { 'ec2-roles.instances': [f.web], 'ec2-roles.role': 'orphan-ec2', 'ec2-roles.policies': [SSM], 'ec2-roles.apply': true },
+    });
+    expect(r.prompter.asked.map((q) => q.id)).toEqual(['ec2-roles.instances', 'ec2-roles.role', 'ec2-roles.policies', 'ec2-roles.apply']);
+    expect(r.output.text).toContain('Role orphan-ec2 has no policies, so instances with it would get no permissions.');
+    expect(mutatingRequests(emu().layer.requests)).toEqual([
+      'iam:AttachRolePolicy',
+      'iam:CreateInstanceProfile',
+      'iam:AddRoleToInstanceProfile',
+      'ec2:AssociateIamInstanceProfile',
+    ]);
+    const attached = await iam().send(new ListAttachedRolePoliciesCommand({ RoleName: 'orphan-ec2' }));
+    expect(attached.AttachedPolicies?.map((p) => p.PolicyArn)).toEqual([SSM]);
+    expect(await profileOf('us-east-1', f.web)).toBe(profileArn('orphan-ec2'));
+  });
+
   it('a region where DescribeInstances is denied or the connection drops is reported; the others are still read', async () => {
     const describeIn = (region: string) => (c: CallInfo) => c.service === 'ec2' && c.operation === 'DescribeInstances' && c.region === region;
     const proxy = await startFaultProxy({

@@ -21,6 +21,23 @@ const base: Omit<Ec2RolesAnswers, 'role'> = {
 };
 
 describe('buildPlan', () => {
+  it('an existing role without policies gets the chosen ones attached before its profile and the associations', () => {
+    const plan = buildPlan({ ...base, role: { kind: 'existing', roleName: 'half', profileName: 'half', createProfile: true, policyArns: [SSM] } });
+    expect(plan.map((c) => `${c.service}:${c.operation}`)).toEqual([
+      'iam:AttachRolePolicy',
+      'iam:CreateInstanceProfile',
+      'iam:AddRoleToInstanceProfile',
+      'ec2:AssociateIamInstanceProfile',
+      'ec2:AssociateIamInstanceProfile',
+    ]);
+    expect(plan[0]!.params).toEqual({ RoleName: 'half', PolicyArn: SSM });
+    expect(buildPlan({ ...base, role: { kind: 'existing', roleName: 'app', profileName: 'app', createProfile: false } }).map((c) => c.operation)).toEqual([
+      'AssociateIamInstanceProfile',
+      'AssociateIamInstanceProfile',
+    ]);
+  });
+
+
   it('creates the role, attaches the chosen policies, creates and fills the profile, then associates, in that order', () => {
     const plan = buildPlan({ ...base, role: { kind: 'new', roleName: 'app-role', policyArns: [SSM, CW] } });
     expect(plan.map((c) => `${c.service}:${c.operation}`)).toEqual([
