@@ -48,7 +48,7 @@ const READS_AS_ADMIN: ReadCase[] = [
   { action: 'ec2:DescribeInstances', error: ['ec2-roles'] },
   { action: 'account:GetAlternateContact', error: ['billing-recovery'] },
   { action: 'account:GetContactInformation', error: ['billing-recovery'] },
-  { action: 'iam:ListOrganizationsFeatures', optional: 'for an IAM principal, centralized root access only adds a hint to the console path' },
+  { action: 'iam:ListOrganizationsFeatures', named: ['root-keys'] },
   { action: 'iam:ListAccountAliases', optional: 'the alias only decorates the account id' },
   { action: 'iam:GetAccountSummary', named: ['root-keys'] },
   { action: 's3:GetAccountPublicAccessBlock', nextStep: 's3-public-access-block' },

@@ -3,6 +3,7 @@
  * that applies to the caller, prerequisite readiness, and the assessment (findings, status,
  * details). Nothing here talks to AWS or to the operator.
  */
+import { statementFor } from '../../aws/errors.js';
 import type { CredentialReport } from '../../aws/reads.js';
 import type { PrincipalType } from '../../aws/identity.js';
 import type { Assessment, Finding, StepId, StepStatus } from '../../engine/types.js';
@@ -346,7 +347,9 @@ export function choosePath(input: {
   const orgNote =
     input.org === 'enabled' || input.org === 'feature-off' || input.org === 'trusted-access-off'
       ? ' This account can manage member accounts\' root credentials centrally: run with --target-account ID for a member account.'
-      : '';
+      : input.org === 'denied'
+        ? ` Whether this account can manage member accounts' root credentials centrally (--target-account) is unknown: AWS refused iam:ListOrganizationsFeatures. To find out, allow it: ${statementFor('iam:ListOrganizationsFeatures')}`
+        : '';
   return {
     path: 'console',
     reason: `Signed in as ${input.callerType === 'unknown' ? 'an unrecognised principal' : `a non-root principal (${input.callerType})`}: no IAM user or role can deactivate or delete the root user's keys by API; only the root user can, in the console.${orgNote}`,

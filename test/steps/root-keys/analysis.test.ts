@@ -130,6 +130,13 @@ describe('choosePath', () => {
   it('mentions --target-account only when the organization allows it', () => {
     expect(choosePath({ callerType: 'iam-user', temporary: false, org: 'no-organization' }).reason).not.toContain('--target-account');
   });
+
+  it('names a refused iam:ListOrganizationsFeatures and the statement to allow it', () => {
+    const r = choosePath({ callerType: 'iam-user', temporary: false, org: 'denied' });
+    expect(r.path).toBe('console');
+    expect(r.reason).toContain('AWS refused iam:ListOrganizationsFeatures');
+    expect(r.reason).toContain('{"Effect":"Allow","Action":"iam:ListOrganizationsFeatures","Resource":"*"}');
+  });
 });
 
 describe('classifyOrgFeatures', () => {
