@@ -77,19 +77,25 @@ export function profileHandoff(opts: HandoffOptions): AdminHandoff {
         // The profile may have been written during this session (aws configure, aws sso login):
         // read the shared files again rather than the copy the SDK cached at start.
         const pool = new ClientPool({ region: opts.region, profile, endpoint: opts.endpoint, counter: ctx.pool.counter, reloadProfiles: true });
-        const checking = ctx.output.progress(`Checking profile ${profile}`);
+        const shown = sanitize(profile, { maxLength: 64 });
+        const checking = ctx.output.progress(`Checking profile ${shown}`);
         let why: string | undefined;
         let caller: CallerIdentity | undefined;
         try {
           caller = (await readIdentity(pool)).caller;
           why = refusal(caller, ctx.account.id, admins);
         } catch (err) {
-          why = err instanceof RunError ? `${err.message}${err.hint ? ` ${err.hint}` : ''}` : (err as Error).message;
+          why =
+            err instanceof RunError && err.code === 'NO_CREDENTIALS'
+              ? `no credentials for it were found in the AWS config and credentials files (set it up with aws configure --profile ${shown}, or aws sso login --profile ${shown}).`
+              : err instanceof RunError
+                ? `${err.message}${err.hint ? ` ${err.hint}` : ''}`
+                : (err as Error).message;
         } finally {
           checking.stop();
         }
         if (!why && caller) return { pool, reads: new AccountReads(pool, ctx.clock), caller, profile };
-        ctx.output.warn(`Profile ${sanitize(profile, { maxLength: 64 })} cannot take over: ${sanitize(why ?? 'unknown', { maxLength: 300 })}`);
+        ctx.output.warn(`Profile ${shown} cannot take over: ${sanitize(why ?? 'unknown', { maxLength: 300 })}`);
       }
       ctx.output.warn('No profile could take over; going on as the root user.');
       return undefined;
