@@ -1,7 +1,7 @@
 // `npm run demo`: the whole wizard against a throw-away local emulator (moto plus the test
 // root layer), seeded as a brand-new account. Nothing here talks to AWS.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,8 @@ try {
       '  Seeded as a brand-new account 123456789012: the root user has two access keys and',
       '  no MFA, there is one admin (first-admin), no contacts, and two EC2 instances without roles.',
       '  You are signed in with one of the root keys. Everything is thrown away at the end.',
+      '  An AWS profile "admin" holds first-admin\'s key: once the admins exist, name it when',
+      '  rootlock offers to go on as an admin.',
       '',
       '',
     ].join('\n'),
@@ -41,7 +43,14 @@ try {
     AWS_REGION: 'us-east-1',
     AWS_ENDPOINT_URL: emu.endpoint,
     ROOTLOCK_HOME: home,
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+    AWS_CONFIG_FILE: join(home, 'config'),
   };
+  writeFileSync(
+    env.AWS_SHARED_CREDENTIALS_FILE,
+    `[admin]\naws_access_key_id = ${account.firstAdmin.accessKeyId}\naws_secret_access_key = ${account.firstAdmin.secretAccessKey}\n`,
+    { mode: 0o600 },
+  );
   for (const k of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE']) delete env[k];
   // --regions: the emulator answers for every region; one keeps the demo quick.
   const child = spawn(process.execPath, [join(root, 'bin', 'rootlock'), ...args, '--regions', 'us-east-1'], { stdio: 'inherit', env });
