@@ -253,6 +253,8 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
   const outcomes = await runWizard(steps, wctx);
   // After a handoff the admin reads the next steps (root may have just removed the key it signs with).
   const after = handoff?.session ? { ...ctx, ...handoff.session } : ctx;
+  // Root's last steps changed the account after the admin's last reads.
+  if (after !== ctx) after.reads.invalidate();
   const next = planning ? [] : await journaledNextSteps(after, journal, withNextSteps(args), gate);
   journal.write({ type: 'session-end', outcome: 'completed' });
   if (planning && args.out) {
