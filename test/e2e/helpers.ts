@@ -13,6 +13,7 @@ import {
   AddRoleToInstanceProfileCommand,
   AddUserToGroupCommand,
   AttachGroupPolicyCommand,
+  AttachRolePolicyCommand,
   CreateGroupCommand,
   CreateInstanceProfileCommand,
   CreateRoleCommand,
@@ -181,7 +182,7 @@ export interface SeedOptions {
   admins: string[];
   /** EC2 instances in us-east-1 without a role. */
   bareInstances?: number;
-  /** EC2 instances in us-east-1 launched with instance profile `app-role` (role `app-role`, trusted by EC2). */
+  /** EC2 instances in us-east-1 launched with instance profile `app-role` (role `app-role`, trusted by EC2, with AmazonSSMManagedInstanceCore). */
   roleInstances?: number;
   /** All three alternate contacts and the primary contact. */
   contacts?: boolean;
@@ -241,6 +242,7 @@ export async function seedAccount(emu: Pick<Emulator, 'endpoint' | 'layer'>, o: 
   }
   if ((o.roleInstances ?? 0) > 0) {
     await iam.send(new CreateRoleCommand({ RoleName: 'app-role', AssumeRolePolicyDocument: EC2_TRUST }));
+    await iam.send(new AttachRolePolicyCommand({ RoleName: 'app-role', PolicyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' }));
     await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'app-role' }));
     await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'app-role', RoleName: 'app-role' }));
   }
