@@ -89,7 +89,6 @@ const ACTION_PREFIX: Record<string, string> = {
 /** IAM actions whose names differ from their API operation's. */
 const ACTION_NAMES: Record<string, string> = {
   's3control:GetPublicAccessBlock': 's3:GetAccountPublicAccessBlock',
-  's3control:PutPublicAccessBlock': 's3:PutAccountPublicAccessBlock',
 };
 
 /** The IAM action AWS authorizes for one API call, e.g. s3control GetPublicAccessBlock -> s3:GetAccountPublicAccessBlock. */

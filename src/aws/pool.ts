@@ -89,7 +89,7 @@ const MODULES: Record<ServiceName, { load: ModuleLoader; client: string; global:
  * requests always carry. Without one (real AWS) the SDK's rules apply unchanged.
  */
 export function s3ControlEndpoint(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return explicit ?? env.AWS_ENDPOINT_URL_S3_CONTROL ?? env.AWS_ENDPOINT_URL ?? undefined;
+  return explicit ?? env.AWS_ENDPOINT_URL_S3_CONTROL ?? env.AWS_ENDPOINT_URL;
 }
 
 /**

@@ -153,11 +153,6 @@ export interface QuestionBase {
   /** Stable id, e.g. "admins.create.count". */
   id: string;
   message: string;
-  /**
-   * An offer the session can do without (its `default` changes nothing): with no terminal and
-   * no answer supplied, the default is taken instead of stopping for input.
-   */
-  optional?: boolean;
 }
 
 export interface ConfirmQuestion extends QuestionBase {
@@ -171,6 +166,11 @@ export interface ConfirmQuestion extends QuestionBase {
 
 export interface InputQuestion extends QuestionBase {
   default?: string;
+  /**
+   * An offer the session can do without (its `default` changes nothing): with no terminal and
+   * no answer supplied, the default is taken instead of stopping for input.
+   */
+  optional?: boolean;
   /** Returns true when valid, or the reason it is not (re-asked with that reason). */
   validate?: (value: string) => true | string;
 }

@@ -7,7 +7,7 @@
  *    (never re-asked: there may be nobody to ask);
  * 2. `--yes`, for confirmations whose `safeDefault` is true: `true`;
  * 3. the fallback prompter (the terminal), when there is one;
- * 4. an optional question (an offer whose default changes nothing): its default;
+ * 4. an optional text question (an offer whose default changes nothing): its default;
  * 5. otherwise {@link NeedsInputError}, naming the question and how to answer it.
  */
 import type {
