@@ -5,8 +5,10 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import type { ServiceName } from '../engine/types.js';
 import { UngatedMutationError } from './errors.js';
+
+/** AWS services rootlock talks to. */
+export type ServiceName = 'iam' | 'account' | 'sts' | 'ec2' | 'organizations' | 's3control';
 
 /** Global services are signed in us-east-1 whatever the session's region. */
 const GLOBAL_REGION = 'us-east-1';

@@ -9,9 +9,15 @@ import type {
   RoleDetail,
   UserDetail,
 } from '@aws-sdk/client-iam';
-import type { Clock, Progress } from '../engine/types.js';
+import type { Clock } from '../util/clock.js';
 import type { ClientPool } from './pool.js';
+import { parseCredentialReport, type CredentialReport } from './credential-report.js';
 import { describeAwsError } from './errors.js';
+
+/** Where a long read says what it is waiting for (a spinner, in the terminal). */
+export interface ProgressNote {
+  update(text: string): void;
+}
 
 /** All pages of GetAccountAuthorizationDetails, merged. */
 export interface AuthorizationDetails {
@@ -20,14 +26,6 @@ export interface AuthorizationDetails {
   roles: RoleDetail[];
   policies: ManagedPolicyDetail[];
   pages: number;
-}
-
-/** One row of the IAM credential report, columns as AWS names them. */
-export type CredentialReportRow = Record<string, string>;
-
-export interface CredentialReport {
-  generatedAt?: Date;
-  rows: CredentialReportRow[];
 }
 
 /** Pages through a marker-based IAM listing. */
@@ -68,7 +66,7 @@ export interface ReportWait {
   clock: Clock;
   /** Total time to wait for generation before giving up. */
   timeoutMs?: number;
-  progress?: Progress;
+  progress?: ProgressNote;
 }
 
 /**
@@ -111,15 +109,6 @@ export async function readCredentialReport(pool: ClientPool, wait: ReportWait): 
   }
 }
 
-/** Parses the report's CSV (the SDK hands us bytes; some endpoints return base64 text). */
-export async function parseCredentialReport(content: Uint8Array | string | undefined): Promise<CredentialReportRow[]> {
-  if (content === undefined) return [];
-  let text = typeof content === 'string' ? content : Buffer.from(content).toString('utf8');
-  if (!text.includes(',') && /^[A-Za-z0-9+/=\s]+$/.test(text)) text = Buffer.from(text, 'base64').toString('utf8');
-  const { parse } = await import('csv-parse/sync');
-  return parse(text, { columns: true, skip_empty_lines: true }) as CredentialReportRow[];
-}
-
 /** Memoized shared reads for one run. */
 export class AccountReads {
   private readonly memo = new Map<string, Promise<unknown>>();
@@ -143,7 +132,7 @@ export class AccountReads {
     return this.once('iam:authorization-details', () => readAuthorizationDetails(this.pool));
   }
 
-  credentialReport(progress?: Progress): Promise<CredentialReport> {
+  credentialReport(progress?: ProgressNote): Promise<CredentialReport> {
     return this.once('iam:credential-report', () => readCredentialReport(this.pool, { clock: this.clock, progress }));
   }
 

@@ -1,7 +1,9 @@
 /**
- * Command-line parsing (node:util parseArgs only, so `--help` loads nothing else).
+ * Command-line parsing (node:util parseArgs) and the help, whose list of steps comes from the
+ * registry's metadata (no step code is loaded for `--help`).
  */
 import { parseArgs } from 'node:util';
+import { ADVISORY_GROUP, REGISTRY } from '../engine/registry.js';
 import { sanitize } from '../util/text.js';
 
 export const COMMANDS = ['wizard', 'check', 'fix', 'plan', 'apply', 'report'] as const;
@@ -163,6 +165,25 @@ export function parseCli(argv: string[]): CliArgs {
   };
 }
 
+/** Words wrapped to `width` columns. */
+function wrap(text: string, width = 80): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line].join('\n');
+}
+
+/** The steps paragraph of the help, from the registry's order and metadata. */
+const STEPS_LINE = wrap(
+  `Steps (in order): ${REGISTRY.stepIds.join(', ')}; then ${REGISTRY.advisories.length} read-only next steps ` +
+    `(${REGISTRY.advisories.map((a) => a.meta.id).join(', ')}), left out with --only or --skip ${ADVISORY_GROUP}`,
+);
+
 export const HELP = `rootlock: prepare an AWS account and remove the root user's access keys
 
 Usage:
@@ -176,9 +197,7 @@ Usage:
   rootlock report JOURNAL         rebuild a session's reports (Markdown, JSON,
                                   Security Hub ASFF) from its journal
 
-Steps (in order): admins, ec2-roles, billing-recovery, root-keys; then the
-read-only next steps (MFA, old and unused keys, password policy), left out with
---only or --skip next-steps
+${STEPS_LINE}
 
 AWS options:
   --profile NAME          credentials profile (default: the SDK's default chain)

@@ -5,12 +5,10 @@
  * administrators the admins step just found (an IAM user, or a role it lists as admin).
  */
 import { RunError } from '../aws/errors.js';
-import { describePrincipal, readIdentity, type CallerIdentity } from '../aws/identity.js';
-import { ClientPool } from '../aws/pool.js';
-import { AccountReads } from '../aws/reads.js';
+import { describePrincipal, type CallerIdentity } from '../aws/identity.js';
 import type { AdminHandoff, HandoffSession, WizardContext } from '../engine/runner.js';
-import type { StepDefinition } from '../engine/step.js';
-import type { AdminDetail, AdminRoleDetail } from '../steps/admins/assess.js';
+import type { SessionFactory } from '../engine/session.js';
+import type { HandoffCandidates, StepDefinition } from '../engine/step.js';
 import { sanitize } from '../util/text.js';
 
 /** The question's id, for answers files: `--answer session.admin-profile=NAME`. */
@@ -19,19 +17,8 @@ export const ADMIN_PROFILE_QUESTION = 'session.admin-profile';
 /** Profiles tried before the offer is withdrawn and the session goes on as root. */
 const MAX_TRIES = 3;
 
-/** Who the admins step found: IAM users by ARN and admin roles by name. */
-interface KnownAdmins {
-  users: AdminDetail[];
-  roles: AdminRoleDetail[];
-}
-
-function knownAdmins(ctx: WizardContext): KnownAdmins {
-  const d = (ctx.assessments.get('admins')?.details ?? {}) as { admins?: AdminDetail[]; adminRoles?: AdminRoleDetail[] };
-  return { users: d.admins ?? [], roles: d.adminRoles ?? [] };
-}
-
 /** Why a principal may not take over from root, or undefined when it may. Pure. */
-export function refusal(caller: CallerIdentity, accountId: string, admins: KnownAdmins): string | undefined {
+export function refusal(caller: CallerIdentity, accountId: string, admins: HandoffCandidates): string | undefined {
   if (caller.accountId !== accountId) return `its credentials act on account ${caller.accountId}, not ${accountId}.`;
   if (caller.type === 'root') return 'it signs in as the root user too.';
   if (caller.type === 'iam-user') {
@@ -53,10 +40,9 @@ export interface HandoffOptions {
 }
 
 /** The CLI's handoff: asks for a profile, proves it, and returns its session. */
-export function profileHandoff(opts: HandoffOptions): AdminHandoff {
+export function profileHandoff(factory: SessionFactory, opts: HandoffOptions): AdminHandoff {
   return {
-    async offer(ctx: WizardContext, rest: StepDefinition[]): Promise<HandoffSession | undefined> {
-      const admins = knownAdmins(ctx);
+    async offer(ctx: WizardContext, rest: StepDefinition[], admins: HandoffCandidates): Promise<HandoffSession | undefined> {
       const movable = rest.filter((s) => !s.meta.needsRoot).map((s) => s.meta.id);
       const names = admins.users.map((a) => sanitize(a.name, { maxLength: 64 }));
       let last: string | undefined;
@@ -76,14 +62,13 @@ export function profileHandoff(opts: HandoffOptions): AdminHandoff {
         last = profile;
         // The profile may have been written during this session (aws configure, aws sso login):
         // read the shared files again rather than the copy the SDK cached at start.
-        const pool = new ClientPool({ region: opts.region, profile, endpoint: opts.endpoint, counter: ctx.pool.counter, reloadProfiles: true });
         const shown = sanitize(profile, { maxLength: 64 });
         const checking = ctx.output.progress(`Checking profile ${shown}`);
         let why: string | undefined;
-        let caller: CallerIdentity | undefined;
+        let session: Awaited<ReturnType<SessionFactory['open']>> | undefined;
         try {
-          caller = (await readIdentity(pool)).caller;
-          why = refusal(caller, ctx.account.id, admins);
+          session = await factory.open({ region: opts.region, profile, endpoint: opts.endpoint, counter: ctx.pool.counter, reloadProfiles: true });
+          why = refusal(session.caller, ctx.account.id, admins);
         } catch (err) {
           why =
             err instanceof RunError && err.code === 'NO_CREDENTIALS'
@@ -94,7 +79,7 @@ export function profileHandoff(opts: HandoffOptions): AdminHandoff {
         } finally {
           checking.stop();
         }
-        if (!why && caller) return { pool, reads: new AccountReads(pool, ctx.clock), caller, profile };
+        if (!why && session) return { pool: session.pool, reads: session.reads, caller: session.caller, profile };
         ctx.output.warn(`Profile ${shown} cannot take over: ${sanitize(why ?? 'unknown', { maxLength: 300 })}`);
       }
       ctx.output.warn('No profile could take over; going on as the root user.');

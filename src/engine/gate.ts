@@ -10,6 +10,7 @@ import { describeAwsError, explainFailure } from '../aws/errors.js';
 import { redact } from '../util/text.js';
 import type { Change, ChangeResult, Clock, Output } from './types.js';
 import type { Journal } from './journal.js';
+import type { SessionFactory } from './session.js';
 import { fillSecrets, generatePassword } from './secrets.js';
 import { classifyAttempt, isIdempotent, verifyChange, type AttemptFailure, type Verdict } from './reconcile.js';
 import { isSecretPlaceholder } from '../util/text.js';
@@ -27,6 +28,8 @@ export interface GateOptions {
   journal: Journal;
   output: Output;
   clock: Clock;
+  /** Opens the root sessions that changes name (`Change.session.assumeRoot`). */
+  sessions: SessionFactory;
   /** Generates secret values (tests may inject a known generator to search for leaks). */
   generateSecret?: () => string;
 }
@@ -79,13 +82,9 @@ function backoffMs(kind: AttemptFailure, n: number): number {
   return Math.floor(Math.random() * Math.min(base * 2 ** (n - 1), 20_000));
 }
 
-/** Task policies that allow each root-session operation; see AWS "Perform a privileged task". */
-const ROOT_TASK_POLICY_PREFIX = 'arn:aws:iam::aws:policy/root-task/';
-
 export class MutationGate {
   /** Every change this gate was asked to send, in order, with its outcome. */
   readonly results: ChangeResult[] = [];
-  private readonly rootSessions = new Map<ClientPool, Map<string, Promise<ClientPool>>>();
   private readonly removedKeys = new Set<string>();
   /** The change being sent right now, if any (an interruption reports it). */
   inFlight: Change | undefined;
@@ -273,49 +272,10 @@ export class MutationGate {
     const base = given ?? this.opts.pool;
     const target = change.session?.assumeRoot;
     if (!target) return Promise.resolve(base);
-    // Root sessions are cached per base pool: each principal obtains its own.
-    let cache = this.rootSessions.get(base);
-    if (!cache) {
-      cache = new Map();
-      this.rootSessions.set(base, cache);
-    }
-    return assumeRootPool(base, target.accountId, target.taskPolicy, cache);
+    // Root sessions are opened per principal by the session factory, and renewed before they expire.
+    return this.opts.sessions.rootSession(base, target.accountId, target.taskPolicy);
   }
-}
 
-/**
- * Obtains (once per account and task policy) a root session for a member account with
- * sts:AssumeRoot. AssumeRoot changes nothing in the account, so reads may use it too.
- */
-export function assumeRootPool(
-  pool: ClientPool,
-  accountId: string,
-  taskPolicy: string,
-  cache?: Map<string, Promise<ClientPool>>,
-): Promise<ClientPool> {
-  const key = `${accountId}/${taskPolicy}`;
-  const hit = cache?.get(key);
-  if (hit) return hit;
-  const p = (async () => {
-    const res = await pool.call<{
-      Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date };
-    }>('sts', 'AssumeRoot', {
-      TargetPrincipal: accountId,
-      TaskPolicyArn: { arn: taskPolicy.startsWith('arn:') ? taskPolicy : `${ROOT_TASK_POLICY_PREFIX}${taskPolicy}` },
-      DurationSeconds: 900,
-    });
-    const c = res.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('sts:AssumeRoot returned no credentials');
-    return pool.withCredentials({
-      accessKeyId: c.AccessKeyId,
-      secretAccessKey: c.SecretAccessKey,
-      sessionToken: c.SessionToken,
-      expiration: c.Expiration,
-    });
-  })();
-  cache?.set(key, p);
-  p.catch(() => cache?.delete(key));
-  return p;
 }
 
 /** Keeps what is useful from a response for the journal, minus metadata; secrets are redacted later. */

@@ -6,6 +6,7 @@
 import { appendFileSync, chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { escapeJsonForTerminal } from '../util/json.js';
 import { redact } from '../util/text.js';
 
 export type JournalEntry =
@@ -47,9 +48,6 @@ export type JournalEntry =
   | { type: 'session-switch'; principal: string; principalType: string; profile: string; steps: string[] }
   | { type: 'session-end'; outcome: string };
 
-/** Characters JSON.stringify leaves raw that a terminal may act on: DEL, C1 controls, bidi controls, line separators. */
-const TERMINAL_UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
 /** Where journals live: $ROOTLOCK_HOME/journal, or ~/.rootlock/journal. */
 export function defaultJournalDir(): string {
   return join(process.env.ROOTLOCK_HOME ?? join(homedir(), '.rootlock'), 'journal');
@@ -77,13 +75,45 @@ export function openJournal(opts: { dir?: string; sessionId: string; now: Date }
       // Account data reaches the journal (instance names in answers, for one); JSON escapes C0 controls
       // but not C1 controls (U+009B is a one-byte CSI) or bidi overrides, which `cat` or `less -r` would
       // hand to a terminal: those are written as \uNNNN too, so every line stays exact JSON and inert text.
-      const line = JSON.stringify({ ts: new Date().toISOString(), session: opts.sessionId, ...(redact(entry) as object) }).replace(
-        TERMINAL_UNSAFE_IN_JSON,
-        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      const line = escapeJsonForTerminal(
+        JSON.stringify({ ts: new Date().toISOString(), session: opts.sessionId, ...(redact(entry) as object) }),
       );
       appendFileSync(path, `${line}\n`, { mode: 0o600 });
     },
   };
+}
+
+/**
+ * One journal line as read back: any JSON object. Journals outlive versions of rootlock and may
+ * be edited or cut short, so readers check every field they use rather than trust a type.
+ */
+export type JournalRecord = Record<string, unknown> & { type?: string; ts?: string; session?: string };
+
+/**
+ * Parses journal text: one JSON object a line. A line that is not JSON (the last one, cut short
+ * by a crash mid-write, or one damaged later), a blank line, and a JSON value that is not an
+ * object are skipped, so whatever a session managed to write can still be read.
+ */
+export function parseJournal(text: string): JournalRecord[] {
+  const out: JournalRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const v: unknown = JSON.parse(line);
+      if (v && typeof v === 'object' && !Array.isArray(v)) out.push(v as JournalRecord);
+    } catch {
+      // a line cut short by a crash
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads and parses one journal file (see {@link parseJournal}).
+ * @throws the file system's error when the file cannot be read; each caller decides what that means.
+ */
+export function readJournalFile(path: string): JournalRecord[] {
+  return parseJournal(readFileSync(path, 'utf8'));
 }
 
 /** What an earlier, interrupted session of the same account left unfinished. */
@@ -108,20 +138,11 @@ export function findInterrupted(dir: string, accountId: string): InterruptedSess
   }
   for (const f of files.slice(0, 20)) {
     const path = join(dir, f);
-    let entries: Array<Record<string, unknown>>;
+    let entries: JournalRecord[];
     try {
-      entries = readFileSync(path, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .flatMap((l) => {
-          try {
-            return [JSON.parse(l) as Record<string, unknown>];
-          } catch {
-            return []; // a line cut short by a crash
-          }
-        });
+      entries = readJournalFile(path);
     } catch {
-      continue;
+      continue; // an unreadable journal tells nothing about this account
     }
     const start = entries.find((e) => e.type === 'session-start');
     if (!start || start.account !== accountId || start.dryRun) continue;

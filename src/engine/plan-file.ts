@@ -6,7 +6,7 @@
  * sends exactly the recorded changes. Plans hold no secrets: generated passwords stay
  * `{ $secret }` placeholders until apply.
  */
-import { STEP_IDS, type Change, type StepId } from './types.js';
+import type { Change, StepId } from './types.js';
 
 export const PLAN_SCHEMA = 'rootlock.plan/v1';
 
@@ -33,8 +33,8 @@ export class PlanFileError extends Error {
   override name = 'PlanFileError';
 }
 
-/** Parses and validates a plan file's text. Every problem names what is wrong. */
-export function parsePlanFile(text: string, source: string): PlanFile {
+/** Parses and validates a plan file's text against the registry's step ids. Every problem names what is wrong. */
+export function parsePlanFile(text: string, source: string, stepIds: readonly StepId[]): PlanFile {
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -49,7 +49,7 @@ export function parsePlanFile(text: string, source: string): PlanFile {
   }
   if (!Array.isArray(p.steps)) throw new PlanFileError(`${source} has no steps.`);
   for (const s of p.steps) {
-    if (!s || !(STEP_IDS as readonly string[]).includes(s.id)) throw new PlanFileError(`${source} names an unknown step ${JSON.stringify(s?.id)}.`);
+    if (!s || !stepIds.includes(s.id)) throw new PlanFileError(`${source} names an unknown step ${JSON.stringify(s?.id)}.`);
     if (!Array.isArray(s.changes) || !Array.isArray(s.findings)) throw new PlanFileError(`${source}: step ${s.id} is incomplete.`);
     for (const c of s.changes) {
       if (!c || typeof c.id !== 'string' || typeof c.operation !== 'string' || typeof c.service !== 'string' || typeof c.params !== 'object') {

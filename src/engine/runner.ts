@@ -1,7 +1,9 @@
 /**
- * Runs steps: `assess` for check mode (read-only, no prompts) and `runWizard` for the
- * interactive modes. The runner never writes to a stream: everything goes through
- * the injected Output and Prompter.
+ * Runs steps: `runCheck` for check mode (read-only, no prompts), `runWizard` for the
+ * interactive modes and `applyRecordedPlan` for plan files. The runner never writes to a stream:
+ * everything goes through the injected Output and Prompter. It alone knows the order of phases,
+ * a step's requirements (`meta.requires`), handoff points (`meta.handoff`) and whether this run
+ * sends changes (the gate's dry-run fact).
  */
 import { CredentialsLostError, describeAwsError, explainFailure, isCredentialProblem, UngatedMutationError } from '../aws/errors.js';
 import { formatParams, isSecretPlaceholder, sanitize } from '../util/text.js';
@@ -11,8 +13,12 @@ import type { ClientPool } from '../aws/pool.js';
 import type { AccountReads } from '../aws/reads.js';
 import type { MutationGate } from './gate.js';
 import type { Journal } from './journal.js';
+import { manualActions } from './manual.js';
+import { planDrift, findingKeys, type PlannedStep } from './plan-file.js';
+import type { Registry } from './registry.js';
+import type { SessionFactory } from './session.js';
 import type { InteractiveContext, StepContext, StepDefinition } from './step.js';
-import { findingRecord, type Assessment, type Change, type ChangeResult, type Finding, type Output, type Prompter, type StepId } from './types.js';
+import { findingRecord, type Assessment, type Change, type ChangeResult, type Finding, type Output, type Prompter, type StepId, type StepStatus } from './types.js';
 
 /** The record of one step in a run. */
 export interface StepOutcome {
@@ -28,6 +34,65 @@ export interface StepOutcome {
 
 const MAX_ROUNDS = 4;
 
+/** Per-session engine state carried on the context (steps see only `memory()`). */
+const SESSION = Symbol('rootlock.session');
+
+interface SessionState {
+  memories: Map<StepId, object>;
+  /** Requirements the runner assessed for a step that needed them (not run as steps). */
+  assessedAsRequirement: Set<StepId>;
+}
+
+/** A session's context as the engine holds it: the step context plus the registry and sessions. */
+export interface EngineContext extends StepContext {
+  registry: Registry;
+  factory: SessionFactory;
+  [SESSION]: SessionState;
+}
+
+/** What a session context is built from. */
+export interface SessionParts extends Omit<StepContext, 'assessments' | 'metaOf' | 'memory' | 'sessions' | 'assessedAsRequirement'> {
+  registry: Registry;
+  factory: SessionFactory;
+}
+
+/** The context of a new session: empty assessments and memories, metadata from the registry. */
+export function sessionContext(parts: SessionParts): EngineContext {
+  const state: SessionState = { memories: new Map(), assessedAsRequirement: new Set() };
+  return {
+    ...parts,
+    assessments: new Map<StepId, Assessment>(),
+    assessedAsRequirement: state.assessedAsRequirement,
+    metaOf: (id) => parts.registry.meta(id),
+    memory: () => {
+      throw new Error('memory() is for steps: the runner binds it to the step it runs');
+    },
+    sessions: parts.factory.forSteps(parts.pool),
+    [SESSION]: state,
+  };
+}
+
+/** The same session acting as another principal (a handoff): its pool, reads and caller. */
+export function asPrincipal<C extends EngineContext>(ctx: C, who: { pool: ClientPool; reads: AccountReads; caller: CallerIdentity }): C {
+  return { ...ctx, pool: who.pool, reads: who.reads, caller: who.caller, sessions: ctx.factory.forSteps(who.pool) };
+}
+
+/** The context a step's phases get: its own memory bound. */
+export function forStep<C extends EngineContext>(ctx: C, id: StepId): C {
+  const memories = ctx[SESSION].memories;
+  return {
+    ...ctx,
+    memory<T extends object>(init: () => T): T {
+      let m = memories.get(id) as T | undefined;
+      if (!m) {
+        m = init();
+        memories.set(id, m);
+      }
+      return m;
+    },
+  };
+}
+
 /** An assessment for a step whose read or analysis failed. */
 export function errorAssessment(err: unknown): Assessment {
   if (err instanceof UngatedMutationError) throw err;
@@ -40,14 +105,41 @@ export function errorAssessment(err: unknown): Assessment {
   };
 }
 
-/** Reads and assesses one step; any failure becomes an `error` assessment so the other steps still run. */
-export async function assessStep(step: StepDefinition, ctx: StepContext): Promise<{ state?: unknown; assessment: Assessment }> {
+/**
+ * Assesses every step `step` requires that this session has not assessed yet (once per
+ * session), so the step finds them in `ctx.assessments`.
+ */
+async function assessRequirements(step: StepDefinition, ctx: EngineContext): Promise<void> {
+  const assessments = ctx.assessments as Map<StepId, Assessment>;
+  for (const id of step.meta.requires ?? []) {
+    if (assessments.has(id)) continue;
+    const required = await ctx.registry.load(id);
+    // assessStep turns any read failure into an `error` assessment, so this never throws.
+    const { assessment } = await readAndAssess(required, forStep(ctx, id));
+    assessments.set(id, assessment);
+    ctx[SESSION].assessedAsRequirement.add(id);
+  }
+}
+
+async function readAndAssess(step: StepDefinition, ctx: StepContext): Promise<{ state?: unknown; assessment: Assessment }> {
   try {
     const state = await step.read(ctx);
     return { state, assessment: step.assess(state, ctx) };
   } catch (err) {
     return { assessment: errorAssessment(err) };
   }
+}
+
+/**
+ * Reads and assesses one step (its requirements first); any failure becomes an `error`
+ * assessment so the other steps still run.
+ */
+export async function assessStep(step: StepDefinition, ctx: EngineContext): Promise<{ state?: unknown; assessment: Assessment }> {
+  await assessRequirements(step, ctx);
+  const result = await readAndAssess(step, forStep(ctx, step.meta.id));
+  (ctx.assessments as Map<StepId, Assessment>).set(step.meta.id, result.assessment);
+  ctx[SESSION].assessedAsRequirement.delete(step.meta.id);
+  return result;
 }
 
 /**
@@ -70,14 +162,12 @@ export function credentialFailure(outcome: Pick<StepOutcome, 'before' | 'after' 
 }
 
 /** Check mode: every step read and assessed, no prompts, no changes. */
-export async function runCheck(steps: StepDefinition[], ctx: StepContext): Promise<StepOutcome[]> {
-  const assessments = ctx.assessments as Map<StepId, Assessment>;
+export async function runCheck(steps: StepDefinition[], ctx: EngineContext): Promise<StepOutcome[]> {
   const out: StepOutcome[] = [];
   for (const [i, step] of steps.entries()) {
     const progress = ctx.output.progress(`Checking ${step.meta.title}`);
     const { assessment } = await assessStep(step, ctx);
     progress.stop();
-    assessments.set(step.meta.id, assessment);
     const outcome: StepOutcome = { id: step.meta.id, step, before: assessment, plan: [], results: [], answers: [] };
     out.push(outcome);
     const lost = credentialFailure(outcome);
@@ -86,14 +176,43 @@ export async function runCheck(steps: StepDefinition[], ctx: StepContext): Promi
   return out;
 }
 
-export interface WizardContext extends InteractiveContext {
+export interface WizardContext extends EngineContext, InteractiveContext {
+  gate: MutationGate;
+  /**
+   * `rootlock plan`: each step's first plan is recorded for a plan file; nothing is sent (the gate
+   * is a dry run) and, unlike a preview, changes of later rounds (`planAhead`) are not added.
+   */
+  recording?: boolean;
+  /** Remediation mode: steps that pass are reported and skipped. */
+  onlyFailing?: boolean;
+  /** Offers a root session the switch to another principal at a handoff point (absent in tests of the runner alone). */
+  handoff?: AdminHandoff;
+}
+
+/** What a wizard context is built from, beyond the session. */
+export interface WizardParts {
   prompter: Prompter;
   journal: Journal;
   gate: MutationGate;
-  /** Remediation mode: steps that pass are reported and skipped. */
+  recording?: boolean;
   onlyFailing?: boolean;
-  /** Offers a root session the switch to an admin profile once the admins exist (the CLI's; absent in tests of the runner alone). */
   handoff?: AdminHandoff;
+}
+
+/** The interactive context of a session: the gate's results and console-only actions wired in. */
+export function wizardContext(ctx: EngineContext, parts: WizardParts): WizardContext {
+  return {
+    ...ctx,
+    ...parts,
+    results: parts.gate.results,
+    manual: manualActions({
+      dryRun: parts.gate.dryRun,
+      prompter: parts.prompter,
+      output: ctx.output,
+      journal: parts.journal,
+      clock: ctx.clock,
+    }),
+  };
 }
 
 /** The principal the rest of a session acts as, after root handed over (see {@link AdminHandoff}). */
@@ -106,22 +225,22 @@ export interface HandoffSession {
 }
 
 /**
- * Root's offer to hand the rest of the session to an admin. Asked once, when the admins step
- * passes as the root user and steps that do not need root are left; resolves to the admin's
- * session, or undefined to go on as root. `session` holds the accepted one afterwards.
+ * Root's offer to hand the rest of the session to another principal. Asked once, when a step
+ * with `meta.handoff` passes as the root user and steps that do not need root are left; resolves
+ * to that principal's session, or undefined to go on as root. `session` holds the accepted one.
  */
 export interface AdminHandoff {
-  offer(ctx: WizardContext, rest: StepDefinition[]): Promise<HandoffSession | undefined>;
+  offer(ctx: WizardContext, rest: StepDefinition[], candidates: ReturnType<NonNullable<StepDefinition['handoffCandidates']>>): Promise<HandoffSession | undefined>;
   session?: HandoffSession;
 }
 
 /** The wizard: each step in order through the whole life cycle. */
 export async function runWizard(steps: StepDefinition[], ctx: WizardContext): Promise<StepOutcome[]> {
   const outcomes: StepOutcome[] = [];
-  let admin: WizardContext | undefined;
+  let other: WizardContext | undefined;
   let previous: WizardContext = ctx;
   for (const [i, step] of steps.entries()) {
-    const sctx = admin && !step.meta.needsRoot ? admin : ctx;
+    const sctx = other && !step.meta.needsRoot ? other : ctx;
     // The other principal may have changed the account since this one last read it.
     if (sctx !== previous) sctx.reads.invalidate();
     previous = sctx;
@@ -131,23 +250,24 @@ export async function runWizard(steps: StepDefinition[], ctx: WizardContext): Pr
     const lost = credentialFailure(outcome);
     if (lost) throw new CredentialsLostError(lost, step.meta.id, steps.slice(i + 1).map((s) => s.meta.id));
     const rest = steps.slice(i + 1);
-    if (!admin && ctx.caller.type === 'root' && step.meta.id === 'admins' && (outcome.after ?? outcome.before).status === 'pass' && rest.length > 0) {
-      admin = await handOff(ctx, rest);
+    const passed = (outcome.after ?? outcome.before).status === 'pass';
+    if (!other && step.meta.handoff && ctx.caller.type === 'root' && passed && rest.length > 0) {
+      other = await handOff(step, outcome, ctx, rest);
     }
   }
   return outcomes;
 }
 
 /**
- * Root should do only what needs root. Once the account has its admins, offer to go on as one
- * of them (an AWS profile) for every remaining step that does not need root; the steps that do
- * (root-keys) stay with root. Without an offer to make (a dry run, or no handoff), say how.
+ * Root should do only what needs root. Once a handoff point passes, offer to go on as one of the
+ * principals it found (an AWS profile) for every remaining step that does not need root; the
+ * steps that do stay with root. Without an offer to make (a dry run, or no handoff), say how.
  */
-async function handOff(ctx: WizardContext, rest: StepDefinition[]): Promise<WizardContext | undefined> {
+async function handOff(from: StepDefinition, outcome: StepOutcome, ctx: WizardContext, rest: StepDefinition[]): Promise<WizardContext | undefined> {
   const movable = rest.filter((s) => !s.meta.needsRoot).map((s) => s.meta.id);
   const rootOnly = rest.filter((s) => s.meta.needsRoot).map((s) => s.meta.id);
   if (movable.length === 0) return undefined;
-  ctx.output.info("The account has its administrators now, so the rest does not need the root user, except removing root's own keys.");
+  ctx.output.info(from.meta.handoff?.message ?? '');
   if (!ctx.handoff || ctx.gate.dryRun) {
     ctx.output.detail([
       `To use root as little as possible, run the rest as an admin: rootlock --profile ADMIN --only ${movable.join(',')}`,
@@ -155,7 +275,8 @@ async function handOff(ctx: WizardContext, rest: StepDefinition[]): Promise<Wiza
     ]);
     return undefined;
   }
-  const session = await ctx.handoff.offer(ctx, rest);
+  const candidates = from.handoffCandidates?.(outcome.after ?? outcome.before) ?? { users: [], roles: [] };
+  const session = await ctx.handoff.offer(ctx, rest, candidates);
   if (!session) {
     ctx.output.info('Going on as the root user.');
     return undefined;
@@ -164,23 +285,21 @@ async function handOff(ctx: WizardContext, rest: StepDefinition[]): Promise<Wiza
   ctx.journal.write({ type: 'session-switch', principal: session.caller.arn, principalType: session.caller.type, profile: session.profile, steps: movable });
   ctx.output.success(`From here on rootlock acts as ${sanitize(session.caller.arn)} (profile ${sanitize(session.profile)}) for ${movable.join(', ')}.`);
   if (rootOnly.length) ctx.output.detail([`${rootOnly.join(', ')} stays with the root user: ${rest.filter((s) => s.meta.needsRoot).map((s) => s.meta.needsRoot).join('; ')}.`]);
-  return { ...ctx, pool: session.pool, reads: session.reads, caller: session.caller };
+  return asPrincipal(ctx, session);
 }
 
-
 /** One step through read -> assess -> ask -> plan -> apply -> verify, in rounds. */
-export async function runStep(step: StepDefinition, ctx: WizardContext): Promise<StepOutcome> {
-  const { output } = ctx;
-  const assessments = ctx.assessments as Map<StepId, Assessment>;
+export async function runStep(step: StepDefinition, wctx: WizardContext): Promise<StepOutcome> {
+  const { output } = wctx;
+  const ctx = forStep(wctx, step.meta.id);
   output.heading(`${step.meta.title}`);
   output.detail([step.meta.why]);
 
   const progress = output.progress(`Reading ${step.meta.title.toLowerCase()}`);
-  let { state, assessment } = await assessStep(step, ctx);
+  let { state, assessment } = await assessStep(step, wctx);
   progress.stop();
   const outcome: StepOutcome = { id: step.meta.id, step, before: assessment, plan: [], results: [], answers: [] };
   showAssessment(output, assessment);
-  assessments.set(step.meta.id, assessment);
   journalAssessment(ctx.journal, step.meta.id, 'before', assessment);
 
   if (assessment.status === 'error' || !step.ask || !step.plan) return outcome;
@@ -191,43 +310,27 @@ export async function runStep(step: StepDefinition, ctx: WizardContext): Promise
     if (answers === undefined) break;
     ctx.journal.write({ type: 'answers', step: step.meta.id, answers });
     outcome.answers.push(answers);
-    const plan = await step.plan(state, answers, ctx);
+    const preview = ctx.gate.dryRun && !ctx.recording;
+    const plan = [...step.plan(state, answers), ...(preview && step.planAhead ? step.planAhead(state, answers) : [])];
     if (plan.length === 0) {
       output.info('Nothing to change.');
       break;
     }
-    showPlan(output, plan, ctx.gate.dryRun);
-    ctx.journal.write({ type: 'plan', step: step.meta.id, changes: plan.map((c) => ({ ...c, params: redact(c.params) })) });
     outcome.plan.push(...plan);
-    if (ctx.gate.dryRun) {
-      for (const change of plan) outcome.results.push(await ctx.gate.execute(change));
-      output.info(`Dry run: ${plan.length} change${plan.length === 1 ? '' : 's'} shown, none sent.`);
-      break;
-    }
-    const destructive = plan.some((c) => c.destructive);
-    const go = await ctx.prompter.confirm({
-      id: `${step.meta.id}.apply`,
-      message: `Apply ${plan.length === 1 ? 'this change' : `these ${plan.length} changes`}?`,
-      default: !destructive,
-      safeDefault: !destructive,
-    });
-    if (!go) {
-      output.info('Nothing was changed.');
-      break;
-    }
-    const roundResults = await applyPlan(plan, ctx);
-    outcome.results.push(...roundResults);
+    const sent = await confirmAndApply([{ step, changes: plan }], ctx, `${step.meta.id}.apply`);
+    if (sent === undefined) break;
+    outcome.results.push(...sent);
+    if (ctx.gate.dryRun) break;
+    step.applied?.(state, answers, sent, ctx);
 
-    ctx.reads.invalidate();
     const verifying = output.progress('Verifying against AWS');
-    ({ state, assessment } = await assessStep(step, ctx));
+    ({ state, assessment } = await assessStep(step, wctx));
     verifying.stop();
     ctx.journal.write({ type: 'verify', step: step.meta.id, status: assessment.status, summary: assessment.summary });
     journalAssessment(ctx.journal, step.meta.id, 'after', assessment);
     showAssessment(output, assessment);
-    assessments.set(step.meta.id, assessment);
     outcome.after = assessment;
-    if ((roundResults.some((r) => r.outcome === 'failed') && !step.continueAfterFailure) || assessment.status === 'error') break;
+    if ((sent.some((r) => r.outcome === 'failed') && !step.continueAfterFailure) || assessment.status === 'error') break;
   }
   if (step.after && state !== undefined) {
     const fresh = await step.after(state, assessment, ctx);
@@ -235,11 +338,112 @@ export async function runStep(step: StepDefinition, ctx: WizardContext): Promise
       ctx.journal.write({ type: 'verify', step: step.meta.id, status: fresh.status, summary: fresh.summary });
       journalAssessment(ctx.journal, step.meta.id, 'after', fresh);
       if (fresh.status !== assessment.status || fresh.summary !== assessment.summary) showAssessment(output, fresh);
-      assessments.set(step.meta.id, fresh);
+      (wctx.assessments as Map<StepId, Assessment>).set(step.meta.id, fresh);
       outcome.after = fresh;
     }
   }
   return outcome;
+}
+
+/**
+ * The one path from a plan to AWS, for the wizard's rounds and for plan files: journal and show
+ * the plan; in a dry run, record each change as shown and stop; otherwise confirm (question
+ * `confirmId`; a destructive change makes "no" the default), send each change through the gate
+ * in order (stopping at the first failure) and return the results. Undefined: declined.
+ */
+export async function confirmAndApply(
+  planned: Array<{ step: StepDefinition; changes: Change[] }>,
+  ctx: WizardContext,
+  confirmId: string,
+): Promise<ChangeResult[] | undefined> {
+  const { output } = ctx;
+  const plan = planned.flatMap((p) => p.changes);
+  showPlan(output, plan, ctx.gate.dryRun);
+  for (const p of planned) {
+    ctx.journal.write({ type: 'plan', step: p.step.meta.id, changes: p.changes.map((c) => ({ ...c, params: redact(c.params) })) });
+  }
+  if (ctx.gate.dryRun) {
+    const results: ChangeResult[] = [];
+    for (const change of plan) results.push(await ctx.gate.execute(change));
+    output.info(`Dry run: ${plan.length} change${plan.length === 1 ? '' : 's'} shown, none sent.`);
+    return results;
+  }
+  const destructive = plan.some((c) => c.destructive);
+  const go = await ctx.prompter.confirm({
+    id: confirmId,
+    message: `Apply ${plan.length === 1 ? 'this change' : `these ${plan.length} changes`}?`,
+    default: !destructive,
+    safeDefault: !destructive,
+  });
+  if (!go) {
+    output.info('Nothing was changed.');
+    return undefined;
+  }
+  const results = await applyPlan(plan, ctx);
+  ctx.reads.invalidate();
+  return results;
+}
+
+/** What applying a plan file came to. */
+export interface RecordedPlanResult {
+  /** Why nothing was applied (the account drifted, or it could not be read); empty when applied. */
+  drift: string[];
+  /** Each planned step's assessment after the changes. */
+  statuses: StepStatus[];
+  results: ChangeResult[];
+}
+
+/**
+ * Applies a plan file's steps: for each, read and assess the account now and re-derive the plan
+ * from the recorded answers; any difference is drift and nothing is sent. Otherwise the re-derived
+ * changes (equal to the recorded ones, and carrying their read-backs) go through
+ * {@link confirmAndApply} once for the whole plan, then each step is verified.
+ */
+export async function applyRecordedPlan(recorded: PlannedStep[], steps: StepDefinition[], ctx: WizardContext): Promise<RecordedPlanResult> {
+  const { output } = ctx;
+  const drift: string[] = [];
+  const planned: Array<{ step: StepDefinition; changes: Change[]; state: unknown; answers: unknown }> = [];
+  for (const entry of recorded) {
+    const step = steps.find((s) => s.meta.id === entry.id);
+    if (!step) continue;
+    const { state, assessment } = await assessStep(step, ctx);
+    journalAssessment(ctx.journal, entry.id, 'before', assessment);
+    if (assessment.status === 'error' || state === undefined) {
+      drift.push(`${entry.id}: cannot read the account: ${assessment.summary}`);
+      continue;
+    }
+    const changes = step.plan ? step.plan(state, entry.answers) : [];
+    for (const d of planDrift(entry, { findings: findingKeys(assessment.findings), changes })) drift.push(`${entry.id}: ${d}`);
+    // Sent in the order the file lists them; each re-derived change is the recorded one's equal.
+    const byId = new Map(changes.map((c) => [c.id, c]));
+    planned.push({ step, changes: entry.changes.map((c) => byId.get(c.id) ?? c), state, answers: entry.answers });
+  }
+  if (drift.length > 0) {
+    output.error('The account changed since the plan was made; nothing was applied.');
+    output.detail(drift.map((d) => sanitize(d, { maxLength: 300 })));
+    output.info('Make a new plan with rootlock plan --out FILE.');
+    return { drift, statuses: [], results: [] };
+  }
+  if (planned.every((p) => p.changes.length === 0)) {
+    output.success('The plan holds no changes.');
+    return { drift, statuses: [], results: [] };
+  }
+  const results = await confirmAndApply(planned.filter((p) => p.changes.length > 0), ctx, 'apply.confirm');
+  if (!results || ctx.gate.dryRun) return { drift, statuses: [], results: results ?? [] };
+  for (const p of planned) {
+    const ids = new Set(p.changes.map((c) => c.id));
+    const mine = results.filter((r) => ids.has(r.changeId));
+    if (mine.length > 0) p.step.applied?.(p.state, p.answers, mine, forStep(ctx, p.step.meta.id));
+  }
+  const statuses: StepStatus[] = [];
+  for (const { step } of planned) {
+    const { assessment } = await assessStep(step, ctx);
+    journalAssessment(ctx.journal, step.meta.id, 'after', assessment);
+    output.heading(step.meta.title);
+    showAssessment(output, assessment);
+    statuses.push(assessment.status);
+  }
+  return { drift, statuses, results };
 }
 
 /**

@@ -1,17 +1,29 @@
 /**
- * The step life cycle: read state -> assess (findings) -> ask -> plan -> apply through
- * the gate -> verify (read and assess again). Steps are plain objects in one registry.
+ * The step contract. A step is a plain object in the registry: its metadata and its life cycle,
+ * read state -> assess (findings) -> ask -> plan -> apply through the gate -> verify (read and
+ * assess again). Everything a step needs comes through the context below or its metadata: it
+ * imports no other step, nor the registry, the runner or the CLI.
  */
 import type { AccountInfo, CallerIdentity } from '../aws/identity.js';
 import type { ClientPool } from '../aws/pool.js';
 import type { AccountReads } from '../aws/reads.js';
 import type { Journal } from './journal.js';
-import type { MutationGate } from './gate.js';
-import type { Assessment, Change, Clock, Output, Prompter, StepId, StepMeta } from './types.js';
+import type { ManualActions } from './manual.js';
+import type {
+  AdvisoryMeta,
+  AdvisoryResult,
+  Assessment,
+  Change,
+  ChangeResult,
+  Clock,
+  Output,
+  Prompter,
+  StepId,
+  StepMeta,
+} from './types.js';
 
 /** Options from flags that steps may read. */
 export interface RunOptions {
-  dryRun: boolean;
   /**
    * True for `rootlock check`: nothing will be asked or changed, so a step may skip reads
    * that only planning or verifying a change needs (fewer API calls).
@@ -30,6 +42,18 @@ export interface RunOptions {
   regions?: string[];
 }
 
+/** Other credentials a step may need, opened by the engine's session factory. */
+export interface StepSessions {
+  /**
+   * A short root session for a member account (sts:AssumeRoot with the named task policy, from a
+   * management or delegated administrator account), cached for the session and renewed before it
+   * expires. AssumeRoot changes nothing in the account, so reads may use it.
+   */
+  rootSession(accountId: string, taskPolicy: string): Promise<ClientPool>;
+  /** A pool for a named AWS profile, on the same endpoint and call counter (its identity is not read). */
+  profilePool(profile: string): ClientPool;
+}
+
 /** What every step phase can use. */
 export interface StepContext {
   pool: ClientPool;
@@ -39,15 +63,41 @@ export interface StepContext {
   clock: Clock;
   output: Output;
   options: RunOptions;
-  /** Assessments of the steps already run in this session, by id (root-keys checks its prerequisites). */
+  /**
+   * Assessments of the steps already assessed in this session, by id. A step's `meta.requires`
+   * are always here when it reads (the runner assesses them first).
+   */
   assessments: ReadonlyMap<StepId, Assessment>;
+  /** Ids in `assessments` the runner assessed only because a step requires them (they did not run as steps). */
+  assessedAsRequirement: ReadonlySet<StepId>;
+  /** Metadata of any registry entry, by id (for example the titles of required steps). */
+  metaOf(id: StepId): StepMeta | AdvisoryMeta | undefined;
+  /**
+   * This step's memory for the session: created by `init` on first use, the same object for every
+   * later phase and round of the same session (whichever principal runs the step). The journal
+   * is the record across sessions; nothing here outlives the process.
+   */
+  memory<T extends object>(init: () => T): T;
+  /** Root sessions for member accounts and named profiles. */
+  sessions: StepSessions;
 }
 
 /** What the asking phase can use in addition. */
 export interface InteractiveContext extends StepContext {
   prompter: Prompter;
   journal: Journal;
-  gate: MutationGate;
+  /** Every change sent (or shown, in a dry run) in this session so far, with its outcome. */
+  results: readonly ChangeResult[];
+  /** Console-only actions: attestations and waiting for the operator, which a dry run skips. */
+  manual: ManualActions;
+}
+
+/** Principals a handoff may go on with (see {@link StepMeta.handoff}). */
+export interface HandoffCandidates {
+  /** IAM users, by ARN and name. */
+  users: Array<{ arn: string; name: string }>;
+  /** Roles (SSO permission-set roles included), by name. */
+  roles: Array<{ name: string }>;
 }
 
 /**
@@ -62,7 +112,16 @@ export interface StepDefinition<S = any, A = any> {
   read(ctx: StepContext): Promise<S>;
   assess(state: S, ctx: StepContext): Assessment;
   ask?(state: S, assessment: Assessment, ctx: InteractiveContext): Promise<A | undefined>;
-  plan?(state: S, answers: A, ctx: StepContext): Change[] | Promise<Change[]>;
+  /** The changes for the answers: pure (no memory writes, no output), so plan files can re-derive it. */
+  plan?(state: S, answers: A): Change[];
+  /**
+   * The changes later rounds would propose once this round's are applied (a key deactivated now
+   * is deleted in a later round). A dry run stops after its first plan, so it shows these too;
+   * a real run and a plan file send only `plan`'s.
+   */
+  planAhead?(state: S, answers: A): Change[];
+  /** Called once a round's changes were sent, with their results, before verification. */
+  applied?(state: S, answers: A, results: readonly ChangeResult[], ctx: InteractiveContext): void;
   /**
    * After a round in which a change failed, verify and call `ask` again (within the round
    * limit) instead of stopping, so the step can offer to complete or roll back what the
@@ -75,4 +134,16 @@ export interface StepDefinition<S = any, A = any> {
    * console re-check loop that read AWS again): the runner records it as the step's final state.
    */
   after?(state: S, assessment: Assessment, ctx: InteractiveContext): Promise<void | Assessment | undefined>;
+  /** With `meta.handoff`: who, from this step's assessment, may take over from root. */
+  handoffCandidates?(assessment: Assessment): HandoffCandidates;
+}
+
+/**
+ * An advisory entry: read-only, no questions, no changes. Reported after the steps; it never
+ * blocks a step nor changes the exit code, and a failure to read becomes `not-checked`.
+ */
+export interface AdvisoryDefinition<S = any> {
+  meta: AdvisoryMeta;
+  read(ctx: StepContext): Promise<S>;
+  assess(state: S, ctx: StepContext): AdvisoryResult;
 }

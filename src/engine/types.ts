@@ -4,9 +4,17 @@
  * a terminal.
  */
 
-/** Step ids, in the order the wizard runs them. */
-export const STEP_IDS = ['admins', 'ec2-roles', 'billing-recovery', 'root-keys'] as const;
-export type StepId = (typeof STEP_IDS)[number];
+import type { ServiceName } from '../aws/pool.js';
+import type { ReadBack } from '../aws/read-back.js';
+
+export type { ServiceName } from '../aws/pool.js';
+export { systemClock, type Clock } from '../util/clock.js';
+
+/**
+ * A registry entry's id ("admins", "root-mfa"). The ids, their order and their metadata come
+ * from the registry (src/engine/registry.ts), the one list of steps.
+ */
+export type StepId = string;
 
 /** A step's overall outcome. */
 export type StepStatus = 'pass' | 'fail' | 'manual' | 'error';
@@ -59,6 +67,8 @@ export interface ConsoleLink {
 /** Metadata every step carries beside its code. */
 export interface StepMeta {
   id: StepId;
+  /** A step of the wizard (the default), or an advisory check; see {@link AdvisoryMeta}. */
+  kind?: 'step';
   title: string;
   /** Why the step exists, in a sentence or two. */
   why: string;
@@ -74,6 +84,45 @@ export interface StepMeta {
    * reason; a step without it may be handed to an admin profile once the admins exist.
    */
   needsRoot?: string;
+  /**
+   * Steps whose assessments this one needs (root-keys shows whether the account is prepared).
+   * The runner assesses each one not yet assessed in the session into `ctx.assessments`
+   * before this step reads, once per session.
+   */
+  requires?: StepId[];
+  /**
+   * A handoff point: once this step passes in a session that began as the root user, the
+   * runner offers to go on as one of the principals it found (see `StepDefinition.handoff`),
+   * for every later step without `needsRoot`. `message` says why root is no longer needed.
+   */
+  handoff?: { message: string };
+}
+
+/**
+ * Metadata of an advisory entry: a read-only check reported after the steps ("next steps").
+ * It asks nothing, changes nothing, never blocks a step and never changes the exit code.
+ */
+export interface AdvisoryMeta {
+  id: StepId;
+  kind: 'advisory';
+  title: string;
+  /** How bad a failure is (Security Hub's severity of the matching control, where there is one). */
+  severity: Severity;
+  controls: string[];
+  /** What to do when it fails, in a sentence. */
+  remediation: string;
+  /** AWS documentation for the fix. */
+  url: string;
+}
+
+/** An advisory entry's verdict, as check documents, journals and reports carry it. */
+export interface AdvisoryResult {
+  id: StepId;
+  status: 'pass' | 'fail' | 'not-checked';
+  message: string;
+  controls: string[];
+  /** ARNs or ids the verdict is about (users without MFA, old keys). */
+  resources: string[];
 }
 
 /** What a step concluded from the state it read. */
@@ -84,9 +133,6 @@ export interface Assessment {
   /** Step-specific structured facts, documented in docs/check-json.md. */
   details: Record<string, unknown>;
 }
-
-/** AWS services rootlock talks to. */
-export type ServiceName = 'iam' | 'account' | 'sts' | 'ec2' | 'organizations' | 's3control';
 
 /**
  * A placeholder in a change's parameters for a secret that is generated at apply
@@ -131,6 +177,24 @@ export interface Change {
   destructive?: boolean;
   /** A warning shown beside the change (e.g. "this deletes the key this session signs with"). */
   warning?: string;
+  /**
+   * The read that tells whether this change is in place when AWS's answer to it was lost
+   * (src/aws/read-back.ts); the step that builds the change attaches it. Without one, the
+   * gate sends a lost change again only when it is `idempotent`.
+   *
+   * Code, not data: `JSON.stringify` drops it, so plan files and journals never hold it and a
+   * Change parsed back from a plan file has none. `rootlock apply` sends the plan re-derived
+   * from the recorded answers (equal to the recorded one, which the drift check proves), and
+   * that plan carries it.
+   */
+  readBack?: ReadBack;
+  /**
+   * True when sending it again after a success changes nothing (puts, attaches, tag removals,
+   * key status updates) or is answered with one of its `alreadyDoneCodes` (deletes and
+   * removals: NoSuchEntity): safe to send again after a lost answer no read could settle.
+   * Set only when true, so plans of other changes serialise as they always did.
+   */
+  idempotent?: boolean;
 }
 
 /** The outcome of sending one change. */
@@ -226,14 +290,3 @@ export interface Output {
    */
   readonly canShowSecrets?: boolean;
 }
-
-/** The clock, injectable so tests control time. */
-export interface Clock {
-  now(): Date;
-  sleep(ms: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => new Date(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};

@@ -18,8 +18,8 @@
  * attributes"; {@link validateAsffFinding} checks them.
  */
 import { createHash } from 'node:crypto';
-import { STEPS } from '../engine/registry.js';
-import { NEXT_STEPS, type NextStep } from '../steps/next-steps/index.js';
+import { REGISTRY } from '../engine/registry.js';
+import type { AdvisoryMeta, AdvisoryResult } from '../engine/types.js';
 import type { CheckDocument } from './check-json.js';
 import type { ReportFinding, SessionReport } from './session-report.js';
 
@@ -158,7 +158,7 @@ export interface AsffInput {
   observedAt: string;
   rootlockVersion: string;
   steps: AsffStep[];
-  nextSteps: NextStep[];
+  nextSteps: AdvisoryResult[];
 }
 
 function types(controls: string[]): string[] {
@@ -172,6 +172,12 @@ function requirements(controls: string[]): string[] | undefined {
 
 const STEP_STATUS: Record<string, AsffComplianceStatus> = { pass: 'PASSED', fail: 'FAILED', manual: 'WARNING', error: 'NOT_AVAILABLE' };
 const NEXT_STATUS: Record<string, AsffComplianceStatus> = { pass: 'PASSED', fail: 'FAILED', 'not-checked': 'NOT_AVAILABLE' };
+
+/** An advisory's metadata from the registry; undefined for an id it does not list as an advisory. */
+function advisoryMeta(id: string): AdvisoryMeta | undefined {
+  const meta = REGISTRY.meta(id);
+  return meta?.kind === 'advisory' ? meta : undefined;
+}
 
 /**
  * A step finding's compliance status: `fail` is FAILED; `warn` is FAILED when it names a
@@ -267,16 +273,16 @@ export function buildAsffFindings(input: AsffInput): AsffFinding[] {
   }
 
   for (const n of input.nextSteps) {
-    const meta = NEXT_STEPS[n.id];
+    const meta = advisoryMeta(n.id);
     const status = NEXT_STATUS[n.status] ?? 'NOT_AVAILABLE';
     const resources = (n.resources.length > 0 ? n.resources : [accountId]).slice(0, ASFF_LIMITS.resources).map((r) => asffResource(r, accountId, region));
     out.push({
       ...base(`rootlock/next-steps/${n.id}`, ['next-steps', n.id]),
       Types: types(n.controls),
-      Severity: { Label: status === 'FAILED' ? SEVERITY[meta.severity] ?? 'MEDIUM' : 'INFORMATIONAL' },
-      Title: fit(`rootlock next step: ${meta.title}`, ASFF_LIMITS.title),
+      Severity: { Label: status === 'FAILED' ? (SEVERITY[meta?.severity ?? ''] ?? 'MEDIUM') : 'INFORMATIONAL' },
+      Title: fit(`rootlock next step: ${meta?.title ?? n.id}`, ASFF_LIMITS.title),
       Description: fit(n.message, ASFF_LIMITS.description),
-      ...(status === 'FAILED' ? { Remediation: remediation(meta.remediation, meta.url) } : {}),
+      ...(status === 'FAILED' && meta ? { Remediation: remediation(meta.remediation, meta.url) } : {}),
       ProductFields: fields({ 'rootlock/next-step': n.id, 'rootlock/status': n.status }),
       Resources: resources,
       Compliance: { Status: status, ...(requirements(n.controls) ? { RelatedRequirements: requirements(n.controls) } : {}) },
@@ -289,7 +295,7 @@ export function buildAsffFindings(input: AsffInput): AsffFinding[] {
 const key = (f: ReportFinding): string => `${f.id}@${f.resource}@${f.controls.join(',')}`;
 
 function firstConsoleUrl(stepId: string): string | undefined {
-  return STEPS.find((s) => s.meta.id === stepId)?.meta.consoleLinks[0]?.url;
+  return REGISTRY.stepMeta(stepId)?.consoleLinks[0]?.url;
 }
 
 /** ASFF findings of a session: each step's latest state, plus what its changes resolved. */
@@ -323,7 +329,7 @@ export function asffFromCheck(doc: CheckDocument, region: string, rootlockVersio
     steps: doc.steps.map((s) => ({
       id: s.id,
       title: s.title,
-      controls: STEPS.find((x) => x.meta.id === s.id)?.meta.controls ?? [],
+      controls: REGISTRY.stepMeta(s.id)?.controls ?? [],
       status: s.status,
       summary: s.summary,
       findings: s.findings,

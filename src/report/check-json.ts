@@ -4,8 +4,8 @@
 import type { AccountInfo, CallerIdentity } from '../aws/identity.js';
 import type { CallCounter } from '../aws/pool.js';
 import type { StepOutcome } from '../engine/runner.js';
-import { findingRecord, type StepStatus } from '../engine/types.js';
-import type { NextStep } from '../steps/next-steps/index.js';
+import { type AdvisoryResult, findingRecord, type StepStatus } from '../engine/types.js';
+import { escapeJsonForTerminal } from '../util/json.js';
 
 export interface CheckDocument {
   schema: 'rootlock.check/v1';
@@ -21,7 +21,13 @@ export interface CheckDocument {
     details: Record<string, unknown>;
   }>;
   /** The read-only next steps beyond the four; empty when they were not checked (with --only). */
-  nextSteps: Array<{ id: NextStep['id']; status: NextStep['status']; message: string; controls: string[]; resources: string[] }>;
+  nextSteps: Array<{
+    id: AdvisoryResult['id'];
+    status: AdvisoryResult['status'];
+    message: string;
+    controls: string[];
+    resources: string[];
+  }>;
   apiCalls: { total: number; attempts: number; byOperation: Record<string, number> };
 }
 
@@ -31,7 +37,7 @@ export function buildCheckDocument(
   outcomes: StepOutcome[],
   counter: CallCounter,
   now: Date,
-  nextSteps: NextStep[] = [],
+  nextSteps: readonly AdvisoryResult[] = [],
 ): CheckDocument {
   return {
     schema: 'rootlock.check/v1',
@@ -59,14 +65,11 @@ export function exitCodeFor(statuses: StepStatus[]): number {
   return statuses.some((s) => s === 'fail' || s === 'error') ? 1 : 0;
 }
 
-// JSON.stringify escapes C0 controls but leaves DEL, C1 controls (U+009B is a one-byte CSI),
-// bidi controls and line separators raw; account data (contact names, aliases) may hold them.
-const JSON_TERMINAL_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
 /**
  * The document as indented JSON that is safe to print on a terminal: characters a terminal
  * could act on are written as `\uNNNN` escapes, so the parsed document is unchanged.
  */
 export function serializeCheckDocument(doc: CheckDocument): string {
-  return JSON.stringify(doc, null, 2).replace(JSON_TERMINAL_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // Account data (contact names, aliases) reaches the document and may hold such characters.
+  return escapeJsonForTerminal(JSON.stringify(doc, null, 2));
 }

@@ -3,7 +3,8 @@
  * journal was cleaned when the report was built; here it is also escaped for Markdown, so an
  * account-controlled name cannot add links, HTML, table cells or code blocks.
  */
-import { NEXT_STEPS } from '../steps/next-steps/index.js';
+import { REGISTRY } from '../engine/registry.js';
+import type { AdvisoryMeta } from '../engine/types.js';
 import { formatParams } from '../util/text.js';
 import type { ReportAssessment, ReportChange, SessionReport } from './session-report.js';
 
@@ -24,6 +25,12 @@ export function codeBlock(text: string, lang = ''): string {
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(Math.max(3, longest + 1));
   return `${fence}${lang}\n${text}\n${fence}`;
+}
+
+/** An advisory's metadata from the registry; undefined for an id it does not list as an advisory. */
+function advisoryMeta(id: string): AdvisoryMeta | undefined {
+  const meta = REGISTRY.meta(id);
+  return meta?.kind === 'advisory' ? meta : undefined;
 }
 
 const STATUS: Record<string, string> = { pass: 'PASS', fail: 'FAIL', manual: 'MANUAL', error: 'ERROR', 'not-checked': 'NOT CHECKED' };
@@ -138,11 +145,15 @@ export function renderMarkdown(r: SessionReport, files: { asff?: string } = {}):
   else {
     out.push('Read-only checks beyond the four steps; they do not change the outcome above.', '');
     out.push('| Next step | Status | Controls |', '|---|---|---|');
-    for (const n of r.nextSteps) out.push(`| ${md(NEXT_STEPS[n.id].title)} | ${status(n.status)} | ${n.controls.map(md).join(', ')} |`);
+    const title = (id: string): string => md(advisoryMeta(id)?.title ?? id);
+    for (const n of r.nextSteps) {
+      out.push(`| ${title(n.id)} | ${status(n.status)} | ${n.controls.map(md).join(', ')} |`);
+    }
     out.push('');
     for (const n of r.nextSteps) {
-      out.push(`- **${md(NEXT_STEPS[n.id].title)}**: ${md(n.message)}`);
-      if (n.status === 'fail') out.push(`  - Fix: ${md(NEXT_STEPS[n.id].remediation)} ${NEXT_STEPS[n.id].url}`);
+      out.push(`- **${title(n.id)}**: ${md(n.message)}`);
+      const meta = advisoryMeta(n.id);
+      if (n.status === 'fail' && meta) out.push(`  - Fix: ${md(meta.remediation)} ${meta.url}`);
     }
     out.push('');
   }

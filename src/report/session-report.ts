@@ -3,10 +3,10 @@
  * else: the report written at the end of a session and the one `rootlock report <journal>`
  * rebuilds later are the same document. Every string is redacted and escaped on the way in.
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { STEPS } from '../engine/registry.js';
-import { NEXT_STEP_IDS, type NextStep } from '../steps/next-steps/index.js';
+import { readJournalFile, type JournalRecord } from '../engine/journal.js';
+import { REGISTRY } from '../engine/registry.js';
+import type { AdvisoryResult } from '../engine/types.js';
 import { maskKeyId, redact, sanitize } from '../util/text.js';
 
 export const REPORT_SCHEMA = 'rootlock.report/v1';
@@ -95,7 +95,7 @@ export interface SessionReport {
   changes: ReportChange[];
   attestations: ReportAttestation[];
   /** The next steps beyond the four; null when the session did not check them (e.g. with --only). */
-  nextSteps: NextStep[] | null;
+  nextSteps: AdvisoryResult[] | null;
   totals: Record<ReportChangeOutcome, number>;
 }
 
@@ -104,22 +104,7 @@ export class JournalFormatError extends Error {
   override name = 'JournalFormatError';
 }
 
-type Entry = Record<string, unknown> & { type?: string; ts?: string; session?: string };
-
-/** Parses journal text: one JSON object a line; a torn or foreign line is skipped. */
-export function parseJournal(text: string): Entry[] {
-  const out: Entry[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const v: unknown = JSON.parse(line);
-      if (v && typeof v === 'object' && !Array.isArray(v)) out.push(v as Entry);
-    } catch {
-      // a line cut short by a crash
-    }
-  }
-  return out;
-}
+type Entry = JournalRecord;
 
 const KEY_ID = /\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA)[A-Z0-9]{16}\b/g;
 // 40 characters of base64 with upper, lower case and a digit: the shape of a secret access key.
@@ -174,12 +159,15 @@ function toAssessment(e: Entry): ReportAssessment {
 
 const MODES: Record<string, string> = { wizard: 'onboarding', fix: 'fix', apply: 'apply', plan: 'plan' };
 
-function toNextStep(v: unknown): NextStep | undefined {
+function toNextStep(v: unknown): AdvisoryResult | undefined {
   const n = (v ?? {}) as Record<string, unknown>;
-  if (!(NEXT_STEP_IDS as readonly string[]).includes(str(n.id))) return undefined;
-  const status = ['pass', 'fail', 'not-checked'].includes(str(n.status)) ? (n.status as NextStep['status']) : 'not-checked';
+  // Only ids the registry lists as advisories: anything else in the journal is not reported.
+  if (!REGISTRY.advisories.some((e) => e.meta.id === str(n.id))) return undefined;
+  const status: AdvisoryResult['status'] = ['pass', 'fail', 'not-checked'].includes(str(n.status))
+    ? (n.status as AdvisoryResult['status'])
+    : 'not-checked';
   return {
-    id: n.id as NextStep['id'],
+    id: str(n.id),
     status,
     message: cleanText(n.message, 1000),
     controls: Array.isArray(n.controls) ? n.controls.map((c) => cleanText(c, 60)) : [],
@@ -205,7 +193,7 @@ export function buildSessionReport(entries: Entry[], journalName: string): Sessi
   const end = ends[ends.length - 1];
   const last = entries[entries.length - 1] ?? start;
 
-  const known = new Map(STEPS.map((s) => [s.meta.id as string, s.meta]));
+  const known = new Map(REGISTRY.steps.map((s) => [s.meta.id, s.meta]));
   const stepOrder: string[] = [];
   const steps = new Map<string, ReportStep>();
   const stepFor = (id: string): ReportStep => {
@@ -223,7 +211,7 @@ export function buildSessionReport(entries: Entry[], journalName: string): Sessi
   const changes: ReportChange[] = [];
   const open = new Map<string, ReportChange>();
   const attestations: ReportAttestation[] = [];
-  let nextSteps: NextStep[] | null = null;
+  let nextSteps: AdvisoryResult[] | null = null;
 
   for (const e of entries) {
     switch (e.type) {
@@ -281,7 +269,9 @@ export function buildSessionReport(entries: Entry[], journalName: string): Sessi
         });
         break;
       case 'next-steps':
-        nextSteps = (Array.isArray(e.items) ? e.items : []).map(toNextStep).filter((x): x is NextStep => x !== undefined);
+        nextSteps = (Array.isArray(e.items) ? e.items : [])
+          .map(toNextStep)
+          .filter((x): x is AdvisoryResult => x !== undefined);
         break;
       default:
         break;
@@ -289,7 +279,7 @@ export function buildSessionReport(entries: Entry[], journalName: string): Sessi
   }
 
   // Steps in the wizard's order, then any the registry does not know.
-  const order = [...STEPS.map((s) => s.meta.id as string).filter((id) => steps.has(id)), ...stepOrder.filter((id) => !known.has(id))];
+  const order = [...REGISTRY.stepIds.filter((id) => steps.has(id)), ...stepOrder.filter((id) => !known.has(id))];
   const totals: Record<ReportChangeOutcome, number> = { applied: 0, 'already-done': 0, 'dry-run': 0, failed: 0, 'in-flight': 0 };
   for (const c of changes) totals[c.outcome] += 1;
   const command = str(start.command);
@@ -321,5 +311,5 @@ export function buildSessionReport(entries: Entry[], journalName: string): Sessi
 
 /** Reads a journal file and builds its report. */
 export function reportFromJournalFile(path: string): SessionReport {
-  return buildSessionReport(parseJournal(readFileSync(path, 'utf8')), basename(path));
+  return buildSessionReport(readJournalFile(path), basename(path));
 }

@@ -5,18 +5,10 @@
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { safeJson } from '../util/json.js';
 import { asffFromSessionReport, type AsffFinding } from './asff.js';
 import { renderMarkdown } from './markdown.js';
 import { reportFromJournalFile, type SessionReport } from './session-report.js';
-
-// JSON.stringify escapes C0 controls but leaves DEL, C1 controls, bidi controls and line
-// separators raw; written as \uNNNN the parsed document is unchanged and `cat` is safe.
-const JSON_TERMINAL_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-/** Indented JSON that is safe to print on a terminal. */
-export function safeJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 2).replace(JSON_TERMINAL_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
-}
 
 /** Writes a file readable by its owner only (also when it already existed with wider permissions). */
 export function writeOwnerOnly(path: string, text: string): void {

@@ -1,6 +1,6 @@
 /**
- * Text helpers for showing account data safely: everything here is pure and has no
- * dependencies, so the report writers and the terminal UI can share it.
+ * Text helpers for showing account data safely: everything here is pure and depends on
+ * nothing outside src/util, so the report writers and the terminal UI can share it.
  *
  * Account data (user names, tags, descriptions, error messages echoed from AWS) is
  * attacker-controllable: anyone who can create a user or tag a resource can plant
@@ -8,6 +8,7 @@
  * `evil` read as `live`. Callers pass such data through {@link sanitize} before it
  * reaches a terminal, a log or a report.
  */
+import { escapeJsonForTerminal } from './json.js';
 
 /** Options for {@link sanitize}. */
 export interface SanitizeOptions {
@@ -202,9 +203,6 @@ export interface FormatParamsOptions {
   secretKeys?: readonly string[];
 }
 
-// JSON.stringify already escapes C0 controls and lone surrogates; these it leaves raw.
-const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
 /**
  * Formats a change's parameters as compact one-line JSON for a plan: secrets
  * redacted (see {@link redact}), bigints as strings, and every character a terminal
@@ -217,7 +215,7 @@ export function formatParams(params: unknown, options: FormatParamsOptions = {})
   const json: string | undefined = JSON.stringify(redact(params, secretKeys), (_key, value: unknown) =>
     typeof value === 'bigint' ? value.toString() : value,
   );
-  const line = (json ?? 'undefined').replace(JSON_UNSAFE, (char) => `\\u${hex(char.charCodeAt(0), 4)}`);
+  const line = escapeJsonForTerminal(json ?? 'undefined');
   const chars = [...line];
   if (chars.length <= maxLength) return line;
   return chars.slice(0, maxLength).join('') + truncationNote(chars.length);

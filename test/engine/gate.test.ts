@@ -6,6 +6,7 @@ import { EC2Client, AssociateIamInstanceProfileCommand } from '@aws-sdk/client-e
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClientPool } from '../../src/aws/pool.js';
+import { SessionFactory } from '../../src/engine/session.js';
 import { MutationGate } from '../../src/engine/gate.js';
 import { openJournal } from '../../src/engine/journal.js';
 import type { Change, Clock } from '../../src/engine/types.js';
@@ -20,7 +21,7 @@ function setup(dryRun: boolean) {
   const journal = openJournal({ dir, sessionId: 'test', now: clock.now() });
   const output = new RecordingOutput();
   const pool = new ClientPool({ region: 'us-east-1', credentials: creds, endpoint: 'http://127.0.0.1:9' });
-  const gate = new MutationGate({ pool, dryRun, journal, output, clock, generateSecret: () => SECRET });
+  const gate = new MutationGate({ pool, dryRun, journal, output, clock, sessions: new SessionFactory(clock), generateSecret: () => SECRET });
   return { gate, output, journal, pool };
 }
 

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findInterrupted, openJournal } from '../../src/engine/journal.js';
+import { findInterrupted, openJournal, parseJournal } from '../../src/engine/journal.js';
 
 const start = (account: string) => ({ type: 'session-start' as const, command: 'wizard', dryRun: false, account, principal: 'arn', version: '0' });
 
@@ -36,5 +36,11 @@ describe('journal', () => {
     k.write(start('123456789012'));
     k.write({ type: 'session-end', outcome: 'completed' });
     expect(findInterrupted(dir, '123456789012')).toBeUndefined();
+  });
+});
+
+describe('parseJournal', () => {
+  it('skips torn and foreign lines', () => {
+    expect(parseJournal('{"type":"a"}\n\n[1,2]\nnot json\n{"type":"b"}\n{"type":"c"')).toEqual([{ type: 'a' }, { type: 'b' }]);
   });
 });

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { canonical, parsePlanFile, planDrift, PlanFileError, type PlannedStep } from '../../src/engine/plan-file.js';
+import { REGISTRY } from '../../src/engine/registry.js';
 
 const change = (user: string) => ({ id: `admins/create-user/${user}`, step: 'admins' as const, description: `Create ${user}`, service: 'iam' as const, operation: 'CreateUser', params: { UserName: user } });
 const good = { schema: 'rootlock.plan/v1', createdAt: '2026-11-28T12:00:00Z', rootlockVersion: '0.1.0', account: { id: '123456789012', alias: null }, principal: 'arn:aws:iam::123456789012:root', steps: [{ id: 'admins', answers: {}, findings: [], changes: [change('a')] }] };
 
 describe('parsePlanFile', () => {
   it('accepts a well-formed plan', () => {
-    expect(parsePlanFile(JSON.stringify(good), 'p.json').steps[0]?.changes).toHaveLength(1);
+    expect(parsePlanFile(JSON.stringify(good), 'p.json', REGISTRY.stepIds).steps[0]?.changes).toHaveLength(1);
   });
   it.each([
     ['truncated', JSON.stringify(good).slice(0, 80), /not valid JSON.*truncated/],
@@ -17,8 +18,8 @@ describe('parsePlanFile', () => {
     ['an unknown step', JSON.stringify({ ...good, steps: [{ id: 'rm-rf', changes: [], findings: [] }] }), /unknown step "rm-rf"/],
     ['a malformed change', JSON.stringify({ ...good, steps: [{ id: 'admins', changes: [{ id: 1 }], findings: [] }] }), /malformed change/],
   ])('refuses %s', (_what, text, reason) => {
-    expect(() => parsePlanFile(text, 'p.json')).toThrow(PlanFileError);
-    expect(() => parsePlanFile(text, 'p.json')).toThrow(reason);
+    expect(() => parsePlanFile(text, 'p.json', REGISTRY.stepIds)).toThrow(PlanFileError);
+    expect(() => parsePlanFile(text, 'p.json', REGISTRY.stepIds)).toThrow(reason);
   });
 });
 

@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientPool } from '../../src/aws/pool.js';
 import { AccountReads } from '../../src/aws/reads.js';
-import { MutationGate } from '../../src/engine/gate.js';
+import { testWizardContext } from '../support/context.js';
 import { openJournal } from '../../src/engine/journal.js';
 import { runStep, runWizard, type WizardContext } from '../../src/engine/runner.js';
 import type { StepDefinition } from '../../src/engine/step.js';
@@ -46,21 +46,17 @@ function ctx(dryRun: boolean, answers: Record<string, unknown>) {
   const pool = new ClientPool({ region: 'us-east-1', credentials: { accessKeyId: 'AKIAEXAMPLEEXAMPLE00', secretAccessKey: 'x' } });
   const output = new RecordingOutput();
   const journal = openJournal({ dir: mkdtempSync(join(tmpdir(), 'rootlock-runner-')), sessionId: 't', now: clock.now() });
-  const gate = new MutationGate({ pool, dryRun, journal, output, clock });
   const prompter = new ScriptedPrompter(answers);
-  const c: WizardContext = {
+  const c: WizardContext = testWizardContext({
     pool,
-    reads: new AccountReads(pool, clock),
     caller: { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/x', userId: 'x', type: 'iam-user', name: 'x', temporary: false },
     account: { id: '123456789012' },
     clock,
     output,
-    options: { dryRun, yes: false, region: 'us-east-1', adminGroup: 'Administrators' },
-    assessments: new Map(),
     prompter,
     journal,
-    gate,
-  };
+    dryRun,
+  });
   return { c, output, prompter };
 }
 
@@ -115,7 +111,18 @@ describe('runWizard: a root session handing over to an admin', () => {
   /** A read-only step that records which principal read it. */
   function seen(id: StepDefinition['meta']['id'], log: string[], needsRoot?: string): StepDefinition {
     return {
-      meta: { id, title: id, why: 'why', risk: 'risk', controls: [], consoleLinks: [], docs: '', ...(needsRoot ? { needsRoot } : {}) },
+      meta: {
+        id,
+        title: id,
+        why: 'why',
+        risk: 'risk',
+        controls: [],
+        consoleLinks: [],
+        docs: '',
+        ...(needsRoot ? { needsRoot } : {}),
+        // As the admins step declares it: the handoff point.
+        ...(id === 'admins' ? { handoff: { message: 'The account has its administrators now.' } } : {}),
+      },
       async read(c) {
         log.push(`${id}:${c.caller.name}`);
         return {};

@@ -12,7 +12,8 @@ import {
   validateAsffFinding,
   type AsffInput,
 } from '../../src/report/asff.js';
-import { buildSessionReport, parseJournal } from '../../src/report/session-report.js';
+import { parseJournal } from '../../src/engine/journal.js';
+import { buildSessionReport } from '../../src/report/session-report.js';
 
 const ACCT = '123456789012';
 const NOW = '2026-11-28T12:00:00.000Z';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { codeBlock, codeSpan, md, renderMarkdown } from '../../src/report/markdown.js';
-import { buildSessionReport, parseJournal } from '../../src/report/session-report.js';
+import { parseJournal } from '../../src/engine/journal.js';
+import { buildSessionReport } from '../../src/report/session-report.js';
 
 const ACCT = '123456789012';
 

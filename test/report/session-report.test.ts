@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildSessionReport, cleanText, cleanValue, JournalFormatError, parseJournal } from '../../src/report/session-report.js';
+import { parseJournal } from '../../src/engine/journal.js';
+import { buildSessionReport, cleanText, cleanValue, JournalFormatError } from '../../src/report/session-report.js';
 
 const ACCT = '123456789012';
 const line = (o: Record<string, unknown>) => JSON.stringify({ session: 's1', ...o });
@@ -10,12 +11,6 @@ function journal(...entries: Array<Record<string, unknown>>): string {
 
 const START = { ts: '2026-11-28T12:00:00.000Z', type: 'session-start', command: 'fix', dryRun: false, account: ACCT, principal: `arn:aws:iam::${ACCT}:user/ops`, version: '0.1.0', alias: 'acme', principalType: 'iam-user', region: 'eu-west-1' };
 const finding = (id: string, over: Record<string, unknown> = {}) => ({ id, kind: 'fail', severity: 'high', resource: ACCT, message: `${id} message`, controls: ['CIS v5.0.0 1.3'], ...over });
-
-describe('parseJournal', () => {
-  it('skips torn and foreign lines', () => {
-    expect(parseJournal('{"type":"a"}\n\n[1,2]\nnot json\n{"type":"b"}\n{"type":"c"')).toEqual([{ type: 'a' }, { type: 'b' }]);
-  });
-});
 
 describe('buildSessionReport', () => {
   it('takes the first before and the last after of each step, in the wizard order', () => {

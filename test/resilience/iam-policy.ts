@@ -9,7 +9,7 @@
  * src/aws/pool.ts is left out: it names operations only to classify them, it never calls them.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import ts from 'typescript';
 import { iamAction } from '../../src/aws/errors.js';
 import { isReadOnlyOperation } from '../../src/aws/pool.js';
@@ -49,8 +49,11 @@ export const ALSO_AUTHORIZED: Record<string, string[]> = {
   'ec2:ReplaceIamInstanceProfileAssociation': ['iam:PassRole'],
 };
 
-/** Files whose calls happen only in the wizard (the gate's read-back after a lost answer). */
-const WIZARD_ONLY_FILES = new Set([join('src', 'engine', 'reconcile.ts')]);
+/**
+ * Files whose calls happen only in the wizard: the gate's read-backs after a lost answer, which
+ * each step keeps in its read-back.ts (src/steps/<id>/read-back.ts) beside the changes it builds.
+ */
+const wizardOnly = (rel: string): boolean => basename(rel) === 'read-back.ts';
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -97,7 +100,7 @@ export async function actionsInCode(): Promise<CodeActions> {
       if (!service) continue;
       const action = iamAction(service, lit);
       all.set(action, [...new Set([...(all.get(action) ?? []), rel])]);
-      if (isReadOnlyOperation(lit) && !WIZARD_ONLY_FILES.has(rel)) reads.add(action);
+      if (isReadOnlyOperation(lit) && !wizardOnly(rel)) reads.add(action);
     }
   }
   return { all, reads };

@@ -9,6 +9,7 @@ import { describeAwsError } from '../../src/aws/errors.js';
 import { canVerify, classifyAttempt, isIdempotent, verifyChange, type ReadCall } from '../../src/engine/reconcile.js';
 import { credentialFailure } from '../../src/engine/runner.js';
 import type { Assessment, Change } from '../../src/engine/types.js';
+import { built, builtChanges } from '../engine/built-changes.js';
 
 const err = (name: string, status?: number, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(`${name} happened`), { name, ...(status === undefined ? {} : { $metadata: { httpStatusCode: status } }), ...extra });
@@ -42,11 +43,14 @@ function reads(answers: Record<string, unknown>): ReadCall {
     throw err('NoSuchEntityException', 404, { Code: 'NoSuchEntity' });
   };
 }
-const change = (service: Change['service'], operation: string): Pick<Change, 'service' | 'operation'> => ({ service, operation });
+/** The change the steps' own plan builders make for this operation: it carries the read-back and idempotence. */
+const change = (service: Change['service'], operation: string, where?: (c: Change) => boolean): Change =>
+  built(service, operation, where);
+const reactivation = (c: Change) => c.params.Status === 'Active';
 const since = new Date('2026-01-01T12:00:00Z');
 
 describe('verifyChange: what a read-back concludes', () => {
-  it.each<[string, Pick<Change, 'service' | 'operation'>, Record<string, unknown>, Record<string, unknown>, string | undefined]>([
+  it.each<[string, Change, Record<string, unknown>, Record<string, unknown>, string | undefined]>([
     ['a user with our tags', change('iam', 'CreateUser'), { UserName: 'a', Tags: [{ Key: 'created-by', Value: 'rootlock' }] }, { GetUser: { User: { Tags: [{ Key: 'created-by', Value: 'rootlock' }] } } }, 'in-place'],
     ['a same-named user without our tags', change('iam', 'CreateUser'), { UserName: 'a', Tags: [{ Key: 'created-by', Value: 'rootlock' }] }, { GetUser: { User: { Tags: [] } } }, 'conflict'],
     ['no user', change('iam', 'CreateUser'), { UserName: 'a' }, {}, 'absent'],
@@ -62,7 +66,7 @@ describe('verifyChange: what a read-back concludes', () => {
     ['a deleted login profile', change('iam', 'DeleteLoginProfile'), { UserName: 'u' }, {}, 'in-place'],
     ['a deleted key', change('iam', 'DeleteAccessKey'), { AccessKeyId: 'AKIA1' }, { ListAccessKeys: { AccessKeyMetadata: [{ AccessKeyId: 'AKIA2' }] } }, 'in-place'],
     ['a key deactivated', change('iam', 'UpdateAccessKey'), { AccessKeyId: 'AKIA1', Status: 'Inactive' }, { ListAccessKeys: { AccessKeyMetadata: [{ AccessKeyId: 'AKIA1', Status: 'Inactive' }] } }, 'in-place'],
-    ['a key meant to be reactivated but gone', change('iam', 'UpdateAccessKey'), { AccessKeyId: 'AKIA1', Status: 'Active' }, { ListAccessKeys: { AccessKeyMetadata: [] } }, 'conflict'],
+    ['a key meant to be reactivated but gone', change('iam', 'UpdateAccessKey', reactivation), { AccessKeyId: 'AKIA1', Status: 'Active' }, { ListAccessKeys: { AccessKeyMetadata: [] } }, 'conflict'],
     ['an instance associated with another profile', change('ec2', 'AssociateIamInstanceProfile'), { InstanceId: 'i-1', IamInstanceProfile: { Name: 'p' } }, { DescribeIamInstanceProfileAssociations: { IamInstanceProfileAssociations: [{ State: 'associated', IamInstanceProfile: { Arn: 'arn:aws:iam::1:instance-profile/q' } }] } }, 'conflict'],
     ['an instance associating with ours', change('ec2', 'AssociateIamInstanceProfile'), { InstanceId: 'i-1', IamInstanceProfile: { Name: 'p' } }, { DescribeIamInstanceProfileAssociations: { IamInstanceProfileAssociations: [{ State: 'associating', IamInstanceProfile: { Arn: 'arn:aws:iam::1:instance-profile/p' } }] } }, 'in-place'],
     ['a disassociated old association only', change('ec2', 'AssociateIamInstanceProfile'), { InstanceId: 'i-1', IamInstanceProfile: { Name: 'p' } }, { DescribeIamInstanceProfileAssociations: { IamInstanceProfileAssociations: [{ State: 'disassociated', IamInstanceProfile: { Arn: 'arn:aws:iam::1:instance-profile/p' } }] } }, 'absent'],
@@ -77,10 +81,18 @@ describe('verifyChange: what a read-back concludes', () => {
 
   it('every non-idempotent operation rootlock sends can be read back', () => {
     for (const op of ['CreateUser', 'CreateGroup', 'CreateLoginProfile', 'CreateRole', 'CreateInstanceProfile', 'AddRoleToInstanceProfile']) {
-      expect(isIdempotent(change('iam', op)), op).toBe(false);
-      expect(canVerify(change('iam', op)), op).toBe(true);
+      const all = builtChanges().filter((c) => c.service === 'iam' && c.operation === op);
+      expect(all.length, op).toBeGreaterThan(0);
+      for (const c of all) {
+        expect(isIdempotent(c), c.id).toBe(false);
+        expect(canVerify(c), c.id).toBe(true);
+      }
     }
-    expect(canVerify(change('ec2', 'AssociateIamInstanceProfile'))).toBe(true);
+    const associations = builtChanges().filter(
+      (c) => c.service === 'ec2' && c.operation === 'AssociateIamInstanceProfile',
+    );
+    expect(associations.length).toBeGreaterThan(0);
+    for (const c of associations) expect(canVerify(c), c.id).toBe(true);
     expect(isIdempotent(change('account', 'PutContactInformation'))).toBe(true);
   });
 });
@@ -120,17 +132,21 @@ describe('the gate with lost answers (SDK stubbed)', () => {
     const { join } = await import('node:path');
     const { ClientPool } = await import('../../src/aws/pool.js');
     const { MutationGate } = await import('../../src/engine/gate.js');
+    const { SessionFactory } = await import('../../src/engine/session.js');
     const { openJournal } = await import('../../src/engine/journal.js');
     const { RecordingOutput } = await import('../support/harness.js');
     const clock = { now: () => new Date(), sleep: async () => {} };
     const journal = openJournal({ dir: mkdtempSync(join(tmpdir(), 'rootlock-gate-')), sessionId: 't', now: clock.now() });
     const output = new RecordingOutput();
     const pool = new ClientPool({ region: 'us-east-1', credentials: { accessKeyId: 'AKIAEXAMPLEEXAMPLE00', secretAccessKey: 'x'.repeat(40) }, endpoint: 'http://127.0.0.1:9' });
-    const gate = new MutationGate({ pool, dryRun: false, journal, output, clock, generateSecret: () => 'Known-Secret-Value-123!' });
+    const sessions = new SessionFactory(clock);
+    const gate = new MutationGate({ pool, dryRun: false, journal, output, clock, sessions, generateSecret: () => 'Known-Secret-Value-123!' });
     return { gate, output };
   };
   const dropped = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', $metadata: {} });
-  const createUser: Change = { id: 'u', step: 'admins', description: 'Create alice', service: 'iam', operation: 'CreateUser', params: { UserName: 'alice', Tags: [{ Key: 'created-by', Value: 'rootlock' }] } };
+  // The changes the admins step builds (a hand-written Change would carry no read-back and no idempotence).
+  const alice = (c: Change) => c.params.UserName === 'alice';
+  const createUser = change('iam', 'CreateUser', alice);
 
   it('a create whose answer was lost and that AWS does not show is sent again; one AWS shows is not', async () => {
     const { mockClient } = await import('aws-sdk-client-mock');
@@ -145,7 +161,9 @@ describe('the gate with lost answers (SDK stubbed)', () => {
 
       iam.reset();
       iam.on(CreateUserCommand).rejects(dropped());
-      iam.on(GetUserCommand).resolves({ User: { UserName: 'alice', Tags: [{ Key: 'created-by', Value: 'rootlock' }] } as never });
+      // The user with the tags rootlock sent (created-by and the setup tag).
+      expect(createUser.params.Tags).toContainEqual({ Key: 'created-by', Value: 'rootlock' });
+      iam.on(GetUserCommand).resolves({ User: { UserName: 'alice', Tags: createUser.params.Tags } as never });
       expect(await gate.execute(createUser)).toMatchObject({ outcome: 'applied', lostAnswers: 1, reconciled: true });
       expect(iam.commandCalls(CreateUserCommand)).toHaveLength(1);
     } finally {
@@ -167,7 +185,8 @@ describe('the gate with lost answers (SDK stubbed)', () => {
 
       iam.on(AddUserToGroupCommand).rejectsOnce(dropped()).resolves({});
       iam.on(ListGroupsForUserCommand).rejects(err('AccessDenied', 403));
-      const add: Change = { id: 'g', step: 'admins', description: 'Add', service: 'iam', operation: 'AddUserToGroup', params: { UserName: 'alice', GroupName: 'Admins' } };
+      const add = change('iam', 'AddUserToGroup', alice);
+      expect(add.params).toEqual({ UserName: 'alice', GroupName: 'Admins' });
       expect(await gate.execute(add)).toMatchObject({ outcome: 'applied', sends: 2, lostAnswers: 1 });
     } finally {
       iam.restore();
@@ -195,18 +214,22 @@ describe('the gate with lost answers (SDK stubbed)', () => {
     const { mockClient } = await import('aws-sdk-client-mock');
     const { IAMClient, CreateLoginProfileCommand, GetLoginProfileCommand } = await import('@aws-sdk/client-iam');
     const iam = mockClient(IAMClient);
-    const login: Change = { id: 'l', step: 'admins', description: 'Give alice a password', service: 'iam', operation: 'CreateLoginProfile', params: { UserName: 'alice', Password: { $secret: 'password', label: 'password for alice' } } };
+    const login = change('iam', 'CreateLoginProfile', alice);
+    const label = 'one-time console password for alice';
+    expect(login.params.Password).toEqual({ $secret: 'password', label });
     try {
       const { gate, output } = await setup();
       iam.on(CreateLoginProfileCommand).rejects(dropped());
       iam.on(GetLoginProfileCommand).resolves({ LoginProfile: { UserName: 'alice', CreateDate: new Date() } as never });
       expect(await gate.execute(login)).toMatchObject({ outcome: 'applied', reconciled: true });
-      expect(output.secrets).toEqual([{ label: 'password for alice', value: 'Known-Secret-Value-123!' }]);
+      expect(output.secrets).toEqual([{ label, value: 'Known-Secret-Value-123!' }]);
 
       iam.on(GetLoginProfileCommand).rejects(err('ServiceFailureException', 500));
       expect(await gate.execute(login)).toMatchObject({ outcome: 'failed', error: { code: 'OutcomeUnknown' } });
       expect(output.secrets).toHaveLength(1);
-      expect(output.text).toContain('Give alice a password: AWS\'s answer was lost and could not be confirmed, so the one-time secret was not shown.');
+      expect(output.text).toContain(
+        `${login.description}: AWS's answer was lost and could not be confirmed, so the one-time secret was not shown.`,
+      );
       expect(output.text).not.toContain('Known-Secret-Value-123!');
     } finally {
       iam.restore();

@@ -17,6 +17,7 @@
 import type { InteractiveContext } from '../../engine/step.js';
 import type { Assessment, ChangeResult } from '../../engine/types.js';
 import { sanitize } from '../../util/text.js';
+import { isoDay } from '../../util/time.js';
 import { MAX_ADMINS, MIN_ADMINS } from './meta.js';
 import { validateCount, validateUserName } from './names.js';
 import { changeIds, type AdminsAnswers, type GroupAnswer } from './plan.js';
@@ -31,16 +32,7 @@ interface SessionMemo {
   completionTried: Set<string>;
 }
 
-const memos = new WeakMap<object, SessionMemo>();
-
-function memoFor(session: object): SessionMemo {
-  let m = memos.get(session);
-  if (!m) {
-    m = { declined: new Set(), rolledBack: false, completionTried: new Set() };
-    memos.set(session, m);
-  }
-  return m;
-}
+const newMemo = (): SessionMemo => ({ declined: new Set(), rolledBack: false, completionTried: new Set() });
 
 /** Ids of the changes this session applied (not dry-run, not already-done, not failed). */
 export function appliedInSession(results: readonly ChangeResult[]): Set<string> {
@@ -75,7 +67,7 @@ export function adminGroupStatus(state: AdminsState, wanted: string): GroupStatu
 const show = (s: string): string => sanitize(s, { maxLength: 64 });
 
 function day(iso: string | undefined): string {
-  return iso ? iso.slice(0, 10) : 'never';
+  return iso ? isoDay(iso) : 'never';
 }
 
 /** Asks which admin group to use; undefined when the operator declines to promote an existing non-admin group. */
@@ -103,7 +95,7 @@ async function chooseGroup(state: AdminsState, ctx: InteractiveContext, memo: Se
 
 /** The questions for one round; undefined when there is nothing (more) to do. */
 export async function askAdmins(state: AdminsState, _assessment: Assessment, ctx: InteractiveContext): Promise<AdminsAnswers | undefined> {
-  const memo = memoFor(ctx.gate);
+  const memo = ctx.memory(newMemo);
   const { prompter, output } = ctx;
   const answers: AdminsAnswers = {};
   let group: GroupAnswer | undefined;
@@ -119,7 +111,7 @@ export async function askAdmins(state: AdminsState, _assessment: Assessment, ctx
   // 1. Users rootlock left half-done: never silently left.
   let completing = 0;
   if (state.pending.length > 0 && !memo.declined.has('admins.pending.action')) {
-    const applied = appliedInSession(ctx.gate.results);
+    const applied = appliedInSession(ctx.results);
     const thisSession = state.pending.filter((p) => applied.has(changeIds.createUser(p.name)));
     const canRollBack = thisSession.length === state.pending.length;
     const list = state.pending.map((p) => show(p.name)).join(', ');
@@ -149,7 +141,7 @@ export async function askAdmins(state: AdminsState, _assessment: Assessment, ctx
       const g = needsGroup ? await needGroup() : undefined;
       // A password set but never shown in this session (an earlier session set it, or AWS's
       // answer was lost): nobody may know it. Offer to replace it, shown once.
-      const unseen = state.pending.filter((p) => p.loginProfile && !passwordShown(ctx.gate.results, p.name)).map((p) => p.name);
+      const unseen = state.pending.filter((p) => p.loginProfile && !passwordShown(ctx.results, p.name)).map((p) => p.name);
       let reset = false;
       if (unseen.length > 0) {
         reset = await prompter.confirm({
@@ -181,7 +173,7 @@ export async function askAdmins(state: AdminsState, _assessment: Assessment, ctx
 
   // 2. A password policy, before any password is set. Once it failed this session (for
   // example iam:UpdateAccountPasswordPolicy denied) it is not offered again in a loop.
-  const policyFailed = ctx.gate.results.some((r) => r.outcome === 'failed' && r.changeId === changeIds.passwordPolicy);
+  const policyFailed = ctx.results.some((r) => r.outcome === 'failed' && r.changeId === changeIds.passwordPolicy);
   if (state.passwordPolicy.state === 'none' && !memo.declined.has('admins.password-policy') && !policyFailed) {
     const yes = await prompter.confirm({
       id: 'admins.password-policy',
@@ -201,7 +193,7 @@ export async function askAdmins(state: AdminsState, _assessment: Assessment, ctx
   // After a failed change this session, creating more would pile onto an unexplained
   // failure (and re-use answers given for the first try): the operator runs again instead.
   // A failed password policy does not touch users, so it does not stop creating admins.
-  const failedBefore = ctx.gate.results.some(
+  const failedBefore = ctx.results.some(
     (r) => r.outcome === 'failed' && r.changeId.startsWith('admins/') && r.changeId !== changeIds.passwordPolicy,
   );
   if (need > 0 && failedBefore && !memo.declined.has('admins.create')) {

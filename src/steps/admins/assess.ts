@@ -5,10 +5,12 @@
  */
 import type { PasswordPolicy } from '@aws-sdk/client-iam';
 import type { Assessment, Finding } from '../../engine/types.js';
-import type { PrincipalVerdict, RoleVerdict } from './analysis.js';
-import { daysSince, type UserCredentials } from './credentials.js';
+import { compilePolicy, grantsFullAccess } from '../../iam/evaluate.js';
+import { PolicyDocumentError } from '../../iam/parse.js';
+import type { PrincipalVerdict, RoleVerdict } from '../../iam/principals.js';
+import { daysSince, isoDay } from '../../util/time.js';
+import type { UserCredentials } from './credentials.js';
 import { KEY_MAX_AGE_DAYS, MAX_ADMINS, MIN_ADMINS, STRONG_PASSWORD_POLICY, UNUSED_DAYS } from './meta.js';
-import { compilePolicy, grantsFullAccess, PolicyDocumentError } from './policy.js';
 import type { AdminsState } from './read.js';
 
 /** What the assessment needs besides the state. */
@@ -50,7 +52,7 @@ export interface AdminRoleDetail {
 const AWS_MANAGED = /^arn:aws[a-z-]*:iam::aws:policy\//;
 
 function day(iso: string | undefined): string {
-  return iso ? iso.slice(0, 10) : 'never';
+  return iso ? isoDay(iso) : 'never';
 }
 
 /** "alice (admin, last activity 2025-01-02)" */

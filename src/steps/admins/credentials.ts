@@ -3,7 +3,13 @@
  * activity), from the IAM credential report or, when the report cannot know yet, from
  * direct IAM reads. Pure: the callers fetch; these functions only interpret.
  */
-import type { CredentialReportRow } from '../../aws/reads.js';
+import {
+  reportAccessKeys,
+  reportIsoDate,
+  reportTrue,
+  type CredentialReportRow,
+} from '../../aws/credential-report.js';
+import { parseTime } from '../../util/time.js';
 
 /** One access key of a user. */
 export interface AccessKeyFacts {
@@ -30,16 +36,6 @@ export interface UserCredentials {
   source: 'credential-report' | 'iam';
 }
 
-/**
- * A date column of the credential report as ISO 8601, or undefined for the report's
- * "no date" words (`N/A`, `no_information`, `not_supported`) and anything unparsable.
- */
-export function reportDate(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
-}
-
 /** The latest of some ISO dates, or undefined when there is none. */
 export function latest(dates: Array<string | undefined>): string | undefined {
   let best: string | undefined;
@@ -57,18 +53,16 @@ export function latest(dates: Array<string | undefined>): string | undefined {
 
 /** A user's credentials from their credential-report row. */
 export function credentialsFromReport(row: CredentialReportRow): UserCredentials {
-  const accessKeys: AccessKeyFacts[] = [];
-  for (const slot of [1, 2]) {
-    const active = row[`access_key_${slot}_active`] === 'true';
-    const createdAt = reportDate(row[`access_key_${slot}_last_rotated`]);
-    const lastUsed = reportDate(row[`access_key_${slot}_last_used_date`]);
-    // The report always has two key slots; an empty slot has no rotation date.
-    if (active || createdAt) accessKeys.push({ slot, active, createdAt, lastUsed });
-  }
-  const passwordLastUsed = reportDate(row['password_last_used']);
+  const accessKeys: AccessKeyFacts[] = reportAccessKeys(row).map((k) => ({
+    slot: k.slot,
+    active: k.active,
+    createdAt: k.lastRotated?.toISOString(),
+    lastUsed: k.lastUsed?.toISOString(),
+  }));
+  const passwordLastUsed = reportIsoDate(row.password_last_used);
   return {
-    consoleAccess: row['password_enabled'] === 'true',
-    mfa: row['mfa_active'] === 'true',
+    consoleAccess: reportTrue(row.password_enabled),
+    mfa: reportTrue(row.mfa_active),
     passwordLastUsed,
     accessKeys,
     lastActivity: latest([passwordLastUsed, ...accessKeys.map((k) => k.lastUsed)]),
@@ -85,9 +79,7 @@ export interface DirectCredentialReads {
 }
 
 function iso(d: Date | string | undefined): string | undefined {
-  if (d === undefined) return undefined;
-  const t = d instanceof Date ? d.getTime() : Date.parse(d);
-  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+  return parseTime(d)?.toISOString();
 }
 
 /** A user's credentials from GetLoginProfile, ListMFADevices, GetUser and ListAccessKeys/GetAccessKeyLastUsed. */
@@ -107,10 +99,4 @@ export function credentialsFromDirect(r: DirectCredentialReads): UserCredentials
     lastActivity: latest([passwordLastUsed, ...accessKeys.map((k) => k.lastUsed)]),
     source: 'iam',
   };
-}
-
-/** Whole days from `from` to `now` (0 when `from` is in the future). */
-export function daysSince(from: string, now: Date): number {
-  const ms = now.getTime() - Date.parse(from);
-  return ms > 0 ? Math.floor(ms / 86_400_000) : 0;
 }

@@ -8,7 +8,7 @@ import type { InteractiveContext, StepDefinition } from '../../engine/step.js';
 import type { Assessment } from '../../engine/types.js';
 import { sanitize } from '../../util/text.js';
 import { appliedInSession, askAdmins } from './ask.js';
-import { assessAdmins } from './assess.js';
+import { assessAdmins, type AdminDetail, type AdminRoleDetail } from './assess.js';
 import { meta, mfaConsoleUrl, signInUrl } from './meta.js';
 import { buildPlan, changeIds, type AdminsAnswers } from './plan.js';
 import { readAdminsState, type AdminsState } from './read.js';
@@ -20,7 +20,7 @@ import { readAdminsState, type AdminsState } from './read.js';
 export async function adminsAfter(state: AdminsState, _assessment: Assessment, ctx: InteractiveContext): Promise<void> {
   const { output } = ctx;
   const url = signInUrl(ctx.account);
-  const applied = appliedInSession(ctx.gate.results);
+  const applied = appliedInSession(ctx.results);
   const withNewPassword = (state.details.UserDetailList ?? [])
     .map((u) => u.UserName ?? '')
     .filter((n) => applied.has(changeIds.loginProfile(n)));
@@ -60,6 +60,14 @@ export const step: StepDefinition<AdminsState, AdminsAnswers> = {
     return buildPlan(answers);
   },
   after: adminsAfter,
+  // Who may take over from root once this step passes: the admins it found, users and roles.
+  handoffCandidates(assessment) {
+    const d = assessment.details as { admins?: AdminDetail[]; adminRoles?: AdminRoleDetail[] };
+    return {
+      users: (d.admins ?? []).map((a) => ({ arn: a.arn, name: a.name })),
+      roles: (d.adminRoles ?? []).map((r) => ({ name: r.name })),
+    };
+  },
   // A failed round (say CreateLoginProfile refused) leaves a half-done user: the next
   // round must offer to complete or roll it back rather than stop.
   continueAfterFailure: true,

@@ -38,6 +38,10 @@ export const meta: StepMeta = {
     { label: 'Credential report', url: 'https://console.aws.amazon.com/iam/home#/credential_report' },
   ],
   docs: 'docs/steps/admins.md',
+  handoff: {
+    message:
+      "The account has its administrators now, so the rest does not need the root user, except removing root's own keys.",
+  },
 };
 
 /** Fewest full-admin IAM users the step accepts. */

@@ -4,6 +4,18 @@
  */
 import type { Change, SecretPlaceholder } from '../../engine/types.js';
 import { ADMINISTRATOR_ACCESS_ARN, CREATED_BY_TAG, SETUP_TAG, STRONG_PASSWORD_POLICY } from './meta.js';
+import {
+  readBackAddUserToGroup,
+  readBackAttachGroupPolicy,
+  readBackCreateGroup,
+  readBackCreateLoginProfile,
+  readBackCreateUser,
+  readBackDeleteLoginProfile,
+  readBackDeleteUser,
+  readBackRemoveUserFromGroup,
+  readBackUntagUser,
+  readBackUpdateAccountPasswordPolicy,
+} from './read-back.js';
 
 /** The admin group the new or completed users join. */
 export interface GroupAnswer {
@@ -79,14 +91,23 @@ function iam(id: string, description: string, operation: string, params: Record<
 function groupChanges(g: GroupAnswer): Change[] {
   const out: Change[] = [];
   if (g.create) {
-    out.push(iam(changeIds.createGroup(g.name), `Create IAM group ${g.name}`, 'CreateGroup', { GroupName: g.name }, { alreadyDoneCodes: ['EntityAlreadyExists'] }));
+    out.push(
+      iam(changeIds.createGroup(g.name), `Create IAM group ${g.name}`, 'CreateGroup', { GroupName: g.name }, {
+        alreadyDoneCodes: ['EntityAlreadyExists'],
+        readBack: readBackCreateGroup,
+      }),
+    );
   }
   if (g.attachPolicy) {
     out.push(
-      iam(changeIds.attachPolicy(g.name), `Attach AdministratorAccess to group ${g.name}`, 'AttachGroupPolicy', {
-        GroupName: g.name,
-        PolicyArn: ADMINISTRATOR_ACCESS_ARN,
-      }),
+      iam(
+        changeIds.attachPolicy(g.name),
+        `Attach AdministratorAccess to group ${g.name}`,
+        'AttachGroupPolicy',
+        { GroupName: g.name, PolicyArn: ADMINISTRATOR_ACCESS_ARN },
+        // Attaching an attached policy succeeds and changes nothing.
+        { readBack: readBackAttachGroupPolicy, idempotent: true },
+      ),
     );
   }
   return out;
@@ -98,6 +119,7 @@ function loginProfile(user: string): Change {
     `Give ${user} a one-time console password (shown once, must be changed at first sign-in)`,
     'CreateLoginProfile',
     { UserName: user, Password: passwordPlaceholder(user), PasswordResetRequired: true },
+    { readBack: readBackCreateLoginProfile },
   );
 }
 
@@ -111,14 +133,25 @@ function resetPassword(user: string): Change {
 }
 
 function addToGroup(group: string, user: string): Change {
-  return iam(changeIds.addToGroup(group, user), `Add ${user} to group ${group}`, 'AddUserToGroup', { GroupName: group, UserName: user });
+  return iam(
+    changeIds.addToGroup(group, user),
+    `Add ${user} to group ${group}`,
+    'AddUserToGroup',
+    { GroupName: group, UserName: user },
+    // Adding a member again succeeds and changes nothing.
+    { readBack: readBackAddUserToGroup, idempotent: true },
+  );
 }
 
 function finishSetup(user: string): Change {
-  return iam(changeIds.finishSetup(user), `Mark ${user} as set up (remove the ${SETUP_TAG.Key} tag)`, 'UntagUser', {
-    UserName: user,
-    TagKeys: [SETUP_TAG.Key],
-  });
+  return iam(
+    changeIds.finishSetup(user),
+    `Mark ${user} as set up (remove the ${SETUP_TAG.Key} tag)`,
+    'UntagUser',
+    { UserName: user, TagKeys: [SETUP_TAG.Key] },
+    // Removing a tag that is not there succeeds.
+    { readBack: readBackUntagUser, idempotent: true },
+  );
 }
 
 /**
@@ -135,6 +168,8 @@ export function buildPlan(a: AdminsAnswers): Change[] {
         'Set the account password policy: at least 14 characters, upper and lower case, numbers and symbols, no reuse of the last 24',
         'UpdateAccountPasswordPolicy',
         { ...STRONG_PASSWORD_POLICY },
+        // It replaces the whole policy with the same values.
+        { readBack: readBackUpdateAccountPasswordPolicy, idempotent: true },
       ),
     );
   }
@@ -151,10 +186,13 @@ export function buildPlan(a: AdminsAnswers): Change[] {
   if (a.group) {
     for (const name of a.create?.names ?? []) {
       plan.push(
-        iam(changeIds.createUser(name), `Create IAM user ${name}`, 'CreateUser', {
-          UserName: name,
-          Tags: [{ ...CREATED_BY_TAG }, { ...SETUP_TAG }],
-        }),
+        iam(
+          changeIds.createUser(name),
+          `Create IAM user ${name}`,
+          'CreateUser',
+          { UserName: name, Tags: [{ ...CREATED_BY_TAG }, { ...SETUP_TAG }] },
+          { readBack: readBackCreateUser },
+        ),
         loginProfile(name),
         addToGroup(a.group.name, name),
         finishSetup(name),
@@ -169,6 +207,8 @@ export function buildPlan(a: AdminsAnswers): Change[] {
           destructive: true,
           alreadyDoneCodes: ['NoSuchEntity'],
           warning: `${r.name} loses the admin rights group ${g} gives.`,
+          readBack: readBackRemoveUserFromGroup,
+          idempotent: true,
         }),
       );
     }
@@ -180,6 +220,8 @@ export function buildPlan(a: AdminsAnswers): Change[] {
         iam(changeIds.rollbackLoginProfile(r.name), `Delete the console password rootlock gave ${r.name} in this session`, 'DeleteLoginProfile', { UserName: r.name }, {
           destructive: true,
           alreadyDoneCodes: ['NoSuchEntity'],
+          readBack: readBackDeleteLoginProfile,
+          idempotent: true,
         }),
       );
     }
@@ -188,6 +230,8 @@ export function buildPlan(a: AdminsAnswers): Change[] {
         iam(changeIds.rollbackMembership(g, r.name), `Remove ${r.name} from group ${g} (added in this session)`, 'RemoveUserFromGroup', { GroupName: g, UserName: r.name }, {
           destructive: true,
           alreadyDoneCodes: ['NoSuchEntity'],
+          readBack: readBackRemoveUserFromGroup,
+          idempotent: true,
         }),
       );
     }
@@ -196,6 +240,8 @@ export function buildPlan(a: AdminsAnswers): Change[] {
         destructive: true,
         alreadyDoneCodes: ['NoSuchEntity'],
         warning: 'AWS refuses (DeleteConflict) if anything else was added to the user meanwhile; nothing else is deleted.',
+        readBack: readBackDeleteUser,
+        idempotent: true,
       }),
     );
   }

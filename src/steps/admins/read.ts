@@ -4,20 +4,22 @@
  * know about yet (created after it was generated, or left half-done by rootlock), direct
  * IAM reads. Everything else is derived by pure functions.
  */
-import type { GetAccountPasswordPolicyResponse, PasswordPolicy, Tag, UserDetail } from '@aws-sdk/client-iam';
-import { describeAwsError, isAccessDenied, isNotFound } from '../../aws/errors.js';
+import type { Tag, UserDetail } from '@aws-sdk/client-iam';
+import type { CredentialReportRow } from '../../aws/credential-report.js';
+import { describeAwsError, isNotFound } from '../../aws/errors.js';
+import { readPasswordPolicy, type PasswordPolicyState } from '../../aws/password-policy.js';
 import type { ClientPool } from '../../aws/pool.js';
-import type { AuthorizationDetails as SharedDetails, CredentialReportRow } from '../../aws/reads.js';
+import type { AuthorizationDetails as SharedDetails } from '../../aws/reads.js';
 import type { StepContext } from '../../engine/step.js';
-import { adminGroupsOf, analyzeAdmins, type AdminAnalysis, type AdminGroup, type AuthorizationDetails } from './analysis.js';
+import {
+  adminGroupsOf,
+  analyzeAdmins,
+  type AdminAnalysis,
+  type AdminGroup,
+  type AuthorizationDetails,
+} from '../../iam/principals.js';
 import { credentialsFromDirect, credentialsFromReport, type UserCredentials } from './credentials.js';
 import { CREATED_BY_TAG, SETUP_TAG } from './meta.js';
-
-/** The account password policy, as far as the caller may read it. */
-export type PasswordPolicyState =
-  | { state: 'present'; policy: PasswordPolicy }
-  | { state: 'none' }
-  | { state: 'unknown'; reason: string };
 
 /** A user rootlock started creating and did not finish (it still carries the setup tag). */
 export interface PendingUser {
@@ -32,7 +34,7 @@ export interface PendingUser {
 
 /** Everything the admins step knows about the account. */
 export interface AdminsState {
-  /** The authorization details in the shape analysis.ts reads. */
+  /** The authorization details in the shape src/iam/principals.ts reads. */
   details: AuthorizationDetails;
   analysis: AdminAnalysis;
   adminGroups: AdminGroup[];
@@ -54,21 +56,6 @@ export function toAnalysisInput(d: SharedDetails): AuthorizationDetails {
 
 export function hasTag(tags: Tag[] | undefined, tag: { Key: string; Value: string }): boolean {
   return (tags ?? []).some((t) => t.Key === tag.Key && t.Value === tag.Value);
-}
-
-/** The account password policy; NoSuchEntity means none is set. Memoized as a shared read. */
-export function readPasswordPolicy(ctx: Pick<StepContext, 'reads' | 'pool'>): Promise<PasswordPolicyState> {
-  return ctx.reads.once('iam:password-policy', async (): Promise<PasswordPolicyState> => {
-    try {
-      const res = await ctx.pool.call<GetAccountPasswordPolicyResponse>('iam', 'GetAccountPasswordPolicy');
-      return res.PasswordPolicy ? { state: 'present', policy: res.PasswordPolicy } : { state: 'none' };
-    } catch (err) {
-      const f = describeAwsError(err, 'iam', 'GetAccountPasswordPolicy');
-      if (isNotFound(f)) return { state: 'none' };
-      if (isAccessDenied(f)) return { state: 'unknown', reason: `access denied for ${f.deniedAction ?? 'iam:GetAccountPasswordPolicy'}` };
-      throw err;
-    }
-  });
 }
 
 /** Console password, MFA devices, last sign-in and access keys of one user, read directly. */

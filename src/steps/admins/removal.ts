@@ -4,9 +4,14 @@
  * admin analysis again on the authorization details with the memberships taken out, so
  * "still an admin through another path" is never guessed.
  */
-import { analyzeAdmins, type AdminAnalysis, type AuthorizationDetails, type PrincipalVerdict } from './analysis.js';
-import { MIN_ADMINS } from './meta.js';
+import {
+  analyzeAdmins,
+  type AdminAnalysis,
+  type AuthorizationDetails,
+  type PrincipalVerdict,
+} from '../../iam/principals.js';
 import { sanitize } from '../../util/text.js';
+import { MIN_ADMINS } from './meta.js';
 
 /** An admin that stops being one when removed from the named groups. */
 export interface RemovalCandidate {

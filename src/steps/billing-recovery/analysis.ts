@@ -65,7 +65,9 @@ export const CONTROLS = {
 } as const;
 
 /** The console page with the "IAM user and role access to Billing information" setting. */
-export const BILLING_ACCOUNT_PAGE = 'https://console.aws.amazon.com/billing/home#/account';
+import { BILLING_ACCOUNT_PAGE } from './meta.js';
+
+export { BILLING_ACCOUNT_PAGE };
 
 /** What the operator must do for IAM access to billing, in words. */
 export const BILLING_ACCESS_INSTRUCTIONS = [

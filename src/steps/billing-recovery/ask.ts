@@ -17,11 +17,11 @@ import {
   missingAlternateFields,
   missingPrimaryFields,
   type AlternateContact,
-  type Attestation,
   type BillingRecoveryState,
   type ContactType,
   type PrimaryContact,
 } from './analysis.js';
+import { meta } from './meta.js';
 import { accountIdParam, sessionMemory } from './read.js';
 import {
   ALTERNATE_FIELD_ORDER,
@@ -206,36 +206,15 @@ async function askBillingAccess(state: BillingRecoveryState, ctx: InteractiveCon
   const { output } = ctx;
   output.info('IAM user and role access to Billing information has no API: only the root user can turn it on, in the console.');
   output.detail(BILLING_ACCESS_INSTRUCTIONS.map((line, i) => `${i + 1}. ${line}`));
-  if (ctx.gate.dryRun) {
-    output.info('Dry run: the attestation is not asked or recorded.');
-    return;
-  }
-  const done = await ctx.prompter.confirm({
+  const attestation = await ctx.manual.attest(meta.id, {
     id: 'billing-recovery.billing-access.attest',
     message: `Is "IAM user and role access to Billing information" activated for account ${state.accountId}? (Answer yes only once you have seen it on that page.)`,
-    default: false,
-    safeDefault: false,
-  });
-  if (!done) {
-    output.warn('Not attested: it stays a manual item. Run this step again once it is done.');
-    return;
-  }
-  const attestation: Attestation = {
     item: BILLING_ACCESS_ITEM,
-    by: ctx.caller.arn,
-    at: ctx.clock.now().toISOString(),
     statement: `IAM user and role access to Billing information is activated for account ${state.accountId}.`,
-    evidence: 'manual',
-  };
-  sessionMemory(ctx).attestations.push(attestation);
-  ctx.journal.write({
-    type: 'attestation',
-    step: 'billing-recovery',
-    item: attestation.item,
-    by: attestation.by,
-    at: attestation.at,
-    statement: attestation.statement,
+    by: ctx.caller.arn,
   });
+  if (!attestation) return;
+  sessionMemory(ctx).attestations.push(attestation);
   output.success(`Attestation recorded${ctx.journal.path ? ` in the journal (${ctx.journal.path})` : ''}.`);
 }
 

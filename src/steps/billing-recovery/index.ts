@@ -7,7 +7,7 @@ import type { StepDefinition } from '../../engine/step.js';
 import { assessBillingRecovery, type BillingRecoveryState } from './analysis.js';
 import { askBillingRecovery, type BillingRecoveryAnswers } from './ask.js';
 import { meta } from './meta.js';
-import { planBillingRecovery } from './plan.js';
+import { planBillingRecovery, rememberWritten } from './plan.js';
 import { readState, sessionMemory } from './read.js';
 
 export const step: StepDefinition<BillingRecoveryState, BillingRecoveryAnswers> = {
@@ -15,7 +15,9 @@ export const step: StepDefinition<BillingRecoveryState, BillingRecoveryAnswers> 
   read: (ctx) => readState(ctx),
   assess: (state) => assessBillingRecovery(state),
   ask: (state, _assessment, ctx) => askBillingRecovery(state, ctx),
-  plan: (state, answers, ctx) => planBillingRecovery(state, answers, ctx),
+  plan: (state, answers) => planBillingRecovery(state, answers),
+  // What was sent is compared with what AWS answers when the step verifies.
+  applied: (state, answers, _results, ctx) => rememberWritten(sessionMemory(ctx), answers, planBillingRecovery(state, answers)),
   async after(_state, _assessment, ctx) {
     if (sessionMemory(ctx).attestations.length > 0) {
       ctx.output.info(

@@ -1,5 +1,7 @@
 import type { StepMeta } from '../../engine/types.js';
-import { BILLING_ACCOUNT_PAGE } from './analysis.js';
+
+/** The account settings page: contacts, and IAM user and role access to billing (root only). */
+export const BILLING_ACCOUNT_PAGE = 'https://console.aws.amazon.com/billing/home#/account';
 
 export const meta: StepMeta = {
   id: 'billing-recovery',

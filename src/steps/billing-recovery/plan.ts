@@ -2,12 +2,12 @@
  * Plan building for the billing-recovery step: answers in, Account API changes out.
  * Nothing is sent here; the mutation gate sends these.
  */
-import type { StepContext } from '../../engine/step.js';
 import type { Change } from '../../engine/types.js';
 import type { BillingRecoveryState } from './analysis.js';
 import { CONTACT_TYPES } from './analysis.js';
 import type { BillingRecoveryAnswers } from './ask.js';
-import { accountIdParam, sessionMemory } from './read.js';
+import type { SessionMemory } from './read.js';
+import { readBackPutAlternateContact, readBackPutContactInformation } from './read-back.js';
 import { PRIMARY_FIELD_ORDER, type PrimaryField } from './validation.js';
 
 /** The changes for a set of answers: one PutAlternateContact per type, one PutContactInformation. */
@@ -31,6 +31,9 @@ export function buildPlan(state: BillingRecoveryState, answers: BillingRecoveryA
         PhoneNumber: v.PhoneNumber,
         ...target,
       },
+      readBack: readBackPutAlternateContact,
+      // A put of the same values changes nothing.
+      idempotent: true,
     });
   }
   if (answers.primary) {
@@ -48,24 +51,26 @@ export function buildPlan(state: BillingRecoveryState, answers: BillingRecoveryA
       service: 'account',
       operation: 'PutContactInformation',
       params: { ContactInformation: record, ...target },
+      readBack: readBackPutContactInformation,
+      idempotent: true,
     });
   }
   return changes;
 }
 
-/** The step's plan phase: builds the changes and remembers what is sent, to verify it by reading back. */
-export function planBillingRecovery(state: BillingRecoveryState, answers: BillingRecoveryAnswers, ctx: StepContext): Change[] {
-  const changes = buildPlan(state, answers, accountIdParam(ctx));
-  if (!ctx.options.dryRun) {
-    const memory = sessionMemory(ctx);
-    for (const type of CONTACT_TYPES) {
-      const v = answers.alternate[type];
-      if (v) memory.written.alternate[type] = { ...v };
-    }
-    if (answers.primary) {
-      const put = changes.find((c) => c.operation === 'PutContactInformation');
-      memory.written.primary = { ...(put?.params.ContactInformation as Record<string, string>) };
-    }
+/** The step's plan phase: the changes for the answers, for the account the state was read for. */
+export function planBillingRecovery(state: BillingRecoveryState, answers: BillingRecoveryAnswers): Change[] {
+  return buildPlan(state, answers, state.targeted ? { AccountId: state.accountId } : {});
+}
+
+/** After sending: remember what was written, so verification can compare it with what AWS answers. */
+export function rememberWritten(memory: SessionMemory, answers: BillingRecoveryAnswers, changes: readonly Change[]): void {
+  for (const type of CONTACT_TYPES) {
+    const v = answers.alternate[type];
+    if (v) memory.written.alternate[type] = { ...v };
   }
-  return changes;
+  if (answers.primary) {
+    const put = changes.find((c) => c.operation === 'PutContactInformation');
+    memory.written.primary = { ...(put?.params.ContactInformation as Record<string, string>) };
+  }
 }

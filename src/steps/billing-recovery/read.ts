@@ -18,8 +18,7 @@ import { ALTERNATE_FIELD_ORDER, PRIMARY_FIELD_ORDER, type AlternateContactValues
 /**
  * What this step remembers within one session (one run of rootlock): attestations, what
  * it wrote (to verify by reading back), and which questions it already asked, so later
- * rounds of the same run do not ask again. Keyed by the session's shared-reads object,
- * which lives exactly as long as the session.
+ * rounds of the same run do not ask again.
  */
 export interface SessionMemory {
   attestations: Attestation[];
@@ -28,16 +27,9 @@ export interface SessionMemory {
   asked: Set<string>;
 }
 
-const memories = new WeakMap<object, SessionMemory>();
-
 /** This session's memory for the step. */
-export function sessionMemory(ctx: StepContext): SessionMemory {
-  let m = memories.get(ctx.reads);
-  if (!m) {
-    m = { attestations: [], written: { alternate: {} }, asked: new Set() };
-    memories.set(ctx.reads, m);
-  }
-  return m;
+export function sessionMemory(ctx: Pick<StepContext, 'memory'>): SessionMemory {
+  return ctx.memory<SessionMemory>(() => ({ attestations: [], written: { alternate: {} }, asked: new Set() }));
 }
 
 /** A refusal of the Account API for a member account, explained. */

@@ -6,9 +6,10 @@
 import type { IamInstanceProfileAssociation, Instance, Region, Reservation } from '@aws-sdk/client-ec2';
 import type { ManagedPolicyDetail, RoleDetail } from '@aws-sdk/client-iam';
 import type { Assessment, Finding } from '../../engine/types.js';
+import { parsePolicy, PolicyDocumentError } from '../../iam/parse.js';
+import { actionMatches } from '../../iam/patterns.js';
+import { analyzeAdmins } from '../../iam/principals.js';
 import { sanitize } from '../../util/text.js';
-import { analyzeAdmins } from '../admins/analysis.js';
-import { actionMatches, parsePolicy, PolicyDocumentError } from '../admins/policy.js';
 
 /** Instance states the step looks at: everything that can run again. Terminated instances cannot be fixed. */
 export const SCANNED_STATES = ['pending', 'running', 'stopping', 'stopped'] as const;
@@ -17,7 +18,9 @@ export const SCANNED_STATES = ['pending', 'running', 'stopping', 'stopped'] as c
 export const EC2_SERVICE = 'ec2.amazonaws.com';
 
 /** Control ids for "use IAM instance roles" (CIS renumbered it in v5). */
-export const INSTANCE_ROLE_CONTROLS = ['CIS v5.0.0 1.17', 'CIS v3.0.0 1.18'];
+import { INSTANCE_ROLE_CONTROLS } from './meta.js';
+
+export { INSTANCE_ROLE_CONTROLS };
 
 /** One EC2 instance as the step sees it. */
 export interface Ec2Instance {
@@ -61,9 +64,9 @@ export interface RoleInfo {
   trustsEc2: boolean;
   /** Instance profiles the role is in (sorted by name). */
   profiles: Array<{ name: string; arn: string }>;
-  /** Allowed every action on every resource, per the admins step's analysis. */
+  /** Allowed every action on every resource, per the principal analysis (src/iam/principals.ts). */
   fullAdmin: boolean;
-  /** Why it is a full admin, in words (from the admins analysis). */
+  /** Why it is a full admin, in words (from the principal analysis). */
   adminVia: string[];
   /** Managed policies attached plus inline policies: 0 means instances with this role get no permissions. */
   policyCount: number;
@@ -192,7 +195,7 @@ export function trustsEc2(document: string | undefined): boolean {
 
 /**
  * Roles with their instance profiles, trust and admin verdicts. The admin verdict is
- * the admins step's pure analysis over the roles and managed policies alone (users and
+ * the pure principal analysis over the roles and managed policies alone (users and
  * groups do not bear on what a role may do).
  */
 export function analyzeRoles(roles: readonly RoleDetail[], policies: readonly ManagedPolicyDetail[]): RoleInfo[] {

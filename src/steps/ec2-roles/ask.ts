@@ -119,8 +119,6 @@ export function policyChoices(state: Pick<Ec2RolesState, 'partition' | 'customer
   return [...aws, ...own];
 }
 
-/** Sessions (keyed by their mutation gate, one per session) in which the step has already asked. */
-const askedIn = new WeakSet<object>();
 
 /**
  * Asks which instances to fix and which role to give them. Returns undefined when
@@ -129,11 +127,13 @@ const askedIn = new WeakSet<object>();
  * on purpose should not be asked about a second time.
  */
 export async function askEc2Roles(state: Ec2RolesState, ctx: InteractiveContext): Promise<Ec2RolesAnswers | undefined> {
-  if (askedIn.has(ctx.gate)) return undefined;
+  // Asked once a session: later rounds verify what was chosen rather than ask again.
+  const asked = ctx.memory(() => ({ done: false }));
+  if (asked.done) return undefined;
   const views = viewInstances(state);
   const needing = instancesToFix(views);
   if (needing.length === 0) return undefined;
-  askedIn.add(ctx.gate);
+  asked.done = true;
   const { prompter, output } = ctx;
 
   const picked = await prompter.checkbox<string>({

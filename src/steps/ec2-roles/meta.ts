@@ -1,5 +1,7 @@
 import type { StepMeta } from '../../engine/types.js';
-import { INSTANCE_ROLE_CONTROLS } from './analysis.js';
+
+/** Controls an EC2 instance without a role violates. */
+export const INSTANCE_ROLE_CONTROLS = ['CIS v5.0.0 1.17', 'CIS v3.0.0 1.18'];
 
 export const meta: StepMeta = {
   id: 'ec2-roles',

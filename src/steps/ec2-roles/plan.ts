@@ -6,6 +6,14 @@
 import type { Change } from '../../engine/types.js';
 import { sanitize } from '../../util/text.js';
 import { EC2_SERVICE, instanceLabel, type Ec2Instance } from './analysis.js';
+import {
+  readBackAddRoleToInstanceProfile,
+  readBackAssociateIamInstanceProfile,
+  readBackAttachRolePolicy,
+  readBackCreateInstanceProfile,
+  readBackCreateRole,
+  readBackReplaceIamInstanceProfileAssociation,
+} from './read-back.js';
 
 /** The role the chosen instances get. */
 export type RoleChoice =
@@ -78,6 +86,7 @@ export function buildPlan(answers: Ec2RolesAnswers): Change[] {
       // The name was checked free when asked; "already exists" here means an earlier,
       // interrupted run of this same plan created it.
       alreadyDoneCodes: ['EntityAlreadyExists'],
+      readBack: readBackCreateRole,
     });
   } else {
     profileName = role.profileName;
@@ -92,6 +101,8 @@ export function buildPlan(answers: Ec2RolesAnswers): Change[] {
       operation: 'AttachRolePolicy',
       // Attaching an attached policy succeeds: no alreadyDoneCodes needed.
       params: { RoleName: roleName, PolicyArn: arn },
+      readBack: readBackAttachRolePolicy,
+      idempotent: true,
     });
   }
 
@@ -104,6 +115,7 @@ export function buildPlan(answers: Ec2RolesAnswers): Change[] {
       operation: 'CreateInstanceProfile',
       params: { InstanceProfileName: profileName, Tags: [{ Key: 'created-by', Value: 'rootlock' }] },
       alreadyDoneCodes: ['EntityAlreadyExists'],
+      readBack: readBackCreateInstanceProfile,
     });
     changes.push({
       id: `ec2-roles/add-role-to-instance-profile/${profileName}`,
@@ -115,6 +127,7 @@ export function buildPlan(answers: Ec2RolesAnswers): Change[] {
       // A profile holds one role: LimitExceeded means a role is already in it (an
       // interrupted earlier run put this one there); verification reads the result.
       alreadyDoneCodes: ['EntityAlreadyExists', 'LimitExceeded'],
+      readBack: readBackAddRoleToInstanceProfile,
     });
   }
 
@@ -128,6 +141,7 @@ export function buildPlan(answers: Ec2RolesAnswers): Change[] {
       params: { InstanceId: i.id, IamInstanceProfile: { Name: profileName } },
       region: i.region,
       retryOn: PROFILE_NOT_READY_RETRY,
+      readBack: readBackAssociateIamInstanceProfile,
     });
   }
   for (const i of answers.replace) {
@@ -142,6 +156,7 @@ export function buildPlan(answers: Ec2RolesAnswers): Change[] {
       retryOn: PROFILE_NOT_READY_RETRY,
       destructive: true,
       warning: `Software on ${i.id} loses the permissions of ${sanitize(policyName(i.currentProfileArn))} and gets those of role ${shownRole} instead.`,
+      readBack: readBackReplaceIamInstanceProfileAssociation,
     });
   }
   return changes;

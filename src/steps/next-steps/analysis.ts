@@ -2,12 +2,22 @@
  * Pure analysis of the next steps: AWS answers (account summary, credential report, assigned
  * virtual MFA devices, password policy, S3 Block Public Access) in, one short verdict per next step out.
  */
-import type { CredentialReportRow } from '../../aws/reads.js';
+import {
+  reportAccessKeys,
+  reportDate,
+  reportTrue,
+  rootRow,
+  userRows,
+  type CredentialReportRow,
+} from '../../aws/credential-report.js';
+import type { PasswordPolicyState } from '../../aws/password-policy.js';
+import type { AdvisoryResult } from '../../engine/types.js';
 import { sanitize } from '../../util/text.js';
-import type { PasswordPolicyState } from '../admins/read.js';
+import { daysSince } from '../../util/time.js';
 import {
   KEY_MAX_AGE_DAYS,
   MIN_PASSWORD_LENGTH,
+  NEXT_STEP_IDS,
   NEXT_STEPS,
   PASSWORD_REUSE_PREVENTION,
   UNUSED_DAYS,
@@ -15,16 +25,15 @@ import {
 } from './meta.js';
 
 /** `not-checked`: rootlock could not read what the check needs (the message says why). */
-export type NextStepStatus = 'pass' | 'fail' | 'not-checked';
+export type NextStepStatus = AdvisoryResult['status'];
 
-/** One next step's verdict, as reports and `check --json` show it. */
-export interface NextStep {
+/**
+ * One next step's verdict, as reports and `check --json` show it: an advisory result whose id is
+ * one of the next steps'. `resources`: ARNs of what fails (users), or the account id for
+ * account-wide items; empty when it passes.
+ */
+export interface NextStep extends AdvisoryResult {
   id: NextStepId;
-  status: NextStepStatus;
-  message: string;
-  controls: string[];
-  /** ARNs of what fails (users), or the account id for account-wide items; empty when it passes. */
-  resources: string[];
 }
 
 /** A read that either gave a value or failed for a reason the operator can act on. */
@@ -47,8 +56,6 @@ export interface NextStepsInput {
   publicAccessBlock: Read<AccountPublicAccessBlock>;
 }
 
-const ROOT_ROW = '<root_account>';
-const DAY_MS = 86_400_000;
 /** How many names a message lists before "and N more". */
 const LIST_MAX = 5;
 
@@ -60,18 +67,6 @@ function notChecked(id: NextStepId, reason: string): NextStep {
   return item(id, 'not-checked', `Not checked: ${reason}`);
 }
 
-/** A credential-report timestamp, or undefined for N/A, no_information, not_supported, empty. */
-export function reportDate(v: string | undefined): Date | undefined {
-  if (!v || !/^\d{4}-\d{2}-\d{2}T/.test(v)) return undefined;
-  const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? undefined : d;
-}
-
-/** Whole days from `from` to `now` (0 for the future). */
-export function daysSince(from: Date, now: Date): number {
-  return Math.max(0, Math.floor((now.getTime() - from.getTime()) / DAY_MS));
-}
-
 /** "a, b, c and 2 more", each name escaped. */
 export function listNames(names: string[]): string {
   const shown = names.slice(0, LIST_MAX).map((n) => sanitize(n, { maxLength: 80 }));
@@ -80,12 +75,6 @@ export function listNames(names: string[]): string {
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-
-function userRows(rows: CredentialReportRow[]): CredentialReportRow[] {
-  return rows.filter((r) => r.user !== ROOT_ROW && r.user !== undefined);
-}
-
-const isTrue = (v: string | undefined): boolean => v === 'true';
 
 /** CIS v5.0.0 1.4: root MFA, from GetAccountSummary (the credential report's root row as a fallback). */
 export function rootMfa(input: Pick<NextStepsInput, 'summary' | 'report'>): NextStep & { noCredentials?: boolean } {
@@ -99,9 +88,9 @@ export function rootMfa(input: Pick<NextStepsInput, 'summary' | 'report'>): Next
     return item('root-mfa', 'fail', 'The root user has no MFA: its password (and email) alone can take the account.');
   }
   if (input.report.ok) {
-    const root = input.report.value.rows.find((r) => r.user === ROOT_ROW);
+    const root = rootRow(input.report.value.rows);
     if (root) {
-      return isTrue(root.mfa_active)
+      return reportTrue(root.mfa_active)
         ? item('root-mfa', 'pass', 'The root user has MFA (credential report).')
         : item('root-mfa', 'fail', 'The root user has no MFA (credential report): its password alone can take the account.');
     }
@@ -137,8 +126,8 @@ export function rootHardwareMfa(root: ReturnType<typeof rootMfa>, virtualMfa: Ne
 
 /** CIS v5.0.0 1.9: every user with a console password has MFA. */
 export function consoleMfa(rows: CredentialReportRow[]): NextStep {
-  const users = userRows(rows).filter((r) => isTrue(r.password_enabled));
-  const missing = users.filter((r) => !isTrue(r.mfa_active));
+  const users = userRows(rows).filter((r) => reportTrue(r.password_enabled));
+  const missing = users.filter((r) => !reportTrue(r.mfa_active));
   if (missing.length === 0) {
     const message =
       users.length === 0 ? 'No IAM user has a console password.' : users.length === 1 ? 'The only console user has MFA.' : `All ${users.length} console users have MFA.`;
@@ -166,19 +155,20 @@ export function unusedCredentials(rows: CredentialReportRow[], now: Date): Unuse
   const out: UnusedCredential[] = [];
   for (const r of userRows(rows)) {
     const created = reportDate(r.user_creation_time);
-    if (isTrue(r.password_enabled)) {
+    if (reportTrue(r.password_enabled)) {
       const used = reportDate(r.password_last_used);
       const since = used ?? reportDate(r.password_last_changed) ?? created;
       if (since && daysSince(since, now) >= UNUSED_DAYS) {
         out.push({ user: r.user ?? '', arn: r.arn ?? '', credential: 'console password', days: daysSince(since, now), neverUsed: !used });
       }
     }
-    for (const n of [1, 2] as const) {
-      if (!isTrue(r[`access_key_${n}_active`])) continue;
-      const used = reportDate(r[`access_key_${n}_last_used_date`]);
-      const since = used ?? reportDate(r[`access_key_${n}_last_rotated`]) ?? created;
+    for (const key of reportAccessKeys(r)) {
+      if (!key.active) continue;
+      const used = key.lastUsed;
+      const since = used ?? key.lastRotated ?? created;
       if (since && daysSince(since, now) >= UNUSED_DAYS) {
-        out.push({ user: r.user ?? '', arn: r.arn ?? '', credential: `access key ${n}`, days: daysSince(since, now), neverUsed: !used });
+        const credential = `access key ${key.slot}` as const;
+        out.push({ user: r.user ?? '', arn: r.arn ?? '', credential, days: daysSince(since, now), neverUsed: !used });
       }
     }
   }
@@ -199,7 +189,7 @@ function unusedItem(rows: CredentialReportRow[], now: Date): NextStep {
 
 /** CIS v5.0.0 1.12: at most one active access key per user. */
 export function twoActiveKeys(rows: CredentialReportRow[]): NextStep {
-  const both = userRows(rows).filter((r) => isTrue(r.access_key_1_active) && isTrue(r.access_key_2_active));
+  const both = userRows(rows).filter((r) => reportTrue(r.access_key_1_active) && reportTrue(r.access_key_2_active));
   if (both.length === 0) return item('two-active-keys', 'pass', 'No IAM user has two active access keys.');
   return item(
     'two-active-keys',
@@ -213,10 +203,12 @@ export function twoActiveKeys(rows: CredentialReportRow[]): NextStep {
 export function oldAccessKeys(rows: CredentialReportRow[], now: Date): NextStep {
   const old: Array<{ user: string; arn: string; key: number; days: number }> = [];
   for (const r of userRows(rows)) {
-    for (const n of [1, 2]) {
-      if (!isTrue(r[`access_key_${n}_active`])) continue;
-      const rotated = reportDate(r[`access_key_${n}_last_rotated`]);
-      if (rotated && daysSince(rotated, now) > KEY_MAX_AGE_DAYS) old.push({ user: r.user ?? '', arn: r.arn ?? '', key: n, days: daysSince(rotated, now) });
+    for (const key of reportAccessKeys(r)) {
+      if (!key.active) continue;
+      const rotated = key.lastRotated;
+      if (rotated && daysSince(rotated, now) > KEY_MAX_AGE_DAYS) {
+        old.push({ user: r.user ?? '', arn: r.arn ?? '', key: key.slot, days: daysSince(rotated, now) });
+      }
     }
   }
   if (old.length === 0) return item('old-access-keys', 'pass', `No active access key is older than ${KEY_MAX_AGE_DAYS} days.`);
@@ -263,20 +255,33 @@ export function s3PublicAccessBlock(read: Read<AccountPublicAccessBlock>, accoun
   return item('s3-public-access-block', 'fail', `Account-level Block Public Access is only partly on; off: ${off.join(', ')}.`, [accountId]);
 }
 
+/** The root-mfa verdict as reported: without the analysis-only flag, naming the account when it fails. */
+function rootMfaItem(input: NextStepsInput): NextStep {
+  const { noCredentials: _n, ...rootItem } = rootMfa(input);
+  return rootItem.status === 'fail' ? { ...rootItem, resources: [input.accountId] } : rootItem;
+}
+
+/** A verdict from the credential report's rows, or not-checked with the reason the report could not be read. */
+function fromReport(input: NextStepsInput, id: NextStepId, build: (rows: CredentialReportRow[]) => NextStep): NextStep {
+  return input.report.ok ? build(input.report.value.rows) : notChecked(id, input.report.reason);
+}
+
+/**
+ * Each next step's analysis, by id: each is one advisory of the registry, assessed on its own
+ * from the input all of them share.
+ */
+export const NEXT_STEP_ANALYSES: Record<NextStepId, (input: NextStepsInput) => NextStep> = {
+  'root-mfa': rootMfaItem,
+  'root-hardware-mfa': (input) => rootHardwareMfa(rootMfa(input), input.virtualMfa, input.accountId),
+  'console-mfa': (input) => fromReport(input, 'console-mfa', consoleMfa),
+  'unused-credentials': (input) => fromReport(input, 'unused-credentials', (rows) => unusedItem(rows, input.now)),
+  'two-active-keys': (input) => fromReport(input, 'two-active-keys', twoActiveKeys),
+  'old-access-keys': (input) => fromReport(input, 'old-access-keys', (rows) => oldAccessKeys(rows, input.now)),
+  'password-policy': (input) => passwordPolicy(input.passwordPolicy, input.accountId),
+  's3-public-access-block': (input) => s3PublicAccessBlock(input.publicAccessBlock, input.accountId),
+};
+
 /** Every next step, in a fixed order. */
 export function analyzeNextSteps(input: NextStepsInput): NextStep[] {
-  const root = rootMfa(input);
-  const { noCredentials: _n, ...rootItem } = root;
-  const fromReport = (build: (rows: CredentialReportRow[]) => NextStep, id: NextStepId): NextStep =>
-    input.report.ok ? build(input.report.value.rows) : notChecked(id, input.report.reason);
-  return [
-    rootItem.status === 'fail' ? { ...rootItem, resources: [input.accountId] } : rootItem,
-    rootHardwareMfa(root, input.virtualMfa, input.accountId),
-    fromReport(consoleMfa, 'console-mfa'),
-    fromReport((rows) => unusedItem(rows, input.now), 'unused-credentials'),
-    fromReport(twoActiveKeys, 'two-active-keys'),
-    fromReport((rows) => oldAccessKeys(rows, input.now), 'old-access-keys'),
-    passwordPolicy(input.passwordPolicy, input.accountId),
-    s3PublicAccessBlock(input.publicAccessBlock, input.accountId),
-  ];
+  return NEXT_STEP_IDS.map((id) => NEXT_STEP_ANALYSES[id](input));
 }

@@ -1,42 +1,45 @@
 /**
- * The next steps beyond the four (see meta.ts): read-only, no questions, no changes. The CLI
- * runs them after the steps in the wizard, fix, apply and check modes; they never throw and
- * never change a step's status or the exit code.
+ * The next steps beyond the four (see meta.ts), as advisory entries of the registry: read-only,
+ * no questions, no changes. The engine runs them after the steps (src/engine/advisories.ts); a
+ * failure to read becomes `not-checked`, never a step's status or the exit code.
  */
-import type { StepContext } from '../../engine/step.js';
-import type { Output } from '../../engine/types.js';
-import { sanitize } from '../../util/text.js';
-import { analyzeNextSteps, type NextStep } from './analysis.js';
-import { NEXT_STEP_IDS, NEXT_STEPS } from './meta.js';
+import type { AdvisoryDefinition, StepContext } from '../../engine/step.js';
+import { NEXT_STEP_ANALYSES, type NextStepsInput } from './analysis.js';
+import { NEXT_STEP_IDS, NEXT_STEPS, type NextStepId } from './meta.js';
 import { readNextStepsInput } from './read.js';
 
 export type { NextStep, NextStepStatus } from './analysis.js';
-export { NEXT_STEP_IDS, NEXT_STEPS, type NextStepId } from './meta.js';
+export { NEXT_STEP_IDS, NEXT_STEPS, type NextStepId, type NextStepMeta } from './meta.js';
 
-/** Reads and analyzes every next step. Any failure becomes `not-checked` items; this never throws. */
-export async function runNextSteps(ctx: StepContext): Promise<NextStep[]> {
-  const progress = ctx.output.progress('Checking the next steps');
-  try {
-    return analyzeNextSteps(await readNextStepsInput(ctx));
-  } catch (err) {
-    const reason = sanitize(err instanceof Error ? err.message : String(err), { maxLength: 300 });
-    return NEXT_STEP_IDS.map((id) => ({ id, status: 'not-checked' as const, message: `Not checked: ${reason}`, controls: [...NEXT_STEPS[id].controls], resources: [] }));
-  } finally {
-    progress.stop();
-  }
+/** The shared read, settled: a failure is kept as a value so that `reads.once` remembers it too. */
+type SettledInput = { ok: true; input: NextStepsInput } | { ok: false; error: unknown };
+
+/**
+ * The input every next step is assessed from, read once per session (until the shared reads are
+ * invalidated): eight advisories, one set of API calls. A failed read is remembered as well
+ * (`reads.once` forgets rejections), so it is tried once, not once per advisory, and every next
+ * step reports the same reason, as when they were read together.
+ */
+async function sharedInput(ctx: StepContext): Promise<NextStepsInput> {
+  const settled = await ctx.reads.once<SettledInput>('next-steps:input', () =>
+    readNextStepsInput(ctx).then(
+      (input) => ({ ok: true as const, input }),
+      (error: unknown) => ({ ok: false as const, error }),
+    ),
+  );
+  if (!settled.ok) throw settled.error;
+  return settled.input;
 }
 
-/** Prints the next steps: what passes in one line each, what fails with its fix and controls. */
-export function showNextSteps(output: Output, items: NextStep[]): void {
-  if (items.length === 0) return;
-  output.heading('Next steps (read-only; they do not change the result above)');
-  for (const i of items) {
-    const meta = NEXT_STEPS[i.id];
-    const line = `${meta.title}: ${i.message}`;
-    if (i.status === 'pass') output.success(line);
-    else if (i.status === 'fail') {
-      output.warn(line);
-      output.detail([meta.remediation, `Controls: ${i.controls.join(', ')}`, meta.url]);
-    } else output.info(line);
-  }
+function advisoryFor(id: NextStepId): AdvisoryDefinition<NextStepsInput> {
+  return {
+    meta: NEXT_STEPS[id],
+    read: sharedInput,
+    assess: (input) => NEXT_STEP_ANALYSES[id](input),
+  };
 }
+
+/** Every next step as an advisory definition, by id (the registry's advisory loader picks one). */
+export const advisories: Record<NextStepId, AdvisoryDefinition<NextStepsInput>> = Object.fromEntries(
+  NEXT_STEP_IDS.map((id) => [id, advisoryFor(id)]),
+) as Record<NextStepId, AdvisoryDefinition<NextStepsInput>>;

@@ -1,15 +1,16 @@
 /**
  * The next steps beyond the four: short, read-only checks of what the same blog series
- * recommends after the root keys are gone. They are not steps of the wizard (not in the
- * registry, no questions, no changes): rootlock reports them after the four, and they never
+ * recommends after the root keys are gone. They are advisory entries of the registry, not steps
+ * of the wizard (no questions, no changes): rootlock reports them after the four, and they never
  * change a step's outcome or the exit code.
  *
  * Control ids checked against the Security Hub CSPM control pages (IAM.3, IAM.5, IAM.6, IAM.9,
  * IAM.15, IAM.16, IAM.22, S3.1 and their "Related requirements" for CIS v5.0.0 and v3.0.0).
  * CIS v5.0.0 1.12 / v3.0.0 1.13 ("only one active access key") has no Security Hub control.
  */
-import type { Severity } from '../../engine/types.js';
+import type { AdvisoryMeta } from '../../engine/types.js';
 
+/** The next steps' ids, in the order they run and are reported. */
 export const NEXT_STEP_IDS = [
   'root-mfa',
   'root-hardware-mfa',
@@ -20,18 +21,12 @@ export const NEXT_STEP_IDS = [
   'password-policy',
   's3-public-access-block',
 ] as const;
+/** One next step's id. */
 export type NextStepId = (typeof NEXT_STEP_IDS)[number];
 
-export interface NextStepMeta {
+/** A next step's metadata: an advisory entry's, with its id narrowed to the ids above. */
+export interface NextStepMeta extends AdvisoryMeta {
   id: NextStepId;
-  title: string;
-  /** How bad a failure is (Security Hub's severity of the matching control, where there is one). */
-  severity: Severity;
-  controls: string[];
-  /** What to do when it fails, in a sentence. */
-  remediation: string;
-  /** AWS documentation for the fix. */
-  url: string;
 }
 
 /** Days after which an active access key is due for rotation (CIS v5.0.0 1.13). */
@@ -43,9 +38,11 @@ export const MIN_PASSWORD_LENGTH = 14;
 /** Passwords remembered (CIS v5.0.0 1.8; Security Hub IAM.16 checks for exactly 24). */
 export const PASSWORD_REUSE_PREVENTION = 24;
 
+/** Every next step's metadata, by id, in {@link NEXT_STEP_IDS} order (the registry lists them so). */
 export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
   'root-mfa': {
     id: 'root-mfa',
+    kind: 'advisory',
     severity: 'critical',
     title: 'MFA on the root user',
     controls: ['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'],
@@ -54,6 +51,7 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
   },
   'root-hardware-mfa': {
     id: 'root-hardware-mfa',
+    kind: 'advisory',
     severity: 'critical',
     title: 'Hardware MFA on the root user',
     controls: ['CIS v5.0.0 1.5', 'CIS v3.0.0 1.6', 'Security Hub IAM.6'],
@@ -62,6 +60,7 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
   },
   'console-mfa': {
     id: 'console-mfa',
+    kind: 'advisory',
     severity: 'medium',
     title: 'MFA for every console user',
     controls: ['CIS v5.0.0 1.9', 'CIS v3.0.0 1.10', 'Security Hub IAM.5'],
@@ -70,6 +69,7 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
   },
   'unused-credentials': {
     id: 'unused-credentials',
+    kind: 'advisory',
     severity: 'medium',
     title: `Credentials unused for ${UNUSED_DAYS} days or more`,
     controls: ['CIS v5.0.0 1.11', 'CIS v3.0.0 1.12', 'Security Hub IAM.22'],
@@ -78,6 +78,7 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
   },
   'two-active-keys': {
     id: 'two-active-keys',
+    kind: 'advisory',
     severity: 'low',
     title: 'Only one active access key per user',
     controls: ['CIS v5.0.0 1.12', 'CIS v3.0.0 1.13'],
@@ -86,6 +87,7 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
   },
   'old-access-keys': {
     id: 'old-access-keys',
+    kind: 'advisory',
     severity: 'medium',
     title: `Access keys rotated within ${KEY_MAX_AGE_DAYS} days`,
     controls: ['CIS v5.0.0 1.13', 'CIS v3.0.0 1.14', 'Security Hub IAM.3'],
@@ -94,6 +96,7 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
   },
   'password-policy': {
     id: 'password-policy',
+    kind: 'advisory',
     severity: 'medium',
     title: 'Account password policy',
     controls: ['CIS v5.0.0 1.7', 'CIS v5.0.0 1.8', 'CIS v3.0.0 1.8', 'CIS v3.0.0 1.9', 'Security Hub IAM.15', 'Security Hub IAM.16'],
@@ -102,6 +105,7 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
   },
   's3-public-access-block': {
     id: 's3-public-access-block',
+    kind: 'advisory',
     severity: 'medium',
     title: 'S3 Block Public Access for the account',
     controls: ['CIS v5.0.0 2.1.4', 'CIS v3.0.0 2.1.4', 'Security Hub S3.1'],

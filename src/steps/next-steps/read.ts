@@ -8,9 +8,9 @@
  * iam:GetAccountPasswordPolicy, iam:ListVirtualMFADevices, s3:GetAccountPublicAccessBlock.
  */
 import { describeAwsError, explainFailure } from '../../aws/errors.js';
+import { readPasswordPolicy } from '../../aws/password-policy.js';
 import { allPages } from '../../aws/reads.js';
 import type { StepContext } from '../../engine/step.js';
-import { readPasswordPolicy } from '../admins/read.js';
 import {
   PUBLIC_ACCESS_BLOCK_SETTINGS,
   rootMfa,

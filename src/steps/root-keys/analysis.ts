@@ -3,14 +3,19 @@
  * that applies to the caller, prerequisite readiness, and the assessment (findings, status,
  * details). Nothing here talks to AWS or to the operator.
  */
+import {
+  passwordLastUsed,
+  reportAccessKeys,
+  reportFlag,
+  rootRow,
+  type CredentialReport,
+} from '../../aws/credential-report.js';
 import { statementFor } from '../../aws/errors.js';
-import type { CredentialReport } from '../../aws/reads.js';
 import type { PrincipalType } from '../../aws/identity.js';
 import type { Assessment, Finding, StepId, StepStatus } from '../../engine/types.js';
 import { maskKeyId, sanitize } from '../../util/text.js';
+import { daysSince, isoDay } from '../../util/time.js';
 import { KEY_CONTROLS, MFA_CONTROLS, ROOT_ACCESS_MANAGEMENT_URL, SECURITY_CREDENTIALS_URL } from './meta.js';
-
-const DAY_MS = 86_400_000;
 
 /** AWS regenerates the credential report at most every 4 hours. */
 export const REPORT_MAX_AGE_HOURS = 4;
@@ -56,7 +61,9 @@ export interface ReportRoot {
 }
 
 /** The three steps the brief says to finish before removing root keys. */
-export const PREREQUISITE_IDS = ['admins', 'ec2-roles', 'billing-recovery'] as const satisfies readonly StepId[];
+import { PREREQUISITE_IDS } from './meta.js';
+
+export { PREREQUISITE_IDS };
 export type PrerequisiteId = (typeof PREREQUISITE_IDS)[number];
 
 /** Why each prerequisite matters before root keys go away. */
@@ -143,79 +150,29 @@ export interface RootKeysState {
 
 /* ---------------- the credential report ---------------- */
 
-/** Report values that mean "nothing": AWS writes N/A, no_information or not_supported. */
-function reportValue(v: string | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  const t = v.trim();
-  if (t === '' || t === 'N/A' || t === 'no_information' || t === 'not_supported') return undefined;
-  return t;
-}
-
-function reportDate(v: string | undefined): Date | undefined {
-  const t = reportValue(v);
-  if (!t) return undefined;
-  const d = new Date(t);
-  return Number.isNaN(d.getTime()) ? undefined : d;
-}
-
-function reportBool(v: string | undefined): boolean | undefined {
-  const t = reportValue(v)?.toLowerCase();
-  return t === 'true' ? true : t === 'false' ? false : undefined;
-}
-
 /** Parses the `<root_account>` row, or undefined when the report has none. */
 export function rootRowFromReport(report: CredentialReport): ReportRoot | undefined {
-  const row = report.rows.find((r) => r.user === '<root_account>');
+  const row = rootRow(report.rows);
   if (!row) return undefined;
-  const keys: RootKey[] = [];
-  for (const slot of [1, 2] as const) {
-    const active = reportBool(row[`access_key_${slot}_active`]) ?? false;
-    const rotated = reportDate(row[`access_key_${slot}_last_rotated`]);
-    // A deleted key leaves `false` and N/A behind; an inactive one keeps its rotation date.
-    if (!active && !rotated) continue;
-    keys.push({
-      slot,
-      active,
-      createdAt: rotated,
-      lastUsed: reportDate(row[`access_key_${slot}_last_used_date`]),
-      lastUsedService: reportValue(row[`access_key_${slot}_last_used_service`]),
-      lastUsedRegion: reportValue(row[`access_key_${slot}_last_used_region`]),
-      sessionKey: false,
-    });
-  }
+  // Only report columns are known here: no key id, so no key can be the session's.
+  const keys: RootKey[] = reportAccessKeys(row).map((k) => ({
+    slot: k.slot,
+    active: k.active,
+    createdAt: k.lastRotated,
+    lastUsed: k.lastUsed,
+    lastUsedService: k.lastUsedService,
+    lastUsedRegion: k.lastUsedRegion,
+    sessionKey: false,
+  }));
   return {
     generatedAt: report.generatedAt,
-    mfaActive: reportBool(row.mfa_active),
-    passwordLastUsed: passwordUse(row.password_last_used),
+    mfaActive: reportFlag(row.mfa_active),
+    passwordLastUsed: passwordLastUsed(row),
     keys,
   };
 }
 
-/** `password_last_used`: a date, `no_information` (never used, as far as AWS knows), or N/A. */
-function passwordUse(v: string | undefined): Date | null | undefined {
-  if (v === undefined) return undefined;
-  const d = reportDate(v);
-  if (d) return d;
-  return v.trim() === 'no_information' ? null : undefined;
-}
-
 /* ---------------- small helpers ---------------- */
-
-/** Whole days from `from` to `now` (never negative). */
-export function daysSince(from: Date | undefined, now: Date): number | undefined {
-  if (!from) return undefined;
-  return Math.max(0, Math.floor((now.getTime() - from.getTime()) / DAY_MS));
-}
-
-/** `days` after `now`, at the same time of day. */
-export function revisitDate(now: Date, days: number): Date {
-  return new Date(now.getTime() + days * DAY_MS);
-}
-
-/** YYYY-MM-DD. */
-export function day(d: Date): string {
-  return d.toISOString().slice(0, 10);
-}
 
 /** How a key is named on screen: its masked id, or its report column. */
 export function keyLabel(k: RootKey): string {
@@ -226,10 +183,10 @@ export function keyLabel(k: RootKey): string {
 export function describeKey(k: RootKey, now: Date): string {
   const parts = [keyLabel(k), k.active ? 'active' : 'inactive'];
   const age = daysSince(k.createdAt, now);
-  if (k.createdAt && age !== undefined) parts.push(`created ${day(k.createdAt)} (${age} days ago)`);
+  if (k.createdAt && age !== undefined) parts.push(`created ${isoDay(k.createdAt)} (${age} days ago)`);
   if (k.lastUsed) {
     const where = [k.lastUsedService, k.lastUsedRegion].filter(Boolean).map((s) => sanitize(String(s), { maxLength: 40 }));
-    parts.push(`last used ${day(k.lastUsed)}${where.length ? ` (${where.join(', ')})` : ''}`);
+    parts.push(`last used ${isoDay(k.lastUsed)}${where.length ? ` (${where.join(', ')})` : ''}`);
   } else {
     parts.push('never used');
   }
@@ -515,7 +472,10 @@ export function assessRootKeys(state: RootKeysState): Assessment {
     const known = state.keysSource !== 'none' && state.keys.length > 0 && !state.sessionEnded;
     const allInactive = known && state.keys.every((k) => !k.active);
     const counts = known ? keyCountText(state.keys) : 'access keys';
-    const pending = state.revisitAfter ? ` Deactivated; you planned to come back after ${day(state.revisitAfter)} to delete ${state.keys.length === 1 ? 'it' : 'them'}.` : '';
+    const them = state.keys.length === 1 ? 'it' : 'them';
+    const pending = state.revisitAfter
+      ? ` Deactivated; you planned to come back after ${isoDay(state.revisitAfter)} to delete ${them}.`
+      : '';
     findings.push({
       id: 'root-keys.present',
       kind: 'fail',
@@ -618,7 +578,9 @@ export function assessRootKeys(state: RootKeysState): Assessment {
   else if (state.sessionEnded && !state.sessionEnded.verified) summary = 'This session removed its own root key; verify from another session.';
   else if (present === true) {
     const base = state.keysSource !== 'none' && state.keys.length && !state.sessionEnded ? `The root user has ${keyCountText(state.keys)}` : 'The root user has access keys';
-    summary = `${base}${state.path === 'organizations' ? ` in member account ${state.account}` : ''}.${state.revisitAfter ? ` Come back after ${day(state.revisitAfter)} to delete.` : ''}`;
+    const member = state.path === 'organizations' ? ` in member account ${state.account}` : '';
+    const revisit = state.revisitAfter ? ` Come back after ${isoDay(state.revisitAfter)} to delete.` : '';
+    summary = `${base}${member}.${revisit}`;
   } else if (state.path === 'organizations' && state.org && orgCanEnable(state.org.status)) {
     summary = 'Centralized root access is not enabled yet.';
   } else summary = `No root access keys${state.path === 'organizations' ? ` in member account ${state.account}` : ''}.`;

@@ -17,8 +17,8 @@ import { describeAwsError, explainFailure } from '../../aws/errors.js';
 import type { InteractiveContext } from '../../engine/step.js';
 import type { Assessment } from '../../engine/types.js';
 import { maskKeyId, sanitize } from '../../util/text.js';
+import { daysAfter, isoDay } from '../../util/time.js';
 import {
-  day,
   DEFAULT_WAIT_DAYS,
   describeKey,
   keyLabel,
@@ -27,7 +27,6 @@ import {
   overrideValidator,
   PREREQUISITE_RISK,
   prerequisitesReady,
-  revisitDate,
   validateWaitDays,
   type RootKey,
   type RootKeysState,
@@ -112,9 +111,13 @@ function showHistory(state: RootKeysState, keys: readonly RootKey[], ctx: Intera
     const h = k.id ? history.get(k.id) : undefined;
     if (!h) continue;
     const parts = [`${keyLabel(k)}:`];
-    if (h.deactivatedAt) parts.push(`deactivated by rootlock on ${day(h.deactivatedAt)}`);
+    if (h.deactivatedAt) parts.push(`deactivated by rootlock on ${isoDay(h.deactivatedAt)}`);
     if (h.revisitAfter) {
-      parts.push(h.revisitAfter <= state.now ? `the wait you chose ended on ${day(h.revisitAfter)}` : `you planned to come back after ${day(h.revisitAfter)}`);
+      parts.push(
+        h.revisitAfter <= state.now
+          ? `the wait you chose ended on ${isoDay(h.revisitAfter)}`
+          : `you planned to come back after ${isoDay(h.revisitAfter)}`,
+      );
     }
     lines.push(parts.join(' '));
   }
@@ -193,10 +196,12 @@ async function askRootOwn(state: RootKeysState, ctx: InteractiveContext): Promis
       validate: validateWaitDays,
     });
     const waitDays = Number(days.trim());
-    const after = revisitDate(state.now, waitDays);
+    const after = daysAfter(state.now, waitDays);
     notes.revisit = { after, days: waitDays, keyIds: inactive.map((k) => k.id) };
     ctx.output.success(
-      `${names} stay${inactive.length > 1 ? '' : 's'} inactive. Come back after ${day(after)} and run \`rootlock --only root-keys\` to delete ${inactive.length > 1 ? 'them' : 'it'}; sooner to reactivate if something breaks. The journal records the date.`,
+      `${names} stay${inactive.length > 1 ? '' : 's'} inactive. Come back after ${isoDay(after)} and run ` +
+        `\`rootlock --only root-keys\` to delete ${inactive.length > 1 ? 'them' : 'it'}; ` +
+        'sooner to reactivate if something breaks. The journal records the date.',
     );
     return { action: 'wait', keyIds: inactive.map((k) => k.id), waitDays, revisitAfter: after.toISOString() };
   }
@@ -252,34 +257,28 @@ async function askConsole(state: RootKeysState, ctx: InteractiveContext): Promis
     '3. Under Access keys, for each key choose Actions, Deactivate. Wait until you are sure nothing uses it (its last-used date and service help; CloudTrail shows the calls).',
     '4. Then choose Actions, Delete, type the access key id to confirm, and Delete. An inactive key still counts until it is deleted.',
   ]);
-  if (ctx.options.dryRun || ctx.gate.dryRun) {
-    output.info('Dry run: after deleting the keys in the console, run `rootlock check --only root-keys` to confirm.');
-    return undefined;
-  }
   const notes = sessionNotes(ctx);
-  for (let i = 0; i < MAX_RECHECKS; i++) {
-    const choice = await ctx.prompter.select<'check' | 'stop'>({
-      id: 'root-keys.recheck',
-      message: 'Check again whether the root user still has access keys?',
-      choices: [
-        { value: 'check', name: 'Check again (asks AWS: GetAccountSummary)' },
-        { value: 'stop', name: 'Stop for now' },
-      ],
-      default: 'check',
-    });
-    if (choice === 'stop') return undefined;
-    try {
-      const now = await recheckSummary(ctx);
-      notes.rechecked = { checks: (notes.rechecked?.checks ?? 0) + 1, lastKeysPresent: now.keysPresent };
-      if (!now.keysPresent) {
-        output.success('AWS reports no root access keys now (AccountAccessKeysPresent = 0).');
-        return undefined;
+  const outcome = await ctx.manual.recheck({
+    id: 'root-keys.recheck',
+    message: 'Check again whether the root user still has access keys?',
+    checkLabel: 'Check again (asks AWS: GetAccountSummary)',
+    max: MAX_RECHECKS,
+    dryRunNote: 'Dry run: after deleting the keys in the console, run `rootlock check --only root-keys` to confirm.',
+    async check() {
+      try {
+        const now = await recheckSummary(ctx);
+        notes.rechecked = { checks: (notes.rechecked?.checks ?? 0) + 1, lastKeysPresent: now.keysPresent };
+        if (!now.keysPresent) {
+          output.success('AWS reports no root access keys now (AccountAccessKeysPresent = 0).');
+          return true;
+        }
+        output.warn('AWS still reports root access keys (AccountAccessKeysPresent = 1). Inactive keys count too: delete them.');
+      } catch (err) {
+        output.error(`Could not check: ${explainFailure(describeAwsError(err))}`);
       }
-      output.warn('AWS still reports root access keys (AccountAccessKeysPresent = 1). Inactive keys count too: delete them.');
-    } catch (err) {
-      output.error(`Could not check: ${explainFailure(describeAwsError(err))}`);
-    }
-  }
-  output.info(`Stopped after ${MAX_RECHECKS} checks; run \`rootlock check --only root-keys\` when done.`);
+      return false;
+    },
+  });
+  if (outcome === 'gave-up') output.info(`Stopped after ${MAX_RECHECKS} checks; run \`rootlock check --only root-keys\` when done.`);
   return undefined;
 }

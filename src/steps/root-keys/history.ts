@@ -3,8 +3,10 @@
  * operator planned to come back. AWS does not record when a key was deactivated, so a rerun
  * learns it here (only from journals in the same directory, for the same account).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseJournal, readJournalFile, type JournalRecord } from '../../engine/journal.js';
+import { parseTime } from '../../util/time.js';
 
 export interface KeyHistory {
   keyId: string;
@@ -29,9 +31,7 @@ interface Line {
 const PREFIX = { deactivate: 'root-keys/deactivate/', reactivate: 'root-keys/reactivate/', delete: 'root-keys/delete/' };
 
 function date(v: string | undefined): Date | undefined {
-  if (!v) return undefined;
-  const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  return v ? parseTime(v) : undefined;
 }
 
 /**
@@ -39,6 +39,15 @@ function date(v: string | undefined): Date | undefined {
  * Dry-run sessions and other accounts are ignored; a reactivation or deletion clears the record.
  */
 export function keyHistoryFromLines(lines: Iterable<string>, accountId: string): Map<string, KeyHistory> {
+  // Each line is parsed as the journal reader parses a file: a torn line (crash mid-write) is skipped, not fatal.
+  return keyHistoryFromRecords(
+    [...lines].flatMap((line) => parseJournal(line)),
+    accountId,
+  );
+}
+
+/** {@link keyHistoryFromLines} for journal records already parsed (in time order). */
+function keyHistoryFromRecords(records: readonly JournalRecord[], accountId: string): Map<string, KeyHistory> {
   const sessions = new Map<string, { account?: string; dryRun: boolean }>();
   const out = new Map<string, KeyHistory>();
   const entry = (keyId: string): KeyHistory => {
@@ -49,14 +58,9 @@ export function keyHistoryFromLines(lines: Iterable<string>, accountId: string):
     }
     return h;
   };
-  for (const raw of lines) {
-    let l: Line;
-    try {
-      l = JSON.parse(raw) as Line;
-    } catch {
-      continue; // a torn line (crash mid-write) is skipped, not fatal
-    }
-    if (!l || typeof l !== 'object' || !l.session) continue;
+  for (const record of records) {
+    const l = record as Line;
+    if (!l.session) continue;
     if (l.type === 'session-start') {
       sessions.set(l.session, { account: l.account, dryRun: Boolean(l.dryRun) });
       continue;
@@ -84,13 +88,13 @@ export function readKeyHistory(dir: string, accountId: string): Map<string, KeyH
   } catch {
     return new Map();
   }
-  const lines: string[] = [];
+  const records: JournalRecord[] = [];
   for (const f of files) {
     try {
-      lines.push(...readFileSync(join(dir, f), 'utf8').split('\n').filter((x) => x.trim()));
+      records.push(...readJournalFile(join(dir, f)));
     } catch {
       // unreadable journal: history is a convenience, never a reason to stop
     }
   }
-  return keyHistoryFromLines(lines, accountId);
+  return keyHistoryFromRecords(records, accountId);
 }

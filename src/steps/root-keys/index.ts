@@ -10,31 +10,26 @@ import { maskKeyId } from '../../util/text.js';
 import { assessRootKeys, describeKey, verifyCommands, type RootKeysState } from './analysis.js';
 import { askRootKeys } from './ask.js';
 import { meta, SECURITY_CREDENTIALS_URL } from './meta.js';
-import { buildPlan, type Answers } from './plan.js';
+import { buildPlan, planAhead, type Answers } from './plan.js';
 import { readState } from './read.js';
 import { sessionNotes } from './session.js';
-
-/** Which planned changes have been explained to the operator already. */
-const explained = new WeakMap<object, Set<string>>();
 
 export const step: StepDefinition<RootKeysState, Answers> = {
   meta,
   read: (ctx) => readState(ctx),
   assess: (state) => assessRootKeys(state),
   ask: (state, assessment, ctx) => askRootKeys(state, assessment, ctx),
-  plan(state, answers, ctx) {
+  plan: (state, answers) => buildPlan(state, answers),
+  planAhead: (state, answers) => planAhead(state, answers),
+  applied(state, answers, results, ctx) {
     const notes = sessionNotes(ctx);
-    const changes = buildPlan(state, answers, { dryRun: ctx.options.dryRun });
-    for (const c of changes) notes.planned.add(c.id);
-    if (!ctx.options.dryRun) {
-      if (answers.action === 'session-key') notes.sessionKeyRemoval = { keyId: answers.keyId, action: answers.mode };
-      if (answers.action === 'delete') {
-        const own = answers.keyIds.find((id) => state.keys.some((k) => k.id === id && k.sessionKey));
-        if (own) notes.sessionKeyRemoval = { keyId: own, action: 'delete' };
-      }
-      if (answers.action === 'reactivate') for (const id of answers.keyIds) notes.reactivated.add(id);
+    for (const r of results) notes.planned.add(r.changeId);
+    if (answers.action === 'session-key') notes.sessionKeyRemoval = { keyId: answers.keyId, action: answers.mode };
+    if (answers.action === 'delete') {
+      const own = answers.keyIds.find((id) => state.keys.some((k) => k.id === id && k.sessionKey));
+      if (own) notes.sessionKeyRemoval = { keyId: own, action: 'delete' };
     }
-    return changes;
+    if (answers.action === 'reactivate') for (const id of answers.keyIds) notes.reactivated.add(id);
   },
   async after(state, _assessment, ctx) {
     const notes = sessionNotes(ctx);
@@ -66,13 +61,9 @@ export const step: StepDefinition<RootKeysState, Answers> = {
  */
 function explainResults(state: RootKeysState, ctx: InteractiveContext): void {
   const notes = sessionNotes(ctx);
-  let done = explained.get(ctx.reads);
-  if (!done) {
-    done = new Set();
-    explained.set(ctx.reads, done);
-  }
+  const done = notes.explained;
   let failed = false;
-  for (const r of ctx.gate.results) {
+  for (const r of ctx.results) {
     if (!notes.planned.has(r.changeId) || done.has(r.changeId)) continue;
     done.add(r.changeId);
     const keyId = r.changeId.split('/').pop() ?? '';

@@ -10,6 +10,9 @@ export const SECURITY_CREDENTIALS_URL = 'https://console.aws.amazon.com/iam/home
 /** The IAM console's centralized root access page (management or delegated admin account). */
 export const ROOT_ACCESS_MANAGEMENT_URL = 'https://console.aws.amazon.com/iam/home#/root-access-management';
 
+/** The steps that prepare the account for losing its root keys, assessed before this one reads. */
+export const PREREQUISITE_IDS = ['admins', 'ec2-roles', 'billing-recovery'] as const;
+
 /** Controls a root access key violates. */
 export const KEY_CONTROLS = ['CIS v5.0.0 1.3', 'CIS v3.0.0 1.4', 'Security Hub IAM.4'];
 
@@ -28,4 +31,5 @@ export const meta: StepMeta = {
     { label: 'Centralized root access (Organizations management account)', url: ROOT_ACCESS_MANAGEMENT_URL },
   ],
   docs: 'docs/steps/root-keys.md',
+  requires: [...PREREQUISITE_IDS],
 };

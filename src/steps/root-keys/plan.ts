@@ -7,6 +7,7 @@ import type { Change } from '../../engine/types.js';
 import { maskKeyId } from '../../util/text.js';
 import type { RootKey, RootKeysState } from './analysis.js';
 import { DELETE_TASK_POLICY } from './read.js';
+import { readBackDeleteAccessKey, readBackUpdateAccessKey } from './read-back.js';
 
 /** The operator's decision for one round. */
 export type Answers =
@@ -42,6 +43,9 @@ export function deactivateChange(keyId: string, sessionKey = false): Change {
     warning: sessionKey
       ? `${SESSION_KEY_WARNING} An inactive key can be reactivated or deleted later in the console.`
       : 'Anything still using this key fails from now on; rootlock can reactivate it if something breaks.',
+    readBack: readBackUpdateAccessKey,
+    // Setting the status a key already has changes nothing.
+    idempotent: true,
   };
 }
 
@@ -57,6 +61,9 @@ export function deleteChange(keyId: string, sessionKey = false): Change {
     alreadyDoneCodes: ['NoSuchEntity'],
     destructive: true,
     warning: sessionKey ? SESSION_KEY_WARNING : 'A deleted key cannot be restored.',
+    readBack: readBackDeleteAccessKey,
+    // Deleting it again is answered NoSuchEntity, which counts as done.
+    idempotent: true,
   };
 }
 
@@ -68,6 +75,8 @@ export function reactivateChange(keyId: string): Change {
     service: 'iam',
     operation: 'UpdateAccessKey',
     params: { AccessKeyId: keyId, Status: 'Active' },
+    readBack: readBackUpdateAccessKey,
+    idempotent: true,
   };
 }
 
@@ -82,6 +91,8 @@ export function orgEnableChanges(trustedAccess: boolean): Change[] {
       service: 'organizations',
       operation: 'EnableAWSServiceAccess',
       params: { ServicePrincipal: 'iam.amazonaws.com' },
+      // Enabling it again succeeds and changes nothing (no read can tell it was applied).
+      idempotent: true,
     });
   }
   out.push({
@@ -91,6 +102,8 @@ export function orgEnableChanges(trustedAccess: boolean): Change[] {
     service: 'iam',
     operation: 'EnableOrganizationsRootCredentialsManagement',
     params: {},
+    // Enabling it again changes nothing (no read can tell it was applied).
+    idempotent: true,
   });
   return out;
 }
@@ -107,6 +120,9 @@ export function orgDeleteChange(accountId: string, keyId: string): Change {
     alreadyDoneCodes: ['NoSuchEntity'],
     destructive: true,
     warning: 'The IAMDeleteRootUserCredentials task policy does not allow iam:UpdateAccessKey, so the key is deleted without a deactivation period. A deleted key cannot be restored.',
+    // Read back with the same member-account root session the gate sends it with.
+    readBack: readBackDeleteAccessKey,
+    idempotent: true,
   };
 }
 
@@ -114,25 +130,13 @@ function byId(state: RootKeysState, id: string): RootKey | undefined {
   return state.keys.find((k) => k.id === id);
 }
 
-/**
- * The changes for one round. In --dry-run the whole removal path is shown at once (a real run
- * stages it over rounds: deactivate, then delete, the session's own key last), because a
- * dry run stops after its first plan.
- */
-export function buildPlan(state: RootKeysState, answers: Answers, opts: { dryRun: boolean }): Change[] {
-  const session = state.keys.find((k) => k.sessionKey && k.id);
-  const sessionTail = (already: string[]): Change[] =>
-    opts.dryRun && session?.id && !already.includes(session.id) ? [deleteChange(session.id, true)] : [];
+/** The changes for one round (a real run stages removal over rounds: deactivate, then delete, the session's own key last). */
+export function buildPlan(state: RootKeysState, answers: Answers): Change[] {
   switch (answers.action) {
-    case 'deactivate': {
-      const changes = answers.keyIds.map((id) => deactivateChange(id, byId(state, id)?.sessionKey));
-      if (!opts.dryRun) return changes;
-      const inactive = state.keys.filter((k) => k.id && !k.active && !k.sessionKey).map((k) => k.id as string);
-      const toDelete = [...answers.keyIds, ...inactive];
-      return [...changes, ...toDelete.map((id) => deleteChange(id)), ...sessionTail(toDelete)];
-    }
+    case 'deactivate':
+      return answers.keyIds.map((id) => deactivateChange(id, byId(state, id)?.sessionKey));
     case 'delete':
-      return [...answers.keyIds.map((id) => deleteChange(id, byId(state, id)?.sessionKey)), ...sessionTail(answers.keyIds)];
+      return answers.keyIds.map((id) => deleteChange(id, byId(state, id)?.sessionKey));
     case 'wait':
       return [];
     case 'reactivate':
@@ -143,5 +147,27 @@ export function buildPlan(state: RootKeysState, answers: Answers, opts: { dryRun
       return orgEnableChanges(answers.trustedAccess);
     case 'org-delete':
       return answers.keyIds.map((id) => orgDeleteChange(answers.accountId, id));
+  }
+}
+
+/**
+ * The rest of the removal path after this round: what later rounds propose once it is applied
+ * (keys deactivated now are deleted, the session's own key last). A dry run stops after its
+ * first plan, so it shows these with it.
+ */
+export function planAhead(state: RootKeysState, answers: Answers): Change[] {
+  const session = state.keys.find((k) => k.sessionKey && k.id);
+  const sessionTail = (already: string[]): Change[] =>
+    session?.id && !already.includes(session.id) ? [deleteChange(session.id, true)] : [];
+  switch (answers.action) {
+    case 'deactivate': {
+      const inactive = state.keys.filter((k) => k.id && !k.active && !k.sessionKey).map((k) => k.id as string);
+      const toDelete = [...answers.keyIds, ...inactive];
+      return [...toDelete.map((id) => deleteChange(id)), ...sessionTail(toDelete)];
+    }
+    case 'delete':
+      return sessionTail(answers.keyIds);
+    default:
+      return [];
   }
 }

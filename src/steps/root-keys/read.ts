@@ -7,14 +7,13 @@
  * - Root caller: ListAccessKeys + GetAccessKeyLastUsed without UserName (IAM infers root).
  * - --target-account: iam:ListOrganizationsFeatures, then sts:AssumeRoot with
  *   IAMAuditRootUserCredentials and the same key listing in the member account.
- * - Prerequisites: assessments of admins, ec2-roles and billing-recovery from this run, or
- *   read here through the registry when they did not run.
+ * - Prerequisites: assessments of admins, ec2-roles and billing-recovery, which the runner
+ *   makes before this step reads (meta.requires) when they did not run in this session.
  */
 import type { AccessKeyMetadata, ListAccessKeysResponse } from '@aws-sdk/client-iam';
 import { describeAwsError, explainFailure, isAccessDenied, isCredentialProblem } from '../../aws/errors.js';
-import { ClientPool } from '../../aws/pool.js';
+import type { ClientPool } from '../../aws/pool.js';
 import { allPages } from '../../aws/reads.js';
-import { assumeRootPool } from '../../engine/gate.js';
 import type { StepContext } from '../../engine/step.js';
 import { sanitize } from '../../util/text.js';
 import {
@@ -75,47 +74,18 @@ export async function listRootKeys(pool: ClientPool, sessionKeyId?: string): Pro
 }
 
 /**
- * Prerequisite assessments: from this run when those steps ran, else assessed here through the
- * registry (imported lazily: the registry imports this step). Cached for the session.
+ * Prerequisite assessments. The runner assesses every step in `meta.requires` before this step
+ * reads: from this run when those steps ran, else assessed for this step (once per session).
  */
-export async function readPrerequisites(ctx: StepContext): Promise<Prerequisite[]> {
-  const notes = sessionNotes(ctx);
-  let registry: typeof import('../../engine/registry.js') | undefined;
-  let runner: typeof import('../../engine/runner.js') | undefined;
-  try {
-    [registry, runner] = await Promise.all([import('../../engine/registry.js'), import('../../engine/runner.js')]);
-  } catch {
-    // Without the registry the prerequisites are reported as not checked.
-  }
-  const out: Prerequisite[] = [];
-  for (const id of PREREQUISITE_IDS) {
-    let title: string = id;
-    let step;
-    try {
-      step = registry?.stepById(id);
-      if (step) title = step.meta.title;
-    } catch {
-      step = undefined;
-    }
-    const inSession = ctx.assessments.get(id);
-    if (inSession) {
-      out.push({ id, title, status: inSession.status, summary: inSession.summary, source: 'session' });
-      continue;
-    }
-    const cached = notes.prerequisites?.find((p) => p.id === id && p.source === 'assessed-here');
-    if (cached) {
-      out.push(cached);
-      continue;
-    }
-    if (!step || !runner) {
-      out.push({ id, title, status: 'not-checked', summary: 'Not checked: the step is not available.', source: 'not-checked' });
-      continue;
-    }
-    // assessStep turns any read failure into an `error` assessment, so this never throws.
-    const { assessment } = await runner.assessStep(step, ctx);
-    out.push({ id, title, status: assessment.status, summary: assessment.summary, source: 'assessed-here' });
-  }
-  notes.prerequisites = out;
+export function readPrerequisites(ctx: StepContext): Prerequisite[] {
+  const out: Prerequisite[] = PREREQUISITE_IDS.map((id) => {
+    const title = ctx.metaOf(id)?.title ?? id;
+    const a = ctx.assessments.get(id);
+    if (!a) return { id, title, status: 'not-checked', summary: 'Not checked: the step is not available.', source: 'not-checked' };
+    const source = ctx.assessedAsRequirement.has(id) ? 'assessed-here' : 'session';
+    return { id, title, status: a.status, summary: a.summary, source };
+  });
+  sessionNotes(ctx).prerequisites = out;
   return out;
 }
 
@@ -170,7 +140,7 @@ export async function readState(ctx: StepContext): Promise<RootKeysState> {
     const ended = await sessionEndedState(ctx);
     if (ended) return ended;
   }
-  const prerequisites = await readPrerequisites(ctx);
+  const prerequisites = readPrerequisites(ctx);
   const state = baseState(ctx, prerequisites);
   const target = ctx.options.targetAccount;
 
@@ -195,7 +165,7 @@ export async function readState(ctx: StepContext): Promise<RootKeysState> {
     }
     if (state.org.status === 'enabled') {
       try {
-        const audit = await assumeRootPool(ctx.pool, target, AUDIT_TASK_POLICY);
+        const audit = await ctx.sessions.rootSession(target, AUDIT_TASK_POLICY);
         state.keys = await listRootKeys(audit);
         state.keysSource = 'api';
       } catch (err) {
@@ -274,7 +244,7 @@ async function sessionEndedState(ctx: StepContext): Promise<RootKeysState | unde
   state.sessionEnded = { action: removal.action, keyId: removal.keyId };
   const profile = ctx.options.verifyProfile;
   if (profile) {
-    const pool = new ClientPool({ ...ctx.pool.options, profile, credentials: undefined, counter: ctx.pool.counter });
+    const pool = ctx.sessions.profilePool(profile);
     try {
       const who = await pool.call<{ Account?: string; Arn?: string }>('sts', 'GetCallerIdentity');
       if (who.Account !== ctx.account.id) {

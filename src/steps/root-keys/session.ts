@@ -1,14 +1,13 @@
 /**
  * What the root-keys step remembers within one rootlock session, between the runner's
- * rounds (read -> ask -> plan -> apply -> verify -> ask again). Keyed by the session's
- * shared reads object, which lives exactly as long as the session; nothing here outlives
- * the process (the journal is the record across sessions).
+ * rounds (read -> ask -> plan -> apply -> verify -> ask again): the step's memory from its
+ * context. Nothing here outlives the process (the journal is the record across sessions).
  */
 import type { StepContext } from '../../engine/step.js';
 import type { Prerequisite } from './analysis.js';
 
 export interface SessionNotes {
-  /** Prerequisites as first read (assessing them again every round would repeat their reads). */
+  /** Prerequisites as first read (kept for the state reported after the session's key is gone). */
   prerequisites?: Prerequisite[];
   /** The operator's answer to the prerequisites override, once given. */
   override?: 'granted' | 'declined';
@@ -24,16 +23,11 @@ export interface SessionNotes {
   rechecked?: { checks: number; lastKeysPresent?: boolean };
   /** Prerequisites were already shown this session. */
   prerequisitesShown?: boolean;
+  /** Results already explained to the operator (by change id). */
+  explained: Set<string>;
 }
 
-const notes = new WeakMap<object, SessionNotes>();
-
 /** The notes of the session `ctx` belongs to. */
-export function sessionNotes(ctx: Pick<StepContext, 'reads'>): SessionNotes {
-  let n = notes.get(ctx.reads);
-  if (!n) {
-    n = { reactivated: new Set(), planned: new Set() };
-    notes.set(ctx.reads, n);
-  }
-  return n;
+export function sessionNotes(ctx: Pick<StepContext, 'memory'>): SessionNotes {
+  return ctx.memory<SessionNotes>(() => ({ reactivated: new Set(), planned: new Set(), explained: new Set() }));
 }

@@ -22,6 +22,8 @@ class Prompter extends ScriptedPrompter {
 
 interface Session {
   gate: { results: ChangeResult[]; dryRun: boolean };
+  /** The step's memory in this session (what ctx.memory gives a step). */
+  memory?: object;
 }
 
 function ctxFor(answers: Record<string, ScriptedAnswer>, opts: { session?: Session; callerName?: string; adminGroup?: string } = {}) {
@@ -31,7 +33,8 @@ function ctxFor(answers: Record<string, ScriptedAnswer>, opts: { session?: Sessi
   const ctx = {
     prompter,
     output,
-    gate: session.gate,
+    results: session.gate.results,
+    memory: <T extends object>(init: () => T): T => (session.memory ??= init()) as T,
     options: { adminGroup: opts.adminGroup ?? 'Administrators', dryRun: false, yes: false, region: 'us-east-1' },
     caller: opts.callerName
       ? { type: 'iam-user', name: opts.callerName, arn: `arn:aws:iam::${ACCOUNT}:user/${opts.callerName}`, accountId: ACCOUNT, userId: 'AIDA', temporary: false }

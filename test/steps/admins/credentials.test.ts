@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { credentialsFromDirect, credentialsFromReport, daysSince, latest, reportDate } from '../../../src/steps/admins/credentials.js';
+import { reportIsoDate as reportDate } from '../../../src/aws/credential-report.js';
+import { credentialsFromDirect, credentialsFromReport, latest } from '../../../src/steps/admins/credentials.js';
+import { daysSince } from '../../../src/util/time.js';
 
 /** A credential-report row with AWS's "nothing here" values, overridden by `cols`. */
 function row(cols: Record<string, string> = {}): Record<string, string> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StepContext } from '../../../src/engine/step.js';
-import { readAdminsState, readPasswordPolicy, reportCovers } from '../../../src/steps/admins/read.js';
+import { readPasswordPolicy } from '../../../src/aws/password-policy.js';
+import { readAdminsState, reportCovers } from '../../../src/steps/admins/read.js';
 import { RecordingOutput } from '../../support/harness.js';
 import { ADMINISTRATOR_ACCESS, ADMINS_GROUP, groupAdmin, user } from './state.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeAdmins } from '../../../src/steps/admins/analysis.js';
+import { analyzeAdmins } from '../../../src/iam/principals.js';
 import {
   checkRemoval,
   groupsInVia,

@@ -4,9 +4,10 @@
  * from them by the real analysis.
  */
 import type { GroupDetail, ManagedPolicyDetail, RoleDetail, UserDetail } from '@aws-sdk/client-iam';
-import { adminGroupsOf, analyzeAdmins, type AuthorizationDetails } from '../../../src/steps/admins/analysis.js';
+import type { PasswordPolicyState } from '../../../src/aws/password-policy.js';
+import { adminGroupsOf, analyzeAdmins, type AuthorizationDetails } from '../../../src/iam/principals.js';
 import type { UserCredentials } from '../../../src/steps/admins/credentials.js';
-import type { AdminsState, PasswordPolicyState, PendingUser } from '../../../src/steps/admins/read.js';
+import type { AdminsState, PendingUser } from '../../../src/steps/admins/read.js';
 
 export const ACCOUNT = '123456789012';
 export const ADMIN_ARN = 'arn:aws:iam::aws:policy/AdministratorAccess';

@@ -6,9 +6,8 @@ import { AccountClient, GetAlternateContactCommand, GetContactInformationCommand
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientPool } from '../../../src/aws/pool.js';
-import { AccountReads } from '../../../src/aws/reads.js';
-import { assessStep } from '../../../src/engine/runner.js';
-import type { StepContext } from '../../../src/engine/step.js';
+import { assessStep, type EngineContext } from '../../../src/engine/runner.js';
+import { testSessionContext } from '../../support/context.js';
 import { systemClock } from '../../../src/engine/types.js';
 import { step } from '../../../src/steps/billing-recovery/index.js';
 import { accountIdParam, readState, TargetAccountAccessError } from '../../../src/steps/billing-recovery/read.js';
@@ -16,18 +15,16 @@ import { accountIdParam, readState, TargetAccountAccessError } from '../../../sr
 const account = mockClient(AccountClient);
 afterEach(() => account.reset());
 
-function ctx(targetAccount?: string): StepContext {
+function ctx(targetAccount?: string): EngineContext {
   const pool = new ClientPool({ region: 'us-east-1', credentials: { accessKeyId: 'AKIAEXAMPLE000000000', secretAccessKey: 'x'.repeat(40) }, maxAttempts: 1 });
-  return {
+  return testSessionContext({
     pool,
-    reads: new AccountReads(pool, systemClock),
     caller: { accountId: '111111111111', arn: 'arn:aws:iam::111111111111:user/admin', userId: 'AIDA', type: 'iam-user', name: 'admin', temporary: false },
     account: { id: '111111111111' },
     clock: systemClock,
     output: { heading() {}, info() {}, success() {}, warn() {}, error() {}, detail() {}, progress: () => ({ update() {}, succeed() {}, fail() {}, stop() {} }), secret() {} },
-    options: { dryRun: false, yes: false, region: 'us-east-1', adminGroup: 'Administrators', ...(targetAccount ? { targetAccount } : {}) },
-    assessments: new Map(),
-  };
+    options: targetAccount ? { targetAccount } : {},
+  });
 }
 
 function awsError(name: string, message: string, status: number): Error {

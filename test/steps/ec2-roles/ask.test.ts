@@ -46,10 +46,16 @@ class SpyPrompter extends ScriptedPrompter {
   }
 }
 
+/** A step memory of its own: each context here is a new session. */
+function memoryOfNewSession() {
+  let m: object | undefined;
+  return <T extends object>(init: () => T): T => (m ??= init()) as T;
+}
+
 function ctx(answers: Record<string, ScriptedAnswer>) {
   const prompter = new SpyPrompter(answers);
   const output = new RecordingOutput();
-  const c = { prompter: prompter as Prompter, output, gate: {} } as unknown as InteractiveContext;
+  const c = { prompter: prompter as Prompter, output, memory: memoryOfNewSession() } as unknown as InteractiveContext;
   return { c, prompter, output };
 }
 
@@ -152,7 +158,7 @@ describe('askEc2Roles', () => {
 
     // --yes does not answer it: the confirmation is not safe by default
     const scripted = new ScriptedPrompter({ 'ec2-roles.instances': ['i-2'] }, { yes: true });
-    const c3 = { prompter: scripted, output: new RecordingOutput(), gate: {} } as unknown as InteractiveContext;
+    const c3 = { prompter: scripted, output: new RecordingOutput(), memory: memoryOfNewSession() } as unknown as InteractiveContext;
     await expect(askEc2Roles(s, c3)).rejects.toThrow(/Unexpected question ec2-roles.replace/);
   });
 

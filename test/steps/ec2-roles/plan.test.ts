@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ClientPool } from '../../../src/aws/pool.js';
 import { MutationGate } from '../../../src/engine/gate.js';
 import { nullJournal } from '../../../src/engine/journal.js';
+import { SessionFactory } from '../../../src/engine/session.js';
 import type { Clock } from '../../../src/engine/types.js';
 import { buildPlan, ec2TrustPolicy, PROFILE_NOT_READY_RETRY, type Ec2RolesAnswers } from '../../../src/steps/ec2-roles/plan.js';
 import { trustsEc2 } from '../../../src/steps/ec2-roles/analysis.js';
@@ -143,6 +144,7 @@ describe('the association retry, through the real gate', () => {
       journal: nullJournal,
       output: new RecordingOutput(),
       clock,
+      sessions: new SessionFactory(clock),
     });
   const change = buildPlan({ associate: [{ id: 'i-1', region: 'eu-west-1' }], replace: [], role: { kind: 'existing', roleName: 'app-role', profileName: 'app-role', createProfile: false } })[0]!;
 

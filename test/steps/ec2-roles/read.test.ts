@@ -10,7 +10,7 @@ import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/clien
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClientPool } from '../../../src/aws/pool.js';
-import { AccountReads } from '../../../src/aws/reads.js';
+import { testSessionContext } from '../../support/context.js';
 import type { RunOptions, StepContext } from '../../../src/engine/step.js';
 import type { Clock, Progress } from '../../../src/engine/types.js';
 import { allEc2Pages, readEc2Roles, REGION_CONCURRENCY } from '../../../src/steps/ec2-roles/read.js';
@@ -36,16 +36,14 @@ function context(options: Partial<RunOptions> = {}) {
     maxAttempts: 1,
   });
   const output = new ProgressOutput();
-  const ctx: StepContext = {
+  const ctx: StepContext = testSessionContext({
     pool,
-    reads: new AccountReads(pool, clock),
     caller: { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/alice`, userId: 'AIDA', type: 'iam-user', name: 'alice', temporary: false },
     account: { id: ACCOUNT },
     clock,
     output,
-    options: { dryRun: false, yes: false, region: 'us-east-1', adminGroup: 'Administrators', ...options },
-    assessments: new Map(),
-  };
+    options,
+  });
   return { ctx, output, pool };
 }
 

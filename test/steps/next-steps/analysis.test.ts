@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { reportDate } from '../../../src/aws/credential-report.js';
 import {
   analyzeNextSteps,
   consoleMfa,
-  daysSince,
   isRootVirtualDevice,
   listNames,
   oldAccessKeys,
   passwordPolicy,
-  reportDate,
   rootHardwareMfa,
   rootMfa,
   s3PublicAccessBlock,
@@ -16,6 +15,7 @@ import {
   type NextStepsInput,
 } from '../../../src/steps/next-steps/analysis.js';
 import { NEXT_STEP_IDS, NEXT_STEPS } from '../../../src/steps/next-steps/meta.js';
+import { daysSince } from '../../../src/util/time.js';
 
 const ACCT = '123456789012';
 const NOW = new Date('2026-11-28T12:00:00Z');

@@ -3,19 +3,18 @@ import {
   assessRootKeys,
   choosePath,
   classifyOrgFeatures,
-  daysSince,
   describeKey,
   keyCountText,
   overrideValidator,
   prerequisitesReady,
   reportDisagreement,
-  revisitDate,
   rootRowFromReport,
   validateWaitDays,
   type Prerequisite,
   type RootKey,
   type RootKeysState,
 } from '../../../src/steps/root-keys/analysis.js';
+import { daysAfter as revisitDate, daysSince } from '../../../src/util/time.js';
 
 const ACCT = '123456789012';
 const MEMBER = '210987654321';

@@ -20,8 +20,7 @@ import { AssumeRootCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientPool } from '../../../src/aws/pool.js';
-import { AccountReads } from '../../../src/aws/reads.js';
-import { MutationGate } from '../../../src/engine/gate.js';
+import { testWizardContext } from '../../support/context.js';
 import { openJournal } from '../../../src/engine/journal.js';
 import { runStep, type WizardContext } from '../../../src/engine/runner.js';
 import type { CallerIdentity } from '../../../src/aws/identity.js';
@@ -47,21 +46,19 @@ function context(caller: Partial<CallerIdentity>, answers: Record<string, unknow
   const pool = new ClientPool({ region: 'us-east-1', credentials: { accessKeyId: caller.accessKeyId ?? 'AKIAUSERUSERUSER0001', secretAccessKey: 'x' } });
   const output = new RecordingOutput();
   const journal = openJournal({ dir: mkdtempSync(join(tmpdir(), 'rootlock-root-keys-mock-')), sessionId: 'mock', now: testClock.now() });
-  const gate = new MutationGate({ pool, dryRun: false, journal, output, clock: testClock });
   const prompter = new ScriptedPrompter(answers);
-  const ctx: WizardContext = {
+  const ctx: WizardContext = testWizardContext({
     pool,
-    reads: new AccountReads(pool, testClock),
     caller: { accountId: ACCT, arn: `arn:aws:iam::${ACCT}:root`, userId: ACCT, type: 'root', name: 'root', temporary: false, ...caller },
     account: { id: ACCT },
     clock: testClock,
     output,
-    options: { dryRun: false, yes: false, region: 'us-east-1', adminGroup: 'Administrators', targetAccount },
+    options: { targetAccount },
     assessments: prerequisites(),
     prompter,
     journal,
-    gate,
-  };
+  });
+  const gate = ctx.gate;
   return { ctx, output, gate, prompter };
 }
 

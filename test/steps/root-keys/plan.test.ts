@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RootKey, RootKeysState } from '../../../src/steps/root-keys/analysis.js';
-import { buildPlan, orgEnableChanges } from '../../../src/steps/root-keys/plan.js';
+import { buildPlan, planAhead, orgEnableChanges } from '../../../src/steps/root-keys/plan.js';
 
 const OWN = 'AKIAOWNOWNOWNOWN0001';
 const OTHER = 'AKIAOTHEROTHEROT0002';
@@ -28,7 +28,7 @@ const calls = (changes: ReturnType<typeof buildPlan>) => changes.map((c) => `${c
 
 describe('buildPlan (root user, own keys)', () => {
   it('deactivates first, without UserName (IAM infers the root user)', () => {
-    const plan = buildPlan(state([own, other]), { action: 'deactivate', keyIds: [OTHER] }, { dryRun: false });
+    const plan = buildPlan(state([own, other]), { action: 'deactivate', keyIds: [OTHER] });
     expect(calls(plan)).toEqual([`UpdateAccessKey ${OTHER} Inactive`]);
     expect(plan[0]).toMatchObject({ id: `root-keys/deactivate/${OTHER}`, service: 'iam', destructive: true, alreadyDoneCodes: ['NoSuchEntity'] });
     expect(plan[0]!.params).not.toHaveProperty('UserName');
@@ -36,7 +36,10 @@ describe('buildPlan (root user, own keys)', () => {
   });
 
   it('in dry-run shows the whole path at once: deactivate, delete, the session key last', () => {
-    const plan = buildPlan(state([own, other, { id: 'AKIAINACTIVEINACT003', active: false, sessionKey: false }]), { action: 'deactivate', keyIds: [OTHER] }, { dryRun: true });
+    const s = state([own, other, { id: 'AKIAINACTIVEINACT003', active: false, sessionKey: false }]);
+    const answers = { action: 'deactivate', keyIds: [OTHER] } as const;
+    // What a dry run shows: this round's changes, then the later rounds' (the runner adds planAhead).
+    const plan = [...buildPlan(s, { ...answers, keyIds: [...answers.keyIds] }), ...planAhead(s, { ...answers, keyIds: [...answers.keyIds] })];
     expect(calls(plan)).toEqual([
       `UpdateAccessKey ${OTHER} Inactive`,
       `DeleteAccessKey ${OTHER}`,
@@ -47,14 +50,14 @@ describe('buildPlan (root user, own keys)', () => {
   });
 
   it('deletes (treating a key already gone as done); the session key only when asked for', () => {
-    const plan = buildPlan(state([own, { ...other, active: false }]), { action: 'delete', keyIds: [OTHER] }, { dryRun: false });
+    const plan = buildPlan(state([own, { ...other, active: false }]), { action: 'delete', keyIds: [OTHER] });
     expect(calls(plan)).toEqual([`DeleteAccessKey ${OTHER}`]);
     expect(plan[0]).toMatchObject({ destructive: true, alreadyDoneCodes: ['NoSuchEntity'], warning: 'A deleted key cannot be restored.' });
   });
 
   it('removes the session key alone, with the warning that the session ends', () => {
     for (const mode of ['delete', 'deactivate'] as const) {
-      const plan = buildPlan(state([own]), { action: 'session-key', mode, keyId: OWN }, { dryRun: false });
+      const plan = buildPlan(state([own]), { action: 'session-key', mode, keyId: OWN });
       expect(plan).toHaveLength(1);
       expect(plan[0]!.operation).toBe(mode === 'delete' ? 'DeleteAccessKey' : 'UpdateAccessKey');
       expect(plan[0]!.destructive).toBe(true);
@@ -63,13 +66,13 @@ describe('buildPlan (root user, own keys)', () => {
   });
 
   it('reactivates without calling it destructive', () => {
-    const plan = buildPlan(state([{ ...other, active: false }]), { action: 'reactivate', keyIds: [OTHER] }, { dryRun: false });
+    const plan = buildPlan(state([{ ...other, active: false }]), { action: 'reactivate', keyIds: [OTHER] });
     expect(calls(plan)).toEqual([`UpdateAccessKey ${OTHER} Active`]);
     expect(plan[0]!.destructive).toBeUndefined();
   });
 
   it('sends nothing for "come back later"', () => {
-    expect(buildPlan(state([{ ...other, active: false }]), { action: 'wait', keyIds: [OTHER], waitDays: 14, revisitAfter: '2026-12-12T12:00:00.000Z' }, { dryRun: false })).toEqual([]);
+    expect(buildPlan(state([{ ...other, active: false }]), { action: 'wait', keyIds: [OTHER], waitDays: 14, revisitAfter: '2026-12-12T12:00:00.000Z' })).toEqual([]);
   });
 });
 
@@ -85,7 +88,7 @@ describe('buildPlan (organizations)', () => {
   });
 
   it('deletes member keys in an AssumeRoot session scoped to IAMDeleteRootUserCredentials', () => {
-    const plan = buildPlan(state([]), { action: 'org-delete', accountId: MEMBER, keyIds: [OTHER, OWN] }, { dryRun: false });
+    const plan = buildPlan(state([]), { action: 'org-delete', accountId: MEMBER, keyIds: [OTHER, OWN] });
     expect(calls(plan)).toEqual([`DeleteAccessKey ${OTHER}`, `DeleteAccessKey ${OWN}`]);
     for (const c of plan) {
       expect(c.session).toEqual({ assumeRoot: { accountId: MEMBER, taskPolicy: 'IAMDeleteRootUserCredentials' } });

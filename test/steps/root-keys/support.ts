@@ -11,8 +11,7 @@ import { CreateAccountCommand, CreateOrganizationCommand, EnableAWSServiceAccess
 import { AssumeRootCommand } from '@aws-sdk/client-sts';
 import { readIdentity } from '../../../src/aws/identity.js';
 import { ClientPool } from '../../../src/aws/pool.js';
-import { AccountReads } from '../../../src/aws/reads.js';
-import { MutationGate } from '../../../src/engine/gate.js';
+import { testWizardContext } from '../../support/context.js';
 import { openJournal } from '../../../src/engine/journal.js';
 import type { WizardContext } from '../../../src/engine/runner.js';
 import type { Assessment, CheckboxQuestion, Clock, ConfirmQuestion, InputQuestion, SelectQuestion, StepId } from '../../../src/engine/types.js';
@@ -88,29 +87,20 @@ export async function stepContext(endpoint: string, credentials: TestCredentials
   const journal = openJournal({ dir: journalDir, sessionId: Math.random().toString(36).slice(2, 10), now: testClock.now() });
   journal.write({ type: 'session-start', command: 'wizard', dryRun: Boolean(opts.dryRun), account: account.id, principal: caller.arn, version: 'test' });
   const dryRun = opts.dryRun ?? false;
-  const gate = new MutationGate({ pool, dryRun, journal, output, clock: testClock });
   const prompter = opts.prompter ?? new ScriptedPrompter(opts.answers ?? {});
-  const ctx: WizardContext = {
+  const ctx: WizardContext = testWizardContext({
     pool,
-    reads: new AccountReads(pool, testClock),
     caller,
     account,
     clock: testClock,
     output,
-    options: {
-      dryRun,
-      yes: false,
-      region: 'us-east-1',
-      adminGroup: 'Administrators',
-      regions: ['us-east-1'],
-      targetAccount: opts.targetAccount,
-      verifyProfile: opts.verifyProfile,
-    },
+    options: { regions: ['us-east-1'], targetAccount: opts.targetAccount, verifyProfile: opts.verifyProfile },
     assessments: opts.assessments ?? prerequisites(),
     prompter,
     journal,
-    gate,
-  };
+    dryRun,
+  });
+  const gate = ctx.gate;
   return { ctx, output, prompter, gate, journal };
 }
 

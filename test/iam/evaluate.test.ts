@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  actionMatches,
   compilePolicy,
-  decodePolicyDocument,
   ESCALATION_ACTIONS,
   evaluatePolicies,
   grantsFullAccess,
-  parsePolicy,
-  patternContains,
-  patternsIntersect,
-  PolicyDocumentError,
-  wildcardMatch,
   type PolicyEvaluation,
-} from '../../../src/steps/admins/policy.js';
+} from '../../src/iam/evaluate.js';
+import { actionMatches } from '../../src/iam/patterns.js';
 
 type Stmt = Record<string, unknown>;
 const doc = (...Statement: Stmt[]) => ({ Version: '2012-10-17', Statement });
@@ -48,161 +42,6 @@ function evaluate(identity: object[], boundary?: object): PolicyEvaluation {
 const IAM_ESCALATIONS = ESCALATION_ACTIONS.filter((a) => a !== 'iam:*');
 const COMBOS = ['iam:PassRole+ec2:RunInstances', 'iam:PassRole+lambda:CreateFunction'];
 const EVERY_ESCALATION = [...ESCALATION_ACTIONS, ...COMBOS];
-
-describe('decodePolicyDocument / parsePolicy', () => {
-  const json = JSON.stringify(doc(allow('s3:GetObject', 'arn:aws:s3:::b/a b')));
-
-  it('decodes a URL-encoded document (as IAM returns it)', () => {
-    expect(decodePolicyDocument(encodeURIComponent(json))).toEqual(JSON.parse(json));
-  });
-
-  it('accepts a document that is already decoded', () => {
-    expect(decodePolicyDocument(json)).toEqual(JSON.parse(json));
-  });
-
-  it('does not mangle a decoded document that contains a percent sign', () => {
-    const withPercent = JSON.stringify(doc(allow('s3:GetObject', 'arn:aws:s3:::b/100%25done')));
-    expect(parsePolicy(withPercent).statements[0]?.resource).toEqual(['arn:aws:s3:::b/100%25done']);
-  });
-
-  it('accepts + for spaces (form encoding)', () => {
-    const spaced = JSON.stringify(doc(allow('*')), null, 1);
-    const plus = encodeURIComponent(spaced).replace(/%20/g, '+');
-    expect(parsePolicy(plus).statements[0]?.action).toEqual(['*']);
-  });
-
-  it('rejects text that is not JSON in any reading', () => {
-    expect(() => decodePolicyDocument('%7Bnot json')).toThrow(PolicyDocumentError);
-    expect(() => parsePolicy('[1,2]')).toThrow(PolicyDocumentError);
-  });
-
-  it('normalises Statement given as one object and strings given as strings', () => {
-    const p = parsePolicy({ Version: '2012-10-17', Statement: { Effect: 'Allow', Action: 'iam:*', Resource: '*' } });
-    expect(p).toEqual({ version: '2012-10-17', statements: [{ effect: 'Allow', action: ['iam:*'], resource: ['*'] }] });
-  });
-
-  it('keeps NotAction, NotResource, Sid, principals and conditions, values as string arrays', () => {
-    const p = parsePolicy({
-      Statement: [
-        {
-          Sid: 'Trust',
-          Effect: 'Allow',
-          Principal: '*',
-          NotAction: ['iam:*', 'organizations:*'],
-          NotResource: 'arn:aws:s3:::x',
-          Condition: { Bool: { 'aws:MultiFactorAuthPresent': true }, NumericLessThan: { 'aws:MultiFactorAuthAge': 3600 } },
-        },
-        { Effect: 'Deny', NotPrincipal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 's3:*', Resource: '*' },
-      ],
-    });
-    expect(p.statements[0]).toEqual({
-      sid: 'Trust',
-      effect: 'Allow',
-      principal: { AWS: ['*'] },
-      notAction: ['iam:*', 'organizations:*'],
-      notResource: ['arn:aws:s3:::x'],
-      condition: { Bool: { 'aws:MultiFactorAuthPresent': ['true'] }, NumericLessThan: { 'aws:MultiFactorAuthAge': ['3600'] } },
-    });
-    expect(p.statements[1]?.notPrincipal).toEqual({ AWS: ['arn:aws:iam::111122223333:root'] });
-  });
-
-  it('treats a missing Statement as no statements and an empty Condition as none', () => {
-    expect(parsePolicy({ Version: '2012-10-17' }).statements).toEqual([]);
-    expect(parsePolicy(doc(allow('*', '*', { Condition: {} }))).statements[0]?.condition).toBeUndefined();
-  });
-
-  it.each([
-    ['an unknown Effect', { Effect: 'allow', Action: '*', Resource: '*' }],
-    ['both Action and NotAction', { Effect: 'Allow', Action: '*', NotAction: 'iam:*', Resource: '*' }],
-    ['both Resource and NotResource', { Effect: 'Allow', Action: '*', Resource: '*', NotResource: 'x' }],
-    ['a non-string action', { Effect: 'Allow', Action: [1], Resource: '*' }],
-    ['a statement that is not an object', 'Allow everything'],
-    ['a Condition that is not an object', { Effect: 'Allow', Action: '*', Resource: '*', Condition: 'x' }],
-  ])('rejects %s', (_name, statement) => {
-    expect(() => parsePolicy({ Statement: [statement] })).toThrow(PolicyDocumentError);
-  });
-});
-
-describe('wildcards', () => {
-  it.each([
-    ['iam:*', 'iam:CreateUser', true],
-    ['IAM:createuser', 'iam:CreateUser', true],
-    ['iam:*', 'IAM:CREATEUSER', true],
-    ['s3:Get*', 's3:GetObject', true],
-    ['s3:Get*', 's3:PutObject', false],
-    ['*', 'anything:AtAll', true],
-    ['*:*', 'iam:PassRole', true],
-    ['iam:Attach????Policy', 'iam:AttachUserPolicy', true],
-    ['iam:Attach????Policy', 'iam:AttachGroupPolicy', false],
-    ['iam:?', 'iam:', false],
-    ['s3:Get.Object', 's3:GetXObject', false],
-    ['ec2:(Run)*', 'ec2:(Run)Instances', true],
-    ['iam:CreateUser', 'iam:CreateUserX', false],
-  ])('%s matches %s: %s', (pattern, action, expected) => {
-    expect(actionMatches(pattern, action)).toBe(expected);
-  });
-
-  it('wildcardMatch is the same test for any value', () => {
-    expect(wildcardMatch('arn:aws:s3:::b/*', 'arn:aws:s3:::b/key')).toBe(true);
-    expect(wildcardMatch('arn:aws:s3:::b/*', 'arn:aws:s3:::c/key')).toBe(false);
-  });
-
-  it.each([
-    ['iam:*', 's3:*', false],
-    ['iam:*', '*:Get*', true],
-    ['iam:Get*', 'iam:*User', true],
-    ['iam:Get?', 'iam:GetUser', false],
-    ['a*b', 'c*', false],
-    ['*', 'x', true],
-    ['?', '', false],
-  ])('patternsIntersect(%s, %s) = %s', (a, b, expected) => {
-    expect(patternsIntersect(a, b)).toBe(expected);
-    expect(patternsIntersect(b, a)).toBe(expected);
-  });
-
-  it.each([
-    ['*', 'iam:*', true],
-    ['*', '*:*', true],
-    ['*:*', '*', false],
-    ['iam:*', 'iam:Get*', true],
-    ['iam:*', 'iam:?et*', true],
-    ['iam:Get*', 'iam:*', false],
-    ['iam:*', '*', false],
-    ['*?', '?*', true],
-    ['IAM:*', 'iam:createuser', true],
-  ])('patternContains(%s, %s) = %s', (outer, inner, expected) => {
-    expect(patternContains(outer, inner)).toBe(expected);
-  });
-
-  // Given random patterns over a tiny alphabet, when compared with a brute-force
-  // enumeration of every short string, then intersection is exact and containment never
-  // claims what is false. The extra letter "c" stands for "any other character".
-  it('agrees with brute force on random patterns', () => {
-    let seed = 42;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
-    const tokens = ['a', 'b', '*', '?'];
-    const randomPattern = () => Array.from({ length: 1 + rand(4) }, () => tokens[rand(tokens.length)]).join('');
-    const strings: string[] = [''];
-    for (let len = 1; len <= 9; len++) {
-      for (const s of strings.filter((x) => x.length === len - 1)) for (const c of ['a', 'b', 'c']) strings.push(s + c);
-    }
-    let containments = 0;
-    for (let i = 0; i < 400; i++) {
-      const a = randomPattern();
-      const b = randomPattern();
-      const bothMatch = strings.some((s) => wildcardMatch(a, s) && wildcardMatch(b, s));
-      expect(patternsIntersect(a, b), `${a} ∩ ${b}`).toBe(bothMatch);
-      if (patternContains(a, b)) {
-        containments++;
-        expect(strings.every((s) => !wildcardMatch(b, s) || wildcardMatch(a, s)), `${b} ⊆ ${a}`).toBe(true);
-      }
-    }
-    expect(containments).toBeGreaterThan(20);
-  });
-});
 
 describe('evaluatePolicies: full admin', () => {
   it.each([

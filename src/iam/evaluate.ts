@@ -1,299 +1,32 @@
 /**
- * IAM policy documents as rootlock needs them: parsing, wildcard matching and a small
- * evaluator that answers two questions about a principal's identity policies (plus an
+ * A small evaluator that answers two questions about a principal's identity policies (plus an
  * optional permissions boundary):
  *
  * 1. Is it a full administrator: allowed every action on every resource?
  * 2. If not, which self-escalation ("shadow admin") actions is it allowed?
  *
- * The evaluator reasons about action *patterns* rather than a catalogue of AWS
+ * The evaluator reasons about action *patterns* (./patterns.ts) rather than a catalogue of AWS
  * actions, so a verdict of "full admin" is a proof, not a sample: it holds for actions
  * AWS has not launched yet. The exact rules (conditions, NotAction, resource scopes)
  * are in docs/admin-analysis.md; the comments below say why each rule is as it is.
  */
-
-/** Thrown for a document that is not a readable IAM policy. */
-export class PolicyDocumentError extends Error {
-  override readonly name = 'PolicyDocumentError';
-}
-
-/** A policy document as it may arrive: the URL-encoded string IAM returns, plain JSON text, or an object. */
-export type PolicyDocumentInput = string | Readonly<Record<string, unknown>>;
-
-/** `Condition` block: operator -> condition key -> values (always an array here). */
-export type PolicyCondition = Record<string, Record<string, string[]>>;
-
-/**
- * `Principal` block (trust and resource policies), normalised: principal type
- * (`AWS`, `Service`, `Federated`, `CanonicalUser`) -> values. `"Principal": "*"` becomes `{ AWS: ['*'] }`.
- */
-export type PolicyPrincipal = Record<string, string[]>;
-
-/** One statement with every list-or-string element turned into an array. */
-export interface PolicyStatement {
-  sid?: string;
-  effect: 'Allow' | 'Deny';
-  /** Exactly one of `action` / `notAction` is set, or neither for a statement that names no action. */
-  action?: string[];
-  notAction?: string[];
-  resource?: string[];
-  notResource?: string[];
-  principal?: PolicyPrincipal;
-  notPrincipal?: PolicyPrincipal;
-  condition?: PolicyCondition;
-}
-
-/** A parsed policy document. */
-export interface ParsedPolicy {
-  version?: string;
-  statements: PolicyStatement[];
-}
-
-/**
- * Turns what IAM returns into a JSON value. `GetAccountAuthorizationDetails` returns
- * documents URL-encoded (RFC 3986); some tools and emulators hand them over already
- * decoded, and some encoders write spaces as `+`. Plain JSON is tried first so that a
- * decoded document containing `%` is not mangled.
- * @throws PolicyDocumentError when no reading yields JSON.
- */
-export function decodePolicyDocument(raw: string): unknown {
-  const text = raw.trim();
-  const attempts: Array<() => string> = [];
-  if (text.startsWith('{')) attempts.push(() => text);
-  attempts.push(
-    () => decodeURIComponent(text),
-    () => decodeURIComponent(text.replace(/\+/g, ' ')),
-  );
-  for (const attempt of attempts) {
-    try {
-      return JSON.parse(attempt()) as unknown;
-    } catch {
-      // try the next reading
-    }
-  }
-  throw new PolicyDocumentError('policy document is neither JSON nor URL-encoded JSON');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function stringList(value: unknown, field: string): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return [...value];
-  throw new PolicyDocumentError(`${field} must be a string or an array of strings`);
-}
-
-function conditionValues(value: unknown): string[] {
-  const list = Array.isArray(value) ? value : [value];
-  return list.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
-}
-
-function parsePrincipal(value: unknown, field: string): PolicyPrincipal {
-  if (value === '*') return { AWS: ['*'] };
-  if (!isRecord(value)) throw new PolicyDocumentError(`${field} must be "*" or an object`);
-  const out: PolicyPrincipal = {};
-  for (const [type, v] of Object.entries(value)) out[type] = stringList(v, `${field}.${type}`);
-  return out;
-}
-
-function parseStatement(raw: unknown, index: number): PolicyStatement {
-  if (!isRecord(raw)) throw new PolicyDocumentError(`Statement[${index}] is not an object`);
-  const effect = raw['Effect'];
-  if (effect !== 'Allow' && effect !== 'Deny') {
-    throw new PolicyDocumentError(`Statement[${index}].Effect must be Allow or Deny`);
-  }
-  if (raw['Action'] !== undefined && raw['NotAction'] !== undefined) {
-    throw new PolicyDocumentError(`Statement[${index}] has both Action and NotAction`);
-  }
-  if (raw['Resource'] !== undefined && raw['NotResource'] !== undefined) {
-    throw new PolicyDocumentError(`Statement[${index}] has both Resource and NotResource`);
-  }
-  const st: PolicyStatement = { effect };
-  if (typeof raw['Sid'] === 'string') st.sid = raw['Sid'];
-  if (raw['Action'] !== undefined) st.action = stringList(raw['Action'], `Statement[${index}].Action`);
-  if (raw['NotAction'] !== undefined) st.notAction = stringList(raw['NotAction'], `Statement[${index}].NotAction`);
-  if (raw['Resource'] !== undefined) st.resource = stringList(raw['Resource'], `Statement[${index}].Resource`);
-  if (raw['NotResource'] !== undefined) {
-    st.notResource = stringList(raw['NotResource'], `Statement[${index}].NotResource`);
-  }
-  if (raw['Principal'] !== undefined) st.principal = parsePrincipal(raw['Principal'], `Statement[${index}].Principal`);
-  if (raw['NotPrincipal'] !== undefined) {
-    st.notPrincipal = parsePrincipal(raw['NotPrincipal'], `Statement[${index}].NotPrincipal`);
-  }
-  const cond = raw['Condition'];
-  if (cond !== undefined) {
-    if (!isRecord(cond)) throw new PolicyDocumentError(`Statement[${index}].Condition must be an object`);
-    const out: PolicyCondition = {};
-    for (const [operator, block] of Object.entries(cond)) {
-      if (!isRecord(block)) throw new PolicyDocumentError(`Statement[${index}].Condition.${operator} must be an object`);
-      const keys: Record<string, string[]> = {};
-      for (const [key, v] of Object.entries(block)) keys[key] = conditionValues(v);
-      out[operator] = keys;
-    }
-    // An empty Condition restricts nothing; keep the statement unconditional.
-    if (Object.values(out).some((b) => Object.keys(b).length > 0)) st.condition = out;
-  }
-  return st;
-}
-
-/**
- * Parses and normalises a policy document: `Statement` as one object or an array;
- * `Action`, `NotAction`, `Resource`, `NotResource` and principal values as a string or
- * an array; `Condition` values as arrays of strings.
- * @throws PolicyDocumentError for anything IAM itself would reject as malformed.
- */
-export function parsePolicy(input: PolicyDocumentInput): ParsedPolicy {
-  const doc = typeof input === 'string' ? decodePolicyDocument(input) : input;
-  if (!isRecord(doc)) throw new PolicyDocumentError('policy document is not a JSON object');
-  const rawStatements = doc['Statement'];
-  const list = rawStatements === undefined ? [] : Array.isArray(rawStatements) ? rawStatements : [rawStatements];
-  const parsed: ParsedPolicy = { statements: list.map((s, i) => parseStatement(s, i)) };
-  if (typeof doc['Version'] === 'string') parsed.version = doc['Version'];
-  return parsed;
-}
-
-// ---------------------------------------------------------------------------
-// Wildcards
-// ---------------------------------------------------------------------------
-
-const regexCache = new Map<string, RegExp>();
-
-function globRegex(pattern: string): RegExp {
-  let re = regexCache.get(pattern);
-  if (!re) {
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-    re = new RegExp(`^${body}$`, 'is');
-    regexCache.set(pattern, re);
-  }
-  return re;
-}
-
-/**
- * Whether an IAM wildcard pattern (`*` = any run of characters, `?` = one character)
- * matches a value, ignoring case as IAM does for action names.
- */
-export function wildcardMatch(pattern: string, value: string): boolean {
-  return globRegex(pattern).test(value);
-}
-
-/** Whether an action pattern from a policy (`iam:*`, `s3:Get*`, `*`) matches an action name (`iam:CreateUser`). */
-export function actionMatches(pattern: string, action: string): boolean {
-  return wildcardMatch(pattern, action);
-}
-
-/**
- * Pattern canonical form: lower case, and within each run of `*`/`?` the `?`s first
- * and at most one `*` (`*?*` and `?*` denote the same strings). This makes the
- * containment test below find more true containments.
- */
-function canonical(pattern: string): string {
-  const lower = pattern.toLowerCase();
-  if (!/[*?]{2}/.test(lower)) return lower;
-  return lower.replace(/[*?]+/g, (run) => {
-    const q = run.replace(/\*/g, '');
-    return run.includes('*') ? `${q}*` : q;
-  });
-}
-
-// The same few patterns (`*`, `iam:*`, the escalation actions) meet again and again
-// across thousands of principals; remembering answers keeps analysis linear in practice.
-// Nested maps, not concatenated keys: no string is built per lookup.
-const intersectCache = new Map<string, Map<string, boolean>>();
-const containCache = new Map<string, Map<string, boolean>>();
-const MEMO_LIMIT = 20_000;
-
-function memo(
-  cache: Map<string, Map<string, boolean>>,
-  a: string,
-  b: string,
-  fn: (a: string, b: string) => boolean,
-): boolean {
-  let inner = cache.get(a);
-  if (!inner) {
-    if (cache.size >= MEMO_LIMIT) cache.clear();
-    inner = new Map();
-    cache.set(a, inner);
-  }
-  let v = inner.get(b);
-  if (v === undefined) {
-    v = fn(a, b);
-    inner.set(b, v);
-  }
-  return v;
-}
-
-/**
- * Whether some string matches both patterns. Exact: a breadth-first walk over pairs
- * of positions, where two literal characters must agree and a wildcard agrees with
- * anything (the alphabet is unbounded, so a fresh character always exists).
- */
-export function patternsIntersect(a: string, b: string): boolean {
-  return memo(intersectCache, a, b, intersectUncached);
-}
-
-/**
- * Whether the pair of ends (x.length, y.length) is reachable from (0, 0) when `next`
- * gives the position pairs one step on from (i, j): the walk both pattern relations share.
- */
-function reachesEnd(x: string, y: string, next: (i: number, j: number, push: (i: number, j: number) => void) => void): boolean {
-  const seen = new Set<number>();
-  const width = y.length + 1;
-  const stack: Array<[number, number]> = [[0, 0]];
-  const push = (i: number, j: number) => stack.push([i, j]);
-  while (stack.length > 0) {
-    const [i, j] = stack.pop()!;
-    const key = i * width + j;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    if (i === x.length && j === y.length) return true;
-    next(i, j, push);
-  }
-  return false;
-}
-
-function intersectUncached(a: string, b: string): boolean {
-  const x = canonical(a);
-  const y = canonical(b);
-  return reachesEnd(x, y, (i, j, push) => {
-    const ci = x[i];
-    const cj = y[j];
-    if (ci === '*') push(i + 1, j);
-    if (cj === '*') push(i, j + 1);
-    if (ci !== undefined && cj !== undefined) {
-      const literalClash = ci !== '*' && ci !== '?' && cj !== '*' && cj !== '?' && ci !== cj;
-      const ni = ci === '*' ? i : i + 1;
-      const nj = cj === '*' ? j : j + 1;
-      if (!literalClash && (ni !== i || nj !== j)) push(ni, nj);
-    }
-  });
-}
-
-/**
- * Whether every string `inner` matches is also matched by `outer`. Sound, not
- * complete: `true` is always right; a few exotic mixes of `?` and `*` answer `false`
- * although containment holds, which only makes the evaluator more cautious.
- * Each symbol of `inner` must be absorbed by `outer`: a literal by the same literal,
- * `?` or `*`; a `?` by `?` or `*`; a `*` only by `*`.
- */
-export function patternContains(outer: string, inner: string): boolean {
-  return memo(containCache, outer, inner, containUncached);
-}
-
-function containUncached(outer: string, inner: string): boolean {
-  const o = canonical(outer);
-  const n = canonical(inner);
-  return reachesEnd(o, n, (i, j, push) => {
-    const co = o[i];
-    const cn = n[j];
-    if (co === '*') {
-      push(i + 1, j);
-      if (cn !== undefined) push(i, j + 1);
-    } else if (co !== undefined && cn !== undefined) {
-      if (co === '?' ? cn !== '*' : co === cn) push(i + 1, j + 1);
-    }
-  });
-}
+import {
+  isParsedPolicy,
+  parsePolicy,
+  type ParsedPolicy,
+  type PolicyCondition,
+  type PolicyDocumentInput,
+  type PolicyStatement,
+} from './parse.js';
+import {
+  indexPatterns,
+  patternContains,
+  patternsFor,
+  patternsIntersect,
+  serviceWidePattern,
+  wildcardMatch,
+  type PatternIndex,
+} from './patterns.js';
 
 // ---------------------------------------------------------------------------
 // Conditions
@@ -364,7 +97,10 @@ export interface CompiledStatement {
   notActions?: PatternIndex;
   /** `Resource` contains exactly `*`. */
   resourceAll: boolean;
-  /** Service patterns for which a `Resource` entry covers every resource of the service (`arn:aws:iam::123456789012:*`). */
+  /**
+   * Service patterns for which a `Resource` entry covers every resource of the service
+   * (`arn:aws:iam::123456789012:*`).
+   */
   serviceWide: string[];
   notResources?: string[];
   conditionKeys: string[];
@@ -372,62 +108,11 @@ export interface CompiledStatement {
 }
 
 /**
- * Canonical action patterns, also grouped by literal service prefix: a pattern whose
- * service part is a literal other than the target's cannot match any of the target's
- * actions, so a question about `iam:...` only meets `iam:` and wildcard-service patterns.
+ * A policy prepared once and evaluated many times (one per managed policy, shared by every
+ * principal it is attached to).
  */
-export interface PatternIndex {
-  all: string[];
-  /** Patterns whose service part contains a wildcard (or that have no `:`). */
-  wild: string[];
-  byService: Map<string, string[]>;
-}
-
-function indexPatterns(patterns: readonly string[]): PatternIndex {
-  const index: PatternIndex = { all: patterns.map(canonical), wild: [], byService: new Map() };
-  for (const p of index.all) {
-    const colon = p.indexOf(':');
-    const service = colon < 0 ? '*' : p.slice(0, colon);
-    if (service.includes('*') || service.includes('?')) index.wild.push(p);
-    else {
-      const list = index.byService.get(service) ?? [];
-      list.push(p);
-      index.byService.set(service, list);
-    }
-  }
-  return index;
-}
-
-/** The patterns of an index that can matter for actions of `service` (null: every service). */
-function patternsFor(index: PatternIndex, service: string | null): string[] {
-  if (service === null) return index.all;
-  const own = index.byService.get(service);
-  if (!own) return index.wild;
-  return index.wild.length === 0 ? own : [...index.wild, ...own];
-}
-
-/** A policy prepared once and evaluated many times (one per managed policy, shared by every principal it is attached to). */
 export interface CompiledPolicy {
   statements: CompiledStatement[];
-}
-
-/**
- * The service part of a resource pattern that names every resource of a service, or
- * undefined: `arn:<partition>:<service>:<region or * or empty>:<account, * or empty>:*`.
- * Such a pattern in a Deny removes a whole service's slice, and in an Allow it grants
- * that service everywhere.
- */
-function serviceWidePattern(resource: string): string | undefined {
-  // Most resources name something (`arn:aws:s3:::bucket/*`); reject them before splitting.
-  if (!resource.endsWith(':*')) return undefined;
-  const parts = resource.split(':');
-  if (parts.length < 6 || parts[0]?.toLowerCase() !== 'arn') return undefined;
-  const region = parts[3] ?? '';
-  const account = parts[4] ?? '';
-  const rest = parts.slice(5).join(':');
-  const okRegion = region === '' || region === '*';
-  const okAccount = account === '' || account === '*' || /^\d{12}$/.test(account);
-  return okRegion && okAccount && rest === '*' ? (parts[2] ?? '').toLowerCase() : undefined;
 }
 
 function compileStatement(st: PolicyStatement): CompiledStatement {
@@ -455,10 +140,6 @@ function compileStatement(st: PolicyStatement): CompiledStatement {
 export function compilePolicy(policy: ParsedPolicy | PolicyDocumentInput): CompiledPolicy {
   const parsed = isParsedPolicy(policy) ? policy : parsePolicy(policy);
   return { statements: parsed.statements.map(compileStatement) };
-}
-
-function isParsedPolicy(value: unknown): value is ParsedPolicy {
-  return isRecord(value) && Array.isArray(value['statements']);
 }
 
 // ---------------------------------------------------------------------------
@@ -643,7 +324,9 @@ function decide(statements: readonly CompiledStatement[], target: string): Targe
   if (denied(s.deny, target)) return { allowed: false, assumed: [] };
   let assumed: string[] = [];
   if (!covers(s.allow, target)) {
-    if (s.gateKeys.length === 0 || !covers(merge(s.allow, s.gatedAllow), target)) return { allowed: false, assumed: [] };
+    if (s.gateKeys.length === 0 || !covers(merge(s.allow, s.gatedAllow), target)) {
+      return { allowed: false, assumed: [] };
+    }
     assumed = s.gateKeys;
   }
   return { allowed: true, assumed: [...assumed, ...conditionalDenyKeys(s, target)] };
@@ -678,7 +361,10 @@ interface PolicyProfile {
 const EMPTY_PROFILE: PolicyProfile = { allow: 0, gated: 0, deny: 0, negatives: 0, gateKeys: null, denyKeys: null };
 const profiles = new WeakMap<CompiledPolicy, PolicyProfile>();
 
-/** A statement that can affect some target: names actions, is not narrowed by a condition, and is not scoped to named resources. */
+/**
+ * A statement that can affect some target: names actions, is not narrowed by a condition, and
+ * is not scoped to named resources.
+ */
 function couldMatter(st: CompiledStatement): boolean {
   if (st.treatment === 'narrowing' || (!st.actions && !st.notActions)) return false;
   return st.resourceAll || st.serviceWide.length > 0 || st.notResources !== undefined;

@@ -7,8 +7,8 @@ import {
   mergeAuthorizationDetails,
   type AuthorizationDetails,
   type PrincipalVerdict,
-} from '../../../src/steps/admins/analysis.js';
-import { ESCALATION_ACTIONS } from '../../../src/steps/admins/policy.js';
+} from '../../src/iam/principals.js';
+import { ESCALATION_ACTIONS } from '../../src/iam/evaluate.js';
 
 // ---------------------------------------------------------------------------
 // Fixture builders: shaped like GetAccountAuthorizationDetails, documents URL-encoded

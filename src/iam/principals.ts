@@ -2,9 +2,10 @@
  * Who administers the account, decided from the output of
  * `iam:GetAccountAuthorizationDetails` alone (no further AWS calls): full admins,
  * shadow admins (can escalate to admin) and admin roles, each with the path that makes
- * it so, in words. The policy logic lives in ./policy.ts; this module gathers each
+ * it so, in words. The policy logic lives in ./evaluate.ts; this module gathers each
  * principal's policies, names them, and classifies roles by their trust policy.
- * docs/admin-analysis.md states exactly what counts.
+ * docs/admin-analysis.md states exactly what counts. What a step then requires of these
+ * principals (how many admins, which findings) is the step's own business.
  */
 import type {
   AttachedPolicy,
@@ -15,14 +16,8 @@ import type {
   RoleDetail,
   UserDetail,
 } from '@aws-sdk/client-iam';
-import {
-  compilePolicy,
-  evaluatePolicies,
-  parsePolicy,
-  PolicyDocumentError,
-  type CompiledPolicy,
-  type PolicyEvaluation,
-} from './policy.js';
+import { compilePolicy, evaluatePolicies, type CompiledPolicy, type PolicyEvaluation } from './evaluate.js';
+import { parsePolicy, PolicyDocumentError } from './parse.js';
 
 /** The parts of `GetAccountAuthorizationDetails` (all pages merged) the analysis reads. */
 export type AuthorizationDetails = Pick<
@@ -47,11 +42,17 @@ export interface PrincipalVerdict {
    * `together: inline policy a + group Ops: inline policy b`. Empty for everyone else.
    */
   via: string[];
-  /** Escalation actions allowed (policy.ts `ESCALATION_ACTIONS`, then combos like `iam:PassRole+ec2:RunInstances`); empty for full admins. */
+  /**
+   * Escalation actions allowed (evaluate.ts `ESCALATION_ACTIONS`, then combos like
+   * `iam:PassRole+ec2:RunInstances`); empty for full admins.
+   */
   escalation: string[];
   /** Condition keys the verdict assumes satisfied (gated Allows) or not holding (conditional Denies). */
   assumedConditions: string[];
-  /** Other facts worth showing: a Deny or boundary that stops an otherwise full admin, unreadable or missing policies. */
+  /**
+   * Other facts worth showing: a Deny or boundary that stops an otherwise full admin,
+   * unreadable or missing policies.
+   */
   notes: string[];
 }
 
@@ -97,7 +98,12 @@ export interface AdminGroup {
  * concatenated in page order; a later duplicate (same ARN) is dropped.
  */
 export function mergeAuthorizationDetails(pages: Iterable<AuthorizationDetails>): AuthorizationDetails {
-  const merged: Required<AuthorizationDetails> = { UserDetailList: [], GroupDetailList: [], RoleDetailList: [], Policies: [] };
+  const merged: Required<AuthorizationDetails> = {
+    UserDetailList: [],
+    GroupDetailList: [],
+    RoleDetailList: [],
+    Policies: [],
+  };
   const seen = new Set<string>();
   const add = <T extends { Arn?: string | undefined }>(into: T[], items: T[] | undefined, kind: string): void => {
     for (const item of items ?? []) {
@@ -134,7 +140,10 @@ class PolicyBook {
   readonly warnings: string[] = [];
   private readonly managed = new Map<string, ManagedPolicyDetail>();
   private readonly compiled = new Map<string, CompiledPolicy | null>();
-  /** Documents by their text: copies of one inline policy (IaC modules make many) share one compiled policy and its profile. */
+  /**
+   * Documents by their text: copies of one inline policy (IaC modules make many) share one
+   * compiled policy and its profile.
+   */
   private readonly byText = new Map<string, CompiledPolicy | null>();
   /** Trust policies by their text: most service roles share a handful. */
   readonly trust = new Map<string, TrustedBy>();
@@ -228,7 +237,12 @@ class PolicyBook {
     if (!sources) {
       const g = this.groups.get(name);
       const prefix = `group ${name}: `;
-      sources = g ? [...this.inline(g.GroupPolicyList, `group ${name}`, prefix), ...this.attached(g.AttachedManagedPolicies, prefix)] : [];
+      sources = g
+        ? [
+            ...this.inline(g.GroupPolicyList, `group ${name}`, prefix),
+            ...this.attached(g.AttachedManagedPolicies, prefix),
+          ]
+        : [];
       this.groupSources.set(name, sources);
     }
     return sources;
@@ -249,7 +263,9 @@ function via(sources: readonly Source[], ev: PolicyEvaluation): string[] {
       byPolicy.set(i, list);
     }
   }
-  return [...byPolicy.entries()].sort((a, b) => a[0] - b[0]).map(([i, actions]) => `${sources[i]!.label} (${actions.join(', ')})`);
+  return [...byPolicy.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([i, actions]) => `${sources[i]!.label} (${actions.join(', ')})`);
 }
 
 function verdict(
@@ -295,7 +311,10 @@ function boundaryOf(
 function analyzeUser(book: PolicyBook, user: UserDetail): PrincipalVerdict {
   const name = user.UserName ?? '';
   const notes: string[] = [];
-  const sources = [...book.inline(user.UserPolicyList, `user ${name}`, ''), ...book.attached(user.AttachedManagedPolicies, '')];
+  const sources = [
+    ...book.inline(user.UserPolicyList, `user ${name}`, ''),
+    ...book.attached(user.AttachedManagedPolicies, ''),
+  ];
   for (const g of user.GroupList ?? []) {
     if (!book.hasGroup(g)) {
       notes.push(`group ${g} is not in the input; its policies were not evaluated`);
@@ -384,7 +403,10 @@ export function classifyRole(
 function analyzeRole(book: PolicyBook, role: RoleDetail): RoleVerdict {
   const name = role.RoleName ?? '';
   const notes: string[] = [];
-  const sources = [...book.inline(role.RolePolicyList, `role ${name}`, ''), ...book.attached(role.AttachedManagedPolicies, '')];
+  const sources = [
+    ...book.inline(role.RolePolicyList, `role ${name}`, ''),
+    ...book.attached(role.AttachedManagedPolicies, ''),
+  ];
   const boundary = boundaryOf(book, role.PermissionsBoundary?.PermissionsBoundaryArn, notes);
   const v = verdict('role', name, role.Arn ?? '', sources, boundary, notes);
   const t = classifyRole(role, book.trust);

@@ -1,0 +1,26 @@
+/**
+ * How the root-keys step's changes are read back when AWS's answer to one was lost (see
+ * src/aws/read-back.ts): plan.ts attaches each of these to the change it builds, so the gate
+ * can tell an applied call from one to send again.
+ */
+import { allMarkerPages, type ReadBack, type ReadCall } from '../../aws/read-back.js';
+
+/** The access keys of `userName`, or (without one) of the signing principal: the root user here. */
+async function accessKeys(
+  read: ReadCall,
+  userName: string | undefined,
+): Promise<Array<{ AccessKeyId?: string; Status?: string }>> {
+  return allMarkerPages(read, 'ListAccessKeys', userName ? { UserName: userName } : {}, (p) => p?.AccessKeyMetadata);
+}
+
+/** iam:UpdateAccessKey: the key has the status sent (a deleted key counts as inactive). */
+export const readBackUpdateAccessKey: ReadBack = async (read, p) => {
+  const key = (await accessKeys(read, p.UserName)).find((k) => k.AccessKeyId === p.AccessKeyId);
+  // A deleted key is as unusable as an inactive one (the changes that deactivate say so too).
+  if (!key) return p.Status === 'Inactive' ? 'in-place' : 'conflict';
+  return key.Status === p.Status ? 'in-place' : 'absent';
+};
+
+/** iam:DeleteAccessKey: the key is no longer listed. */
+export const readBackDeleteAccessKey: ReadBack = async (read, p) =>
+  (await accessKeys(read, p.UserName)).some((k) => k.AccessKeyId === p.AccessKeyId) ? 'absent' : 'in-place';
