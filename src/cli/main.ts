@@ -1,10 +1,11 @@
 /**
  * The CLI's entry: parse flags, answer --help / --version without loading AWS or UI
- * modules, then hand over to the command. One top-level handler maps errors to
- * exit codes: 1 a step fails, 2 the run failed, 130 interrupted.
+ * modules, then hand over to the command. Exit codes come from one map (exit-codes.ts):
+ * 1 a step fails, 2 the run failed, 130 interrupted.
  */
 import { createRequire } from 'node:module';
 import { HELP, parseCli, UsageError } from './args.js';
+import { EXIT, exitForError } from './exit-codes.js';
 
 export async function main(argv: string[]): Promise<number> {
   let args;
@@ -13,18 +14,18 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`rootlock: ${err.message}\nRun rootlock --help for usage.\n`);
-      return 2;
+      return exitForError(err);
     }
     throw err;
   }
   if (args.help) {
     process.stdout.write(HELP);
-    return 0;
+    return EXIT.ok;
   }
   if (args.version) {
     const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
     process.stdout.write(`${pkg.version}\n`);
-    return 0;
+    return EXIT.ok;
   }
   // The SDK's multi-line Node 20 notice would land in the middle of the wizard's output;
   // the README states the Node support policy instead.

@@ -26,7 +26,7 @@ export async function runCommand(args: CliArgs, deps: RunDeps = {}): Promise<num
   const onSigint = () => {
     interrupted(ui.output, live, 'SIGINT');
     ui.close();
-    process.exit(130);
+    process.exit(EXIT.interrupted);
   };
   if (!deps.ui) process.once('SIGINT', onSigint);
   try {
@@ -98,35 +98,43 @@ async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prom
   return wizardCommand(run, args, deps, live, ui.prompter);
 }
 
+/** Says what ended the run; the exit code comes from the one map in exit-codes.ts. */
 async function handleError(err: unknown, output: Output, live: LiveSession): Promise<number> {
   const { CancelledError, NeedsInputError, InvalidAnswerError } = await import('../ui/errors.js');
-  if (err instanceof CancelledError) {
-    interrupted(output, live, 'cancelled at a prompt');
-    return 130;
+  if (err instanceof CancelledError) interrupted(output, live, 'cancelled at a prompt');
+  else {
+    live.journal?.write({ type: 'session-end', outcome: `stopped: ${(err as Error)?.name ?? 'error'}` });
+    reportError(err, output, live, err instanceof NeedsInputError || err instanceof InvalidAnswerError);
   }
-  live.journal?.write({ type: 'session-end', outcome: `stopped: ${(err as Error)?.name ?? 'error'}` });
-  if (err instanceof NeedsInputError || err instanceof InvalidAnswerError) {
-    output.error(err.message);
+  return exitForError(err);
+}
+
+function reportError(err: unknown, output: Output, live: LiveSession, needsInput: boolean): void {
+  if (needsInput) {
+    output.error((err as Error).message);
     if (live.journal?.path) output.detail([`Journal of this session: ${live.journal.path}`]);
-    return 2;
+    return;
   }
   if (err instanceof UngatedMutationError) {
     output.error(`Internal error: ${err.message}`);
-    return 2;
+    return;
   }
   if (err instanceof CredentialsLostError) {
     const applied = live.gate?.results.filter((r) => r.outcome === 'applied' || r.outcome === 'already-done') ?? [];
     output.error(`${err.message} AWS said: ${sanitize(err.failure.message, { maxLength: 200 })}`);
-    output.detail([
-      applied.length ? `Done before that, and kept in place: ${applied.map((r) => r.changeId).join(', ')}.` : 'No change had been applied in this session.',
-      ...(err.notRun.length ? [`Not run: ${err.notRun.join(', ')}.`] : []),
-      err.hint ?? '',
-      ...(live.journal?.path ? [`Journal of this session: ${live.journal.path}`] : []),
-    ].filter(Boolean));
-    return 2;
+    output.detail(
+      [
+        applied.length
+          ? `Done before that, and kept in place: ${applied.map((r) => r.changeId).join(', ')}.`
+          : 'No change had been applied in this session.',
+        ...(err.notRun.length ? [`Not run: ${err.notRun.join(', ')}.`] : []),
+        err.hint ?? '',
+        ...(live.journal?.path ? [`Journal of this session: ${live.journal.path}`] : []),
+      ].filter(Boolean),
+    );
+    return;
   }
   const e = err instanceof RunError ? err : toRunError(err);
   output.error(e.message);
   if (e.hint) output.detail([e.hint]);
-  return 2;
 }

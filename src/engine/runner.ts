@@ -462,28 +462,39 @@ export function journalAssessment(journal: Journal, step: StepId, phase: 'before
   });
 }
 
-/** Sends a plan through the gate in order; stops at the first failure and says what was and was not done. */
+/**
+ * Sends a plan through the gate in order; stops at the first failure and says what was and was not done.
+ * Where the output draws task lists, the plan is one list (a task per change, those not sent shown as
+ * skipped); elsewhere each change is a progress line.
+ */
 export async function applyPlan(plan: Change[], ctx: { gate: MutationGate; output: Output; pool?: ClientPool }): Promise<ChangeResult[]> {
   const results: ChangeResult[] = [];
-  for (const [i, change] of plan.entries()) {
-    const progress = ctx.output.progress(`${change.description}`);
-    const r = await ctx.gate.execute(change, {
-      pool: ctx.pool,
-      // Eventual consistency (a new instance profile EC2 cannot see yet): say what the wait is for.
-      onRetry: ({ attempt, attempts, code, delayMs }) =>
-        progress.update(`${change.description}: AWS is not ready yet (${code}); attempt ${attempt + 1} of ${attempts} in ${Math.round(delayMs / 1000)} s`),
-    });
-    results.push(r);
-    if (r.outcome === 'failed') {
-      progress.fail(`${change.description}: failed`);
-      ctx.output.error(r.error?.message ?? 'failed');
-      const notSent = plan.slice(i + 1);
-      if (notSent.length > 0) {
-        ctx.output.warn(`Stopped here. Not sent: ${notSent.map((c) => c.description).join('; ')}. Run again to continue from AWS's current state.`);
+  const list = plan.length > 0 ? ctx.output.tasks?.(plan.map((c) => c.description)) : undefined;
+  try {
+    for (const [i, change] of plan.entries()) {
+      const progress = list ? list.task(i) : ctx.output.progress(`${change.description}`);
+      const r = await ctx.gate.execute(change, {
+        pool: ctx.pool,
+        // Eventual consistency (a new instance profile EC2 cannot see yet): say what the wait is for.
+        onRetry: ({ attempt, attempts, code, delayMs }) =>
+          progress.update(`${change.description}: AWS is not ready yet (${code}); attempt ${attempt + 1} of ${attempts} in ${Math.round(delayMs / 1000)} s`),
+      });
+      results.push(r);
+      if (r.outcome === 'failed') {
+        progress.fail(`${change.description}: failed`);
+        ctx.output.error(r.error?.message ?? 'failed');
+        const notSent = plan.slice(i + 1);
+        if (notSent.length > 0) {
+          ctx.output.warn(`Stopped here. Not sent: ${notSent.map((c) => c.description).join('; ')}. Run again to continue from AWS's current state.`);
+        }
+        break;
       }
-      break;
+      progress.succeed(r.outcome === 'already-done' ? `${change.description} (already in place)` : change.description);
     }
-    progress.succeed(r.outcome === 'already-done' ? `${change.description} (already in place)` : change.description);
+  } finally {
+    // Also when the gate throws: the list must leave the screen (and what it held back be written)
+    // before the error is reported or anything else is drawn.
+    await list?.close();
   }
   return results;
 }

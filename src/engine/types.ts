@@ -272,6 +272,24 @@ export interface Progress {
   stop(): void;
 }
 
+/**
+ * Tasks drawn together as one list, each with its own line (the changes of a plan being applied).
+ * Started in order with {@link TaskList.task}; ended once with {@link TaskList.close}.
+ */
+export interface TaskList {
+  /**
+   * Starts task `index` (0-based, in order) and returns its progress: `update` while it waits,
+   * `succeed` or `fail` when it ends (with the final text, or the latest one).
+   */
+  task(index: number): Progress;
+  /**
+   * Ends the list: tasks never started are shown as skipped, one left running as failed. Resolves
+   * once the list is final on screen and everything printed meanwhile (held back so the list's
+   * redraws cannot garble it) has been written after it, in order.
+   */
+  close(): Promise<void>;
+}
+
 /** Everything the engine prints. The engine never writes to a stream itself. */
 export interface Output {
   heading(text: string): void;
@@ -282,6 +300,12 @@ export interface Output {
   /** Indented detail lines under the previous message. */
   detail(lines: string[]): void;
   progress(text: string): Progress;
+  /**
+   * Optional: a list of tasks with these titles, drawn while they run (an interactive terminal).
+   * Absent, or returning undefined, where this output draws none: then show each with `progress`.
+   * Whatever else is printed while the list is open appears after it, in order.
+   */
+  tasks?(titles: string[]): TaskList | undefined;
   /** Shows a secret once, to the operator's terminal only; never logged. */
   secret(label: string, value: string): void;
   /**

@@ -9,7 +9,10 @@
  * - spinners stack: a progress started while another runs hides the outer one until
  *   it ends, so there is at most one spinner drawing at a time;
  * - every write erases the visible spinner frame first and redraws it after, so
- *   messages never land in the middle of a frame.
+ *   messages never land in the middle of a frame;
+ * - while a task list is drawn ({@link TerminalSession.addTaskList}), it owns the screen like a
+ *   prompt does: spinners are hidden and writes held back until it is removed, because its
+ *   redraws move the cursor over the lines it drew and would overwrite or split anything else.
  */
 import type { Look } from './style.js';
 
@@ -26,6 +29,15 @@ export interface SessionSpinner {
   clear(): void;
   /** Draw the current frame again (after someone else wrote). */
   render(): void;
+}
+
+/** What the session needs from a task list drawn on its stream. Implemented over listr2 in ./tasks.ts. */
+export interface SessionTaskList {
+  /**
+   * Stops drawing at once, leaving the list as it stands on screen with the cursor shown; for
+   * {@link TerminalSession.close} (the process may exit right after) and prompts. Idempotent.
+   */
+  abort(): void;
 }
 
 /** Options for {@link TerminalSession}. */
@@ -50,6 +62,7 @@ export class TerminalSession {
   readonly #spinners: SessionSpinner[] = [];
   #visible: SessionSpinner | undefined;
   #promptDepth = 0;
+  #taskList: SessionTaskList | undefined;
   readonly #held: Array<{ target: NodeJS.WritableStream; text: string }> = [];
   #closed = false;
 
@@ -80,6 +93,11 @@ export class TerminalSession {
     return this.#promptDepth > 0;
   }
 
+  /** True while a task list is drawn: writes are held back until it is removed. */
+  get taskListActive(): boolean {
+    return this.#taskList !== undefined;
+  }
+
   /** The spinner currently drawing, if any (for tests and diagnostics). */
   get visibleSpinner(): SessionSpinner | undefined {
     return this.#visible;
@@ -91,6 +109,8 @@ export class TerminalSession {
    * spinner. Nested calls are fine.
    */
   async whilePrompting<T>(ask: () => Promise<T>): Promise<T> {
+    // A task list must never be on screen under a prompt: freeze it where it stands first.
+    this.#taskList?.abort();
     this.#promptDepth += 1;
     this.#sync();
     try {
@@ -107,7 +127,7 @@ export class TerminalSession {
    * session's stream), around the visible spinner; held back while a prompt is open.
    */
   write(text: string, target: NodeJS.WritableStream = this.stream): void {
-    if (this.#promptDepth > 0) {
+    if (this.#promptDepth > 0 || this.#taskList !== undefined) {
       this.#held.push({ target, text });
       return;
     }
@@ -140,21 +160,49 @@ export class TerminalSession {
   }
 
   /**
+   * Registers a task list that is about to draw: spinners are hidden and writes held back until
+   * {@link TerminalSession.removeTaskList}. One at a time; false (and nothing changes) when
+   * another is drawn, a prompt is open or the session is closed: the caller must not draw then.
+   */
+  addTaskList(list: SessionTaskList): boolean {
+    if (this.#closed || this.#taskList !== undefined || this.#promptDepth > 0) return false;
+    this.#taskList = list;
+    this.#sync();
+    return true;
+  }
+
+  /**
+   * Unregisters a task list once its final frame is on screen: writes what was held back, in
+   * order, and lets the spinners draw again.
+   */
+  removeTaskList(list: SessionTaskList): void {
+    if (this.#taskList !== list) return;
+    this.#taskList = undefined;
+    if (this.#promptDepth === 0) this.#flush();
+    this.#sync();
+  }
+
+  /**
    * Stops every spinner (restoring the cursor) and writes anything held back. Call it
    * before the process exits, including on errors and signals. Idempotent.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // A task list first: its frame stays on screen and what it held back is written under it.
+    const list = this.#taskList;
+    this.#taskList = undefined;
+    list?.abort();
     this.#spinners.length = 0;
     this.#promptDepth = 0;
     this.#sync();
     this.#flush();
   }
 
-  /** Makes the drawing spinner the innermost one, or none while a prompt is open. */
+  /** Makes the drawing spinner the innermost one, or none while a prompt or a task list is open. */
   #sync(): void {
-    const wanted = this.#promptDepth > 0 || this.#closed ? undefined : this.#spinners.at(-1);
+    const covered = this.#promptDepth > 0 || this.#taskList !== undefined || this.#closed;
+    const wanted = covered ? undefined : this.#spinners.at(-1);
     if (wanted === this.#visible) return;
     this.#visible?.hide();
     this.#visible = wanted;

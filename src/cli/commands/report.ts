@@ -4,6 +4,7 @@ import type { Output } from '../../engine/types.js';
 import { JournalFormatError } from '../../report/session-report.js';
 import { writeSessionReports } from '../../report/write.js';
 import type { CliArgs } from '../args.js';
+import { EXIT } from '../exit-codes.js';
 
 export function reportCommand(args: CliArgs, output: Output): number {
   const file = args.positionals[0];
@@ -17,5 +18,5 @@ export function reportCommand(args: CliArgs, output: Output): number {
   }
   output.success(`Report of session ${w.report.session.id} (${w.report.session.mode}, account ${w.report.account.id}, outcome: ${w.report.session.outcome}):`);
   output.detail([w.markdown, w.json, `${w.asff} (${w.findings.length} findings; import with: aws securityhub batch-import-findings --findings file://${w.asff})`]);
-  return 0;
+  return EXIT.ok;
 }

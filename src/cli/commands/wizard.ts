@@ -8,7 +8,7 @@ import { findingKeys, PLAN_SCHEMA, type PlanFile } from '../../engine/plan-file.
 import { asPrincipal, runWizard, wizardContext } from '../../engine/runner.js';
 import type { Prompter } from '../../engine/types.js';
 import type { CliArgs } from '../args.js';
-import { exitForSteps } from '../exit-codes.js';
+import { EXIT, exitForSteps } from '../exit-codes.js';
 import { profileHandoff } from '../handoff.js';
 import {
   journaledNextSteps,
@@ -51,7 +51,7 @@ export async function wizardCommand(run: RunSession, args: CliArgs, deps: RunDep
     };
     writeFileSync(args.out, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
     output.success(`Plan written to ${args.out}: ${outcomes.reduce((n, o) => n + o.plan.length, 0)} change(s). Apply it with: rootlock apply ${args.out}`);
-    return 0;
+    return EXIT.ok;
   }
   printSummary(output, outcomes);
   showNextSteps(run, next);
