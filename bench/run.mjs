@@ -19,7 +19,14 @@ import { hasGnuTime, runMeasured } from './lib/measure.mjs';
 import { compareWithMinimum, countsFromPlan, minimumCalls, projectToAws } from './lib/minimum.mjs';
 import { ensureMoto, startMoto, MOTO_VERSION } from './lib/moto.mjs';
 import { median, runBounded } from './lib/procs.mjs';
-import { ensureProwler, listChecks, PROWLER_CHECKS, PROWLER_VERSION, prowlerArgs, summarizeOcsf } from './lib/prowler.mjs';
+import {
+  ensureProwler,
+  listChecks,
+  PROWLER_CHECKS,
+  PROWLER_VERSION,
+  prowlerArgs,
+  summarizeOcsf,
+} from './lib/prowler.mjs';
 import { startEgressTrap, startProxy } from './lib/proxy.mjs';
 import { buildTable, renderMarkdown, renderText } from './lib/report.mjs';
 import { DEFAULT_SCALE, planScale, RawAws, seedScaleAccount } from './lib/seed.mjs';
@@ -54,7 +61,8 @@ const SCALE = {
   instances: Math.max(DEFAULT_SCALE.regions.length, Math.round(DEFAULT_SCALE.instances * scaleFactor)),
 };
 const REGIONS = SCALE.regions;
-const outFile = opt.out ?? path.join(ROOT, 'bench', 'results', scaleFactor === 1 ? 'latest.json' : `scale-${scaleFactor}.json`);
+const outFile =
+  opt.out ?? path.join(ROOT, 'bench', 'results', scaleFactor === 1 ? 'latest.json' : `scale-${scaleFactor}.json`);
 
 const t0 = Date.now();
 const log = (msg) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
@@ -94,9 +102,11 @@ async function ensureBuild() {
   if (existsSync(main) && statSync(main).mtimeMs >= newest(path.join(ROOT, 'src'))) return { ran: false };
   log('dist/ is missing or older than src/: npm run build');
   const r = await runBounded('npm', ['run', 'build'], { cwd: ROOT, timeoutMs: 600_000 });
-  if (!existsSync(main)) throw new Error(`npm run build produced no dist/cli/main.js:\n${r.stdout.slice(-3000)}${r.stderr.slice(-2000)}`);
+  if (!existsSync(main))
+    throw new Error(`npm run build produced no dist/cli/main.js:\n${r.stdout.slice(-3000)}${r.stderr.slice(-2000)}`);
   const errors = (r.stdout.match(/error TS\d+/g) ?? []).length;
-  if (r.code !== 0) log(`npm run build exited ${r.code} (${errors} TypeScript errors); dist/ was emitted and is measured as is`);
+  if (r.code !== 0)
+    log(`npm run build exited ${r.code} (${errors} TypeScript errors); dist/ was emitted and is measured as is`);
   return { ran: true, code: r.code, typeErrors: errors };
 }
 
@@ -149,7 +159,9 @@ async function main() {
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
       node: process.version,
-      memoryMethod: (await hasGnuTime()) ? '/usr/bin/time -v (maximum resident set size)' : 'poll /proc/<pid>/status VmHWM every 20 ms',
+      memoryMethod: (await hasGnuTime())
+        ? '/usr/bin/time -v (maximum resident set size)'
+        : 'poll /proc/<pid>/status VmHWM every 20 ms',
     },
     notes: [],
   };
@@ -199,7 +211,9 @@ async function main() {
 
   // 1. Seed the scale account.
   const plan = planScale(SCALE);
-  log(`seeding: ${SCALE.users} users, ${SCALE.roles} roles, ${SCALE.groups} groups, ${SCALE.policies} policies, ${SCALE.instances} instances in ${REGIONS.join(', ')}`);
+  log(
+    `seeding: ${SCALE.users} users, ${SCALE.roles} roles, ${SCALE.groups} groups, ${SCALE.policies} policies, ${SCALE.instances} instances in ${REGIONS.join(', ')}`,
+  );
   const seeded = await seedScaleAccount(moto.url, plan, { concurrency: Number(opt.concurrency), log });
   const creds = seeded.runnerKey;
   if (!opt['no-shims']) {
@@ -228,11 +242,19 @@ async function main() {
     callsPerSecond: seeded.callsPerSecond,
     concurrency: seeded.concurrency,
     phases: seeded.phases,
-    verified: { Users: summaryOf('Users'), Roles: summaryOf('Roles'), Groups: summaryOf('Groups'), Policies: summaryOf('Policies'), InstanceProfiles: summaryOf('InstanceProfiles') },
+    verified: {
+      Users: summaryOf('Users'),
+      Roles: summaryOf('Roles'),
+      Groups: summaryOf('Groups'),
+      Policies: summaryOf('Policies'),
+      InstanceProfiles: summaryOf('InstanceProfiles'),
+    },
     admins: plan.admins,
     instancesWithoutProfile: plan.instances.filter((i) => !i.profile).length,
   };
-  log(`seeded in ${(seeded.ms / 1000).toFixed(1)} s (${seeded.calls} calls, ${seeded.callsPerSecond}/s): ${JSON.stringify(results.seeding.verified)}`);
+  log(
+    `seeded in ${(seeded.ms / 1000).toFixed(1)} s (${seeded.calls} calls, ${seeded.callsPerSecond}/s): ${JSON.stringify(results.seeding.verified)}`,
+  );
 
   // 2. rootlock check --json.
   const counts = countsFromPlan(plan);
@@ -249,10 +271,17 @@ async function main() {
   try {
     doc = JSON.parse(rl.stdout);
   } catch {
-    throw new Error(`rootlock check --json printed no JSON (exit ${rl.code}${rl.timedOut ? ', timed out' : ''}):\n${rl.stderr.slice(-3000)}`);
+    throw new Error(
+      `rootlock check --json printed no JSON (exit ${rl.code}${rl.timedOut ? ', timed out' : ''}):\n${rl.stderr.slice(-3000)}`,
+    );
   }
-  const aadSent = rlRequests.params['iam:GetAccountAuthorizationDetails']?.map((p) => Number(p.MaxItems)).filter((n) => n > 0);
-  const projected = projectToAws(doc.apiCalls.byOperation, { authorizationItems: minimum.authorizationItems, aadMaxItemsSent: aadSent?.length ? Math.max(...aadSent) : undefined });
+  const aadSent = rlRequests.params['iam:GetAccountAuthorizationDetails']
+    ?.map((p) => Number(p.MaxItems))
+    .filter((n) => n > 0);
+  const projected = projectToAws(doc.apiCalls.byOperation, {
+    authorizationItems: minimum.authorizationItems,
+    aadMaxItemsSent: aadSent?.length ? Math.max(...aadSent) : undefined,
+  });
   results.rootlock = {
     command: ['bin/rootlock', ...checkArgs.slice(1)].join(' '),
     principal: doc.principal,
@@ -277,14 +306,21 @@ async function main() {
       egressAttempts: trap.take(),
     },
   };
-  log(`rootlock check: ${(rl.wallMs / 1000).toFixed(1)} s, ${rl.peakRssMiB} MiB, ${doc.apiCalls.total} calls (${rlRequests.total} requests)`);
+  log(
+    `rootlock check: ${(rl.wallMs / 1000).toFixed(1)} s, ${rl.peakRssMiB} MiB, ${doc.apiCalls.total} calls (${rlRequests.total} requests)`,
+  );
 
   results.rootlock.memoryProbes = await memoryProbes(rlEnv, proxy);
   const aadProbe = results.rootlock.memoryProbes.find((m) => m.mode === 'aad' && m.variant === 'rootlock filter');
   if (aadProbe?.awsManagedPolicies !== undefined) {
     // Sensitivity of the minimum: if AWS listed every AWS managed policy as moto does.
     const items = minimum.authorizationItems - counts.awsManagedAttached + aadProbe.awsManagedPolicies;
-    results.minimum.ifAllAwsManagedListed = { awsManagedPolicies: aadProbe.awsManagedPolicies, authorizationItems: items, aadPages: Math.ceil(items / 1000), total: minimum.total - minimum.byOperation['iam:GetAccountAuthorizationDetails'] + Math.ceil(items / 1000) };
+    results.minimum.ifAllAwsManagedListed = {
+      awsManagedPolicies: aadProbe.awsManagedPolicies,
+      authorizationItems: items,
+      aadPages: Math.ceil(items / 1000),
+      total: minimum.total - minimum.byOperation['iam:GetAccountAuthorizationDetails'] + Math.ceil(items / 1000),
+    };
   }
 
   // 3. Prowler on the same emulator, same run.
@@ -312,12 +348,19 @@ async function main() {
   );
   results.floor = {
     nodeE0Start: startup.results.floor,
-    nodeE0: await runMeasured(NODE, ['-e', '0'], { env: rlEnv, timeoutMs: 30_000 }).then((m) => ({ wallMs: m.wallMs, cpuMs: m.cpuMs, peakRssMiB: m.peakRssMiB })),
+    nodeE0: await runMeasured(NODE, ['-e', '0'], { env: rlEnv, timeoutMs: 30_000 }).then((m) => ({
+      wallMs: m.wallMs,
+      cpuMs: m.cpuMs,
+      peakRssMiB: m.peakRssMiB,
+    })),
   };
   results.rootlock.help = startup.results.help;
-  if (startup.failures.length) results.notes.push(`--help runs failed: ${JSON.stringify(startup.failures.slice(0, 3))}`);
+  if (startup.failures.length)
+    results.notes.push(`--help runs failed: ${JSON.stringify(startup.failures.slice(0, 3))}`);
   results.rootlock.firstPrompt = await firstPrompt(rlEnv, proxy);
-  log(`first prompt: ${JSON.stringify({ medianMs: results.rootlock.firstPrompt.medianMs, reason: results.rootlock.firstPrompt.reason })}`);
+  log(
+    `first prompt: ${JSON.stringify({ medianMs: results.rootlock.firstPrompt.medianMs, reason: results.rootlock.firstPrompt.reason })}`,
+  );
 
   results.machine.loadAverageAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   results.table = buildTable(results);
@@ -371,9 +414,12 @@ async function runProwler(p, creds, proxy, trap) {
   const egress = trap.take();
   // Exit 3 means "some checks failed": a normal result.
   if (m.timedOut) throw new Error(`Prowler did not finish within ${opt['prowler-timeout-min']} min`);
-  if (m.code !== 0 && m.code !== 3) throw new Error(`Prowler exited ${m.code}: ${m.stderr.slice(-2000)}${m.stdout.slice(-1000)}`);
+  if (m.code !== 0 && m.code !== 3)
+    throw new Error(`Prowler exited ${m.code}: ${m.stderr.slice(-2000)}${m.stdout.slice(-1000)}`);
   const findings = summarizeOcsf(outDir);
-  const startupOps = requests.firstSeen.filter((f) => !/^(iam|ec2|account):/.test(f.op) || f.op === 'ec2:DescribeRegions');
+  const startupOps = requests.firstSeen.filter(
+    (f) => !/^(iam|ec2|account):/.test(f.op) || f.op === 'ec2:DescribeRegions',
+  );
   log(`Prowler: ${(m.wallMs / 1000).toFixed(1)} s, ${m.peakRssMiB} MiB, ${requests.total} requests`);
   log('Prowler --help (3 runs) and python -c pass (5 runs)');
   const helps = [];
@@ -392,7 +438,14 @@ async function runProwler(p, creds, proxy, trap) {
     checks: PROWLER_CHECKS,
     checkListCached: listing.cached,
     command: `prowler ${args.join(' ').replace(outDir, '<tmp>')}`,
-    run: { exitCode: m.code, wallMs: m.wallMs, cpuMs: m.cpuMs, userMs: m.userMs, sysMs: m.sysMs, peakRssMiB: m.peakRssMiB },
+    run: {
+      exitCode: m.code,
+      wallMs: m.wallMs,
+      cpuMs: m.cpuMs,
+      userMs: m.userMs,
+      sysMs: m.sysMs,
+      peakRssMiB: m.peakRssMiB,
+    },
     requests,
     startupBeforeFirstCallMs: requests.firstRequestMs,
     afterLastResponseMs: requests.lastResponseMs === undefined ? undefined : m.wallMs - requests.lastResponseMs,
@@ -415,9 +468,19 @@ async function firstPrompt(env, proxy) {
   for (let i = 0; i < runs; i++) {
     proxy.log.reset();
     const since = process.hrtime.bigint();
-    last = await timeToFirstPrompt(BIN, args.slice(1), { env: { ...env, COLUMNS: '120' }, cwd: ROOT, timeoutMs: 120_000 });
+    last = await timeToFirstPrompt(BIN, args.slice(1), {
+      env: { ...env, COLUMNS: '120' },
+      cwd: ROOT,
+      timeoutMs: 120_000,
+    });
     if (last.ms === undefined) {
-      return { command: `bin/rootlock ${args.slice(1).join(' ')}`, medianMs: undefined, reason: last.reason, exitCode: last.exitCode, output: last.text };
+      return {
+        command: `bin/rootlock ${args.slice(1).join(' ')}`,
+        medianMs: undefined,
+        reason: last.reason,
+        exitCode: last.exitCode,
+        output: last.text,
+      };
     }
     samples.push(last.ms);
     const snap = proxy.log.toJSON(since);
@@ -440,22 +503,36 @@ async function firstPrompt(env, proxy) {
 function printReport(r) {
   const out = [];
   out.push('');
-  out.push(`rootlock benchmark: ${r.scale.users} users, ${r.scale.roles} roles, ${r.scale.groups} groups, ${r.scale.policies} policies, ${r.scale.instances} instances in ${r.scale.regions.length} regions`);
-  out.push(`machine: ${r.machine.cpus} CPUs, load ${r.machine.loadAverageAtStart.join(' ')} -> ${r.machine.loadAverageAtEnd.join(' ')}; node ${r.machine.node}; moto ${r.machine.moto}; Prowler ${r.prowler?.version ?? '—'}`);
-  out.push(`seeding (not part of any figure): ${r.seeding.seconds.toFixed(1)} s for ${r.seeding.calls} calls (${r.seeding.callsPerSecond}/s, concurrency ${r.seeding.concurrency})`);
-  out.push(`rootlock runs as IAM user ${r.rootlock.principal?.arn} (AdministratorAccess), not as root: moto has no root identity.`);
+  out.push(
+    `rootlock benchmark: ${r.scale.users} users, ${r.scale.roles} roles, ${r.scale.groups} groups, ${r.scale.policies} policies, ${r.scale.instances} instances in ${r.scale.regions.length} regions`,
+  );
+  out.push(
+    `machine: ${r.machine.cpus} CPUs, load ${r.machine.loadAverageAtStart.join(' ')} -> ${r.machine.loadAverageAtEnd.join(' ')}; node ${r.machine.node}; moto ${r.machine.moto}; Prowler ${r.prowler?.version ?? '—'}`,
+  );
+  out.push(
+    `seeding (not part of any figure): ${r.seeding.seconds.toFixed(1)} s for ${r.seeding.calls} calls (${r.seeding.callsPerSecond}/s, concurrency ${r.seeding.concurrency})`,
+  );
+  out.push(
+    `rootlock runs as IAM user ${r.rootlock.principal?.arn} (AdministratorAccess), not as root: moto has no root identity.`,
+  );
   out.push('');
   out.push(renderText(r.table));
   out.push('');
   out.push('API calls, rootlock (projected to AWS) against the computed minimum:');
   for (const row of r.rootlock.check.versusMinimum.rows) {
-    out.push(`  ${row.op.padEnd(44)} min ${String(row.min).padStart(3)}  made ${String(row.made).padStart(3)}${row.extra ? `  (${row.extra > 0 ? '+' : ''}${row.extra})` : ''}`);
+    out.push(
+      `  ${row.op.padEnd(44)} min ${String(row.min).padStart(3)}  made ${String(row.made).padStart(3)}${row.extra ? `  (${row.extra > 0 ? '+' : ''}${row.extra})` : ''}`,
+    );
   }
   if (r.prowler?.requests) {
     out.push('');
     out.push(`Prowler requests by service: ${JSON.stringify(bySvc(r.prowler.requests.byOperation))}`);
-    out.push(`Prowler calls outside its checks' services: ${r.prowler.nonCheckCalls.map((f) => f.op).join(', ') || 'none'}`);
-    out.push(`Prowler outbound attempts refused: ${r.prowler.egressAttempts.length ? JSON.stringify(r.prowler.egressAttempts) : 'none'}`);
+    out.push(
+      `Prowler calls outside its checks' services: ${r.prowler.nonCheckCalls.map((f) => f.op).join(', ') || 'none'}`,
+    );
+    out.push(
+      `Prowler outbound attempts refused: ${r.prowler.egressAttempts.length ? JSON.stringify(r.prowler.egressAttempts) : 'none'}`,
+    );
   } else if (r.prowler?.error || r.prowler?.skipped) {
     out.push('');
     out.push(`Prowler: ${r.prowler.error ?? r.prowler.skipped}`);

@@ -53,7 +53,10 @@ try {
   );
   for (const k of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE']) delete env[k];
   // --regions: the emulator answers for every region; one keeps the demo quick.
-  const child = spawn(process.execPath, [join(root, 'bin', 'rootlock'), ...args, '--regions', 'us-east-1'], { stdio: 'inherit', env });
+  const child = spawn(process.execPath, [join(root, 'bin', 'rootlock'), ...args, '--regions', 'us-east-1'], {
+    stdio: 'inherit',
+    env,
+  });
   process.on('SIGINT', () => {}); // the wizard handles Ctrl-C itself; we clean up after it
   const code = await new Promise((res) => child.on('exit', (c, sig) => res(c ?? (sig ? 130 : 1))));
   await cleanup();

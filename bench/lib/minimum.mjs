@@ -57,12 +57,16 @@ export function minimumCalls(counts, { regionsGiven = true } = {}) {
       min: pagesFor(items, AAD_MAX_ITEMS),
       why: `users, groups, roles and policies with documents (admins, instance roles): ${items} items / ${AAD_MAX_ITEMS} per page`,
     },
-    { op: 'iam:GenerateCredentialReport', min: 1, why: 'credential report (admins\' passwords, MFA, keys; root row)' },
+    { op: 'iam:GenerateCredentialReport', min: 1, why: "credential report (admins' passwords, MFA, keys; root row)" },
     { op: 'iam:GetCredentialReport', min: 1, why: 'credential report content' },
     { op: 'iam:GetAccountSummary', min: 1, why: 'root access keys present, root MFA' },
     { op: 'iam:GetAccountPasswordPolicy', min: 1, why: 'the account password policy (admins step)' },
     { op: 'iam:ListOrganizationsFeatures', min: 1, why: 'whether centralized root access can remove root keys' },
-    { op: 'ec2:DescribeRegions', min: regionsGiven ? 0 : 1, why: regionsGiven ? 'not needed: --regions given' : 'enabled regions' },
+    {
+      op: 'ec2:DescribeRegions',
+      min: regionsGiven ? 0 : 1,
+      why: regionsGiven ? 'not needed: --regions given' : 'enabled regions',
+    },
   ];
   for (const [region, n] of Object.entries(counts.instancesByRegion)) {
     rows.push({

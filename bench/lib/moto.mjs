@@ -17,7 +17,9 @@ export async function ensureMoto(root, log) {
   log(`moto is missing: creating ${venv} with moto[server]==${MOTO_VERSION}`);
   let r = await runBounded('python3', ['-m', 'venv', venv], { timeoutMs: 120_000 });
   if (r.code !== 0) throw new Error(`python3 -m venv failed: ${r.stderr.slice(-2000)}`);
-  r = await runBounded(path.join(venv, 'bin', 'pip'), ['install', '-q', `moto[server]==${MOTO_VERSION}`], { timeoutMs: 900_000 });
+  r = await runBounded(path.join(venv, 'bin', 'pip'), ['install', '-q', `moto[server]==${MOTO_VERSION}`], {
+    timeoutMs: 900_000,
+  });
   if (r.code !== 0 || !existsSync(server)) throw new Error(`pip install moto failed: ${r.stderr.slice(-2000)}`);
   return server;
 }

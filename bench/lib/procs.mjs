@@ -66,10 +66,19 @@ export function spawnServer(cmd, args, { env, cwd, logStream } = {}) {
  * Runs a command to completion with a hard timeout, collecting stdout/stderr.
  * Resolves { code, signal, stdout, stderr, timedOut, wallMs, pid }.
  */
-export function runBounded(cmd, args, { env, cwd, timeoutMs = 60_000, input, onSpawn, maxBuffer = 512 * 1024 * 1024 } = {}) {
+export function runBounded(
+  cmd,
+  args,
+  { env, cwd, timeoutMs = 60_000, input, onSpawn, maxBuffer = 512 * 1024 * 1024 } = {},
+) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(cmd, args, { env, cwd, detached: true, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      env,
+      cwd,
+      detached: true,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     track(child);
     const out = [];
     const err = [];

@@ -16,15 +16,28 @@ export const PROWLER_VERSION = '5.46.0';
  */
 export const PROWLER_CHECKS = [
   { check: 'iam_no_root_access_key', answers: 'root access keys (rootlock root-keys)' },
-  { check: 'iam_aws_attached_policy_no_administrative_privileges', answers: 'admin policies: attached AWS managed (rootlock admins)' },
-  { check: 'iam_customer_attached_policy_no_administrative_privileges', answers: 'admin policies: attached customer managed (rootlock admins)' },
+  {
+    check: 'iam_aws_attached_policy_no_administrative_privileges',
+    answers: 'admin policies: attached AWS managed (rootlock admins)',
+  },
+  {
+    check: 'iam_customer_attached_policy_no_administrative_privileges',
+    answers: 'admin policies: attached customer managed (rootlock admins)',
+  },
   { check: 'iam_inline_policy_no_administrative_privileges', answers: 'admin policies: inline (rootlock admins)' },
   { check: 'ec2_instance_profile_attached', answers: 'instances without an instance profile (rootlock ec2-roles)' },
-  { check: 'account_security_contact_information_is_registered', answers: 'security alternate contact (rootlock billing-recovery)' },
+  {
+    check: 'account_security_contact_information_is_registered',
+    answers: 'security alternate contact (rootlock billing-recovery)',
+  },
   // Added to the issue's list: in 5.46.0 the check above always reports MANUAL; these two
   // evaluate what rootlock evaluates (all contacts; root MFA) from reads Prowler's account
   // and IAM services make anyway, so they add no API calls.
-  { check: 'account_maintain_different_contact_details_to_security_billing_and_operations', answers: 'primary, billing, operations, security contacts set (rootlock billing-recovery)', added: true },
+  {
+    check: 'account_maintain_different_contact_details_to_security_billing_and_operations',
+    answers: 'primary, billing, operations, security contacts set (rootlock billing-recovery)',
+    added: true,
+  },
   { check: 'iam_root_mfa_enabled', answers: 'root MFA (rootlock root-keys)', added: true },
 ];
 
@@ -37,7 +50,9 @@ export function prowlerPaths(root) {
 /** The installed Prowler's version string, or undefined. */
 async function installedVersion(p) {
   if (!existsSync(p.python)) return undefined;
-  const r = await runBounded(p.python, ['-c', 'import importlib.metadata as m; print(m.version("prowler"))'], { timeoutMs: 120_000 });
+  const r = await runBounded(p.python, ['-c', 'import importlib.metadata as m; print(m.version("prowler"))'], {
+    timeoutMs: 120_000,
+  });
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
@@ -52,7 +67,9 @@ export async function ensureProwler(root, log) {
     const r = await runBounded('python3', ['-m', 'venv', p.venv], { timeoutMs: 120_000 });
     if (r.code !== 0) throw new Error(`python3 -m venv ${p.venv} failed: ${r.stderr.slice(-1500)}`);
   }
-  const r = await runBounded(path.join(p.venv, 'bin', 'pip'), ['install', '-q', `prowler==${PROWLER_VERSION}`], { timeoutMs: 1_500_000 });
+  const r = await runBounded(path.join(p.venv, 'bin', 'pip'), ['install', '-q', `prowler==${PROWLER_VERSION}`], {
+    timeoutMs: 1_500_000,
+  });
   if (r.code !== 0) throw new Error(`pip install prowler==${PROWLER_VERSION} failed: ${r.stderr.slice(-1500)}`);
   const v = await installedVersion(p);
   if (v !== PROWLER_VERSION) throw new Error(`prowler ${PROWLER_VERSION} did not install (found ${v ?? 'nothing'})`);
@@ -80,14 +97,26 @@ export async function listChecks(p, env) {
   if (existsSync(cache)) return { ids: parseCheckList(readFileSync(cache, 'utf8')), cached: true };
   const r = await runBounded(p.bin, ['aws', '--list-checks', '--no-banner'], { env, timeoutMs: 600_000 });
   const ids = parseCheckList(r.stdout);
-  if (r.code !== 0 || ids.size === 0) throw new Error(`prowler aws --list-checks failed (exit ${r.code}): ${r.stderr.slice(-1500)}`);
+  if (r.code !== 0 || ids.size === 0)
+    throw new Error(`prowler aws --list-checks failed (exit ${r.code}): ${r.stderr.slice(-1500)}`);
   writeFileSync(cache, stripAnsi(r.stdout));
   return { ids, cached: false };
 }
 
 /** The argv for the compared run. */
 export function prowlerArgs(checks, regions, outputDir) {
-  return ['aws', '--checks', ...checks, '--region', ...regions, '--output-formats', 'json-ocsf', '--output-directory', outputDir, '--no-banner'];
+  return [
+    'aws',
+    '--checks',
+    ...checks,
+    '--region',
+    ...regions,
+    '--output-formats',
+    'json-ocsf',
+    '--output-directory',
+    outputDir,
+    '--no-banner',
+  ];
 }
 
 /**
@@ -110,7 +139,8 @@ export function summarizeOcsf(outputDir) {
       const e = (byCheck[check] ??= { PASS: 0, FAIL: 0, MANUAL: 0, other: 0, failing: [] });
       if (status in e && status !== 'failing') e[status] += 1;
       else e.other += 1;
-      if (status === 'FAIL' && e.failing.length < 5) e.failing.push(x?.resources?.[0]?.uid ?? x?.resources?.[0]?.name ?? '?');
+      if (status === 'FAIL' && e.failing.length < 5)
+        e.failing.push(x?.resources?.[0]?.uid ?? x?.resources?.[0]?.name ?? '?');
     }
   }
   return { files, byCheck };

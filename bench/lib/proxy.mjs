@@ -168,25 +168,43 @@ export class EmulatorShims {
       if (!this.contactInformation) {
         return {
           status: 404,
-          headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException', 'x-amzn-requestid': requestId },
+          headers: {
+            'content-type': 'application/json',
+            'x-amzn-errortype': 'ResourceNotFoundException',
+            'x-amzn-requestid': requestId,
+          },
           body: JSON.stringify({ message: 'No contact information found for this account.' }),
         };
       }
-      return { status: 200, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId }, body: JSON.stringify({ ContactInformation: this.contactInformation }) };
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId },
+        body: JSON.stringify({ ContactInformation: this.contactInformation }),
+      };
     }
     if (key === 'account:PutContactInformation') {
       const input = JSON.parse(body.toString('utf8') || '{}');
       this.contactInformation = input.ContactInformation;
-      return { status: 200, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId }, body: '{}' };
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId },
+        body: '{}',
+      };
     }
     return undefined;
   }
   /** Adjusts moto's response before it goes back; returns the (possibly new) body. */
   rewrite(key, status, body) {
-    if (key === 'iam:GenerateCredentialReport' && status === 200 && !this.reportGeneratedAt) this.reportGeneratedAt = new Date();
+    if (key === 'iam:GenerateCredentialReport' && status === 200 && !this.reportGeneratedAt)
+      this.reportGeneratedAt = new Date();
     if (key === 'iam:GetCredentialReport' && status === 200 && this.reportGeneratedAt) {
       return Buffer.from(
-        body.toString('utf8').replace(/<GeneratedTime>[^<]*<\/GeneratedTime>/, `<GeneratedTime>${isoSeconds(this.reportGeneratedAt)}</GeneratedTime>`),
+        body
+          .toString('utf8')
+          .replace(
+            /<GeneratedTime>[^<]*<\/GeneratedTime>/,
+            `<GeneratedTime>${isoSeconds(this.reportGeneratedAt)}</GeneratedTime>`,
+          ),
       );
     }
     return body;
@@ -212,7 +230,12 @@ export async function startProxy(upstreamUrl, { shims: useShims = true, captureP
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const { service, operation, region } = operationOf({ method: req.method, url: req.url, headers: req.headers, body });
+      const { service, operation, region } = operationOf({
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body,
+      });
       const key = `${service}:${operation}`;
       const t0 = process.hrtime.bigint();
       const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -225,7 +248,15 @@ export async function startProxy(upstreamUrl, { shims: useShims = true, captureP
         return;
       }
       const up = http.request(
-        { host: '127.0.0.1', port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent, timeout: 300_000 },
+        {
+          host: '127.0.0.1',
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent,
+          timeout: 300_000,
+        },
         (upRes) => {
           const status = upRes.statusCode ?? 502;
           if (shims?.rewrites(key)) {

@@ -6,7 +6,9 @@ const fmt = (v, digits = 1) => {
   if (v && typeof v === 'object' && 'value' in v) return fmt(v.value, v.digits);
   if (v === undefined || v === null || Number.isNaN(v)) return '—';
   if (typeof v === 'string') return v;
-  return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return Number.isInteger(v)
+    ? v.toLocaleString('en-US')
+    : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 };
 
 const ratio = (a, b) => (a === undefined || b === undefined || !b ? undefined : a / b);
@@ -44,7 +46,10 @@ export function buildTable(r) {
     rootlock: check.peakRssMiB,
     prowler: pr?.peakRssMiB,
     floor: r.floor.nodeE0.peakRssMiB,
-    ratio: check.peakRssMiB === undefined ? undefined : `rootlock / floor = ${fmt(ratio(check.peakRssMiB, r.floor.nodeE0.peakRssMiB))}x`,
+    ratio:
+      check.peakRssMiB === undefined
+        ? undefined
+        : `rootlock / floor = ${fmt(ratio(check.peakRssMiB, r.floor.nodeE0.peakRssMiB))}x`,
     target: '< 200 MiB',
     met: check.peakRssMiB === undefined ? undefined : check.peakRssMiB < 200,
   });
@@ -53,7 +58,9 @@ export function buildTable(r) {
     rootlock: check.requests.total,
     prowler: r.prowler?.requests?.total,
     floor: undefined,
-    ratio: r.prowler?.requests ? `Prowler / rootlock = ${fmt(ratio(r.prowler.requests.total, check.requests.total))}x` : undefined,
+    ratio: r.prowler?.requests
+      ? `Prowler / rootlock = ${fmt(ratio(r.prowler.requests.total, check.requests.total))}x`
+      : undefined,
   });
   const callsRatio = ratio(check.projected.total, r.minimum.total);
   rows.push({
@@ -73,7 +80,10 @@ export function buildTable(r) {
     rootlock: help?.medianMs,
     prowler: r.prowler?.help?.medianMs,
     floor: r.floor.nodeE0Start?.medianMs,
-    ratio: helpRatio === undefined ? undefined : `rootlock / floor = ${fmt(helpRatio, 2)}x (fastest runs: ${fmt(helpBest, 2)}x)`,
+    ratio:
+      helpRatio === undefined
+        ? undefined
+        : `rootlock / floor = ${fmt(helpRatio, 2)}x (fastest runs: ${fmt(helpBest, 2)}x)`,
     target: '≤ 2x floor',
     met: helpRatio === undefined ? undefined : helpRatio <= 2,
   });
@@ -83,7 +93,10 @@ export function buildTable(r) {
     rootlock: fp?.medianMs,
     prowler: 'no prompts',
     floor: r.floor.nodeE0Start?.medianMs,
-    ratio: fp?.medianMs === undefined ? fp?.reason : `rootlock / floor = ${fmt(ratio(fp.medianMs, r.floor.nodeE0Start?.medianMs))}x`,
+    ratio:
+      fp?.medianMs === undefined
+        ? fp?.reason
+        : `rootlock / floor = ${fmt(ratio(fp.medianMs, r.floor.nodeE0Start?.medianMs))}x`,
   });
   if (fp?.beforeFirstCallMs !== undefined) {
     rows.push({
@@ -96,15 +109,30 @@ export function buildTable(r) {
   }
   // Cells with a display precision are stored as plain numbers in the JSON.
   const plain = (v) => (v && typeof v === 'object' && 'value' in v ? v.value : v);
-  return rows.map((x) => ({ ...x, rootlock: plain(x.rootlock), prowler: plain(x.prowler), floor: plain(x.floor), digits: x.figure.includes('CPU') ? 2 : 1 }));
+  return rows.map((x) => ({
+    ...x,
+    rootlock: plain(x.rootlock),
+    prowler: plain(x.prowler),
+    floor: plain(x.floor),
+    digits: x.figure.includes('CPU') ? 2 : 1,
+  }));
 }
 
 /** Plain-text table for the terminal. */
 export function renderText(rows) {
   const head = ['figure', 'rootlock', 'Prowler', 'floor', 'ratio', 'target', 'met'];
-  const body = rows.map((r) => [r.figure, fmt(r.rootlock, r.digits), fmt(r.prowler, r.digits), fmt(r.floor, r.digits), r.ratio ?? '—', r.target ?? '', r.met === undefined ? '' : r.met ? 'yes' : 'NO']);
+  const body = rows.map((r) => [
+    r.figure,
+    fmt(r.rootlock, r.digits),
+    fmt(r.prowler, r.digits),
+    fmt(r.floor, r.digits),
+    r.ratio ?? '—',
+    r.target ?? '',
+    r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => String(b[i]).length)));
-  const line = (cells) => cells.map((c, i) => (i >= 1 && i <= 3 ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ');
+  const line = (cells) =>
+    cells.map((c, i) => (i >= 1 && i <= 3 ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
@@ -112,7 +140,8 @@ export function renderText(rows) {
 export function renderMarkdown(rows) {
   const head = '| figure | rootlock | Prowler | floor | ratio | target | met |\n|---|---:|---:|---:|---|---|---|';
   const body = rows.map(
-    (r) => `| ${r.figure} | ${fmt(r.rootlock, r.digits)} | ${fmt(r.prowler, r.digits)} | ${fmt(r.floor, r.digits)} | ${r.ratio ?? '—'} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : '**no**'} |`,
+    (r) =>
+      `| ${r.figure} | ${fmt(r.rootlock, r.digits)} | ${fmt(r.prowler, r.digits)} | ${fmt(r.floor, r.digits)} | ${r.ratio ?? '—'} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : '**no**'} |`,
   );
   return [head, ...body].join('\n');
 }

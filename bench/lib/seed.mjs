@@ -33,17 +33,38 @@ function policyDocument(i) {
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'ReadBucket', Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: [`arn:aws:s3:::bench-bucket-${i}`, `arn:aws:s3:::bench-bucket-${i}/*`] },
-      { Sid: 'Queue', Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage'], Resource: `arn:aws:sqs:*:${ACCOUNT_ID}:bench-queue-${i}` },
-      { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `arn:aws:logs:*:${ACCOUNT_ID}:log-group:/bench/${i}:*` },
+      {
+        Sid: 'ReadBucket',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:ListBucket'],
+        Resource: [`arn:aws:s3:::bench-bucket-${i}`, `arn:aws:s3:::bench-bucket-${i}/*`],
+      },
+      {
+        Sid: 'Queue',
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage'],
+        Resource: `arn:aws:sqs:*:${ACCOUNT_ID}:bench-queue-${i}`,
+      },
+      {
+        Sid: 'Logs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `arn:aws:logs:*:${ACCOUNT_ID}:log-group:/bench/${i}:*`,
+      },
     ],
   });
 }
 
-const ADMIN_DOCUMENT = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+const ADMIN_DOCUMENT = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+});
 
 const trust = (service) =>
-  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+  });
 
 /**
  * The full, deterministic layout for a scale: names and relationships only (no AWS calls).
@@ -65,7 +86,10 @@ export function planScale(scale = DEFAULT_SCALE) {
     inline: i > 0 && i % 4 === 0,
   }));
   const regularGroups = groups.slice(1).map((g) => g.name);
-  const adminNames = [RUNNER_USER, 'bench-admin-1', 'bench-admin-2', 'bench-admin-3', 'bench-admin-4'].slice(0, scale.admins);
+  const adminNames = [RUNNER_USER, 'bench-admin-1', 'bench-admin-2', 'bench-admin-3', 'bench-admin-4'].slice(
+    0,
+    scale.admins,
+  );
   const users = Array.from({ length: scale.users }, (_, i) => {
     if (i < adminNames.length) {
       const name = adminNames[i];
@@ -177,11 +201,14 @@ export class RawAws {
     };
     const once = () =>
       new Promise((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port: this.port, method: 'POST', path, headers, agent: this.agent, timeout: 120_000 }, (res) => {
-          const chunks = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        });
+        const req = http.request(
+          { host: '127.0.0.1', port: this.port, method: 'POST', path, headers, agent: this.agent, timeout: 120_000 },
+          (res) => {
+            const chunks = [];
+            res.on('data', (c) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          },
+        );
         req.on('timeout', () => req.destroy(new Error(`timeout: ${service} ${path}`)));
         req.on('error', reject);
         req.end(body);
@@ -196,7 +223,8 @@ export class RawAws {
           continue;
         }
         if (r.status < 300) return r.text;
-        if (r.status < 500 || attempt >= 3) throw new Error(`${service} ${path} ${body.slice(0, 80)} -> HTTP ${r.status}: ${r.text.slice(0, 300)}`);
+        if (r.status < 500 || attempt >= 3)
+          throw new Error(`${service} ${path} ${body.slice(0, 80)} -> HTTP ${r.status}: ${r.text.slice(0, 300)}`);
       }
     })();
   }
@@ -212,7 +240,11 @@ export class RawAws {
   }
   /** An Account API (rest-json) call, e.g. ('putAlternateContact', {...}). */
   account(path, input) {
-    return this.request('account', 'us-east-1', { path: `/${path}`, body: JSON.stringify(input), contentType: 'application/json' });
+    return this.request('account', 'us-east-1', {
+      path: `/${path}`,
+      body: JSON.stringify(input),
+      contentType: 'application/json',
+    });
   }
   close() {
     this.agent.destroy();
@@ -238,27 +270,51 @@ export async function seedScaleAccount(endpoint, plan, { concurrency = 16, log =
   const t0 = performance.now();
 
   await phase('policies and groups', [
-    ...plan.policies.map((p) => () => iam('CreatePolicy', { PolicyName: p.name, PolicyDocument: p.document, Description: 'rootlock benchmark' })),
+    ...plan.policies.map(
+      (p) => () =>
+        iam('CreatePolicy', { PolicyName: p.name, PolicyDocument: p.document, Description: 'rootlock benchmark' }),
+    ),
     ...plan.groups.map((g) => () => iam('CreateGroup', { GroupName: g.name })),
   ]);
   await phase('users, roles and instance profiles', [
     ...plan.users.map((u) => () => iam('CreateUser', { UserName: u.name, Tags: [{ Key: 'team', Value: 'bench' }] })),
     ...plan.roles.map((r) => () => iam('CreateRole', { RoleName: r.name, AssumeRolePolicyDocument: trust(r.trust) })),
-    ...plan.roles.filter((r) => r.profile).map((r) => () => iam('CreateInstanceProfile', { InstanceProfileName: r.profile })),
+    ...plan.roles
+      .filter((r) => r.profile)
+      .map((r) => () => iam('CreateInstanceProfile', { InstanceProfileName: r.profile })),
   ]);
   let runnerKey;
   const inlineDoc = (name) =>
-    JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: name.replace(/[^A-Za-z0-9]/g, ''), Effect: 'Allow', Action: ['ec2:DescribeInstances', 'cloudwatch:GetMetricData'], Resource: '*' }] });
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: name.replace(/[^A-Za-z0-9]/g, ''),
+          Effect: 'Allow',
+          Action: ['ec2:DescribeInstances', 'cloudwatch:GetMetricData'],
+          Resource: '*',
+        },
+      ],
+    });
   await phase('memberships, attachments, inline policies, keys, login profiles', [
     ...plan.groups.flatMap((g) => [
       ...g.attached.map((arn) => () => iam('AttachGroupPolicy', { GroupName: g.name, PolicyArn: arn })),
-      ...(g.inline ? [() => iam('PutGroupPolicy', { GroupName: g.name, PolicyName: 'inline', PolicyDocument: inlineDoc(g.name) })] : []),
+      ...(g.inline
+        ? [() => iam('PutGroupPolicy', { GroupName: g.name, PolicyName: 'inline', PolicyDocument: inlineDoc(g.name) })]
+        : []),
     ]),
     ...plan.users.flatMap((u) => [
       ...u.groups.map((g) => () => iam('AddUserToGroup', { GroupName: g, UserName: u.name })),
       ...u.attached.map((arn) => () => iam('AttachUserPolicy', { UserName: u.name, PolicyArn: arn })),
       ...(u.inline
-        ? [() => iam('PutUserPolicy', { UserName: u.name, PolicyName: u.inline === 'admin' ? 'everything' : 'inline', PolicyDocument: u.inline === 'admin' ? ADMIN_DOCUMENT : inlineDoc(u.name) })]
+        ? [
+            () =>
+              iam('PutUserPolicy', {
+                UserName: u.name,
+                PolicyName: u.inline === 'admin' ? 'everything' : 'inline',
+                PolicyDocument: u.inline === 'admin' ? ADMIN_DOCUMENT : inlineDoc(u.name),
+              }),
+          ]
         : []),
       ...(u.accessKey
         ? [
@@ -272,34 +328,61 @@ export async function seedScaleAccount(endpoint, plan, { concurrency = 16, log =
             },
           ]
         : []),
-      ...(u.loginProfile ? [() => iam('CreateLoginProfile', { UserName: u.name, Password: `Bench-${u.name}-Pw1!` })] : []),
+      ...(u.loginProfile
+        ? [() => iam('CreateLoginProfile', { UserName: u.name, Password: `Bench-${u.name}-Pw1!` })]
+        : []),
     ]),
     ...plan.roles.flatMap((r) => [
       ...r.attached.map((arn) => () => iam('AttachRolePolicy', { RoleName: r.name, PolicyArn: arn })),
-      ...(r.inline ? [() => iam('PutRolePolicy', { RoleName: r.name, PolicyName: 'inline', PolicyDocument: inlineDoc(r.name) })] : []),
-      ...(r.profile ? [() => iam('AddRoleToInstanceProfile', { InstanceProfileName: r.profile, RoleName: r.name })] : []),
+      ...(r.inline
+        ? [() => iam('PutRolePolicy', { RoleName: r.name, PolicyName: 'inline', PolicyDocument: inlineDoc(r.name) })]
+        : []),
+      ...(r.profile
+        ? [() => iam('AddRoleToInstanceProfile', { InstanceProfileName: r.profile, RoleName: r.name })]
+        : []),
     ]),
   ]);
   // Instances: one RunInstances per instance with a profile, one per region for the rest.
   const withoutProfile = new Map();
-  for (const inst of plan.instances) if (!inst.profile) withoutProfile.set(inst.region, (withoutProfile.get(inst.region) ?? 0) + 1);
+  for (const inst of plan.instances)
+    if (!inst.profile) withoutProfile.set(inst.region, (withoutProfile.get(inst.region) ?? 0) + 1);
   const run = (region, n, extra = {}) =>
-    aws.ec2(region, 'RunInstances', { ImageId: 'ami-12c6146b', InstanceType: 't3.micro', MinCount: n, MaxCount: n, ...extra });
+    aws.ec2(region, 'RunInstances', {
+      ImageId: 'ami-12c6146b',
+      InstanceType: 't3.micro',
+      MinCount: n,
+      MaxCount: n,
+      ...extra,
+    });
   await phase('EC2 instances and alternate contacts', [
-    ...plan.instances.filter((i) => i.profile).map((i) => () => run(i.region, 1, { IamInstanceProfile: { Name: i.profile } })),
-    ...[...withoutProfile.entries()].map(([region, n]) => () => run(region, n)),
-    ...['BILLING', 'OPERATIONS', 'SECURITY'].map((type, k) => () =>
-      aws.account('putAlternateContact', {
-        AlternateContactType: type,
-        Name: `Bench ${type.toLowerCase()} contact`,
-        Title: 'Team lead',
-        EmailAddress: `${type.toLowerCase()}@bench.example.com`,
-        PhoneNumber: `+1 555 010${k + 1}`,
-      }),
+    ...plan.instances
+      .filter((i) => i.profile)
+      .map((i) => () => run(i.region, 1, { IamInstanceProfile: { Name: i.profile } })),
+    ...[...withoutProfile.entries()].map(
+      ([region, n]) =>
+        () =>
+          run(region, n),
+    ),
+    ...['BILLING', 'OPERATIONS', 'SECURITY'].map(
+      (type, k) => () =>
+        aws.account('putAlternateContact', {
+          AlternateContactType: type,
+          Name: `Bench ${type.toLowerCase()} contact`,
+          Title: 'Team lead',
+          EmailAddress: `${type.toLowerCase()}@bench.example.com`,
+          PhoneNumber: `+1 555 010${k + 1}`,
+        }),
     ),
   ]);
   const totalMs = performance.now() - t0;
   aws.close();
   if (!runnerKey) throw new Error(`seeding did not create an access key for ${RUNNER_USER}`);
-  return { calls: aws.calls, ms: Math.round(totalMs), callsPerSecond: Math.round(aws.calls / (totalMs / 1000)), phases, runnerKey, concurrency };
+  return {
+    calls: aws.calls,
+    ms: Math.round(totalMs),
+    callsPerSecond: Math.round(aws.calls / (totalMs / 1000)),
+    phases,
+    runnerKey,
+    concurrency,
+  };
 }

@@ -89,7 +89,11 @@ export async function timeToFirstPrompt(cmd, args, { env, cwd, timeoutMs = 120_0
       } catch {
         term.kill('SIGKILL');
       }
-      finish({ ms: promptMs, reason: promptMs === undefined ? `no prompt within ${timeoutMs / 1000} s` : 'did not exit after Ctrl-C', text: stripAnsi(text).slice(-3000) });
+      finish({
+        ms: promptMs,
+        reason: promptMs === undefined ? `no prompt within ${timeoutMs / 1000} s` : 'did not exit after Ctrl-C',
+        text: stripAnsi(text).slice(-3000),
+      });
     }, timeoutMs);
     term.onData((d) => {
       text += d;
@@ -102,7 +106,12 @@ export async function timeToFirstPrompt(cmd, args, { env, cwd, timeoutMs = 120_0
     term.onExit(({ exitCode }) => {
       const shown = stripAnsi(text);
       if (promptMs === undefined) {
-        finish({ ms: undefined, reason: `exited (code ${exitCode}) before any prompt`, exitCode, text: shown.slice(-3000) });
+        finish({
+          ms: undefined,
+          reason: `exited (code ${exitCode}) before any prompt`,
+          exitCode,
+          text: shown.slice(-3000),
+        });
       } else {
         finish({ ms: round1(promptMs), prompt: firstPromptLine(text), exitCode, text: shown.slice(-3000) });
       }
@@ -116,7 +125,14 @@ export async function medianTimeToFirstPrompt(cmd, args, { runs = 5, ...opts } =
   let last;
   for (let i = 0; i < runs; i++) {
     last = await timeToFirstPrompt(cmd, args, opts);
-    if (last.ms === undefined) return { medianMs: undefined, runs: samples.length, reason: last.reason, exitCode: last.exitCode, text: last.text };
+    if (last.ms === undefined)
+      return {
+        medianMs: undefined,
+        runs: samples.length,
+        reason: last.reason,
+        exitCode: last.exitCode,
+        text: last.text,
+      };
     samples.push(last.ms);
   }
   return {

@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseGnuTime } from '../lib/measure.mjs';
-import { authorizationItems, compareWithMinimum, countsFromPlan, minimumCalls, pagesFor, projectToAws } from '../lib/minimum.mjs';
+import {
+  authorizationItems,
+  compareWithMinimum,
+  countsFromPlan,
+  minimumCalls,
+  pagesFor,
+  projectToAws,
+} from '../lib/minimum.mjs';
 import { parseCheckList, PROWLER_CHECKS, prowlerArgs } from '../lib/prowler.mjs';
 import { EmulatorShims, operationOf, RequestLog } from '../lib/proxy.mjs';
 import { buildTable, renderMarkdown } from '../lib/report.mjs';
@@ -24,36 +31,79 @@ describe('operationOf', () => {
       headers: { authorization: auth('iam'), 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
       body: Buffer.from('Action=GetAccountAuthorizationDetails&Version=2010-05-08&MaxItems=1000'),
     });
-    assert.deepEqual(r, { service: 'iam', operation: 'GetAccountAuthorizationDetails', region: 'us-east-1', accessKeyId: 'AKIAEXAMPLE' });
+    assert.deepEqual(r, {
+      service: 'iam',
+      operation: 'GetAccountAuthorizationDetails',
+      region: 'us-east-1',
+      accessKeyId: 'AKIAEXAMPLE',
+    });
   });
   it('reads X-Amz-Target (awsJson) and the region of the scope', () => {
-    const r = operationOf({ method: 'POST', url: '/', headers: { authorization: auth('organizations', 'us-east-1'), 'x-amz-target': 'AWSOrganizationsV20161128.DescribeAccount' }, body: Buffer.from('{}') });
+    const r = operationOf({
+      method: 'POST',
+      url: '/',
+      headers: {
+        authorization: auth('organizations', 'us-east-1'),
+        'x-amz-target': 'AWSOrganizationsV20161128.DescribeAccount',
+      },
+      body: Buffer.from('{}'),
+    });
     assert.equal(r.operation, 'DescribeAccount');
     assert.equal(r.service, 'organizations');
   });
   it('reads the rest-json path of the Account API', () => {
-    const r = operationOf({ method: 'POST', url: '/getAlternateContact', headers: { authorization: auth('account'), 'content-type': 'application/json' }, body: Buffer.from('{"AlternateContactType":"SECURITY"}') });
+    const r = operationOf({
+      method: 'POST',
+      url: '/getAlternateContact',
+      headers: { authorization: auth('account'), 'content-type': 'application/json' },
+      body: Buffer.from('{"AlternateContactType":"SECURITY"}'),
+    });
     assert.equal(r.operation, 'GetAlternateContact');
   });
   it('reads rpc-v2-cbor paths and GET query strings', () => {
-    assert.equal(operationOf({ method: 'POST', url: '/service/GraniteServiceVersion20100801/operation/GetMetricData', headers: { authorization: auth('monitoring') }, body: Buffer.alloc(0) }).operation, 'GetMetricData');
-    assert.equal(operationOf({ method: 'GET', url: '/?Action=DescribeRegions&Version=2016-11-15', headers: { authorization: auth('ec2') }, body: Buffer.alloc(0) }).operation, 'DescribeRegions');
+    assert.equal(
+      operationOf({
+        method: 'POST',
+        url: '/service/GraniteServiceVersion20100801/operation/GetMetricData',
+        headers: { authorization: auth('monitoring') },
+        body: Buffer.alloc(0),
+      }).operation,
+      'GetMetricData',
+    );
+    assert.equal(
+      operationOf({
+        method: 'GET',
+        url: '/?Action=DescribeRegions&Version=2016-11-15',
+        headers: { authorization: auth('ec2') },
+        body: Buffer.alloc(0),
+      }).operation,
+      'DescribeRegions',
+    );
   });
   it('falls back to method and path', () => {
-    assert.equal(operationOf({ method: 'GET', url: '/moto-api/', headers: {}, body: Buffer.alloc(0) }).operation, 'GET /moto-api/');
+    assert.equal(
+      operationOf({ method: 'GET', url: '/moto-api/', headers: {}, body: Buffer.alloc(0) }).operation,
+      'GET /moto-api/',
+    );
   });
 });
 
 describe('queryParams', () => {
   it('flattens IAM lists as .member.N and EC2 lists as .N, objects as dotted keys', () => {
-    assert.equal(queryParams({ Action: 'CreateUser', Tags: [{ Key: 'a', Value: 'b' }] }).toString(), 'Action=CreateUser&Tags.member.1.Key=a&Tags.member.1.Value=b');
-    assert.equal(queryParams({ IamInstanceProfile: { Name: 'p' }, X: [1, 2] }, { ec2: true }).toString(), 'IamInstanceProfile.Name=p&X.1=1&X.2=2');
+    assert.equal(
+      queryParams({ Action: 'CreateUser', Tags: [{ Key: 'a', Value: 'b' }] }).toString(),
+      'Action=CreateUser&Tags.member.1.Key=a&Tags.member.1.Value=b',
+    );
+    assert.equal(
+      queryParams({ IamInstanceProfile: { Name: 'p' }, X: [1, 2] }, { ec2: true }).toString(),
+      'IamInstanceProfile.Name=p&X.1=1&X.2=2',
+    );
   });
 });
 
 describe('planScale', () => {
   const plan = planScale(DEFAULT_SCALE);
-  it('has the issue\'s counts', () => {
+  it("has the issue's counts", () => {
     assert.equal(plan.users.length, 1000);
     assert.equal(plan.roles.length, 1000);
     assert.equal(plan.groups.length, 200);
@@ -103,21 +153,33 @@ describe('minimum calls', () => {
     assert.equal(pagesFor(1000, 1000), 1);
     assert.equal(pagesFor(1001, 1000), 2);
   });
-  it('projects moto\'s single authorization-details page onto AWS at the MaxItems sent', () => {
+  it("projects moto's single authorization-details page onto AWS at the MaxItems sent", () => {
     const observed = { 'iam:GetAccountAuthorizationDetails': 1, 'sts:GetCallerIdentity': 1 };
     assert.equal(projectToAws(observed, { authorizationItems: 2702, aadMaxItemsSent: 1000 }).total, 4);
     // A tool that sent no MaxItems gets AWS's default of 100 per page.
-    assert.equal(projectToAws(observed, { authorizationItems: 2702, aadMaxItemsSent: undefined }).byOperation['iam:GetAccountAuthorizationDetails'], 28);
+    assert.equal(
+      projectToAws(observed, { authorizationItems: 2702, aadMaxItemsSent: undefined }).byOperation[
+        'iam:GetAccountAuthorizationDetails'
+      ],
+      28,
+    );
   });
   it('compares per operation and names extra operations', () => {
     const m = minimumCalls(counts);
-    const made = { ...m.byOperation, 'ec2:DescribeIamInstanceProfileAssociations': 3, 'iam:GenerateCredentialReport': 2 };
+    const made = {
+      ...m.byOperation,
+      'ec2:DescribeIamInstanceProfileAssociations': 3,
+      'iam:GenerateCredentialReport': 2,
+    };
     delete made['ec2:DescribeRegions'];
     const c = compareWithMinimum(m, made);
     assert.equal(c.made, 21);
     assert.equal(c.minimum, 17);
     assert.deepEqual(c.extraOperations, ['ec2:DescribeIamInstanceProfileAssociations']);
-    assert.deepEqual(c.over.map((r) => r.op), ['ec2:DescribeIamInstanceProfileAssociations', 'iam:GenerateCredentialReport']);
+    assert.deepEqual(
+      c.over.map((r) => r.op),
+      ['ec2:DescribeIamInstanceProfileAssociations', 'iam:GenerateCredentialReport'],
+    );
     assert.ok(Math.abs(c.ratio - 21 / 17) < 1e-9);
   });
 });
@@ -138,7 +200,9 @@ describe('parseGnuTime', () => {
 
 describe('prowler', () => {
   it('parses check ids from the coloured listing', () => {
-    const ids = parseCheckList('[iam_no_root_access_key] Root account has no active access keys - \x1b[35miam \x1b[33m[critical]\x1b[0m\nThere are 2 available checks.\n[ec2_instance_profile_attached] EC2 - ec2');
+    const ids = parseCheckList(
+      '[iam_no_root_access_key] Root account has no active access keys - \x1b[35miam \x1b[33m[critical]\x1b[0m\nThere are 2 available checks.\n[ec2_instance_profile_attached] EC2 - ec2',
+    );
     assert.deepEqual([...ids], ['iam_no_root_access_key', 'ec2_instance_profile_attached']);
   });
   it('passes the checks and regions as lists', () => {
@@ -151,7 +215,8 @@ describe('prowler', () => {
 describe('first prompt detection', () => {
   it('sees rootlock\'s "? " prompt through colour codes, not a "?" inside a line', () => {
     assert.equal(promptShown('[info] Is this it? no\n'), false);
-    const drawn = '\x1b[?25l\x1b[34m?\x1b[39m \x1b[1mThe BILLING contact is set. Change it?\x1b[22m \x1b[2m(y/N)\x1b[22m';
+    const drawn =
+      '\x1b[?25l\x1b[34m?\x1b[39m \x1b[1mThe BILLING contact is set. Change it?\x1b[22m \x1b[2m(y/N)\x1b[22m';
     assert.equal(promptShown(`Acting as x\r\n${drawn}`), true);
     assert.equal(firstPromptLine(`Acting as x\r\n${drawn}`), '? The BILLING contact is set. Change it? (y/N)');
   });
@@ -173,7 +238,9 @@ describe('emulator shims', () => {
   });
   it('dates the credential report when it was first generated', () => {
     const s = new EmulatorShims();
-    const xml = Buffer.from('<GetCredentialReportResult><GeneratedTime>2015-02-02T20:02:02Z</GeneratedTime></GetCredentialReportResult>');
+    const xml = Buffer.from(
+      '<GetCredentialReportResult><GeneratedTime>2015-02-02T20:02:02Z</GeneratedTime></GetCredentialReportResult>',
+    );
     assert.equal(s.rewrite('iam:GetCredentialReport', 200, xml).toString(), xml.toString());
     s.rewrite('iam:GenerateCredentialReport', 200, Buffer.from(''));
     const out = s.rewrite('iam:GetCredentialReport', 200, xml).toString();
@@ -195,7 +262,10 @@ describe('RequestLog', () => {
     assert.equal(j.total, 2);
     assert.equal(j.errors, 1);
     assert.deepEqual(j.errorsByOperation, { 'sts:GetCallerIdentity': 1 });
-    assert.deepEqual(j.firstSeen.map((f) => f.op), ['iam:GetAccountAuthorizationDetails', 'sts:GetCallerIdentity']);
+    assert.deepEqual(
+      j.firstSeen.map((f) => f.op),
+      ['iam:GetAccountAuthorizationDetails', 'sts:GetCallerIdentity'],
+    );
     assert.deepEqual(j.params, { 'iam:GetAccountAuthorizationDetails': [{ MaxItems: '1000' }] });
     assert.equal(j.maxConcurrent, 2);
   });
@@ -209,7 +279,11 @@ describe('report', () => {
         help: { medianMs: 80 },
         firstPrompt: { medianMs: 500, beforeFirstCallMs: 300 },
       },
-      prowler: { run: { wallMs: 60_000, cpuMs: 30_000, peakRssMiB: 400 }, requests: { total: 17_000 }, help: { medianMs: 5000 } },
+      prowler: {
+        run: { wallMs: 60_000, cpuMs: 30_000, peakRssMiB: 400 },
+        requests: { total: 17_000 },
+        help: { medianMs: 5000 },
+      },
       floor: { nodeE0: { cpuMs: 30, peakRssMiB: 40 }, nodeE0Start: { medianMs: 50 } },
       minimum: { total: 17 },
     });

@@ -31,7 +31,7 @@ export class CredentialsLostError extends RunError {
     super(
       'CREDENTIALS_LOST',
       `The credentials stopped working during step ${step} (${failure.code}), so rootlock stopped there.`,
-      'Refresh them (aws sso login, new keys) and run the same rootlock command again: it re-reads AWS and continues from the account\'s actual state.',
+      "Refresh them (aws sso login, new keys) and run the same rootlock command again: it re-reads AWS and continues from the account's actual state.",
     );
     this.name = 'CredentialsLost';
   }
@@ -157,7 +157,10 @@ export function toRunError(err: unknown, endpoint?: string): RunError {
   const e = (err ?? {}) as { name?: string; code?: string; message?: string };
   const name = e.name ?? '';
   const msg = e.message ?? String(err);
-  if (name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(msg) && /load|provider|resolve/i.test(msg)) {
+  if (
+    name === 'CredentialsProviderError' ||
+    (/Could not load credentials|credential/i.test(msg) && /load|provider|resolve/i.test(msg))
+  ) {
     return new RunError(
       'NO_CREDENTIALS',
       'No AWS credentials were found.',
@@ -166,17 +169,27 @@ export function toRunError(err: unknown, endpoint?: string): RunError {
   }
   const f = describeAwsError(err);
   if (f.code === 'ExpiredToken' || f.code === 'ExpiredTokenException' || /expired/i.test(msg)) {
-    return new RunError('EXPIRED_CREDENTIALS', `The AWS credentials have expired (${f.code}).`, 'Refresh them (for SSO: aws sso login) and run again.');
+    return new RunError(
+      'EXPIRED_CREDENTIALS',
+      `The AWS credentials have expired (${f.code}).`,
+      'Refresh them (for SSO: aws sso login) and run again.',
+    );
   }
   if (isCredentialProblem(f)) {
-    return new RunError('INVALID_CREDENTIALS', `AWS refused the credentials (${f.code}): ${f.message}`, 'Check the profile or keys in use.');
+    return new RunError(
+      'INVALID_CREDENTIALS',
+      `AWS refused the credentials (${f.code}): ${f.message}`,
+      'Check the profile or keys in use.',
+    );
   }
   const netCodes = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH'];
   if (netCodes.includes(e.code ?? '') || netCodes.includes(name) || netCodes.some((c) => msg.includes(c))) {
     return new RunError(
       'ENDPOINT_UNREACHABLE',
       `Could not reach ${endpoint ?? 'the AWS endpoint'} (${e.code ?? name}).`,
-      endpoint ? 'Check --endpoint-url / AWS_ENDPOINT_URL and that the service is running.' : 'Check the network and proxy settings.',
+      endpoint
+        ? 'Check --endpoint-url / AWS_ENDPOINT_URL and that the service is running.'
+        : 'Check the network and proxy settings.',
     );
   }
   return new RunError('AWS_ERROR', explainFailure(f));

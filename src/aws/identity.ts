@@ -36,7 +36,8 @@ export function classifyArn(arn: string): { type: PrincipalType; name: string } 
     const [, role = '', session = ''] = resource.split('/');
     return { type: role.startsWith('AWSReservedSSO_') ? 'sso-role' : 'assumed-role', name: `${role}/${session}` };
   }
-  if (svc === 'sts' && resource.startsWith('federated-user/')) return { type: 'federated-user', name: resource.slice(15) };
+  if (svc === 'sts' && resource.startsWith('federated-user/'))
+    return { type: 'federated-user', name: resource.slice(15) };
   return { type: 'unknown', name: resource };
 }
 
@@ -88,7 +89,9 @@ export async function readIdentity(pool: ClientPool): Promise<{ caller: CallerId
 
 /** The access key id the session's credentials use, resolved the way the clients resolve them. */
 async function signingKeyId(pool: ClientPool): Promise<string | undefined> {
-  const client = (await pool.client('sts')) as unknown as { config?: { credentials?: () => Promise<{ accessKeyId?: string }> } };
+  const client = (await pool.client('sts')) as unknown as {
+    config?: { credentials?: () => Promise<{ accessKeyId?: string }> };
+  };
   const provider = client.config?.credentials;
   if (typeof provider !== 'function') return undefined;
   const creds = await provider();

@@ -90,7 +90,10 @@ const MODULES: Record<ServiceName, { load: ModuleLoader; client: string; global:
  * custom endpoint the account travels only in the `x-amz-account-id` header, which S3 Control
  * requests always carry. Without one (real AWS) the SDK's rules apply unchanged.
  */
-export function s3ControlEndpoint(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function s3ControlEndpoint(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   return explicit ?? env.AWS_ENDPOINT_URL_S3_CONTROL ?? env.AWS_ENDPOINT_URL;
 }
 
@@ -176,7 +179,10 @@ export class ClientPool {
     params: Record<string, unknown> = {},
     region?: string,
   ): Promise<T> {
-    const [client, command] = await Promise.all([this.client(service, region), this.command(service, operation, params)]);
+    const [client, command] = await Promise.all([
+      this.client(service, region),
+      this.command(service, operation, params),
+    ]);
     try {
       return (await client.send(command)) as T;
     } catch (err) {
@@ -194,7 +200,11 @@ export class ClientPool {
         if (this.options.credentials) return this.options.credentials;
         if (!this.options.profile) return undefined; // the SDK's default chain, per client
         const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
-        return fromNodeProviderChain({ profile: this.options.profile, logger: profileChainLogger, ignoreCache: this.options.reloadProfiles });
+        return fromNodeProviderChain({
+          profile: this.options.profile,
+          logger: profileChainLogger,
+          ignoreCache: this.options.reloadProfiles,
+        });
       })();
     }
     return this.credentials;
@@ -202,7 +212,9 @@ export class ClientPool {
 
   private async build(service: ServiceName, region: string): Promise<SendingClient> {
     const [mod, credentials] = await Promise.all([MODULES[service].load(), this.resolveCredentials()]);
-    const Ctor = mod[MODULES[service].client] as new (config: Record<string, unknown>) => SendingClient & {
+    const Ctor = mod[MODULES[service].client] as new (
+      config: Record<string, unknown>,
+    ) => SendingClient & {
       middlewareStack: { add: (mw: unknown, opts: unknown) => void };
     };
     const config: Record<string, unknown> = { region };

@@ -89,14 +89,19 @@ export async function readCredentialReport(pool: ClientPool, wait: ReportWait): 
     polls += 1;
     wait.progress?.update(`Waiting for AWS to generate the credential report (check ${polls})`);
     if (wait.clock.now().getTime() - started > timeout) {
-      throw new Error(`The credential report was not ready after ${Math.round(timeout / 1000)} s; run again in a minute.`);
+      throw new Error(
+        `The credential report was not ready after ${Math.round(timeout / 1000)} s; run again in a minute.`,
+      );
     }
     await wait.clock.sleep(delay);
     delay = Math.min(delay * 2, 5_000);
   }
   for (;;) {
     try {
-      const res = await pool.call<{ Content?: Uint8Array | string; GeneratedTime?: Date }>('iam', 'GetCredentialReport');
+      const res = await pool.call<{ Content?: Uint8Array | string; GeneratedTime?: Date }>(
+        'iam',
+        'GetCredentialReport',
+      );
       return { generatedAt: res.GeneratedTime, rows: await parseCredentialReport(res.Content) };
     } catch (err) {
       const f = describeAwsError(err, 'iam', 'GetCredentialReport');

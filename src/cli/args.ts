@@ -53,7 +53,10 @@ const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 const shown = (value: string): string => sanitize(value, { maxLength: 80 });
 
 const list = (values: string[] | undefined): string[] =>
-  (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 
 /** Parses argv (without node and script). Throws UsageError on anything malformed. */
 export function parseCli(argv: string[]): CliArgs {
@@ -97,7 +100,9 @@ export function parseCli(argv: string[]): CliArgs {
   let positionals = parsed.positionals;
   if (first !== undefined) {
     if (!(COMMANDS as readonly string[]).includes(first)) {
-      throw new UsageError(`Unknown command "${first}". Commands: ${COMMANDS.filter((c) => c !== 'wizard').join(', ')} (none runs the wizard).`);
+      throw new UsageError(
+        `Unknown command "${first}". Commands: ${COMMANDS.filter((c) => c !== 'wizard').join(', ')} (none runs the wizard).`,
+      );
     }
     command = first as Command;
     positionals = rest;
@@ -124,7 +129,9 @@ export function parseCli(argv: string[]): CliArgs {
   }
   const adminGroup = v['admin-group'] ?? 'Administrators';
   if (!/^[\w+=,.@-]{1,128}$/.test(adminGroup)) {
-    throw new UsageError(`--admin-group must be 1-128 characters of letters, digits and +=,.@_-, got "${shown(adminGroup)}".`);
+    throw new UsageError(
+      `--admin-group must be 1-128 characters of letters, digits and +=,.@_-, got "${shown(adminGroup)}".`,
+    );
   }
   if (v.region !== undefined && !REGION.test(v.region)) {
     throw new UsageError(`--region must be an AWS region name such as eu-west-1, got "${shown(v.region)}".`);
@@ -132,12 +139,18 @@ export function parseCli(argv: string[]): CliArgs {
   const regions = v.regions ? list(v.regions) : undefined;
   if (regions !== undefined) {
     const bad = regions.filter((r) => !REGION.test(r));
-    if (bad.length > 0) throw new UsageError(`--regions takes AWS region names such as eu-west-1,us-east-1; not: ${bad.map((r) => `"${shown(r)}"`).join(', ')}.`);
-    if (regions.length === 0) throw new UsageError('--regions needs at least one region (leave it out to scan every enabled region).');
+    if (bad.length > 0)
+      throw new UsageError(
+        `--regions takes AWS region names such as eu-west-1,us-east-1; not: ${bad.map((r) => `"${shown(r)}"`).join(', ')}.`,
+      );
+    if (regions.length === 0)
+      throw new UsageError('--regions needs at least one region (leave it out to scan every enabled region).');
   }
   if (v.json && command !== 'check') throw new UsageError('--json goes with `rootlock check`.');
-  if (v.asff !== undefined && command !== 'check') throw new UsageError('--asff goes with `rootlock check` (session reports always include the ASFF file).');
-  if (v['out-dir'] !== undefined && command !== 'report') throw new UsageError('--out-dir goes with `rootlock report`.');
+  if (v.asff !== undefined && command !== 'check')
+    throw new UsageError('--asff goes with `rootlock check` (session reports always include the ASFF file).');
+  if (v['out-dir'] !== undefined && command !== 'report')
+    throw new UsageError('--out-dir goes with `rootlock report`.');
   return {
     command,
     positionals,

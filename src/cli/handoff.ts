@@ -42,7 +42,11 @@ export interface HandoffOptions {
 /** The CLI's handoff: asks for a profile, proves it, and returns its session. */
 export function profileHandoff(factory: SessionFactory, opts: HandoffOptions): AdminHandoff {
   return {
-    async offer(ctx: WizardContext, rest: StepDefinition[], admins: HandoffCandidates): Promise<HandoffSession | undefined> {
+    async offer(
+      ctx: WizardContext,
+      rest: StepDefinition[],
+      admins: HandoffCandidates,
+    ): Promise<HandoffSession | undefined> {
       const movable = rest.filter((s) => !s.meta.needsRoot).map((s) => s.meta.id);
       const names = admins.users.map((a) => sanitize(a.name, { maxLength: 64 }));
       let last: string | undefined;
@@ -67,7 +71,13 @@ export function profileHandoff(factory: SessionFactory, opts: HandoffOptions): A
         let why: string | undefined;
         let session: Awaited<ReturnType<SessionFactory['open']>> | undefined;
         try {
-          session = await factory.open({ region: opts.region, profile, endpoint: opts.endpoint, counter: ctx.pool.counter, reloadProfiles: true });
+          session = await factory.open({
+            region: opts.region,
+            profile,
+            endpoint: opts.endpoint,
+            counter: ctx.pool.counter,
+            reloadProfiles: true,
+          });
           why = refusal(session.caller, ctx.account.id, admins);
         } catch (err) {
           why =

@@ -21,5 +21,10 @@ export function planOutWritable(out: string): void {
       return (err as Error).message;
     }
   })();
-  if (why) throw new RunError('BAD_FLAGS', `Cannot write the plan to ${sanitize(out, { maxLength: 200 })}: ${sanitize(why, { maxLength: 200 })}.`, 'Give --out a file in a directory you can write to.');
+  if (why)
+    throw new RunError(
+      'BAD_FLAGS',
+      `Cannot write the plan to ${sanitize(out, { maxLength: 200 })}: ${sanitize(why, { maxLength: 200 })}.`,
+      'Give --out a file in a directory you can write to.',
+    );
 }

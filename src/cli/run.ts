@@ -43,14 +43,23 @@ export async function runCommand(args: CliArgs, deps: RunDeps = {}): Promise<num
 function interrupted(output: Output, live: LiveSession, why: string): void {
   const applied = live.gate?.results.filter((r) => r.outcome === 'applied' || r.outcome === 'already-done') ?? [];
   live.journal?.write({ type: 'session-end', outcome: `interrupted: ${why}` });
-  output.warn(`Interrupted. ${applied.length} change(s) had been applied${applied.length ? `: ${applied.map((r) => r.changeId).join(', ')}` : ''}.`);
+  output.warn(
+    `Interrupted. ${applied.length} change(s) had been applied${applied.length ? `: ${applied.map((r) => r.changeId).join(', ')}` : ''}.`,
+  );
   const inFlight = live.gate?.inFlight;
   if (inFlight) {
-    output.warn(`In flight when interrupted: ${inFlight.description} (${inFlight.service}:${inFlight.operation}). It may or may not have reached AWS; the next run reads AWS and finishes it if needed.`);
+    output.warn(
+      `In flight when interrupted: ${inFlight.description} (${inFlight.service}:${inFlight.operation}). It may or may not have reached AWS; the next run reads AWS and finishes it if needed.`,
+    );
   }
   output.detail([
-    'Changes already sent stay in place. Run the same rootlock command again: it re-reads AWS and continues from the account\'s actual state.',
-    ...(live.journal?.path ? [`Journal of this session: ${live.journal.path}`, `Its report (what was done, what was in flight): rootlock report ${live.journal.path}`] : []),
+    "Changes already sent stay in place. Run the same rootlock command again: it re-reads AWS and continues from the account's actual state.",
+    ...(live.journal?.path
+      ? [
+          `Journal of this session: ${live.journal.path}`,
+          `Its report (what was done, what was in flight): rootlock report ${live.journal.path}`,
+        ]
+      : []),
   ]);
 }
 
@@ -85,7 +94,12 @@ function readAnswersFile(path: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-async function dispatch(args: CliArgs, deps: RunDeps, ui: { output: Output; prompter: Prompter }, live: LiveSession): Promise<number> {
+async function dispatch(
+  args: CliArgs,
+  deps: RunDeps,
+  ui: { output: Output; prompter: Prompter },
+  live: LiveSession,
+): Promise<number> {
   if (args.command === 'report') return reportCommand(args, ui.output);
   if (args.command === 'plan' && !args.out) throw new RunError('BAD_FLAGS', '`rootlock plan` needs --out FILE.');
   if (args.command === 'plan' && args.out) planOutWritable(args.out);

@@ -53,7 +53,12 @@ export function version(): string {
 }
 
 /** Selects the steps, opens the session (identity read) and says who acts on which account. */
-export async function openRunSession(args: CliArgs, deps: RunDeps, output: Output, registry: Registry): Promise<RunSession> {
+export async function openRunSession(
+  args: CliArgs,
+  deps: RunDeps,
+  output: Output,
+  registry: Registry,
+): Promise<RunSession> {
   const clock = deps.clock ?? systemClock;
   const region = args.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   let steps: StepDefinition[];
@@ -112,9 +117,16 @@ export function openChangeSession(
   const journalDir = args.journalDir ?? defaultJournalDir();
   const earlier = args.dryRun ? undefined : findInterrupted(journalDir, account.id);
   if (earlier) {
-    output.warn(`An earlier session on this account did not finish (${earlier.path}). rootlock re-reads AWS and continues from the account's actual state.`);
+    output.warn(
+      `An earlier session on this account did not finish (${earlier.path}). rootlock re-reads AWS and continues from the account's actual state.`,
+    );
     if (earlier.inFlight.length > 0) {
-      output.detail(earlier.inFlight.map((c) => `In flight when it stopped (it may or may not have reached AWS; the steps below check): ${c.step}: ${c.operation} (${c.change})`));
+      output.detail(
+        earlier.inFlight.map(
+          (c) =>
+            `In flight when it stopped (it may or may not have reached AWS; the steps below check): ${c.step}: ${c.operation} (${c.change})`,
+        ),
+      );
     }
   }
   let journal: Journal;
@@ -154,10 +166,17 @@ export function openChangeSession(
 }
 
 /** Runs the next steps (read-only, never throwing) and journals them for the session report. */
-export async function journaledNextSteps(run: RunSession, ctx: EngineContext, journal: Journal, gate: MutationGate): Promise<AdvisoryResult[]> {
+export async function journaledNextSteps(
+  run: RunSession,
+  ctx: EngineContext,
+  journal: Journal,
+  gate: MutationGate,
+): Promise<AdvisoryResult[]> {
   if (run.advisories.length === 0) return [];
   if (gate.removedSigningKey(ctx.caller.accessKeyId)) {
-    ctx.output.info('Next steps not checked: this session removed the key it signs with. Run `rootlock check` with other credentials.');
+    ctx.output.info(
+      'Next steps not checked: this session removed the key it signs with. Run `rootlock check` with other credentials.',
+    );
     return [];
   }
   const next = await runAdvisories(run.advisories, ctx);
@@ -175,9 +194,13 @@ export function writeReports(journal: Journal, output: Output, region: string): 
   if (!journal.path) return;
   try {
     const w = writeSessionReports(journal.path, { region });
-    output.info(`Report of this session: ${w.markdown} (also ${basename(w.json)}, and ${basename(w.asff)} for AWS Security Hub)`);
+    output.info(
+      `Report of this session: ${w.markdown} (also ${basename(w.json)}, and ${basename(w.asff)} for AWS Security Hub)`,
+    );
   } catch (err) {
-    output.warn(`The session report could not be written (${sanitize((err as Error).message, { maxLength: 300 })}). Make it later with: rootlock report ${journal.path}`);
+    output.warn(
+      `The session report could not be written (${sanitize((err as Error).message, { maxLength: 300 })}). Make it later with: rootlock report ${journal.path}`,
+    );
   }
 }
 

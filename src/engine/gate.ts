@@ -175,8 +175,13 @@ export class MutationGate {
     const removesKey =
       change.service === 'iam' &&
       !change.session &&
-      (change.operation === 'DeleteAccessKey' || (change.operation === 'UpdateAccessKey' && change.params.Status === 'Inactive'));
-    if (removesKey && typeof keyId === 'string' && (result.outcome === 'applied' || result.outcome === 'already-done')) {
+      (change.operation === 'DeleteAccessKey' ||
+        (change.operation === 'UpdateAccessKey' && change.params.Status === 'Inactive'));
+    if (
+      removesKey &&
+      typeof keyId === 'string' &&
+      (result.outcome === 'applied' || result.outcome === 'already-done')
+    ) {
       this.removedKeys.add(keyId);
     }
     this.opts.journal.write({
@@ -243,25 +248,45 @@ export class MutationGate {
         }
         if (kind === 'throttled' || kind === 'not-sent' || kind === 'lost') {
           transient += 1;
-          if (transient >= MAX_SENDS) throw Object.assign(err as object, { $metadata: { ...(err as { $metadata?: object }).$metadata, attempts: tally.sends } });
+          if (transient >= MAX_SENDS)
+            throw Object.assign(err as object, {
+              $metadata: { ...(err as { $metadata?: object }).$metadata, attempts: tally.sends },
+            });
           await this.opts.clock.sleep(backoffMs(kind, transient));
           continue;
         }
         const f = describeAwsError(err);
         const retryable =
-          retry && retry.codes.includes(f.code) && (!retry.messageIncludes || f.message.includes(retry.messageIncludes));
+          retry &&
+          retry.codes.includes(f.code) &&
+          (!retry.messageIncludes || f.message.includes(retry.messageIncludes));
         consistency += 1;
         if (!retryable || consistency >= retry.attempts) throw err;
-        hooks.onRetry?.({ attempt: consistency, attempts: retry.attempts, code: f.code, delayMs: retry.delayMs * consistency });
+        hooks.onRetry?.({
+          attempt: consistency,
+          attempts: retry.attempts,
+          code: f.code,
+          delayMs: retry.delayMs * consistency,
+        });
         await this.opts.clock.sleep(retry.delayMs * consistency);
       }
     }
   }
 
   /** Whether AWS shows the change in place; undefined when no read can tell or the read failed. */
-  private async readBack(pool: ClientPool, change: Change, params: Record<string, unknown>, since: Date): Promise<Verdict | undefined> {
+  private async readBack(
+    pool: ClientPool,
+    change: Change,
+    params: Record<string, unknown>,
+    since: Date,
+  ): Promise<Verdict | undefined> {
     try {
-      return await verifyChange((service, operation, p, region) => pool.call(service, operation, p, region), change, params, since);
+      return await verifyChange(
+        (service, operation, p, region) => pool.call(service, operation, p, region),
+        change,
+        params,
+        since,
+      );
     } catch {
       return undefined;
     }
@@ -275,7 +300,6 @@ export class MutationGate {
     // Root sessions are opened per principal by the session factory, and renewed before they expire.
     return this.opts.sessions.rootSession(base, target.accountId, target.taskPolicy);
   }
-
 }
 
 /** Keeps what is useful from a response for the journal, minus metadata; secrets are redacted later. */

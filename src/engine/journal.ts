@@ -41,7 +41,14 @@ export type JournalEntry =
     }
   | { type: 'verify'; step: string; status: string; summary: string }
   /** A step's assessment, before any change (`before`) and after each verification (`after`): what reports are built from. */
-  | { type: 'assessment'; step: string; phase: 'before' | 'after'; status: string; summary: string; findings: unknown[] }
+  | {
+      type: 'assessment';
+      step: string;
+      phase: 'before' | 'after';
+      status: string;
+      summary: string;
+      findings: unknown[];
+    }
   /** The read-only next steps beyond the four (src/steps/next-steps), once per session. */
   | { type: 'next-steps'; items: unknown[] }
   /** Root handed the rest of the session to an admin profile: who acts from here, for which steps. */
@@ -132,7 +139,10 @@ export interface InterruptedSession {
 export function findInterrupted(dir: string, accountId: string): InterruptedSession | undefined {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort().reverse();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort()
+      .reverse();
   } catch {
     return undefined;
   }
@@ -149,7 +159,8 @@ export function findInterrupted(dir: string, accountId: string): InterruptedSess
     const ended = entries.some((e) => e.type === 'session-end' && e.outcome === 'completed');
     const open = new Map<string, { step: string; change: string; operation: string }>();
     for (const e of entries) {
-      if (e.type === 'change-start' && !e.dryRun) open.set(String(e.change), { step: String(e.step), change: String(e.change), operation: String(e.operation) });
+      if (e.type === 'change-start' && !e.dryRun)
+        open.set(String(e.change), { step: String(e.step), change: String(e.change), operation: String(e.operation) });
       if (e.type === 'change-end') open.delete(String(e.change));
     }
     if (ended) return undefined; // the newest session of this account finished

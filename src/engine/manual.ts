@@ -64,7 +64,12 @@ export function manualActions(deps: {
         output.info('Dry run: the attestation is not asked or recorded.');
         return undefined;
       }
-      const done = await deps.prompter.confirm({ id: request.id, message: request.message, default: false, safeDefault: false });
+      const done = await deps.prompter.confirm({
+        id: request.id,
+        message: request.message,
+        default: false,
+        safeDefault: false,
+      });
       if (!done) {
         output.warn('Not attested: it stays a manual item. Run this step again once it is done.');
         return undefined;

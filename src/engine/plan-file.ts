@@ -39,20 +39,34 @@ export function parsePlanFile(text: string, source: string, stepIds: readonly St
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw new PlanFileError(`${source} is not valid JSON (${(err as Error).message}); it may be truncated. Make a new plan with rootlock plan --out FILE.`);
+    throw new PlanFileError(
+      `${source} is not valid JSON (${(err as Error).message}); it may be truncated. Make a new plan with rootlock plan --out FILE.`,
+    );
   }
   const p = v as Partial<PlanFile>;
-  if (!p || typeof p !== 'object' || Array.isArray(p)) throw new PlanFileError(`${source} is not a rootlock plan (expected a JSON object).`);
-  if (p.schema !== PLAN_SCHEMA) throw new PlanFileError(`${source} is not a rootlock plan (schema ${JSON.stringify(p.schema)}, expected ${PLAN_SCHEMA}).`);
+  if (!p || typeof p !== 'object' || Array.isArray(p))
+    throw new PlanFileError(`${source} is not a rootlock plan (expected a JSON object).`);
+  if (p.schema !== PLAN_SCHEMA)
+    throw new PlanFileError(
+      `${source} is not a rootlock plan (schema ${JSON.stringify(p.schema)}, expected ${PLAN_SCHEMA}).`,
+    );
   if (!p.account || typeof p.account.id !== 'string' || !/^\d{12}$/.test(p.account.id)) {
     throw new PlanFileError(`${source} has no valid account id.`);
   }
   if (!Array.isArray(p.steps)) throw new PlanFileError(`${source} has no steps.`);
   for (const s of p.steps) {
-    if (!s || !stepIds.includes(s.id)) throw new PlanFileError(`${source} names an unknown step ${JSON.stringify(s?.id)}.`);
-    if (!Array.isArray(s.changes) || !Array.isArray(s.findings)) throw new PlanFileError(`${source}: step ${s.id} is incomplete.`);
+    if (!s || !stepIds.includes(s.id))
+      throw new PlanFileError(`${source} names an unknown step ${JSON.stringify(s?.id)}.`);
+    if (!Array.isArray(s.changes) || !Array.isArray(s.findings))
+      throw new PlanFileError(`${source}: step ${s.id} is incomplete.`);
     for (const c of s.changes) {
-      if (!c || typeof c.id !== 'string' || typeof c.operation !== 'string' || typeof c.service !== 'string' || typeof c.params !== 'object') {
+      if (
+        !c ||
+        typeof c.id !== 'string' ||
+        typeof c.operation !== 'string' ||
+        typeof c.service !== 'string' ||
+        typeof c.params !== 'object'
+      ) {
         throw new PlanFileError(`${source}: step ${s.id} holds a malformed change.`);
       }
     }
@@ -64,7 +78,11 @@ export function parsePlanFile(text: string, source: string, stepIds: readonly St
 export function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>)
+            .filter(([, x]) => x !== undefined)
+            .sort(([a], [b]) => a.localeCompare(b)),
+        )
       : v,
   );
 }
@@ -78,8 +96,11 @@ export function planDrift(recorded: PlannedStep, now: { findings: string[]; chan
   for (const f of was) if (!is.has(f)) diffs.push(`finding gone: ${f}`);
   const before = new Map(recorded.changes.map((c) => [canonical(c), c]));
   const after = new Map(now.changes.map((c) => [canonical(c), c]));
-  for (const [k, c] of before) if (!after.has(k)) diffs.push(`planned change no longer right: ${c.description} (${c.service}:${c.operation})`);
-  for (const [k, c] of after) if (!before.has(k)) diffs.push(`change now needed that the plan lacks: ${c.description} (${c.service}:${c.operation})`);
+  for (const [k, c] of before)
+    if (!after.has(k)) diffs.push(`planned change no longer right: ${c.description} (${c.service}:${c.operation})`);
+  for (const [k, c] of after)
+    if (!before.has(k))
+      diffs.push(`change now needed that the plan lacks: ${c.description} (${c.service}:${c.operation})`);
   return diffs;
 }
 

@@ -32,7 +32,6 @@ function pick(set: string): string {
   return set[randomInt(set.length)] as string;
 }
 
-
 /** A resolved secret: what to show the operator once the call succeeded. */
 export interface RevealedSecret {
   label: string;

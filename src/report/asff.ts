@@ -91,9 +91,21 @@ export const REQUIRED_TOP_LEVEL = [
 
 const TYPE_CIS = 'Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark';
 const TYPE_BEST_PRACTICE = 'Software and Configuration Checks/AWS Security Best Practices';
-const TYPE_NAMESPACES = ['Software and Configuration Checks', 'TTPs', 'Effects', 'Unusual Behaviors', 'Sensitive Data Identifications'];
+const TYPE_NAMESPACES = [
+  'Software and Configuration Checks',
+  'TTPs',
+  'Effects',
+  'Unusual Behaviors',
+  'Sensitive Data Identifications',
+];
 
-const SEVERITY: Record<string, AsffSeverityLabel> = { critical: 'CRITICAL', high: 'HIGH', medium: 'MEDIUM', low: 'LOW', info: 'INFORMATIONAL' };
+const SEVERITY: Record<string, AsffSeverityLabel> = {
+  critical: 'CRITICAL',
+  high: 'HIGH',
+  medium: 'MEDIUM',
+  low: 'LOW',
+  info: 'INFORMATIONAL',
+};
 const SEVERITY_ORDER: AsffSeverityLabel[] = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 
 /** The product ARN of the account's own "default" product (custom findings). */
@@ -170,8 +182,17 @@ function requirements(controls: string[]): string[] | undefined {
   return r.length > 0 ? r : undefined;
 }
 
-const STEP_STATUS: Record<string, AsffComplianceStatus> = { pass: 'PASSED', fail: 'FAILED', manual: 'WARNING', error: 'NOT_AVAILABLE' };
-const NEXT_STATUS: Record<string, AsffComplianceStatus> = { pass: 'PASSED', fail: 'FAILED', 'not-checked': 'NOT_AVAILABLE' };
+const STEP_STATUS: Record<string, AsffComplianceStatus> = {
+  pass: 'PASSED',
+  fail: 'FAILED',
+  manual: 'WARNING',
+  error: 'NOT_AVAILABLE',
+};
+const NEXT_STATUS: Record<string, AsffComplianceStatus> = {
+  pass: 'PASSED',
+  fail: 'FAILED',
+  'not-checked': 'NOT_AVAILABLE',
+};
 
 /** An advisory's metadata from the registry; undefined for an id it does not list as an advisory. */
 function advisoryMeta(id: string): AdvisoryMeta | undefined {
@@ -214,9 +235,14 @@ export function buildAsffFindings(input: AsffInput): AsffFinding[] {
     CreatedAt: observedAt,
     UpdatedAt: observedAt,
   });
-  const fields = (extra: Record<string, string>): Record<string, string> => ({ 'rootlock/version': input.rootlockVersion, ...extra });
+  const fields = (extra: Record<string, string>): Record<string, string> => ({
+    'rootlock/version': input.rootlockVersion,
+    ...extra,
+  });
   const remediation = (text: string | undefined, url?: string): AsffFinding['Remediation'] =>
-    text ? { Recommendation: { Text: fit(text, ASFF_LIMITS.recommendationText), ...(url ? { Url: url } : {}) } } : undefined;
+    text
+      ? { Recommendation: { Text: fit(text, ASFF_LIMITS.recommendationText), ...(url ? { Url: url } : {}) } }
+      : undefined;
   const out: AsffFinding[] = [];
   const usedIds = new Set<string>();
   // A step may report one finding id for one resource more than once (one per control group):
@@ -228,7 +254,13 @@ export function buildAsffFindings(input: AsffInput): AsffFinding[] {
       usedIds.add(id);
       return parts;
     }
-    const more = [...parts, createHash('sha256').update(`${f.controls.join(',')}|${f.message}`).digest('hex').slice(0, 8)];
+    const more = [
+      ...parts,
+      createHash('sha256')
+        .update(`${f.controls.join(',')}|${f.message}`)
+        .digest('hex')
+        .slice(0, 8),
+    ];
     usedIds.add(stableId(['rootlock', accountId, ...more], ASFF_LIMITS.id));
     return more;
   };
@@ -249,7 +281,10 @@ export function buildAsffFindings(input: AsffInput): AsffFinding[] {
       ...(status !== 'PASSED' ? { Remediation: remediation(`Run: rootlock --only ${s.id}`, s.url) } : {}),
       ProductFields: fields({ 'rootlock/step': s.id, 'rootlock/status': s.status }),
       Resources: [asffResource(accountId, accountId, region)],
-      Compliance: { Status: status, ...(requirements(s.controls) ? { RelatedRequirements: requirements(s.controls) } : {}) },
+      Compliance: {
+        Status: status,
+        ...(requirements(s.controls) ? { RelatedRequirements: requirements(s.controls) } : {}),
+      },
       RecordState: 'ACTIVE',
     });
     const emit = (f: ReportFinding, resolved: boolean) => {
@@ -260,11 +295,17 @@ export function buildAsffFindings(input: AsffInput): AsffFinding[] {
         Types: types(f.controls),
         Severity: { Label: resolved ? 'INFORMATIONAL' : (SEVERITY[f.severity] ?? 'MEDIUM') },
         Title: fit(`${s.title}: ${f.message}`, ASFF_LIMITS.title),
-        Description: fit(resolved ? `Resolved by this rootlock session. Was: ${f.message}` : f.message, ASFF_LIMITS.description),
+        Description: fit(
+          resolved ? `Resolved by this rootlock session. Was: ${f.message}` : f.message,
+          ASFF_LIMITS.description,
+        ),
         ...(resolved ? {} : { Remediation: remediation(f.remediation ?? `Run: rootlock --only ${s.id}`, s.url) }),
         ProductFields: fields({ 'rootlock/step': s.id, 'rootlock/kind': f.kind }),
         Resources: [asffResource(f.resource, accountId, region)],
-        Compliance: { Status: resolved ? 'PASSED' : st, ...(requirements(f.controls) ? { RelatedRequirements: requirements(f.controls) } : {}) },
+        Compliance: {
+          Status: resolved ? 'PASSED' : st,
+          ...(requirements(f.controls) ? { RelatedRequirements: requirements(f.controls) } : {}),
+        },
         RecordState: resolved ? 'ARCHIVED' : 'ACTIVE',
       });
     };
@@ -275,7 +316,9 @@ export function buildAsffFindings(input: AsffInput): AsffFinding[] {
   for (const n of input.nextSteps) {
     const meta = advisoryMeta(n.id);
     const status = NEXT_STATUS[n.status] ?? 'NOT_AVAILABLE';
-    const resources = (n.resources.length > 0 ? n.resources : [accountId]).slice(0, ASFF_LIMITS.resources).map((r) => asffResource(r, accountId, region));
+    const resources = (n.resources.length > 0 ? n.resources : [accountId])
+      .slice(0, ASFF_LIMITS.resources)
+      .map((r) => asffResource(r, accountId, region));
     out.push({
       ...base(`rootlock/next-steps/${n.id}`, ['next-steps', n.id]),
       Types: types(n.controls),
@@ -285,7 +328,10 @@ export function buildAsffFindings(input: AsffInput): AsffFinding[] {
       ...(status === 'FAILED' && meta ? { Remediation: remediation(meta.remediation, meta.url) } : {}),
       ProductFields: fields({ 'rootlock/next-step': n.id, 'rootlock/status': n.status }),
       Resources: resources,
-      Compliance: { Status: status, ...(requirements(n.controls) ? { RelatedRequirements: requirements(n.controls) } : {}) },
+      Compliance: {
+        Status: status,
+        ...(requirements(n.controls) ? { RelatedRequirements: requirements(n.controls) } : {}),
+      },
       RecordState: 'ACTIVE',
     });
   }
@@ -306,9 +352,23 @@ export function asffFromSessionReport(r: SessionReport, region = r.session.regio
       const now = (s.after ?? s.before)!;
       const still = new Set(now.findings.map(key));
       const resolved = s.after && s.before ? s.before.findings.filter((f) => !still.has(key(f))) : [];
-      return { id: s.id, title: s.title, controls: s.controls, status: now.status, summary: now.summary, findings: now.findings, resolved, url: firstConsoleUrl(s.id) };
+      return {
+        id: s.id,
+        title: s.title,
+        controls: s.controls,
+        status: now.status,
+        summary: now.summary,
+        findings: now.findings,
+        resolved,
+        url: firstConsoleUrl(s.id),
+      };
     });
-  const observed = r.steps.map((s) => (s.after ?? s.before)?.at).filter((x): x is string => !!x).sort().pop() ?? r.generatedAt;
+  const observed =
+    r.steps
+      .map((s) => (s.after ?? s.before)?.at)
+      .filter((x): x is string => !!x)
+      .sort()
+      .pop() ?? r.generatedAt;
   return buildAsffFindings({
     accountId: r.account.id,
     region,
@@ -352,34 +412,57 @@ export function validateAsffFinding(f: unknown): string[] {
   const s = (k: string): string => (typeof x[k] === 'string' ? (x[k] as string) : '');
   if (x.SchemaVersion !== ASFF_SCHEMA_VERSION) p.push(`SchemaVersion must be ${ASFF_SCHEMA_VERSION}`);
   if (!/^\d{12}$/.test(s('AwsAccountId'))) p.push('AwsAccountId must be 12 digits');
-  if (!/^arn:aws[\w-]*:securityhub:[a-z0-9-]+:\d{12}:product\/[\w-]+\/[\w-]+$/.test(s('ProductArn'))) p.push('ProductArn is malformed');
-  for (const [k, max] of [['Id', ASFF_LIMITS.id], ['GeneratorId', ASFF_LIMITS.generatorId], ['Title', ASFF_LIMITS.title], ['Description', ASFF_LIMITS.description]] as const) {
+  if (!/^arn:aws[\w-]*:securityhub:[a-z0-9-]+:\d{12}:product\/[\w-]+\/[\w-]+$/.test(s('ProductArn')))
+    p.push('ProductArn is malformed');
+  for (const [k, max] of [
+    ['Id', ASFF_LIMITS.id],
+    ['GeneratorId', ASFF_LIMITS.generatorId],
+    ['Title', ASFF_LIMITS.title],
+    ['Description', ASFF_LIMITS.description],
+  ] as const) {
     const v = s(k);
     if (!NON_BLANK.test(v)) p.push(`${k} must not be blank`);
     if ([...v].length > max) p.push(`${k} is longer than ${max}`);
   }
   for (const k of ['CreatedAt', 'UpdatedAt']) if (!ISO.test(s(k))) p.push(`${k} is not an ASFF timestamp`);
   const typesV = x.Types;
-  if (!Array.isArray(typesV) || typesV.length < 1 || typesV.length > ASFF_LIMITS.types) p.push(`Types must hold 1 to ${ASFF_LIMITS.types} entries`);
-  else for (const t of typesV) if (typeof t !== 'string' || !TYPE_NAMESPACES.includes(t.split('/')[0] ?? '') || t.split('/').length < 2) p.push(`Type ${String(t)} is not namespace/category[/classifier]`);
+  if (!Array.isArray(typesV) || typesV.length < 1 || typesV.length > ASFF_LIMITS.types)
+    p.push(`Types must hold 1 to ${ASFF_LIMITS.types} entries`);
+  else
+    for (const t of typesV)
+      if (typeof t !== 'string' || !TYPE_NAMESPACES.includes(t.split('/')[0] ?? '') || t.split('/').length < 2)
+        p.push(`Type ${String(t)} is not namespace/category[/classifier]`);
   const sev = (x.Severity ?? {}) as Record<string, unknown>;
   if (!SEVERITY_ORDER.includes(sev.Label as AsffSeverityLabel)) p.push('Severity.Label is not a valid label');
   const res = x.Resources;
-  if (!Array.isArray(res) || res.length < 1 || res.length > ASFF_LIMITS.resources) p.push(`Resources must hold 1 to ${ASFF_LIMITS.resources} entries`);
-  else for (const r of res as Array<Record<string, unknown>>) if (!NON_BLANK.test(String(r?.Type ?? '')) || !NON_BLANK.test(String(r?.Id ?? ''))) p.push('each resource needs Type and Id');
+  if (!Array.isArray(res) || res.length < 1 || res.length > ASFF_LIMITS.resources)
+    p.push(`Resources must hold 1 to ${ASFF_LIMITS.resources} entries`);
+  else
+    for (const r of res as Array<Record<string, unknown>>)
+      if (!NON_BLANK.test(String(r?.Type ?? '')) || !NON_BLANK.test(String(r?.Id ?? '')))
+        p.push('each resource needs Type and Id');
   if (x.Compliance !== undefined) {
     const c = x.Compliance as Record<string, unknown>;
-    if (!['PASSED', 'WARNING', 'FAILED', 'NOT_AVAILABLE'].includes(String(c.Status))) p.push('Compliance.Status is not valid');
-    if (c.RelatedRequirements !== undefined && (!Array.isArray(c.RelatedRequirements) || c.RelatedRequirements.length > ASFF_LIMITS.relatedRequirements)) {
+    if (!['PASSED', 'WARNING', 'FAILED', 'NOT_AVAILABLE'].includes(String(c.Status)))
+      p.push('Compliance.Status is not valid');
+    if (
+      c.RelatedRequirements !== undefined &&
+      (!Array.isArray(c.RelatedRequirements) || c.RelatedRequirements.length > ASFF_LIMITS.relatedRequirements)
+    ) {
       p.push(`Compliance.RelatedRequirements must hold at most ${ASFF_LIMITS.relatedRequirements} entries`);
     }
   }
   const rec = (x.Remediation as { Recommendation?: { Text?: unknown } } | undefined)?.Recommendation;
-  if (rec && (typeof rec.Text !== 'string' || !NON_BLANK.test(rec.Text) || [...rec.Text].length > ASFF_LIMITS.recommendationText)) {
+  if (
+    rec &&
+    (typeof rec.Text !== 'string' || !NON_BLANK.test(rec.Text) || [...rec.Text].length > ASFF_LIMITS.recommendationText)
+  ) {
     p.push(`Remediation.Recommendation.Text must be 1 to ${ASFF_LIMITS.recommendationText} characters`);
   }
-  if (x.ProductFields !== undefined && Object.keys(x.ProductFields as object).length > ASFF_LIMITS.productFields) p.push('too many ProductFields');
-  if (x.RecordState !== undefined && !['ACTIVE', 'ARCHIVED'].includes(String(x.RecordState))) p.push('RecordState is not valid');
+  if (x.ProductFields !== undefined && Object.keys(x.ProductFields as object).length > ASFF_LIMITS.productFields)
+    p.push('too many ProductFields');
+  if (x.RecordState !== undefined && !['ACTIVE', 'ARCHIVED'].includes(String(x.RecordState)))
+    p.push('RecordState is not valid');
   if (Buffer.byteLength(JSON.stringify(f)) > ASFF_LIMITS.findingBytes) p.push('finding is larger than 240 KB');
   return p;
 }

@@ -17,7 +17,15 @@ export interface CheckDocument {
     title: string;
     status: StepStatus;
     summary: string;
-    findings: Array<{ id: string; kind: string; severity: string; resource: string; message: string; controls: string[]; remediation?: string }>;
+    findings: Array<{
+      id: string;
+      kind: string;
+      severity: string;
+      resource: string;
+      message: string;
+      controls: string[];
+      remediation?: string;
+    }>;
     details: Record<string, unknown>;
   }>;
   /** The read-only next steps beyond the four; empty when they were not checked (with --only). */
@@ -55,7 +63,13 @@ export function buildCheckDocument(
         details: a.details,
       };
     }),
-    nextSteps: nextSteps.map((n) => ({ id: n.id, status: n.status, message: n.message, controls: [...n.controls], resources: [...n.resources] })),
+    nextSteps: nextSteps.map((n) => ({
+      id: n.id,
+      status: n.status,
+      message: n.message,
+      controls: [...n.controls],
+      resources: [...n.resources],
+    })),
     apiCalls: counter.toJSON(),
   };
 }

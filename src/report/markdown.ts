@@ -33,7 +33,13 @@ function advisoryMeta(id: string): AdvisoryMeta | undefined {
   return meta?.kind === 'advisory' ? meta : undefined;
 }
 
-const STATUS: Record<string, string> = { pass: 'PASS', fail: 'FAIL', manual: 'MANUAL', error: 'ERROR', 'not-checked': 'NOT CHECKED' };
+const STATUS: Record<string, string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  manual: 'MANUAL',
+  error: 'ERROR',
+  'not-checked': 'NOT CHECKED',
+};
 const status = (s: string): string => STATUS[s] ?? md(s.toUpperCase());
 
 const OUTCOME: Record<string, string> = {
@@ -66,8 +72,13 @@ function changeLines(c: ReportChange, n: number): string[] {
   const marker = `${n}. `;
   // Continuation lines are indented by the marker's width, so they stay inside item 10 and up.
   const indent = ' '.repeat(marker.length);
-  const lines = [`${marker}${codeSpan(c.operation)} (${md(c.step)}): ${OUTCOME[c.outcome] ?? md(c.outcome)}${c.description ? `. ${md(c.description)}` : ''}`];
-  if (c.error) lines.push(`${indent}- Error ${md(c.error.code)}: ${md(c.error.message)}${c.error.deniedAction ? ` (denied: ${md(c.error.deniedAction)})` : ''}`);
+  const lines = [
+    `${marker}${codeSpan(c.operation)} (${md(c.step)}): ${OUTCOME[c.outcome] ?? md(c.outcome)}${c.description ? `. ${md(c.description)}` : ''}`,
+  ];
+  if (c.error)
+    lines.push(
+      `${indent}- Error ${md(c.error.code)}: ${md(c.error.message)}${c.error.deniedAction ? ` (denied: ${md(c.error.deniedAction)})` : ''}`,
+    );
   lines.push('', codeBlock(formatParams(c.params), 'json').replace(/^/gm, indent), '');
   return lines;
 }
@@ -90,11 +101,15 @@ export function renderMarkdown(r: SessionReport, files: { asff?: string } = {}):
   out.push(`| Run by | ${md(r.principal.arn)}${r.principal.type ? ` (${md(r.principal.type)})` : ''} |`);
   if (r.handoff) {
     const h = r.handoff;
-    out.push(`| Then, as an admin | ${md(h.arn)}${h.type ? ` (${md(h.type)})` : ''}, profile ${md(h.profile)}, for ${h.steps.map(md).join(', ')} |`);
+    out.push(
+      `| Then, as an admin | ${md(h.arn)}${h.type ? ` (${md(h.type)})` : ''}, profile ${md(h.profile)}, for ${h.steps.map(md).join(', ')} |`,
+    );
   }
   out.push(`| Mode | ${modeLine(r)} |`);
   out.push(`| Started | ${md(r.session.startedAt)} |`);
-  out.push(`| Ended | ${r.session.endedAt ? md(r.session.endedAt) : 'never (the journal has no end: the process was killed or crashed)'} |`);
+  out.push(
+    `| Ended | ${r.session.endedAt ? md(r.session.endedAt) : 'never (the journal has no end: the process was killed or crashed)'} |`,
+  );
   out.push(`| Outcome | ${md(r.session.outcome)} |`);
   out.push(`| rootlock | ${md(r.session.rootlockVersion)} |`);
   out.push(`| Journal | ${md(r.session.journal)} (session ${md(r.session.id)}) |`, '');
@@ -105,7 +120,9 @@ export function renderMarkdown(r: SessionReport, files: { asff?: string } = {}):
     out.push('| Step | Before | After | Changes |', '|---|---|---|---|');
     for (const s of r.steps) {
       const after = s.after ? status(s.after.status) : 'unchanged';
-      out.push(`| ${md(s.title)} | ${s.before ? status(s.before.status) : 'not assessed'} | ${after} | ${changeCount(r, s.id)} |`);
+      out.push(
+        `| ${md(s.title)} | ${s.before ? status(s.before.status) : 'not assessed'} | ${after} | ${changeCount(r, s.id)} |`,
+      );
     }
     out.push('');
   }
@@ -127,7 +144,10 @@ export function renderMarkdown(r: SessionReport, files: { asff?: string } = {}):
   out.push('## Changes', '');
   if (r.changes.length === 0) out.push('No change was sent.', '');
   else {
-    out.push('Each change is one AWS API call, with its parameters as sent (secrets are never recorded: a generated password appears as a placeholder).', '');
+    out.push(
+      'Each change is one AWS API call, with its parameters as sent (secrets are never recorded: a generated password appears as a placeholder).',
+      '',
+    );
     r.changes.forEach((c, i) => out.push(...changeLines(c, i + 1)));
   }
 
@@ -160,8 +180,17 @@ export function renderMarkdown(r: SessionReport, files: { asff?: string } = {}):
 
   if (files.asff) {
     out.push('## AWS Security Hub', '');
-    out.push(`The findings of this session in the AWS Security Finding Format are in ${codeSpan(files.asff)}. To import them:`, '');
-    out.push(codeBlock(`aws securityhub batch-import-findings --region ${r.session.region ?? '<region>'} --findings file://${files.asff}`, 'sh'), '');
+    out.push(
+      `The findings of this session in the AWS Security Finding Format are in ${codeSpan(files.asff)}. To import them:`,
+      '',
+    );
+    out.push(
+      codeBlock(
+        `aws securityhub batch-import-findings --region ${r.session.region ?? '<region>'} --findings file://${files.asff}`,
+        'sh',
+      ),
+      '',
+    );
   }
   return `${out.join('\n').trimEnd()}\n`;
 }

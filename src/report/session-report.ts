@@ -108,7 +108,8 @@ type Entry = JournalRecord;
 
 const KEY_ID = /\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA)[A-Z0-9]{16}\b/g;
 // 40 characters of base64 with upper, lower case and a digit: the shape of a secret access key.
-const SECRET_LIKE = /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*\d)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+const SECRET_LIKE =
+  /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*\d)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 
 /**
  * Makes one string from the journal safe for a report: control characters and bidi overrides
@@ -127,7 +128,8 @@ export function cleanValue(v: unknown): unknown {
   const walk = (x: unknown): unknown => {
     if (typeof x === 'string') return cleanText(x, 500);
     if (Array.isArray(x)) return x.map(walk);
-    if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, y]) => [cleanText(k, 100), walk(y)]));
+    if (x && typeof x === 'object')
+      return Object.fromEntries(Object.entries(x).map(([k, y]) => [cleanText(k, 100), walk(y)]));
     return x;
   };
   return walk(redact(v));
@@ -200,7 +202,13 @@ export function buildSessionReport(entries: Entry[], journalName: string): Sessi
     let s = steps.get(id);
     if (!s) {
       const meta = known.get(id);
-      s = { id: cleanText(id, 60), title: meta?.title ?? cleanText(id, 60), controls: meta ? [...meta.controls] : [], before: null, after: null };
+      s = {
+        id: cleanText(id, 60),
+        title: meta?.title ?? cleanText(id, 60),
+        controls: meta ? [...meta.controls] : [],
+        before: null,
+        after: null,
+      };
       steps.set(id, s);
       stepOrder.push(id);
     }
@@ -247,7 +255,9 @@ export function buildSessionReport(entries: Entry[], journalName: string): Sessi
         if (!c) break;
         open.delete(str(e.change));
         const outcome = str(e.outcome);
-        c.outcome = (['applied', 'already-done', 'dry-run', 'failed'].includes(outcome) ? outcome : 'failed') as ReportChangeOutcome;
+        c.outcome = (
+          ['applied', 'already-done', 'dry-run', 'failed'].includes(outcome) ? outcome : 'failed'
+        ) as ReportChangeOutcome;
         c.endedAt = str(e.ts);
         const err = e.error as { code?: unknown; message?: unknown; deniedAction?: unknown } | undefined;
         if (err && typeof err === 'object') {
@@ -280,7 +290,13 @@ export function buildSessionReport(entries: Entry[], journalName: string): Sessi
 
   // Steps in the wizard's order, then any the registry does not know.
   const order = [...REGISTRY.stepIds.filter((id) => steps.has(id)), ...stepOrder.filter((id) => !known.has(id))];
-  const totals: Record<ReportChangeOutcome, number> = { applied: 0, 'already-done': 0, 'dry-run': 0, failed: 0, 'in-flight': 0 };
+  const totals: Record<ReportChangeOutcome, number> = {
+    applied: 0,
+    'already-done': 0,
+    'dry-run': 0,
+    failed: 0,
+    'in-flight': 0,
+  };
   for (const c of changes) totals[c.outcome] += 1;
   const command = str(start.command);
   return {
@@ -298,8 +314,14 @@ export function buildSessionReport(entries: Entry[], journalName: string): Sessi
       rootlockVersion: cleanText(start.version, 40),
       region: typeof start.region === 'string' ? cleanText(start.region, 40) : null,
     },
-    account: { id: cleanText(start.account, 20), alias: typeof start.alias === 'string' ? cleanText(start.alias, 100) : null },
-    principal: { arn: cleanText(start.principal, 300), type: typeof start.principalType === 'string' ? cleanText(start.principalType, 40) : null },
+    account: {
+      id: cleanText(start.account, 20),
+      alias: typeof start.alias === 'string' ? cleanText(start.alias, 100) : null,
+    },
+    principal: {
+      arn: cleanText(start.principal, 300),
+      type: typeof start.principalType === 'string' ? cleanText(start.principalType, 40) : null,
+    },
     handoff: handoffOf(entries.find((e) => e.type === 'session-switch')),
     steps: order.map((id) => steps.get(id) as ReportStep),
     changes,

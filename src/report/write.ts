@@ -32,7 +32,10 @@ export function reportPaths(journalPath: string, outDir?: string): { markdown: s
 }
 
 /** Builds the report from the journal file and writes the three files. */
-export function writeSessionReports(journalPath: string, opts: { outDir?: string; region?: string } = {}): WrittenReports {
+export function writeSessionReports(
+  journalPath: string,
+  opts: { outDir?: string; region?: string } = {},
+): WrittenReports {
   const report = reportFromJournalFile(journalPath);
   const paths = reportPaths(journalPath, opts.outDir);
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true, mode: 0o700 });

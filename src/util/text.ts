@@ -180,10 +180,7 @@ export function redact<T>(value: T, keys: readonly string[] = SECRET_KEYS): T {
       const out: Record<string, unknown> = {};
       for (const [key, field] of Object.entries(input)) {
         const hide =
-          secretKeys.has(key.toLowerCase()) &&
-          field !== null &&
-          field !== undefined &&
-          !isSecretPlaceholder(field);
+          secretKeys.has(key.toLowerCase()) && field !== null && field !== undefined && !isSecretPlaceholder(field);
         out[key] = hide ? REDACTED : copy(field);
       }
       return out;

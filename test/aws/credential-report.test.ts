@@ -36,7 +36,9 @@ describe('credential report cells', () => {
 
 describe('credential report rows', () => {
   it('parses the CSV into rows keyed by column, and separates the root row from users', async () => {
-    const rows = await parseCredentialReport('user,arn,mfa_active\n<root_account>,arn:aws:iam::123456789012:root,true\nalice,arn:aws:iam::123456789012:user/alice,false\n');
+    const rows = await parseCredentialReport(
+      'user,arn,mfa_active\n<root_account>,arn:aws:iam::123456789012:root,true\nalice,arn:aws:iam::123456789012:user/alice,false\n',
+    );
     expect(rows).toEqual([ROOT, ALICE]);
     expect(rootRow(rows)).toEqual(ROOT);
     expect(userRows(rows)).toEqual([ALICE]);
@@ -50,6 +52,8 @@ describe('credential report rows', () => {
       access_key_2_active: 'false',
       access_key_2_last_rotated: 'N/A',
     });
-    expect(keys).toEqual([{ slot: 1, active: false, lastRotated: new Date('2026-01-02T00:00:00Z'), lastUsedService: 's3' }]);
+    expect(keys).toEqual([
+      { slot: 1, active: false, lastRotated: new Date('2026-01-02T00:00:00Z'), lastUsedService: 's3' },
+    ]);
   });
 });

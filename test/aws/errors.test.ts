@@ -23,7 +23,11 @@ describe('describeAwsError', () => {
   });
 
   it('does not call a refused credential a permission problem', () => {
-    const f = describeAwsError(awsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403), 'sts', 'GetCallerIdentity');
+    const f = describeAwsError(
+      awsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403),
+      'sts',
+      'GetCallerIdentity',
+    );
     expect(f.deniedAction).toBeUndefined();
     expect(explainFailure(f)).toMatch(/credentials were refused/);
   });
@@ -31,15 +35,22 @@ describe('describeAwsError', () => {
 
 describe('toRunError', () => {
   it('maps missing credentials', () => {
-    const e = toRunError(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    const e = toRunError(
+      Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+    );
     expect(e.code).toBe('NO_CREDENTIALS');
     expect(e.hint).toMatch(/--profile/);
   });
   it('maps expired credentials', () => {
-    expect(toRunError(awsError('ExpiredToken', 'The security token included in the request is expired', 403)).code).toBe('EXPIRED_CREDENTIALS');
+    expect(
+      toRunError(awsError('ExpiredToken', 'The security token included in the request is expired', 403)).code,
+    ).toBe('EXPIRED_CREDENTIALS');
   });
   it('maps an unreachable endpoint', () => {
-    const e = toRunError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), 'http://127.0.0.1:1');
+    const e = toRunError(
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+      'http://127.0.0.1:1',
+    );
     expect(e.code).toBe('ENDPOINT_UNREACHABLE');
     expect(e.message).toContain('http://127.0.0.1:1');
   });

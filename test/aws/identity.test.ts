@@ -6,7 +6,11 @@ describe('classifyArn', () => {
     ['arn:aws:iam::123456789012:root', 'root', 'root'],
     ['arn:aws:iam::123456789012:user/alice', 'iam-user', 'alice'],
     ['arn:aws:iam::123456789012:user/division/alice', 'iam-user', 'alice'],
-    ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123abcd/alice@example.com', 'sso-role', 'AWSReservedSSO_Admin_0123abcd/alice@example.com'],
+    [
+      'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123abcd/alice@example.com',
+      'sso-role',
+      'AWSReservedSSO_Admin_0123abcd/alice@example.com',
+    ],
     ['arn:aws:sts::123456789012:assumed-role/deploy/ci-run', 'assumed-role', 'deploy/ci-run'],
     ['arn:aws:sts::123456789012:federated-user/bob', 'federated-user', 'bob'],
     ['arn:aws-us-gov:iam::123456789012:root', 'root', 'root'],

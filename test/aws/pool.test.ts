@@ -25,11 +25,18 @@ describe('isReadOnlyOperation', () => {
 
 describe('the pool guard', () => {
   it('refuses a mutating call sent outside the gate before anything goes on the wire', async () => {
-    const pool = new ClientPool({ region: 'us-east-1', credentials: creds, endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
+    const pool = new ClientPool({
+      region: 'us-east-1',
+      credentials: creds,
+      endpoint: 'http://127.0.0.1:9',
+      maxAttempts: 1,
+    });
     await expect(pool.call('iam', 'CreateUser', { UserName: 'x' })).rejects.toBeInstanceOf(UngatedMutationError);
     expect(pool.counter.total).toBe(0);
     // Inside the gate it goes out (and fails on the closed port, not on the guard).
-    await expect(withinGate(() => pool.call('iam', 'CreateUser', { UserName: 'x' }))).rejects.not.toBeInstanceOf(UngatedMutationError);
+    await expect(withinGate(() => pool.call('iam', 'CreateUser', { UserName: 'x' }))).rejects.not.toBeInstanceOf(
+      UngatedMutationError,
+    );
     expect(pool.counter.toJSON().byOperation).toEqual({ 'iam:CreateUser': 1 });
   });
 });
@@ -37,7 +44,9 @@ describe('the pool guard', () => {
 describe('S3 Control with a custom endpoint', () => {
   it('takes --endpoint-url, else AWS_ENDPOINT_URL_S3_CONTROL, else AWS_ENDPOINT_URL; none means the SDK rules', () => {
     expect(s3ControlEndpoint('http://a:1', { AWS_ENDPOINT_URL: 'http://b:2' })).toBe('http://a:1');
-    expect(s3ControlEndpoint(undefined, { AWS_ENDPOINT_URL_S3_CONTROL: 'http://c:3', AWS_ENDPOINT_URL: 'http://b:2' })).toBe('http://c:3');
+    expect(
+      s3ControlEndpoint(undefined, { AWS_ENDPOINT_URL_S3_CONTROL: 'http://c:3', AWS_ENDPOINT_URL: 'http://b:2' }),
+    ).toBe('http://c:3');
     expect(s3ControlEndpoint(undefined, { AWS_ENDPOINT_URL: 'http://b:2' })).toBe('http://b:2');
     expect(s3ControlEndpoint(undefined, {})).toBeUndefined();
   });
@@ -47,13 +56,24 @@ describe('S3 Control with a custom endpoint', () => {
     const server = createServer((req, res) => {
       seen.push(`${req.method} ${req.headers.host} ${req.url} ${req.headers['x-amz-account-id']}`);
       res.writeHead(200, { 'content-type': 'application/xml' });
-      res.end('<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls></PublicAccessBlockConfiguration>');
+      res.end(
+        '<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls></PublicAccessBlockConfiguration>',
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const { port } = server.address() as AddressInfo;
-      const pool = new ClientPool({ region: 'eu-west-1', credentials: creds, endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1 });
-      const res = await pool.call<{ PublicAccessBlockConfiguration?: { BlockPublicAcls?: boolean } }>('s3control', 'GetPublicAccessBlock', { AccountId: '123456789012' });
+      const pool = new ClientPool({
+        region: 'eu-west-1',
+        credentials: creds,
+        endpoint: `http://127.0.0.1:${port}`,
+        maxAttempts: 1,
+      });
+      const res = await pool.call<{ PublicAccessBlockConfiguration?: { BlockPublicAcls?: boolean } }>(
+        's3control',
+        'GetPublicAccessBlock',
+        { AccountId: '123456789012' },
+      );
       expect(res.PublicAccessBlockConfiguration?.BlockPublicAcls).toBe(true);
       expect(seen).toEqual([`GET 127.0.0.1:${port} /v20180820/configuration/publicAccessBlock 123456789012`]);
     } finally {

@@ -1,4 +1,9 @@
-import { GenerateCredentialReportCommand, GetAccountAuthorizationDetailsCommand, GetCredentialReportCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  GenerateCredentialReportCommand,
+  GetAccountAuthorizationDetailsCommand,
+  GetCredentialReportCommand,
+  IAMClient,
+} from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientPool } from '../../src/aws/pool.js';
@@ -23,7 +28,12 @@ describe('authorization details', () => {
       .on(GetAccountAuthorizationDetailsCommand, { Marker: undefined })
       .resolves({ UserDetailList: [{ UserName: 'a' }], IsTruncated: true, Marker: 'm1' })
       .on(GetAccountAuthorizationDetailsCommand, { Marker: 'm1' })
-      .resolves({ UserDetailList: [{ UserName: 'b' }], RoleDetailList: [{ RoleName: 'r' }], IsTruncated: true, Marker: 'm2' })
+      .resolves({
+        UserDetailList: [{ UserName: 'b' }],
+        RoleDetailList: [{ RoleName: 'r' }],
+        IsTruncated: true,
+        Marker: 'm2',
+      })
       .on(GetAccountAuthorizationDetailsCommand, { Marker: 'm2' })
       .resolves({ GroupDetailList: [{ GroupName: 'g' }], Policies: [{ Arn: 'arn:p' }], IsTruncated: false });
     const r = reads();
@@ -40,7 +50,8 @@ describe('authorization details', () => {
 });
 
 describe('credential report', () => {
-  const csv = 'user,arn,mfa_active\n<root_account>,arn:aws:iam::123456789012:root,true\nalice,arn:aws:iam::123456789012:user/alice,false\n';
+  const csv =
+    'user,arn,mfa_active\n<root_account>,arn:aws:iam::123456789012:root,true\nalice,arn:aws:iam::123456789012:user/alice,false\n';
 
   it('polls with backoff while the report is in progress and throttled, then parses it', async () => {
     iam
@@ -49,7 +60,9 @@ describe('credential report', () => {
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'LimitExceeded' }))
       .resolvesOnce({ State: 'INPROGRESS' })
       .resolves({ State: 'COMPLETE' });
-    iam.on(GetCredentialReportCommand).resolves({ Content: new TextEncoder().encode(csv), GeneratedTime: new Date('2026-11-28T10:00:00Z') });
+    iam
+      .on(GetCredentialReportCommand)
+      .resolves({ Content: new TextEncoder().encode(csv), GeneratedTime: new Date('2026-11-28T10:00:00Z') });
     const rep = await reads().credentialReport();
     expect(rep.rows).toEqual([
       { user: '<root_account>', arn: 'arn:aws:iam::123456789012:root', mfa_active: 'true' },

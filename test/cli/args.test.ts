@@ -10,12 +10,36 @@ describe('parseCli', () => {
   });
 
   it('reads commands and flags', () => {
-    const a = parseCli(['check', '--json', '--profile', 'prod', '--region', 'eu-west-1', '--only', 'admins,root-keys', '--skip', 'ec2-roles', '--endpoint-url', 'http://127.0.0.1:5000']);
-    expect(a).toMatchObject({ command: 'check', json: true, profile: 'prod', region: 'eu-west-1', only: ['admins', 'root-keys'], skip: ['ec2-roles'], endpointUrl: 'http://127.0.0.1:5000' });
+    const a = parseCli([
+      'check',
+      '--json',
+      '--profile',
+      'prod',
+      '--region',
+      'eu-west-1',
+      '--only',
+      'admins,root-keys',
+      '--skip',
+      'ec2-roles',
+      '--endpoint-url',
+      'http://127.0.0.1:5000',
+    ]);
+    expect(a).toMatchObject({
+      command: 'check',
+      json: true,
+      profile: 'prod',
+      region: 'eu-west-1',
+      only: ['admins', 'root-keys'],
+      skip: ['ec2-roles'],
+      endpointUrl: 'http://127.0.0.1:5000',
+    });
   });
 
   it('takes repeated --answer id=value', () => {
-    expect(parseCli(['--answer', 'admins.apply=true', '--answer', 'x.y=a=b']).answers).toEqual({ 'admins.apply': 'true', 'x.y': 'a=b' });
+    expect(parseCli(['--answer', 'admins.apply=true', '--answer', 'x.y=a=b']).answers).toEqual({
+      'admins.apply': 'true',
+      'x.y': 'a=b',
+    });
   });
 
   it('--no-color turns colour off', () => {

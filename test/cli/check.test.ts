@@ -16,7 +16,12 @@ describe('rootlock check --json against the emulator', () => {
     expect(doc.schema).toBe('rootlock.check/v1');
     expect(doc.account).toEqual({ id: '123456789012', alias: null });
     expect(doc.principal).toEqual({ arn: alice.arn, type: 'iam-user' });
-    expect(doc.steps.map((s: { id: string }) => s.id)).toEqual(['admins', 'ec2-roles', 'billing-recovery', 'root-keys']);
+    expect(doc.steps.map((s: { id: string }) => s.id)).toEqual([
+      'admins',
+      'ec2-roles',
+      'billing-recovery',
+      'root-keys',
+    ]);
     for (const s of doc.steps) {
       expect(['pass', 'fail', 'manual', 'error']).toContain(s.status);
       expect(typeof s.summary).toBe('string');
@@ -40,7 +45,9 @@ describe('rootlock check --json against the emulator', () => {
   });
 
   it('exits 2 with a clear message when the endpoint is unreachable', async () => {
-    const r = await runRootlock('http://127.0.0.1:9', ['check', '--json'], { credentials: { accessKeyId: 'AKIAEXAMPLEEXAMPLE00', secretAccessKey: 'x'.repeat(40) } });
+    const r = await runRootlock('http://127.0.0.1:9', ['check', '--json'], {
+      credentials: { accessKeyId: 'AKIAEXAMPLEEXAMPLE00', secretAccessKey: 'x'.repeat(40) },
+    });
     expect(r.code).toBe(2);
     expect(r.output.text).toMatch(/Could not reach http:\/\/127\.0\.0\.1:9/);
     expect(r.stdout).toBe('');

@@ -11,7 +11,10 @@ describe('dry-run', () => {
     const { root } = await seedNewAccount(emu());
     emu().layer.requests.length = 0;
     const prompter = new AffirmativePrompter();
-    const r = await runRootlock(emu().endpoint, ['--dry-run', '--regions', 'us-east-1'], { credentials: root, prompter });
+    const r = await runRootlock(emu().endpoint, ['--dry-run', '--regions', 'us-east-1'], {
+      credentials: root,
+      prompter,
+    });
     // It did walk the steps and plan changes ...
     expect(r.gate?.results.length ?? 0).toBeGreaterThan(0);
     expect(r.gate?.results.every((x) => x.outcome === 'dry-run')).toBe(true);

@@ -30,7 +30,10 @@ describe('a step added with one registry line', () => {
   it('check: assessed after the others, in the document and its exit code', async () => {
     const alice = await createIamUserWithKey(emu().endpoint, 'alice', ADMIN);
     emu().layer.requests.length = 0;
-    const r = await runRootlock(emu().endpoint, ['check', '--json', '--only', 'account-alias'], { credentials: alice, deps: { registry } });
+    const r = await runRootlock(emu().endpoint, ['check', '--json', '--only', 'account-alias'], {
+      credentials: alice,
+      deps: { registry },
+    });
     expect(r.json.steps.map((s: { id: string }) => s.id)).toEqual(['account-alias']);
     expect(r.json.steps[0]).toMatchObject({ status: 'fail', summary: 'The account has no alias.' });
     expect(r.json.steps[0].findings.map((f: { id: string }) => f.id)).toEqual(['account-alias.missing']);
@@ -55,9 +58,16 @@ describe('a step added with one registry line', () => {
     expect(await aliases()).toEqual(['example-prod']);
     expect(r.output.text).toContain('Create the account alias example-prod');
     expect(r.output.text).toContain('PASS: The account has the alias example-prod.');
-    expect(r.gate?.results.map((x) => [x.changeId, x.outcome])).toEqual([['account-alias/create/example-prod', 'applied']]);
-    const journal = readFileSync(r.journalPath!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(journal.filter((e) => e.type === 'assessment' && e.step === 'account-alias').map((e) => [e.phase, e.status])).toEqual([
+    expect(r.gate?.results.map((x) => [x.changeId, x.outcome])).toEqual([
+      ['account-alias/create/example-prod', 'applied'],
+    ]);
+    const journal = readFileSync(r.journalPath!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(
+      journal.filter((e) => e.type === 'assessment' && e.step === 'account-alias').map((e) => [e.phase, e.status]),
+    ).toEqual([
       ['before', 'fail'],
       ['after', 'pass'],
     ]);
@@ -65,7 +75,10 @@ describe('a step added with one registry line', () => {
     expect(report).toContain('account-alias');
     expect(report).toContain('iam:CreateAccountAlias');
     // A rerun changes nothing and asks nothing.
-    const again = await runRootlock(emu().endpoint, ['--only', 'account-alias'], { credentials: alice, deps: { registry } });
+    const again = await runRootlock(emu().endpoint, ['--only', 'account-alias'], {
+      credentials: alice,
+      deps: { registry },
+    });
     expect(again.code).toBe(0);
     expect(again.gate?.results).toEqual([]);
   });
@@ -85,7 +98,11 @@ describe('a step added with one registry line', () => {
     expect(file.steps[0].changes.map((c: { operation: string; params: unknown }) => [c.operation, c.params])).toEqual([
       ['CreateAccountAlias', { AccountAlias: 'example-plan' }],
     ]);
-    const applied = await runRootlock(emu().endpoint, ['apply', out], { credentials: alice, answers: { 'apply.confirm': true }, deps: { registry } });
+    const applied = await runRootlock(emu().endpoint, ['apply', out], {
+      credentials: alice,
+      answers: { 'apply.confirm': true },
+      deps: { registry },
+    });
     expect(applied.code).toBe(0);
     expect(await aliases()).toEqual(['example-plan']);
     expect(applied.output.text).toContain('PASS: The account has the alias example-plan.');

@@ -1,7 +1,13 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateLoginProfileCommand, CreateUserCommand, DeleteAccessKeyCommand, IAMClient, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import {
+  CreateLoginProfileCommand,
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  IAMClient,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
 import { EC2Client, AssociateIamInstanceProfileCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -21,7 +27,15 @@ function setup(dryRun: boolean) {
   const journal = openJournal({ dir, sessionId: 'test', now: clock.now() });
   const output = new RecordingOutput();
   const pool = new ClientPool({ region: 'us-east-1', credentials: creds, endpoint: 'http://127.0.0.1:9' });
-  const gate = new MutationGate({ pool, dryRun, journal, output, clock, sessions: new SessionFactory(clock), generateSecret: () => SECRET });
+  const gate = new MutationGate({
+    pool,
+    dryRun,
+    journal,
+    output,
+    clock,
+    sessions: new SessionFactory(clock),
+    generateSecret: () => SECRET,
+  });
   return { gate, output, journal, pool };
 }
 
@@ -31,7 +45,11 @@ const loginProfile: Change = {
   description: 'Give alice a console password',
   service: 'iam',
   operation: 'CreateLoginProfile',
-  params: { UserName: 'alice', Password: { $secret: 'password', label: 'password for alice' }, PasswordResetRequired: true },
+  params: {
+    UserName: 'alice',
+    Password: { $secret: 'password', label: 'password for alice' },
+    PasswordResetRequired: true,
+  },
 };
 
 describe('MutationGate', () => {
@@ -55,21 +73,38 @@ describe('MutationGate', () => {
   });
 
   it('fills the secret at send time, shows it once, and journals only the placeholder', async () => {
-    iam.on(CreateLoginProfileCommand).resolves({ LoginProfile: { UserName: 'alice', CreateDate: new Date(), PasswordResetRequired: true } });
+    iam
+      .on(CreateLoginProfileCommand)
+      .resolves({ LoginProfile: { UserName: 'alice', CreateDate: new Date(), PasswordResetRequired: true } });
     const { gate, output, journal } = setup(false);
     const r = await gate.execute(loginProfile);
     expect(r.outcome).toBe('applied');
-    expect(iam.commandCalls(CreateLoginProfileCommand)[0]?.args[0].input).toMatchObject({ UserName: 'alice', Password: SECRET });
+    expect(iam.commandCalls(CreateLoginProfileCommand)[0]?.args[0].input).toMatchObject({
+      UserName: 'alice',
+      Password: SECRET,
+    });
     expect(output.secrets).toEqual([{ label: 'password for alice', value: SECRET }]);
     const text = readFileSync(journal.path!, 'utf8');
     expect(text).not.toContain(SECRET);
     expect(text).toContain('"$secret":"password"');
-    expect(text.trim().split('\n').map((l) => JSON.parse(l).type)).toEqual(['change-start', 'change-end']);
+    expect(
+      text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).type),
+    ).toEqual(['change-start', 'change-end']);
     expect(statSync(journal.path!).mode & 0o777).toBe(0o600);
   });
 
   it('never shows a secret whose call failed', async () => {
-    iam.on(CreateLoginProfileCommand).rejects(Object.assign(new Error('Password does not conform'), { name: 'PasswordPolicyViolation', $metadata: { httpStatusCode: 400 } }));
+    iam
+      .on(CreateLoginProfileCommand)
+      .rejects(
+        Object.assign(new Error('Password does not conform'), {
+          name: 'PasswordPolicyViolation',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
     const { gate, output } = setup(false);
     const r = await gate.execute(loginProfile);
     expect(r.outcome).toBe('failed');
@@ -78,9 +113,24 @@ describe('MutationGate', () => {
   });
 
   it('treats an "already exists" answer as done when the change says so', async () => {
-    iam.on(CreateUserCommand).rejects(Object.assign(new Error('User alice already exists'), { name: 'EntityAlreadyExists', $metadata: { httpStatusCode: 409 } }));
+    iam
+      .on(CreateUserCommand)
+      .rejects(
+        Object.assign(new Error('User alice already exists'), {
+          name: 'EntityAlreadyExists',
+          $metadata: { httpStatusCode: 409 },
+        }),
+      );
     const { gate } = setup(false);
-    const change: Change = { id: 'u', step: 'admins', description: 'Create alice', service: 'iam', operation: 'CreateUser', params: { UserName: 'alice' }, alreadyDoneCodes: ['EntityAlreadyExists'] };
+    const change: Change = {
+      id: 'u',
+      step: 'admins',
+      description: 'Create alice',
+      service: 'iam',
+      operation: 'CreateUser',
+      params: { UserName: 'alice' },
+      alreadyDoneCodes: ['EntityAlreadyExists'],
+    };
     expect((await gate.execute(change)).outcome).toBe('already-done');
     expect((await gate.execute({ ...change, alreadyDoneCodes: undefined })).outcome).toBe('failed');
   });
@@ -90,27 +140,64 @@ describe('MutationGate', () => {
     iam.on(UpdateAccessKeyCommand).resolves({});
     const { gate } = setup(false);
     expect(gate.removedSigningKey('AKIAOWNKEY0000000000')).toBe(false);
-    await gate.execute({ id: 'd', step: 'root-keys', description: 'Deactivate', service: 'iam', operation: 'UpdateAccessKey', params: { AccessKeyId: 'AKIAOTHERKEY00000000', Status: 'Active' } });
+    await gate.execute({
+      id: 'd',
+      step: 'root-keys',
+      description: 'Deactivate',
+      service: 'iam',
+      operation: 'UpdateAccessKey',
+      params: { AccessKeyId: 'AKIAOTHERKEY00000000', Status: 'Active' },
+    });
     expect(gate.removedSigningKey('AKIAOTHERKEY00000000')).toBe(false);
-    await gate.execute({ id: 'e', step: 'root-keys', description: 'Delete', service: 'iam', operation: 'DeleteAccessKey', params: { AccessKeyId: 'AKIAOWNKEY0000000000' } });
+    await gate.execute({
+      id: 'e',
+      step: 'root-keys',
+      description: 'Delete',
+      service: 'iam',
+      operation: 'DeleteAccessKey',
+      params: { AccessKeyId: 'AKIAOWNKEY0000000000' },
+    });
     expect(gate.removedSigningKey('AKIAOWNKEY0000000000')).toBe(true);
     expect(gate.removedSigningKey(undefined)).toBe(false);
   });
 
   it('names the denied action', async () => {
-    iam.on(CreateUserCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    iam
+      .on(CreateUserCommand)
+      .rejects(
+        Object.assign(new Error('not authorized'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }),
+      );
     const { gate } = setup(false);
-    const r = await gate.execute({ id: 'u', step: 'admins', description: 'Create alice', service: 'iam', operation: 'CreateUser', params: { UserName: 'alice' } });
+    const r = await gate.execute({
+      id: 'u',
+      step: 'admins',
+      description: 'Create alice',
+      service: 'iam',
+      operation: 'CreateUser',
+      params: { UserName: 'alice' },
+    });
     expect(r.error?.deniedAction).toBe('iam:CreateUser');
     expect(r.error?.message).toContain('iam:CreateUser');
   });
 
   it('retries eventual-consistency errors within bounds', async () => {
-    const notYet = Object.assign(new Error('Invalid IAM Instance Profile name'), { name: 'InvalidParameterValue', $metadata: { httpStatusCode: 400 } });
-    ec2.on(AssociateIamInstanceProfileCommand).rejectsOnce(notYet).rejectsOnce(notYet).resolves({ IamInstanceProfileAssociation: { AssociationId: 'a-1' } });
+    const notYet = Object.assign(new Error('Invalid IAM Instance Profile name'), {
+      name: 'InvalidParameterValue',
+      $metadata: { httpStatusCode: 400 },
+    });
+    ec2
+      .on(AssociateIamInstanceProfileCommand)
+      .rejectsOnce(notYet)
+      .rejectsOnce(notYet)
+      .resolves({ IamInstanceProfileAssociation: { AssociationId: 'a-1' } });
     const { gate } = setup(false);
     const change: Change = {
-      id: 'assoc', step: 'ec2-roles', description: 'Attach', service: 'ec2', operation: 'AssociateIamInstanceProfile', region: 'eu-west-1',
+      id: 'assoc',
+      step: 'ec2-roles',
+      description: 'Attach',
+      service: 'ec2',
+      operation: 'AssociateIamInstanceProfile',
+      region: 'eu-west-1',
       params: { InstanceId: 'i-1', IamInstanceProfile: { Name: 'p' } },
       retryOn: { codes: ['InvalidParameterValue'], messageIncludes: 'Instance Profile', attempts: 5, delayMs: 10 },
     };
@@ -122,4 +209,3 @@ describe('MutationGate', () => {
     expect(ec2.commandCalls(AssociateIamInstanceProfileCommand)).toHaveLength(5);
   });
 });
-

@@ -4,17 +4,36 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findInterrupted, openJournal, parseJournal } from '../../src/engine/journal.js';
 
-const start = (account: string) => ({ type: 'session-start' as const, command: 'wizard', dryRun: false, account, principal: 'arn', version: '0' });
+const start = (account: string) => ({
+  type: 'session-start' as const,
+  command: 'wizard',
+  dryRun: false,
+  account,
+  principal: 'arn',
+  version: '0',
+});
 
 describe('journal', () => {
   it('is owner-only, one JSON object a line, with secrets redacted', () => {
     const dir = mkdtempSync(join(tmpdir(), 'j-'));
     const j = openJournal({ dir, sessionId: 's1', now: new Date('2026-11-28T12:00:00Z') });
     j.write(start('123456789012'));
-    j.write({ type: 'change-start', step: 'admins', change: 'c', operation: 'iam:CreateLoginProfile', params: { UserName: 'a', Password: 'hunter2hunter2' }, dryRun: false });
+    j.write({
+      type: 'change-start',
+      step: 'admins',
+      change: 'c',
+      operation: 'iam:CreateLoginProfile',
+      params: { UserName: 'a', Password: 'hunter2hunter2' },
+      dryRun: false,
+    });
     const text = readFileSync(j.path!, 'utf8');
     expect(text).not.toContain('hunter2');
-    expect(text.trim().split('\n').map((l) => JSON.parse(l).type)).toEqual(['session-start', 'change-start']);
+    expect(
+      text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).type),
+    ).toEqual(['session-start', 'change-start']);
     expect(statSync(j.path!).mode & 0o777).toBe(0o600);
     expect(statSync(dir).mode & 0o077).toBe(0);
   });
@@ -23,9 +42,23 @@ describe('journal', () => {
     const dir = mkdtempSync(join(tmpdir(), 'j-'));
     const j = openJournal({ dir, sessionId: 'old', now: new Date('2026-11-28T12:00:00Z') });
     j.write(start('123456789012'));
-    j.write({ type: 'change-start', step: 'admins', change: 'a', operation: 'iam:CreateUser', params: {}, dryRun: false });
+    j.write({
+      type: 'change-start',
+      step: 'admins',
+      change: 'a',
+      operation: 'iam:CreateUser',
+      params: {},
+      dryRun: false,
+    });
     j.write({ type: 'change-end', step: 'admins', change: 'a', operation: 'iam:CreateUser', outcome: 'applied' });
-    j.write({ type: 'change-start', step: 'admins', change: 'b', operation: 'iam:AddUserToGroup', params: {}, dryRun: false });
+    j.write({
+      type: 'change-start',
+      step: 'admins',
+      change: 'b',
+      operation: 'iam:AddUserToGroup',
+      params: {},
+      dryRun: false,
+    });
     appendFileSync(j.path!, '{"type":"change-en'); // the crash cut the last line short
     const found = findInterrupted(dir, '123456789012');
     expect(found?.path).toBe(j.path);
@@ -41,6 +74,9 @@ describe('journal', () => {
 
 describe('parseJournal', () => {
   it('skips torn and foreign lines', () => {
-    expect(parseJournal('{"type":"a"}\n\n[1,2]\nnot json\n{"type":"b"}\n{"type":"c"')).toEqual([{ type: 'a' }, { type: 'b' }]);
+    expect(parseJournal('{"type":"a"}\n\n[1,2]\nnot json\n{"type":"b"}\n{"type":"c"')).toEqual([
+      { type: 'a' },
+      { type: 'b' },
+    ]);
   });
 });

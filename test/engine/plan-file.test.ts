@@ -2,8 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { canonical, parsePlanFile, planDrift, PlanFileError, type PlannedStep } from '../../src/engine/plan-file.js';
 import { REGISTRY } from '../../src/engine/registry.js';
 
-const change = (user: string) => ({ id: `admins/create-user/${user}`, step: 'admins' as const, description: `Create ${user}`, service: 'iam' as const, operation: 'CreateUser', params: { UserName: user } });
-const good = { schema: 'rootlock.plan/v1', createdAt: '2026-11-28T12:00:00Z', rootlockVersion: '0.1.0', account: { id: '123456789012', alias: null }, principal: 'arn:aws:iam::123456789012:root', steps: [{ id: 'admins', answers: {}, findings: [], changes: [change('a')] }] };
+const change = (user: string) => ({
+  id: `admins/create-user/${user}`,
+  step: 'admins' as const,
+  description: `Create ${user}`,
+  service: 'iam' as const,
+  operation: 'CreateUser',
+  params: { UserName: user },
+});
+const good = {
+  schema: 'rootlock.plan/v1',
+  createdAt: '2026-11-28T12:00:00Z',
+  rootlockVersion: '0.1.0',
+  account: { id: '123456789012', alias: null },
+  principal: 'arn:aws:iam::123456789012:root',
+  steps: [{ id: 'admins', answers: {}, findings: [], changes: [change('a')] }],
+};
 
 describe('parsePlanFile', () => {
   it('accepts a well-formed plan', () => {
@@ -15,8 +29,16 @@ describe('parsePlanFile', () => {
     ['an array', '[]', /not a rootlock plan/],
     ['another schema', JSON.stringify({ ...good, schema: 'rootlock.check/v1' }), /schema "rootlock.check\/v1"/],
     ['a bad account', JSON.stringify({ ...good, account: { id: '1234' } }), /account id/],
-    ['an unknown step', JSON.stringify({ ...good, steps: [{ id: 'rm-rf', changes: [], findings: [] }] }), /unknown step "rm-rf"/],
-    ['a malformed change', JSON.stringify({ ...good, steps: [{ id: 'admins', changes: [{ id: 1 }], findings: [] }] }), /malformed change/],
+    [
+      'an unknown step',
+      JSON.stringify({ ...good, steps: [{ id: 'rm-rf', changes: [], findings: [] }] }),
+      /unknown step "rm-rf"/,
+    ],
+    [
+      'a malformed change',
+      JSON.stringify({ ...good, steps: [{ id: 'admins', changes: [{ id: 1 }], findings: [] }] }),
+      /malformed change/,
+    ],
   ])('refuses %s', (_what, text, reason) => {
     expect(() => parsePlanFile(text, 'p.json', REGISTRY.stepIds)).toThrow(PlanFileError);
     expect(() => parsePlanFile(text, 'p.json', REGISTRY.stepIds)).toThrow(reason);
@@ -24,9 +46,16 @@ describe('parsePlanFile', () => {
 });
 
 describe('planDrift', () => {
-  const recorded: PlannedStep = { id: 'admins', answers: {}, findings: ['admins.too-few @ 123456789012'], changes: [change('a'), change('b')] };
+  const recorded: PlannedStep = {
+    id: 'admins',
+    answers: {},
+    findings: ['admins.too-few @ 123456789012'],
+    changes: [change('a'), change('b')],
+  };
   it('is empty when the account gives the same plan', () => {
-    expect(planDrift(recorded, { findings: ['admins.too-few @ 123456789012'], changes: [change('a'), change('b')] })).toEqual([]);
+    expect(
+      planDrift(recorded, { findings: ['admins.too-few @ 123456789012'], changes: [change('a'), change('b')] }),
+    ).toEqual([]);
   });
   it('names changes and findings that differ', () => {
     expect(planDrift(recorded, { findings: [], changes: [change('a')] })).toEqual([

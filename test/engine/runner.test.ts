@@ -27,7 +27,12 @@ function fakeStep(world: Set<string>): StepDefinition<{ users: string[] }, { cre
     },
     assess(s) {
       const missing = ['a', 'b'].filter((u) => !s.users.includes(u));
-      return { status: missing.length ? 'fail' : 'pass', summary: missing.length ? `missing ${missing.join(',')}` : 'all there', findings: [], details: {} };
+      return {
+        status: missing.length ? 'fail' : 'pass',
+        summary: missing.length ? `missing ${missing.join(',')}` : 'all there',
+        findings: [],
+        details: {},
+      };
     },
     async ask(s, a) {
       if (a.status === 'pass') return undefined;
@@ -35,21 +40,49 @@ function fakeStep(world: Set<string>): StepDefinition<{ users: string[] }, { cre
     },
     plan(_s, ans) {
       return ans.create.flatMap((u) => [
-        { id: `create/${u}`, step: 'admins' as const, description: `Create ${u}`, service: 'iam' as const, operation: 'CreateUser', params: { UserName: u } },
-        { id: `tag/${u}`, step: 'admins' as const, description: `Tag ${u}`, service: 'iam' as const, operation: 'TagUser', params: { UserName: u, Tags: [] } },
+        {
+          id: `create/${u}`,
+          step: 'admins' as const,
+          description: `Create ${u}`,
+          service: 'iam' as const,
+          operation: 'CreateUser',
+          params: { UserName: u },
+        },
+        {
+          id: `tag/${u}`,
+          step: 'admins' as const,
+          description: `Tag ${u}`,
+          service: 'iam' as const,
+          operation: 'TagUser',
+          params: { UserName: u, Tags: [] },
+        },
       ]);
     },
   };
 }
 
 function ctx(dryRun: boolean, answers: Record<string, unknown>) {
-  const pool = new ClientPool({ region: 'us-east-1', credentials: { accessKeyId: 'AKIAEXAMPLEEXAMPLE00', secretAccessKey: 'x' } });
+  const pool = new ClientPool({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIAEXAMPLEEXAMPLE00', secretAccessKey: 'x' },
+  });
   const output = new RecordingOutput();
-  const journal = openJournal({ dir: mkdtempSync(join(tmpdir(), 'rootlock-runner-')), sessionId: 't', now: clock.now() });
+  const journal = openJournal({
+    dir: mkdtempSync(join(tmpdir(), 'rootlock-runner-')),
+    sessionId: 't',
+    now: clock.now(),
+  });
   const prompter = new ScriptedPrompter(answers);
   const c: WizardContext = testWizardContext({
     pool,
-    caller: { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/x', userId: 'x', type: 'iam-user', name: 'x', temporary: false },
+    caller: {
+      accountId: '123456789012',
+      arn: 'arn:aws:iam::123456789012:user/x',
+      userId: 'x',
+      type: 'iam-user',
+      name: 'x',
+      temporary: false,
+    },
     account: { id: '123456789012' },
     clock,
     output,
@@ -94,7 +127,11 @@ describe('runStep', () => {
   });
 
   it('stops at the first failure and says what was not sent', async () => {
-    iam.on(CreateUserCommand).resolves({}).on(TagUserCommand).rejects(Object.assign(new Error('nope'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    iam
+      .on(CreateUserCommand)
+      .resolves({})
+      .on(TagUserCommand)
+      .rejects(Object.assign(new Error('nope'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
     const { c, output } = ctx(false, { 'admins.apply': true });
     const o = await runStep(fakeStep(new Set()), c);
     expect(o.results.map((r) => r.outcome)).toEqual(['applied', 'failed']);
@@ -105,8 +142,22 @@ describe('runStep', () => {
 });
 
 describe('runWizard: a root session handing over to an admin', () => {
-  const ROOT = { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:root', userId: '123456789012', type: 'root' as const, name: 'root', temporary: false };
-  const ADMIN = { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/alice', userId: 'AIDA', type: 'iam-user' as const, name: 'alice', temporary: false };
+  const ROOT = {
+    accountId: '123456789012',
+    arn: 'arn:aws:iam::123456789012:root',
+    userId: '123456789012',
+    type: 'root' as const,
+    name: 'root',
+    temporary: false,
+  };
+  const ADMIN = {
+    accountId: '123456789012',
+    arn: 'arn:aws:iam::123456789012:user/alice',
+    userId: 'AIDA',
+    type: 'iam-user' as const,
+    name: 'alice',
+    temporary: false,
+  };
 
   /** A read-only step that records which principal read it. */
   function seen(id: StepDefinition['meta']['id'], log: string[], needsRoot?: string): StepDefinition {
@@ -139,7 +190,10 @@ describe('runWizard: a root session handing over to an admin', () => {
 
   it('runs the steps that do not need root as the admin, the others as root, and journals the switch', async () => {
     const { c, output } = rootCtx(false);
-    const adminPool = new ClientPool({ region: 'us-east-1', credentials: { accessKeyId: 'AKIAADMINADMINADMIN0', secretAccessKey: 'y' } });
+    const adminPool = new ClientPool({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIAADMINADMINADMIN0', secretAccessKey: 'y' },
+    });
     const offered: string[][] = [];
     c.handoff = {
       async offer(_ctx, rest) {
@@ -148,11 +202,16 @@ describe('runWizard: a root session handing over to an admin', () => {
       },
     };
     const log: string[] = [];
-    await runWizard([seen('admins', log), seen('ec2-roles', log), seen('billing-recovery', log), seen('root-keys', log, 'root only')], c);
+    await runWizard(
+      [seen('admins', log), seen('ec2-roles', log), seen('billing-recovery', log), seen('root-keys', log, 'root only')],
+      c,
+    );
     expect(offered).toEqual([['ec2-roles', 'billing-recovery', 'root-keys']]);
     expect(log).toEqual(['admins:root', 'ec2-roles:alice', 'billing-recovery:alice', 'root-keys:root']);
     expect(c.handoff.session?.profile).toBe('alice');
-    expect(output.text).toContain('From here on rootlock acts as arn:aws:iam::123456789012:user/alice (profile alice) for ec2-roles, billing-recovery.');
+    expect(output.text).toContain(
+      'From here on rootlock acts as arn:aws:iam::123456789012:user/alice (profile alice) for ec2-roles, billing-recovery.',
+    );
     expect(output.text).toContain('root-keys stays with the root user: root only.');
   });
 

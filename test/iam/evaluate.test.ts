@@ -50,7 +50,11 @@ describe('evaluatePolicies: full admin', () => {
     ['Action ["*"] among other resources, one of them *', [doc(allow(['*'], ['arn:aws:s3:::b', '*']))], true],
     ['Statement given as a single object', [{ Version: '2012-10-17', Statement: allow('*') }], true],
     ['Action * on a narrow Resource', [doc(allow('*', 'arn:aws:s3:::bucket/*'))], false],
-    ['Action * on a service-wide Resource (not every resource)', [doc(allow('*', 'arn:aws:iam::123456789012:*'))], false],
+    [
+      'Action * on a service-wide Resource (not every resource)',
+      [doc(allow('*', 'arn:aws:iam::123456789012:*'))],
+      false,
+    ],
     ['Action * on NotResource', [doc({ Effect: 'Allow', Action: '*', NotResource: 'arn:aws:s3:::x' })], false],
     ['iam:* only', [doc(allow('iam:*'))], false],
     ['NotAction iam:*', [doc(allowNot('iam:*'))], false],
@@ -64,10 +68,22 @@ describe('evaluatePolicies: full admin', () => {
       [doc(allowNot(['iam:*', 's3:*'])), doc(allow(['iam:*', 's3:Get*', 's3:Put*']))],
       false,
     ],
-    ['NotAction [iam:*, s3:*] plus iam:* and s3:*', [doc(allowNot(['iam:*', 's3:*'])), doc(allow(['iam:*', 's3:*']))], true],
+    [
+      'NotAction [iam:*, s3:*] plus iam:* and s3:*',
+      [doc(allowNot(['iam:*', 's3:*'])), doc(allow(['iam:*', 's3:*']))],
+      true,
+    ],
     ['NotAction iam:* and NotAction s3:* (disjoint)', [doc(allowNot('iam:*')), doc(allowNot('s3:*'))], true],
-    ['NotAction iam:* and NotAction iam:Get* (overlap left out)', [doc(allowNot('iam:*')), doc(allowNot('iam:Get*'))], false],
-    ['NotAction iam:* plus iam:* only on a narrow resource', [doc(allowNot('iam:*')), doc(allow('iam:*', 'arn:aws:iam::1:user/x'))], false],
+    [
+      'NotAction iam:* and NotAction iam:Get* (overlap left out)',
+      [doc(allowNot('iam:*')), doc(allowNot('iam:Get*'))],
+      false,
+    ],
+    [
+      'NotAction iam:* plus iam:* only on a narrow resource',
+      [doc(allowNot('iam:*')), doc(allow('iam:*', 'arn:aws:iam::1:user/x'))],
+      false,
+    ],
     ['no statements', [{ Version: '2012-10-17', Statement: [] }], false],
     ['no policies', [], false],
   ])('%s -> %s', (_name, identity, expected) => {
@@ -94,7 +110,10 @@ describe('evaluatePolicies: full admin', () => {
     it.each([
       ['aws:RequestedRegion', { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } }],
       ['aws:ResourceTag', { StringEquals: { 'aws:ResourceTag/env': 'dev' } }],
-      ['a gate mixed with a narrowing key', { Bool: { 'aws:MultiFactorAuthPresent': 'true' }, StringLike: { 's3:prefix': 'home/' } }],
+      [
+        'a gate mixed with a narrowing key',
+        { Bool: { 'aws:MultiFactorAuthPresent': 'true' }, StringLike: { 's3:prefix': 'home/' } },
+      ],
     ])('a condition on %s narrows: not an admin, and no escalation', (_key, Condition) => {
       const ev = evaluate([doc(allow('*', '*', { Condition }))]);
       expect(ev.fullAdmin).toBe(false);
@@ -121,10 +140,30 @@ describe('evaluatePolicies: full admin', () => {
       ['Deny iam:* on *', [ADMIN, doc(deny('iam:*'))], false, 'deny'],
       ['Deny of one action on *', [ADMIN, doc(deny('organizations:LeaveOrganization'))], false, 'deny'],
       ['Deny s3:* on every bucket (service-wide)', [ADMIN, doc(deny('s3:*', 'arn:aws:s3:::*'))], false, 'deny'],
-      ['Deny * with NotResource', [ADMIN, doc({ Effect: 'Deny', Action: '*', NotResource: 'arn:aws:s3:::only' })], false, 'deny'],
-      ['Deny NotAction iam:ChangePassword', [ADMIN, doc({ Effect: 'Deny', NotAction: 'iam:ChangePassword', Resource: '*' })], false, 'deny'],
-      ['Deny NotAction * (denies nothing)', [ADMIN, doc({ Effect: 'Deny', NotAction: '*', Resource: '*' })], true, undefined],
-      ['Deny on one named bucket (guardrail)', [ADMIN, doc(deny('s3:DeleteBucket', 'arn:aws:s3:::audit-logs'))], true, undefined],
+      [
+        'Deny * with NotResource',
+        [ADMIN, doc({ Effect: 'Deny', Action: '*', NotResource: 'arn:aws:s3:::only' })],
+        false,
+        'deny',
+      ],
+      [
+        'Deny NotAction iam:ChangePassword',
+        [ADMIN, doc({ Effect: 'Deny', NotAction: 'iam:ChangePassword', Resource: '*' })],
+        false,
+        'deny',
+      ],
+      [
+        'Deny NotAction * (denies nothing)',
+        [ADMIN, doc({ Effect: 'Deny', NotAction: '*', Resource: '*' })],
+        true,
+        undefined,
+      ],
+      [
+        'Deny on one named bucket (guardrail)',
+        [ADMIN, doc(deny('s3:DeleteBucket', 'arn:aws:s3:::audit-logs'))],
+        true,
+        undefined,
+      ],
       ['Deny inside the same policy', [doc(allow('*'), deny('iam:*'))], false, 'deny'],
     ])('%s -> fullAdmin %s', (_name, identity, expected, limitedBy) => {
       const ev = evaluate(identity);
@@ -198,17 +237,49 @@ describe('evaluatePolicies: escalation (shadow admins)', () => {
   });
 
   it.each([
-    ['on a single user ARN (not detected: resource must be * or service-wide)', doc(allow('iam:AttachUserPolicy', 'arn:aws:iam::123456789012:user/alice')), []],
-    ['on every IAM resource of the account', doc(allow('iam:AttachUserPolicy', 'arn:aws:iam::123456789012:*')), ['iam:AttachUserPolicy']],
-    ['on NotResource of an S3 bucket', doc({ Effect: 'Allow', Action: 'iam:*', NotResource: 'arn:aws:s3:::b' }), [...ESCALATION_ACTIONS]],
-    ['on NotResource of an IAM user', doc({ Effect: 'Allow', Action: 'iam:*', NotResource: 'arn:aws:iam::1:user/x' }), []],
-    ['with a narrowing condition', doc(allow('iam:AttachUserPolicy', '*', { Condition: { ArnEquals: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/ReadOnlyAccess' } } })), []],
+    [
+      'on a single user ARN (not detected: resource must be * or service-wide)',
+      doc(allow('iam:AttachUserPolicy', 'arn:aws:iam::123456789012:user/alice')),
+      [],
+    ],
+    [
+      'on every IAM resource of the account',
+      doc(allow('iam:AttachUserPolicy', 'arn:aws:iam::123456789012:*')),
+      ['iam:AttachUserPolicy'],
+    ],
+    [
+      'on NotResource of an S3 bucket',
+      doc({ Effect: 'Allow', Action: 'iam:*', NotResource: 'arn:aws:s3:::b' }),
+      [...ESCALATION_ACTIONS],
+    ],
+    [
+      'on NotResource of an IAM user',
+      doc({ Effect: 'Allow', Action: 'iam:*', NotResource: 'arn:aws:iam::1:user/x' }),
+      [],
+    ],
+    [
+      'with a narrowing condition',
+      doc(
+        allow('iam:AttachUserPolicy', '*', {
+          Condition: { ArnEquals: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/ReadOnlyAccess' } },
+        }),
+      ),
+      [],
+    ],
     ['behind MFA', doc(allow('iam:CreateAccessKey', '*', mfa)), ['iam:CreateAccessKey']],
     ['matched by ? wildcards', doc(allow('iam:Attach????Policy')), ['iam:AttachUserPolicy', 'iam:AttachRolePolicy']],
     ['in mixed case', doc(allow('IAM:createaccesskey')), ['iam:CreateAccessKey']],
-    ['by iam:Put* (three inline-policy actions and two boundary ones)', doc(allow('iam:Put*')), [
-      'iam:PutUserPolicy', 'iam:PutGroupPolicy', 'iam:PutRolePolicy', 'iam:PutUserPermissionsBoundary', 'iam:PutRolePermissionsBoundary',
-    ]],
+    [
+      'by iam:Put* (three inline-policy actions and two boundary ones)',
+      doc(allow('iam:Put*')),
+      [
+        'iam:PutUserPolicy',
+        'iam:PutGroupPolicy',
+        'iam:PutRolePolicy',
+        'iam:PutUserPermissionsBoundary',
+        'iam:PutRolePermissionsBoundary',
+      ],
+    ],
     ['read-only IAM', doc(allow(['iam:Get*', 'iam:List*'])), []],
   ])('an Allow %s', (_name, policy, expected) => {
     expect(evaluate([policy]).escalation).toEqual(expected);
@@ -281,7 +352,18 @@ describe('evaluatePolicies against brute force', () => {
       return seed % n;
     };
     const services = ['iam', 'i*', '*', 'ec2', 'lambda', '?am', 's3'];
-    const names = ['*', 'Attach*', '*Policy', 'Put*', 'Create*', '*User*', 'PassRole', 'AttachUserPolicy', '?reate*', 'Get*'];
+    const names = [
+      '*',
+      'Attach*',
+      '*Policy',
+      'Put*',
+      'Create*',
+      '*User*',
+      'PassRole',
+      'AttachUserPolicy',
+      '?reate*',
+      'Get*',
+    ];
     const pattern = () => (rand(10) === 0 ? '*' : `${services[rand(services.length)]}:${names[rand(names.length)]}`);
     const patterns = () => Array.from({ length: 1 + rand(3) }, pattern);
     const sample = [
@@ -299,12 +381,17 @@ describe('evaluatePolicies against brute force', () => {
     for (let i = 0; i < 1500; i++) {
       const statements = Array.from({ length: 1 + rand(4) }, () => {
         const effect = rand(5) === 0 ? 'Deny' : 'Allow';
-        return rand(2) === 0 ? { Effect: effect, Action: patterns(), Resource: '*' } : { Effect: effect, NotAction: patterns(), Resource: '*' };
+        return rand(2) === 0
+          ? { Effect: effect, Action: patterns(), Resource: '*' }
+          : { Effect: effect, NotAction: patterns(), Resource: '*' };
       });
       const hit = (s: Stmt, a: string) =>
-        s['Action'] ? (s['Action'] as string[]).some((p) => actionMatches(p, a)) : !(s['NotAction'] as string[]).some((p) => actionMatches(p, a));
+        s['Action']
+          ? (s['Action'] as string[]).some((p) => actionMatches(p, a))
+          : !(s['NotAction'] as string[]).some((p) => actionMatches(p, a));
       const allowed = (a: string) =>
-        statements.some((s) => s['Effect'] === 'Allow' && hit(s, a)) && !statements.some((s) => s['Effect'] === 'Deny' && hit(s, a));
+        statements.some((s) => s['Effect'] === 'Allow' && hit(s, a)) &&
+        !statements.some((s) => s['Effect'] === 'Deny' && hit(s, a));
       const what = JSON.stringify(statements);
       const ev = evaluate([doc(...statements)]);
       if (ev.fullAdmin) counts.admins++;
@@ -313,7 +400,8 @@ describe('evaluatePolicies against brute force', () => {
         expect(ev.fullAdmin, what).toBe(false);
       }
       if (ev.fullAdmin) continue;
-      for (const action of IAM_ESCALATIONS) expect(ev.escalation.includes(action), `${action} in ${what}`).toBe(allowed(action));
+      for (const action of IAM_ESCALATIONS)
+        expect(ev.escalation.includes(action), `${action} in ${what}`).toBe(allowed(action));
       for (const combo of COMBOS) {
         const [a, b] = combo.split('+') as [string, string];
         expect(ev.escalation.includes(combo), `${combo} in ${what}`).toBe(allowed(a) && allowed(b));

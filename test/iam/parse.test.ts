@@ -51,7 +51,10 @@ describe('decodePolicyDocument / parsePolicy', () => {
           Principal: '*',
           NotAction: ['iam:*', 'organizations:*'],
           NotResource: 'arn:aws:s3:::x',
-          Condition: { Bool: { 'aws:MultiFactorAuthPresent': true }, NumericLessThan: { 'aws:MultiFactorAuthAge': 3600 } },
+          Condition: {
+            Bool: { 'aws:MultiFactorAuthPresent': true },
+            NumericLessThan: { 'aws:MultiFactorAuthAge': 3600 },
+          },
         },
         { Effect: 'Deny', NotPrincipal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 's3:*', Resource: '*' },
       ],
@@ -62,7 +65,10 @@ describe('decodePolicyDocument / parsePolicy', () => {
       principal: { AWS: ['*'] },
       notAction: ['iam:*', 'organizations:*'],
       notResource: ['arn:aws:s3:::x'],
-      condition: { Bool: { 'aws:MultiFactorAuthPresent': ['true'] }, NumericLessThan: { 'aws:MultiFactorAuthAge': ['3600'] } },
+      condition: {
+        Bool: { 'aws:MultiFactorAuthPresent': ['true'] },
+        NumericLessThan: { 'aws:MultiFactorAuthAge': ['3600'] },
+      },
     });
     expect(p.statements[1]?.notPrincipal).toEqual({ AWS: ['arn:aws:iam::111122223333:root'] });
   });

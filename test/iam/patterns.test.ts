@@ -75,7 +75,10 @@ describe('wildcards', () => {
       expect(patternsIntersect(a, b), `${a} ∩ ${b}`).toBe(bothMatch);
       if (patternContains(a, b)) {
         containments++;
-        expect(strings.every((s) => !wildcardMatch(b, s) || wildcardMatch(a, s)), `${b} ⊆ ${a}`).toBe(true);
+        expect(
+          strings.every((s) => !wildcardMatch(b, s) || wildcardMatch(a, s)),
+          `${b} ⊆ ${a}`,
+        ).toBe(true);
       }
     }
     expect(containments).toBeGreaterThan(20);

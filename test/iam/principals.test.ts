@@ -20,11 +20,19 @@ const OTHER = '999999999999';
 type Stmt = Record<string, unknown>;
 const doc = (...Statement: Stmt[]) => ({ Version: '2012-10-17', Statement });
 const enc = (d: object) => encodeURIComponent(JSON.stringify(d));
-const allow = (Action: string | string[], Resource: string | string[] = '*'): Stmt => ({ Effect: 'Allow', Action, Resource });
+const allow = (Action: string | string[], Resource: string | string[] = '*'): Stmt => ({
+  Effect: 'Allow',
+  Action,
+  Resource,
+});
 const ADMIN_ARN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const customerArn = (name: string) => `arn:aws:iam::${ACCOUNT}:policy/${name}`;
 
-function managed(arn: string, document: object, versions?: { default: string; others: Record<string, object> }): ManagedPolicyDetail {
+function managed(
+  arn: string,
+  document: object,
+  versions?: { default: string; others: Record<string, object> },
+): ManagedPolicyDetail {
   if (versions) {
     return {
       Arn: arn,
@@ -37,17 +45,36 @@ function managed(arn: string, document: object, versions?: { default: string; ot
       })),
     };
   }
-  return { Arn: arn, DefaultVersionId: 'v1', PolicyVersionList: [{ VersionId: 'v1', IsDefaultVersion: true, Document: enc(document) }] };
+  return {
+    Arn: arn,
+    DefaultVersionId: 'v1',
+    PolicyVersionList: [{ VersionId: 'v1', IsDefaultVersion: true, Document: enc(document) }],
+  };
 }
 const ADMINISTRATOR_ACCESS = managed(ADMIN_ARN, doc(allow('*')));
 const attach = (...arns: string[]) => arns.map((a) => ({ PolicyArn: a, PolicyName: a.slice(a.lastIndexOf('/') + 1) }));
 const inline = (name: string, d: object) => ({ PolicyName: name, PolicyDocument: enc(d) });
 
 function user(name: string, opts: Partial<UserDetail> = {}): UserDetail {
-  return { UserName: name, Arn: `arn:aws:iam::${ACCOUNT}:user/${name}`, Path: '/', GroupList: [], UserPolicyList: [], AttachedManagedPolicies: [], ...opts };
+  return {
+    UserName: name,
+    Arn: `arn:aws:iam::${ACCOUNT}:user/${name}`,
+    Path: '/',
+    GroupList: [],
+    UserPolicyList: [],
+    AttachedManagedPolicies: [],
+    ...opts,
+  };
 }
 function group(name: string, opts: Partial<GroupDetail> = {}): GroupDetail {
-  return { GroupName: name, Arn: `arn:aws:iam::${ACCOUNT}:group/${name}`, Path: '/', GroupPolicyList: [], AttachedManagedPolicies: [], ...opts };
+  return {
+    GroupName: name,
+    Arn: `arn:aws:iam::${ACCOUNT}:group/${name}`,
+    Path: '/',
+    GroupPolicyList: [],
+    AttachedManagedPolicies: [],
+    ...opts,
+  };
 }
 const trust = (Principal: unknown, extra: Stmt = {}) =>
   enc(doc({ Effect: 'Allow', Principal, Action: 'sts:AssumeRole', ...extra }));
@@ -72,9 +99,21 @@ function only<T extends PrincipalVerdict>(list: T[], name: string): T {
 
 describe('analyzeAdmins: users', () => {
   it('AdministratorAccess attached directly', () => {
-    const a = analyzeAdmins({ UserDetailList: [user('alice', { AttachedManagedPolicies: attach(ADMIN_ARN) })], Policies: [ADMINISTRATOR_ACCESS] });
+    const a = analyzeAdmins({
+      UserDetailList: [user('alice', { AttachedManagedPolicies: attach(ADMIN_ARN) })],
+      Policies: [ADMINISTRATOR_ACCESS],
+    });
     expect(a.admins).toEqual([
-      { kind: 'user', name: 'alice', arn: `arn:aws:iam::${ACCOUNT}:user/alice`, fullAdmin: true, via: ['AdministratorAccess (AWS managed)'], escalation: [], assumedConditions: [], notes: [] },
+      {
+        kind: 'user',
+        name: 'alice',
+        arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
+        fullAdmin: true,
+        via: ['AdministratorAccess (AWS managed)'],
+        escalation: [],
+        assumedConditions: [],
+        notes: [],
+      },
     ]);
     expect(a.warnings).toEqual([]);
   });
@@ -89,15 +128,37 @@ describe('analyzeAdmins: users', () => {
   });
 
   it('AdministratorAccess is recognised even when the input lacks AWS managed policies', () => {
-    const a = analyzeAdmins({ UserDetailList: [user('alice', { AttachedManagedPolicies: [{ PolicyArn: ADMIN_ARN }] })] });
+    const a = analyzeAdmins({
+      UserDetailList: [user('alice', { AttachedManagedPolicies: [{ PolicyArn: ADMIN_ARN }] })],
+    });
     expect(only(a.admins, 'alice').via).toEqual(['AdministratorAccess (AWS managed)']);
   });
 
   it.each([
-    ['customer managed * on *', { AttachedManagedPolicies: attach(customerArn('full')) }, [managed(customerArn('full'), doc(allow('*')))], [`customer managed policy ${customerArn('full')}`]],
-    ['customer managed *:*', { AttachedManagedPolicies: attach(customerArn('star')) }, [managed(customerArn('star'), doc(allow('*:*')))], [`customer managed policy ${customerArn('star')}`]],
-    ['inline user policy', { UserPolicyList: [inline('full-access', doc(allow('*')))] }, [], ['inline policy full-access']],
-    ['inline policy not URL-encoded', { UserPolicyList: [{ PolicyName: 'plain', PolicyDocument: JSON.stringify(doc(allow('*'))) }] }, [], ['inline policy plain']],
+    [
+      'customer managed * on *',
+      { AttachedManagedPolicies: attach(customerArn('full')) },
+      [managed(customerArn('full'), doc(allow('*')))],
+      [`customer managed policy ${customerArn('full')}`],
+    ],
+    [
+      'customer managed *:*',
+      { AttachedManagedPolicies: attach(customerArn('star')) },
+      [managed(customerArn('star'), doc(allow('*:*')))],
+      [`customer managed policy ${customerArn('star')}`],
+    ],
+    [
+      'inline user policy',
+      { UserPolicyList: [inline('full-access', doc(allow('*')))] },
+      [],
+      ['inline policy full-access'],
+    ],
+    [
+      'inline policy not URL-encoded',
+      { UserPolicyList: [{ PolicyName: 'plain', PolicyDocument: JSON.stringify(doc(allow('*'))) }] },
+      [],
+      ['inline policy plain'],
+    ],
   ])('%s', (_name, opts: Partial<UserDetail>, policies: ManagedPolicyDetail[], via: string[]) => {
     const a = analyzeAdmins({ UserDetailList: [user('u', opts)], Policies: policies });
     expect(only(a.admins, 'u').via).toEqual(via);
@@ -109,14 +170,19 @@ describe('analyzeAdmins: users', () => {
       GroupDetailList: [group('Ops', { GroupPolicyList: [inline('everything', doc(allow('*')))] })],
       Policies: [ADMINISTRATOR_ACCESS],
     });
-    expect(only(a.admins, 'carol').via).toEqual(['AdministratorAccess (AWS managed)', 'group Ops: inline policy everything']);
+    expect(only(a.admins, 'carol').via).toEqual([
+      'AdministratorAccess (AWS managed)',
+      'group Ops: inline policy everything',
+    ]);
   });
 
   it('two groups whose policies only together grant everything', () => {
     const a = analyzeAdmins({
       UserDetailList: [user('dave', { GroupList: ['AllButIam', 'Iam'] })],
       GroupDetailList: [
-        group('AllButIam', { GroupPolicyList: [inline('not-iam', doc({ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }))] }),
+        group('AllButIam', {
+          GroupPolicyList: [inline('not-iam', doc({ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }))],
+        }),
         group('Iam', { AttachedManagedPolicies: attach(customerArn('iam-all')) }),
       ],
       Policies: [managed(customerArn('iam-all'), doc(allow('iam:*')))],
@@ -127,10 +193,19 @@ describe('analyzeAdmins: users', () => {
   });
 
   it('the default version decides, not the newest or the first', () => {
-    const p = managed(customerArn('versioned'), doc(allow('s3:GetObject')), { default: 'v1', others: { v2: doc(allow('*')) } });
-    const q = managed(customerArn('promoted'), doc(allow('*')), { default: 'v3', others: { v1: doc(allow('s3:GetObject')) } });
+    const p = managed(customerArn('versioned'), doc(allow('s3:GetObject')), {
+      default: 'v1',
+      others: { v2: doc(allow('*')) },
+    });
+    const q = managed(customerArn('promoted'), doc(allow('*')), {
+      default: 'v3',
+      others: { v1: doc(allow('s3:GetObject')) },
+    });
     const a = analyzeAdmins({
-      UserDetailList: [user('old', { AttachedManagedPolicies: attach(p.Arn!) }), user('new', { AttachedManagedPolicies: attach(q.Arn!) })],
+      UserDetailList: [
+        user('old', { AttachedManagedPolicies: attach(p.Arn!) }),
+        user('new', { AttachedManagedPolicies: attach(q.Arn!) }),
+      ],
       Policies: [p, q],
     });
     expect(names(a.admins)).toEqual(['new']);
@@ -144,19 +219,29 @@ describe('analyzeAdmins: users', () => {
         { VersionId: 'v2', IsDefaultVersion: false, Document: enc(doc(allow('s3:GetObject'))) },
       ],
     };
-    const a = analyzeAdmins({ UserDetailList: [user('flag', { AttachedManagedPolicies: attach(p.Arn!) })], Policies: [p] });
+    const a = analyzeAdmins({
+      UserDetailList: [user('flag', { AttachedManagedPolicies: attach(p.Arn!) })],
+      Policies: [p],
+    });
     expect(names(a.admins)).toEqual(['flag']);
   });
 
   it('Action * on a narrow resource is not an admin', () => {
-    const a = analyzeAdmins({ UserDetailList: [user('eve', { UserPolicyList: [inline('bucket', doc(allow('*', 'arn:aws:s3:::data/*')))] })] });
+    const a = analyzeAdmins({
+      UserDetailList: [user('eve', { UserPolicyList: [inline('bucket', doc(allow('*', 'arn:aws:s3:::data/*')))] })],
+    });
     expect(a.admins).toEqual([]);
     expect(a.shadowAdmins).toEqual([]);
     expect(only(a.users, 'eve')).toMatchObject({ fullAdmin: false, via: [], escalation: [] });
   });
 
   it('an MFA-gated admin is an admin, with the assumption recorded', () => {
-    const gated = doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } });
+    const gated = doc({
+      Effect: 'Allow',
+      Action: '*',
+      Resource: '*',
+      Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+    });
     const a = analyzeAdmins({ UserDetailList: [user('mfa', { UserPolicyList: [inline('admin-mfa', gated)] })] });
     expect(only(a.admins, 'mfa').assumedConditions).toEqual(['aws:MultiFactorAuthPresent']);
   });
@@ -164,7 +249,11 @@ describe('analyzeAdmins: users', () => {
   it('an explicit Deny of iam:* in a group demotes an admin, and says so', () => {
     const a = analyzeAdmins({
       UserDetailList: [user('frank', { AttachedManagedPolicies: attach(ADMIN_ARN), GroupList: ['NoIam'] })],
-      GroupDetailList: [group('NoIam', { GroupPolicyList: [inline('deny-iam', doc({ Effect: 'Deny', Action: 'iam:*', Resource: '*' }))] })],
+      GroupDetailList: [
+        group('NoIam', {
+          GroupPolicyList: [inline('deny-iam', doc({ Effect: 'Deny', Action: 'iam:*', Resource: '*' }))],
+        }),
+      ],
       Policies: [ADMINISTRATOR_ACCESS],
     });
     expect(a.admins).toEqual([]);
@@ -177,7 +266,12 @@ describe('analyzeAdmins: users', () => {
 
   it('a Deny of * demotes an admin', () => {
     const a = analyzeAdmins({
-      UserDetailList: [user('g', { AttachedManagedPolicies: attach(ADMIN_ARN), UserPolicyList: [inline('deny-all', doc({ Effect: 'Deny', Action: '*', Resource: '*' }))] })],
+      UserDetailList: [
+        user('g', {
+          AttachedManagedPolicies: attach(ADMIN_ARN),
+          UserPolicyList: [inline('deny-all', doc({ Effect: 'Deny', Action: '*', Resource: '*' }))],
+        }),
+      ],
       Policies: [ADMINISTRATOR_ACCESS],
     });
     expect(a.admins).toEqual([]);
@@ -190,7 +284,10 @@ describe('analyzeAdmins: users', () => {
       UserDetailList: [
         user('bounded', {
           AttachedManagedPolicies: attach(ADMIN_ARN),
-          PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: boundary.Arn },
+          PermissionsBoundary: {
+            PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+            PermissionsBoundaryArn: boundary.Arn,
+          },
         }),
       ],
       Policies: [ADMINISTRATOR_ACCESS, boundary],
@@ -203,7 +300,12 @@ describe('analyzeAdmins: users', () => {
 
   it('a boundary that allows everything leaves an admin an admin', () => {
     const a = analyzeAdmins({
-      UserDetailList: [user('b', { AttachedManagedPolicies: attach(ADMIN_ARN), PermissionsBoundary: { PermissionsBoundaryArn: ADMIN_ARN } })],
+      UserDetailList: [
+        user('b', {
+          AttachedManagedPolicies: attach(ADMIN_ARN),
+          PermissionsBoundary: { PermissionsBoundaryArn: ADMIN_ARN },
+        }),
+      ],
       Policies: [ADMINISTRATOR_ACCESS],
     });
     expect(names(a.admins)).toEqual(['b']);
@@ -212,7 +314,12 @@ describe('analyzeAdmins: users', () => {
   it('a boundary missing from the input is ignored (over-report rather than hide), with a note and a warning', () => {
     const missing = customerArn('gone');
     const a = analyzeAdmins({
-      UserDetailList: [user('b', { AttachedManagedPolicies: attach(ADMIN_ARN), PermissionsBoundary: { PermissionsBoundaryArn: missing } })],
+      UserDetailList: [
+        user('b', {
+          AttachedManagedPolicies: attach(ADMIN_ARN),
+          PermissionsBoundary: { PermissionsBoundaryArn: missing },
+        }),
+      ],
       Policies: [ADMINISTRATOR_ACCESS],
     });
     expect(only(a.admins, 'b').notes).toEqual([`permissions boundary ${missing} could not be read and was ignored`]);
@@ -220,7 +327,9 @@ describe('analyzeAdmins: users', () => {
   });
 
   it('an unreadable document is reported and grants nothing', () => {
-    const a = analyzeAdmins({ UserDetailList: [user('h', { UserPolicyList: [{ PolicyName: 'broken', PolicyDocument: '%7Bnope' }] })] });
+    const a = analyzeAdmins({
+      UserDetailList: [user('h', { UserPolicyList: [{ PolicyName: 'broken', PolicyDocument: '%7Bnope' }] })],
+    });
     expect(a.admins).toEqual([]);
     expect(a.warnings).toEqual([
       'inline policy broken of user h: policy document is neither JSON nor URL-encoded JSON; it was not evaluated',
@@ -237,7 +346,10 @@ describe('analyzeAdmins: users', () => {
       ],
     });
     expect(names(a.shadowAdmins)).toEqual(['x1', 'x2']);
-    expect(a.warnings.map((w) => w.split(':')[0])).toEqual(['inline policy bad of user y1', 'inline policy bad of user y2']);
+    expect(a.warnings.map((w) => w.split(':')[0])).toEqual([
+      'inline policy bad of user y1',
+      'inline policy bad of user y2',
+    ]);
   });
 
   it('a group missing from the input is reported', () => {
@@ -249,7 +361,10 @@ describe('analyzeAdmins: users', () => {
   it('a managed policy missing from the input is reported once', () => {
     const arn = customerArn('absent');
     const a = analyzeAdmins({
-      UserDetailList: [user('j', { AttachedManagedPolicies: attach(arn) }), user('k', { AttachedManagedPolicies: attach(arn) })],
+      UserDetailList: [
+        user('j', { AttachedManagedPolicies: attach(arn) }),
+        user('k', { AttachedManagedPolicies: attach(arn) }),
+      ],
     });
     expect(a.warnings).toEqual([`managed policy ${arn} is attached but not in the input; it was not evaluated`]);
   });
@@ -261,14 +376,22 @@ describe('analyzeAdmins: shadow admins', () => {
   it.each(single)('a user allowed only %s on * is a shadow admin', (action) => {
     const a = analyzeAdmins({ UserDetailList: [user('s', { UserPolicyList: [inline('esc', doc(allow(action)))] })] });
     expect(a.admins).toEqual([]);
-    expect(only(a.shadowAdmins, 's')).toMatchObject({ fullAdmin: false, escalation: [action], via: [`inline policy esc (${action})`] });
+    expect(only(a.shadowAdmins, 's')).toMatchObject({
+      fullAdmin: false,
+      escalation: [action],
+      via: [`inline policy esc (${action})`],
+    });
   });
 
   it('iam:* through a group lists the whole service and its actions', () => {
     const a = analyzeAdmins({
       UserDetailList: [user('t', { GroupList: ['IamAdmins'] })],
-      GroupDetailList: [group('IamAdmins', { AttachedManagedPolicies: attach('arn:aws:iam::aws:policy/IAMFullAccess') })],
-      Policies: [managed('arn:aws:iam::aws:policy/IAMFullAccess', doc(allow(['iam:*', 'organizations:DescribeAccount'])))],
+      GroupDetailList: [
+        group('IamAdmins', { AttachedManagedPolicies: attach('arn:aws:iam::aws:policy/IAMFullAccess') }),
+      ],
+      Policies: [
+        managed('arn:aws:iam::aws:policy/IAMFullAccess', doc(allow(['iam:*', 'organizations:DescribeAccount']))),
+      ],
     });
     const t = only(a.shadowAdmins, 't');
     expect(t.escalation).toEqual([...ESCALATION_ACTIONS]);
@@ -287,13 +410,18 @@ describe('analyzeAdmins: shadow admins', () => {
     });
     expect(only(a.shadowAdmins, 'u')).toMatchObject({
       escalation: ['iam:PassRole+ec2:RunInstances'],
-      via: ['inline policy pass (iam:PassRole+ec2:RunInstances)', 'AmazonEC2FullAccess (AWS managed) (iam:PassRole+ec2:RunInstances)'],
+      via: [
+        'inline policy pass (iam:PassRole+ec2:RunInstances)',
+        'AmazonEC2FullAccess (AWS managed) (iam:PassRole+ec2:RunInstances)',
+      ],
     });
   });
 
   it('a full admin is never also listed as a shadow admin', () => {
     const a = analyzeAdmins({
-      UserDetailList: [user('v', { AttachedManagedPolicies: attach(ADMIN_ARN), UserPolicyList: [inline('iam', doc(allow('iam:*')))] })],
+      UserDetailList: [
+        user('v', { AttachedManagedPolicies: attach(ADMIN_ARN), UserPolicyList: [inline('iam', doc(allow('iam:*')))] }),
+      ],
       Policies: [ADMINISTRATOR_ACCESS],
     });
     expect(names(a.admins)).toEqual(['v']);
@@ -301,7 +429,9 @@ describe('analyzeAdmins: shadow admins', () => {
   });
 
   it('roles can be shadow admins too', () => {
-    const a = analyzeAdmins({ RoleDetailList: [role('deployer', { RolePolicyList: [inline('attach', doc(allow('iam:AttachRolePolicy')))] })] });
+    const a = analyzeAdmins({
+      RoleDetailList: [role('deployer', { RolePolicyList: [inline('attach', doc(allow('iam:AttachRolePolicy')))] })],
+    });
     expect(only(a.shadowAdmins, 'deployer')).toMatchObject({ kind: 'role', escalation: ['iam:AttachRolePolicy'] });
     expect(a.adminRoles).toEqual([]);
   });
@@ -319,13 +449,25 @@ describe('analyzeAdmins: roles', () => {
         ),
         AttachedManagedPolicies: attach(ADMIN_ARN),
       }),
-      role('OrganizationAccountAccessRole', { AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${OTHER}:root` }), AttachedManagedPolicies: attach(ADMIN_ARN) }),
-      role('VendorAudit', { AssumeRolePolicyDocument: trust({ AWS: OTHER }, { Condition: { StringEquals: { 'sts:ExternalId': 'x' } } }), RolePolicyList: [inline('all', doc(allow('*')))] }),
+      role('OrganizationAccountAccessRole', {
+        AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${OTHER}:root` }),
+        AttachedManagedPolicies: attach(ADMIN_ARN),
+      }),
+      role('VendorAudit', {
+        AssumeRolePolicyDocument: trust({ AWS: OTHER }, { Condition: { StringEquals: { 'sts:ExternalId': 'x' } } }),
+        RolePolicyList: [inline('all', doc(allow('*')))],
+      }),
       role('AnyoneAdmin', { AssumeRolePolicyDocument: trust('*'), AttachedManagedPolicies: attach(ADMIN_ARN) }),
-      role('Ec2Admin', { AssumeRolePolicyDocument: trust({ Service: 'ec2.amazonaws.com' }), AttachedManagedPolicies: attach(ADMIN_ARN) }),
+      role('Ec2Admin', {
+        AssumeRolePolicyDocument: trust({ Service: 'ec2.amazonaws.com' }),
+        AttachedManagedPolicies: attach(ADMIN_ARN),
+      }),
       role('LocalAdmin', { AttachedManagedPolicies: attach(ADMIN_ARN) }),
       role('GithubDeploy', {
-        AssumeRolePolicyDocument: trust({ Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` }, { Action: 'sts:AssumeRoleWithWebIdentity' }),
+        AssumeRolePolicyDocument: trust(
+          { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` },
+          { Action: 'sts:AssumeRoleWithWebIdentity' },
+        ),
         AttachedManagedPolicies: attach(ADMIN_ARN),
       }),
       role('AWSServiceRoleForSupport', {
@@ -335,11 +477,20 @@ describe('analyzeAdmins: roles', () => {
       }),
       role('BoundedAdmin', {
         AttachedManagedPolicies: attach(ADMIN_ARN),
-        PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: customerArn('ReadOnlyBoundary') },
+        PermissionsBoundary: {
+          PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+          PermissionsBoundaryArn: customerArn('ReadOnlyBoundary'),
+        },
       }),
-      role('Reader', { AssumeRolePolicyDocument: trust({ Service: 'lambda.amazonaws.com' }), RolePolicyList: [inline('read', doc(allow(['s3:Get*', 's3:List*'])))] }),
+      role('Reader', {
+        AssumeRolePolicyDocument: trust({ Service: 'lambda.amazonaws.com' }),
+        RolePolicyList: [inline('read', doc(allow(['s3:Get*', 's3:List*'])))],
+      }),
     ],
-    Policies: [ADMINISTRATOR_ACCESS, managed(customerArn('ReadOnlyBoundary'), doc(allow(['*:Get*', '*:List*', '*:Describe*'])))],
+    Policies: [
+      ADMINISTRATOR_ACCESS,
+      managed(customerArn('ReadOnlyBoundary'), doc(allow(['*:Get*', '*:List*', '*:Describe*']))),
+    ],
   };
   const a = analyzeAdmins(details);
 
@@ -379,7 +530,11 @@ describe('analyzeAdmins: roles', () => {
 
   it.each([
     [{ AWS: `arn:aws:iam::${OTHER}:role/Deployer` }, 'cross-account', [OTHER]],
-    [{ AWS: [`arn:aws:iam::${ACCOUNT}:user/alice`, `arn:aws:sts::${OTHER}:assumed-role/x/y`] }, 'cross-account', [ACCOUNT, OTHER]],
+    [
+      { AWS: [`arn:aws:iam::${ACCOUNT}:user/alice`, `arn:aws:sts::${OTHER}:assumed-role/x/y`] },
+      'cross-account',
+      [ACCOUNT, OTHER],
+    ],
     [{ AWS: ACCOUNT }, 'other', [ACCOUNT]],
     [{ AWS: 'AROAEXAMPLEDELETEDROLE' }, 'other', []],
     [{ Service: ['ec2.amazonaws.com', 'lambda.amazonaws.com'] }, 'service', []],
@@ -391,7 +546,12 @@ describe('analyzeAdmins: roles', () => {
   });
 
   it('a Deny statement in the trust policy does not make a role cross-account', () => {
-    const d = enc(doc({ Effect: 'Deny', Principal: { AWS: OTHER }, Action: 'sts:AssumeRole' }, { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }));
+    const d = enc(
+      doc(
+        { Effect: 'Deny', Principal: { AWS: OTHER }, Action: 'sts:AssumeRole' },
+        { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ),
+    );
     expect(classifyRole(role('r', { AssumeRolePolicyDocument: d })).roleKind).toBe('service');
   });
 
@@ -400,12 +560,20 @@ describe('analyzeAdmins: roles', () => {
     const r = role('r', { AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${OTHER}:root` }) });
     const first = classifyRole(r, cache);
     first.trustedAccounts.push('tampered');
-    expect(classifyRole(r, cache)).toEqual({ roleKind: 'cross-account', serviceLinked: false, trustedAccounts: [OTHER], trustedServices: [] });
+    expect(classifyRole(r, cache)).toEqual({
+      roleKind: 'cross-account',
+      serviceLinked: false,
+      trustedAccounts: [OTHER],
+      trustedServices: [],
+    });
     expect(cache.size).toBe(1);
   });
 
   it('an unreadable trust policy leaves the role as other', () => {
-    expect(classifyRole(role('r', { AssumeRolePolicyDocument: 'garbage' }))).toMatchObject({ roleKind: 'other', trustedAccounts: [] });
+    expect(classifyRole(role('r', { AssumeRolePolicyDocument: 'garbage' }))).toMatchObject({
+      roleKind: 'other',
+      trustedAccounts: [],
+    });
   });
 });
 
@@ -422,16 +590,35 @@ describe('adminGroupsOf', () => {
         group('Administrators', { AttachedManagedPolicies: attach(ADMIN_ARN) }),
         group('ReadOnly', { AttachedManagedPolicies: attach('arn:aws:iam::aws:policy/ReadOnlyAccess') }),
         group('Split', {
-          GroupPolicyList: [inline('not-iam', doc({ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' })), inline('iam', doc(allow('iam:*')))],
+          GroupPolicyList: [
+            inline('not-iam', doc({ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' })),
+            inline('iam', doc(allow('iam:*'))),
+          ],
         }),
         group('Empty'),
-        group('Guarded', { AttachedManagedPolicies: attach(ADMIN_ARN), GroupPolicyList: [inline('deny', doc({ Effect: 'Deny', Action: 'iam:*', Resource: '*' }))] }),
+        group('Guarded', {
+          AttachedManagedPolicies: attach(ADMIN_ARN),
+          GroupPolicyList: [inline('deny', doc({ Effect: 'Deny', Action: 'iam:*', Resource: '*' }))],
+        }),
       ],
-      Policies: [ADMINISTRATOR_ACCESS, managed('arn:aws:iam::aws:policy/ReadOnlyAccess', doc(allow(['*:Get*', '*:List*'])))],
+      Policies: [
+        ADMINISTRATOR_ACCESS,
+        managed('arn:aws:iam::aws:policy/ReadOnlyAccess', doc(allow(['*:Get*', '*:List*']))),
+      ],
     };
     expect(adminGroupsOf(details)).toEqual([
-      { name: 'Administrators', arn: `arn:aws:iam::${ACCOUNT}:group/Administrators`, via: ['group Administrators: AdministratorAccess (AWS managed)'], members: ['a', 'b'] },
-      { name: 'Split', arn: `arn:aws:iam::${ACCOUNT}:group/Split`, via: ['together: group Split: inline policy not-iam + group Split: inline policy iam'], members: ['c'] },
+      {
+        name: 'Administrators',
+        arn: `arn:aws:iam::${ACCOUNT}:group/Administrators`,
+        via: ['group Administrators: AdministratorAccess (AWS managed)'],
+        members: ['a', 'b'],
+      },
+      {
+        name: 'Split',
+        arn: `arn:aws:iam::${ACCOUNT}:group/Split`,
+        via: ['together: group Split: inline policy not-iam + group Split: inline policy iam'],
+        members: ['c'],
+      },
     ]);
   });
 });
@@ -440,7 +627,12 @@ describe('mergeAuthorizationDetails', () => {
   it('concatenates pages and drops repeated entries', () => {
     const merged = mergeAuthorizationDetails([
       { UserDetailList: [user('a')], Policies: [ADMINISTRATOR_ACCESS] },
-      { UserDetailList: [user('b'), user('a')], RoleDetailList: [role('r')], GroupDetailList: [group('g')], Policies: [ADMINISTRATOR_ACCESS] },
+      {
+        UserDetailList: [user('b'), user('a')],
+        RoleDetailList: [role('r')],
+        GroupDetailList: [group('g')],
+        Policies: [ADMINISTRATOR_ACCESS],
+      },
     ]);
     expect(merged.UserDetailList?.map((u) => u.UserName)).toEqual(['a', 'b']);
     expect(merged.RoleDetailList).toHaveLength(1);
@@ -463,12 +655,18 @@ describe('analyzeAdmins at account scale', () => {
           : kindOf(i) === 'shadow'
             ? allow(['iam:PassRole', 'ec2:RunInstances'])
             : allow(['s3:GetObject', 's3:ListBucket'], [`arn:aws:s3:::bucket-${i}`, `arn:aws:s3:::bucket-${i}/*`]);
-      policies.push(managed(customerArn(`p${i}`), doc(statement, { Effect: 'Deny', Action: 's3:DeleteBucket', Resource: `arn:aws:s3:::bucket-${i}` })));
+      policies.push(
+        managed(
+          customerArn(`p${i}`),
+          doc(statement, { Effect: 'Deny', Action: 's3:DeleteBucket', Resource: `arn:aws:s3:::bucket-${i}` }),
+        ),
+      );
     }
     // Group g attaches policies 2g+2 and 2g+3 (never admin or shadow: those are 0 and 1 mod 50... except by construction below).
     const groups: GroupDetail[] = [];
     for (let g = 0; g < 200; g++) {
-      const attached = g === 0 ? [ADMIN_ARN] : [customerArn(`p${(2 * g + 2) % 500}`), customerArn(`p${(2 * g + 3) % 500}`)];
+      const attached =
+        g === 0 ? [ADMIN_ARN] : [customerArn(`p${(2 * g + 2) % 500}`), customerArn(`p${(2 * g + 3) % 500}`)];
       groups.push(group(`g${g}`, { AttachedManagedPolicies: attach(...attached) }));
     }
     const groupGrants = (g: number) => (g === 0 ? ['admin'] : [kindOf((2 * g + 2) % 500), kindOf((2 * g + 3) % 500)]);
@@ -482,7 +680,10 @@ describe('analyzeAdmins at account scale', () => {
         user(`user${u}`, {
           GroupList: groupsOfU.map((g) => `g${g}`),
           AttachedManagedPolicies: attach(customerArn(`p${own}`)),
-          UserPolicyList: u % 97 === 0 ? [inline('inline-admin', doc(allow('*')))] : [inline('own-bucket', doc(allow('s3:*', `arn:aws:s3:::home-${u}/*`)))],
+          UserPolicyList:
+            u % 97 === 0
+              ? [inline('inline-admin', doc(allow('*')))]
+              : [inline('own-bucket', doc(allow('s3:*', `arn:aws:s3:::home-${u}/*`)))],
         }),
       );
       const grants = [kindOf(own), ...groupsOfU.flatMap(groupGrants), u % 97 === 0 ? 'admin' : 'plain'];
@@ -497,21 +698,30 @@ describe('analyzeAdmins at account scale', () => {
       roles.push(
         role(`role${r}`, {
           Path: serviceLinked ? '/aws-service-role/x.amazonaws.com/' : '/',
-          AssumeRolePolicyDocument: trust(r % 2 === 0 ? { Service: 'lambda.amazonaws.com' } : { AWS: `arn:aws:iam::${OTHER}:root` }),
+          AssumeRolePolicyDocument: trust(
+            r % 2 === 0 ? { Service: 'lambda.amazonaws.com' } : { AWS: `arn:aws:iam::${OTHER}:root` },
+          ),
           AttachedManagedPolicies: attach(customerArn(`p${p}`)),
         }),
       );
       if (kindOf(p) === 'admin' && !serviceLinked) expectedAdminRoles.push(`role${r}`);
       if (kindOf(p) === 'shadow' && !serviceLinked) expectedShadow.push(`role${r}`);
     }
-    const details: AuthorizationDetails = { UserDetailList: users, GroupDetailList: groups, RoleDetailList: roles, Policies: policies };
+    const details: AuthorizationDetails = {
+      UserDetailList: users,
+      GroupDetailList: groups,
+      RoleDetailList: roles,
+      Policies: policies,
+    };
 
     const started = performance.now();
     const cpu0 = process.cpuUsage();
     const a = analyzeAdmins(details);
     const ms = performance.now() - started;
     const cpu = process.cpuUsage(cpu0);
-    console.log(`analyzeAdmins: 1000 users, 1000 roles, 200 groups, 501 policies in ${ms.toFixed(1)} ms (process CPU ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms)`);
+    console.log(
+      `analyzeAdmins: 1000 users, 1000 roles, 200 groups, 501 policies in ${ms.toFixed(1)} ms (process CPU ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms)`,
+    );
 
     expect(a.users).toHaveLength(1000);
     expect(a.roles).toHaveLength(1000);

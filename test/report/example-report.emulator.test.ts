@@ -47,19 +47,38 @@ describe('docs/example-report.md', () => {
     const root = emu().layer.seedRoot(ACCT, { keys: [{ status: 'Active' }], mfaEnabled: false }).keys[0]!;
     const { iam, ec2, account } = testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
     // Contacts: billing and operations set, security missing; the primary contact complete.
-    for (const [type, name] of [['BILLING', 'Jane Doe'], ['OPERATIONS', 'Ops Team']] as const) {
+    for (const [type, name] of [
+      ['BILLING', 'Jane Doe'],
+      ['OPERATIONS', 'Ops Team'],
+    ] as const) {
       await account.send(
-        new PutAlternateContactCommand({ AlternateContactType: type, Name: name, Title: 'Lead', EmailAddress: `${type.toLowerCase()}@example.com`, PhoneNumber: '+1 206 555 0100' }),
+        new PutAlternateContactCommand({
+          AlternateContactType: type,
+          Name: name,
+          Title: 'Lead',
+          EmailAddress: `${type.toLowerCase()}@example.com`,
+          PhoneNumber: '+1 206 555 0100',
+        }),
       );
     }
     await account.send(
       new PutContactInformationCommand({
-        ContactInformation: { FullName: 'Example Corp', AddressLine1: '1 Main St', City: 'Seattle', StateOrRegion: 'WA', PostalCode: '98101', CountryCode: 'US', PhoneNumber: '+1 206 555 0199' },
+        ContactInformation: {
+          FullName: 'Example Corp',
+          AddressLine1: '1 Main St',
+          City: 'Seattle',
+          StateOrRegion: 'WA',
+          PostalCode: '98101',
+          CountryCode: 'US',
+          PhoneNumber: '+1 206 555 0199',
+        },
       }),
     );
     // One instance without a role; a console user without MFA; a user with two active keys.
     const imageId = (await ec2.send(new DescribeImagesCommand({}))).Images?.[0]?.ImageId;
-    const instanceId = (await ec2.send(new RunInstancesCommand({ ImageId: imageId!, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro' }))).Instances![0]!.InstanceId!;
+    const instanceId = (
+      await ec2.send(new RunInstancesCommand({ ImageId: imageId!, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro' }))
+    ).Instances![0]!.InstanceId!;
     await iam.send(new CreateUserCommand({ UserName: 'carol' }));
     await iam.send(new CreateLoginProfileCommand({ UserName: 'carol', Password: 'Carol-password-0000' }));
     await iam.send(new CreateUserCommand({ UserName: 'ci-deploy' }));
@@ -98,7 +117,14 @@ describe('docs/example-report.md', () => {
     // The example holds what a report holds, and no generated password.
     for (const s of r.output.secrets) expect(generated).not.toContain(s.value);
     expect(shape(generated).headings).toEqual(
-      expect.arrayContaining(['## Summary', '## Steps', '## Changes', '## Attestations', '## Next steps', '## AWS Security Hub']),
+      expect.arrayContaining([
+        '## Summary',
+        '## Steps',
+        '## Changes',
+        '## Attestations',
+        '## Next steps',
+        '## AWS Security Hub',
+      ]),
     );
 
     if (process.env.UPDATE_EXAMPLES === '1') {
@@ -108,6 +134,8 @@ describe('docs/example-report.md', () => {
     expect(existsSync(EXAMPLE), 'docs/example-report.md is missing: run with UPDATE_EXAMPLES=1').toBe(true);
     const committed = readFileSync(EXAMPLE, 'utf8');
     expect(committed.startsWith(PREFACE)).toBe(true);
-    expect(shape(committed), 'docs/example-report.md is out of date: run with UPDATE_EXAMPLES=1').toEqual(shape(generated));
+    expect(shape(committed), 'docs/example-report.md is out of date: run with UPDATE_EXAMPLES=1').toEqual(
+      shape(generated),
+    );
   }, 120_000);
 });

@@ -7,15 +7,31 @@ const ACCT = '123456789012';
 
 function report(extra: Array<Record<string, unknown>>, start: Record<string, unknown> = {}) {
   const lines = [
-    { ts: '2026-11-28T12:00:00.000Z', type: 'session-start', command: 'wizard', dryRun: false, account: ACCT, principal: `arn:aws:iam::${ACCT}:user/ops`, version: '0.1.0', principalType: 'iam-user', region: 'us-east-1', ...start },
+    {
+      ts: '2026-11-28T12:00:00.000Z',
+      type: 'session-start',
+      command: 'wizard',
+      dryRun: false,
+      account: ACCT,
+      principal: `arn:aws:iam::${ACCT}:user/ops`,
+      version: '0.1.0',
+      principalType: 'iam-user',
+      region: 'us-east-1',
+      ...start,
+    },
     ...extra,
   ];
-  return buildSessionReport(parseJournal(lines.map((l) => JSON.stringify({ session: 's1', ...l })).join('\n')), 'j.jsonl');
+  return buildSessionReport(
+    parseJournal(lines.map((l) => JSON.stringify({ session: 's1', ...l })).join('\n')),
+    'j.jsonl',
+  );
 }
 
 describe('Markdown escaping', () => {
   it('neutralises links, HTML, tables and emphasis in account text', () => {
-    expect(md('[x](http://evil) <img src=x> a|b *c* `d` ~~e~~ &f')).toBe('\\[x\\](http://evil) \\<img src=x\\> a\\|b \\*c\\* \\`d\\` \\~\\~e\\~\\~ &amp;f');
+    expect(md('[x](http://evil) <img src=x> a|b *c* `d` ~~e~~ &f')).toBe(
+      '\\[x\\](http://evil) \\<img src=x\\> a\\|b \\*c\\* \\`d\\` \\~\\~e\\~\\~ &amp;f',
+    );
     expect(md('first_admin_user')).toBe('first_admin_user');
   });
 
@@ -29,13 +45,61 @@ describe('Markdown escaping', () => {
 describe('renderMarkdown', () => {
   it('renders the header, summary, steps, changes, attestations and next steps', () => {
     const r = report([
-      { ts: 't1', type: 'assessment', step: 'admins', phase: 'before', status: 'fail', summary: '1 full admin', findings: [{ id: 'admins.too-few', kind: 'fail', severity: 'high', resource: ACCT, message: 'Too few.', controls: ['CIS v5.0.0 1.6'], remediation: 'Add one.' }] },
+      {
+        ts: 't1',
+        type: 'assessment',
+        step: 'admins',
+        phase: 'before',
+        status: 'fail',
+        summary: '1 full admin',
+        findings: [
+          {
+            id: 'admins.too-few',
+            kind: 'fail',
+            severity: 'high',
+            resource: ACCT,
+            message: 'Too few.',
+            controls: ['CIS v5.0.0 1.6'],
+            remediation: 'Add one.',
+          },
+        ],
+      },
       { ts: 't2', type: 'plan', step: 'admins', changes: [{ id: 'a/1', description: 'Create IAM user bob' }] },
-      { ts: 't3', type: 'change-start', step: 'admins', change: 'a/1', operation: 'iam:CreateUser', params: { UserName: 'bob' }, dryRun: false },
+      {
+        ts: 't3',
+        type: 'change-start',
+        step: 'admins',
+        change: 'a/1',
+        operation: 'iam:CreateUser',
+        params: { UserName: 'bob' },
+        dryRun: false,
+      },
       { ts: 't4', type: 'change-end', step: 'admins', change: 'a/1', operation: 'iam:CreateUser', outcome: 'applied' },
-      { ts: 't5', type: 'assessment', step: 'admins', phase: 'after', status: 'pass', summary: '2 full admins', findings: [] },
-      { ts: 't6', type: 'attestation', step: 'billing-recovery', item: 'iam-billing-access', by: `arn:aws:iam::${ACCT}:root`, statement: 'It is on.', at: 't6' },
-      { ts: 't7', type: 'next-steps', items: [{ id: 'root-mfa', status: 'fail', message: 'No MFA.', controls: ['CIS v5.0.0 1.4'], resources: [ACCT] }] },
+      {
+        ts: 't5',
+        type: 'assessment',
+        step: 'admins',
+        phase: 'after',
+        status: 'pass',
+        summary: '2 full admins',
+        findings: [],
+      },
+      {
+        ts: 't6',
+        type: 'attestation',
+        step: 'billing-recovery',
+        item: 'iam-billing-access',
+        by: `arn:aws:iam::${ACCT}:root`,
+        statement: 'It is on.',
+        at: 't6',
+      },
+      {
+        ts: 't7',
+        type: 'next-steps',
+        items: [
+          { id: 'root-mfa', status: 'fail', message: 'No MFA.', controls: ['CIS v5.0.0 1.4'], resources: [ACCT] },
+        ],
+      },
       { ts: 't8', type: 'session-end', outcome: 'completed' },
     ]);
     const text = renderMarkdown(r, { asff: 'j.asff.json' });
@@ -57,7 +121,17 @@ describe('renderMarkdown', () => {
 
   it('says when the session never ended and which change was in flight', () => {
     const text = renderMarkdown(
-      report([{ ts: 't1', type: 'change-start', step: 'admins', change: 'a/1', operation: 'iam:CreateUser', params: { UserName: 'bob' }, dryRun: false }]),
+      report([
+        {
+          ts: 't1',
+          type: 'change-start',
+          step: 'admins',
+          change: 'a/1',
+          operation: 'iam:CreateUser',
+          params: { UserName: 'bob' },
+          dryRun: false,
+        },
+      ]),
     );
     expect(text).toContain('| Ended | never (the journal has no end: the process was killed or crashed) |');
     expect(text).toContain('| Outcome | unfinished |');
@@ -68,7 +142,17 @@ describe('renderMarkdown', () => {
   it('an account alias or user name cannot inject Markdown', () => {
     const text = renderMarkdown(
       report(
-        [{ ts: 't1', type: 'change-start', step: 'admins', change: 'a/1', operation: 'iam:CreateUser', params: { UserName: '```\n# owned' }, dryRun: false }],
+        [
+          {
+            ts: 't1',
+            type: 'change-start',
+            step: 'admins',
+            change: 'a/1',
+            operation: 'iam:CreateUser',
+            params: { UserName: '```\n# owned' },
+            dryRun: false,
+          },
+        ],
         { alias: '<script>alert(1)</script>|x' },
       ),
     );

@@ -11,7 +11,12 @@ import { PutAlternateContactCommand, PutContactInformationCommand } from '@aws-s
 import { GetGroupCommand } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
 import { REQUIRED_TOP_LEVEL, validateAsffFinding } from '../../src/report/asff.js';
-import { createIamUserWithKey, MOTO_BOOTSTRAP_CREDENTIALS, testClients, type TestCredentials } from '../support/clients.js';
+import {
+  createIamUserWithKey,
+  MOTO_BOOTSTRAP_CREDENTIALS,
+  testClients,
+  type TestCredentials,
+} from '../support/clients.js';
 import { useEmulator } from '../support/emulator.js';
 import { AffirmativePrompter, runRootlock } from '../support/harness.js';
 
@@ -20,14 +25,32 @@ const ACCT = '123456789012';
 
 async function seedContacts(creds: TestCredentials): Promise<void> {
   const { account } = testClients(emu().endpoint, creds);
-  for (const [type, name] of [['BILLING', 'Jane Doe'], ['OPERATIONS', 'Ops Team'], ['SECURITY', 'Security Team']] as const) {
+  for (const [type, name] of [
+    ['BILLING', 'Jane Doe'],
+    ['OPERATIONS', 'Ops Team'],
+    ['SECURITY', 'Security Team'],
+  ] as const) {
     await account.send(
-      new PutAlternateContactCommand({ AlternateContactType: type, Name: name, Title: 'Lead', EmailAddress: `${type.toLowerCase()}@example.com`, PhoneNumber: '+1 206 555 0100' }),
+      new PutAlternateContactCommand({
+        AlternateContactType: type,
+        Name: name,
+        Title: 'Lead',
+        EmailAddress: `${type.toLowerCase()}@example.com`,
+        PhoneNumber: '+1 206 555 0100',
+      }),
     );
   }
   await account.send(
     new PutContactInformationCommand({
-      ContactInformation: { FullName: 'Example Corp', AddressLine1: '1 Main St', City: 'Seattle', StateOrRegion: 'WA', PostalCode: '98101', CountryCode: 'US', PhoneNumber: '+1 206 555 0199' },
+      ContactInformation: {
+        FullName: 'Example Corp',
+        AddressLine1: '1 Main St',
+        City: 'Seattle',
+        StateOrRegion: 'WA',
+        PostalCode: '98101',
+        CountryCode: 'US',
+        PhoneNumber: '+1 206 555 0199',
+      },
     }),
   );
 }
@@ -67,10 +90,16 @@ describe('session reports', () => {
     const root = emu().layer.seedRoot(ACCT, { keys: [{ status: 'Active' }] }).keys[0]!;
     await seedContacts(root);
     const secrets = secretGenerator();
-    const r = await runRootlock(emu().endpoint, ['--only', 'admins,billing-recovery'], { credentials: root, answers: ANSWERS, generateSecret: secrets.generate });
+    const r = await runRootlock(emu().endpoint, ['--only', 'admins,billing-recovery'], {
+      credentials: root,
+      answers: ANSWERS,
+      generateSecret: secrets.generate,
+    });
     expect(r.code, r.output.text).toBe(0);
     // The changes really happened (so the report describes real AWS state).
-    const g = await testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS).iam.send(new GetGroupCommand({ GroupName: 'Administrators' }));
+    const g = await testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS).iam.send(
+      new GetGroupCommand({ GroupName: 'Administrators' }),
+    );
     expect((g.Users ?? []).map((u) => u.UserName).sort()).toEqual(['alice', 'bob']);
     expect(secrets.values).toHaveLength(2);
     expect(r.output.secrets.map((s) => s.value)).toEqual(secrets.values);
@@ -87,7 +116,14 @@ describe('session reports', () => {
     expect(json.schema).toBe('rootlock.report/v1');
     expect(json.account).toEqual({ id: ACCT, alias: null });
     expect(json.principal).toEqual({ arn: `arn:aws:iam::${ACCT}:root`, type: 'root' });
-    expect(json.session).toMatchObject({ command: 'wizard', mode: 'onboarding', dryRun: false, outcome: 'completed', journal: basename(journal), region: 'us-east-1' });
+    expect(json.session).toMatchObject({
+      command: 'wizard',
+      mode: 'onboarding',
+      dryRun: false,
+      outcome: 'completed',
+      journal: basename(journal),
+      region: 'us-east-1',
+    });
     expect(Date.parse(json.session.startedAt)).toBeLessThanOrEqual(Date.parse(json.session.endedAt));
     // Each step's before and after, with findings and their controls.
     const admins = json.steps.find((s: any) => s.id === 'admins');
@@ -96,12 +132,16 @@ describe('session reports', () => {
     expect(admins.after.summary).toBe('2 full admins (alice, bob).');
     expect(admins.before.findings.length).toBeGreaterThan(0);
     for (const f of admins.before.findings) expect(Array.isArray(f.controls)).toBe(true);
-    expect(admins.before.findings.flatMap((f: any) => f.controls)).toEqual(expect.arrayContaining([expect.stringMatching(/^CIS v5\.0\.0 /)]));
+    expect(admins.before.findings.flatMap((f: any) => f.controls)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^CIS v5\.0\.0 /)]),
+    );
     const billing = json.steps.find((s: any) => s.id === 'billing-recovery');
     expect(billing.before.status).toBeDefined();
     // Every change: operation, redacted params, outcome; the password is the placeholder.
     const ops = json.changes.map((c: any) => c.operation);
-    expect(ops).toEqual(expect.arrayContaining(['iam:CreateGroup', 'iam:CreateUser', 'iam:CreateLoginProfile', 'iam:AddUserToGroup']));
+    expect(ops).toEqual(
+      expect.arrayContaining(['iam:CreateGroup', 'iam:CreateUser', 'iam:CreateLoginProfile', 'iam:AddUserToGroup']),
+    );
     expect(json.changes.every((c: any) => c.outcome === 'applied')).toBe(true);
     const login = json.changes.find((c: any) => c.operation === 'iam:CreateLoginProfile');
     expect(login.params.Password).toEqual({ $secret: 'password', label: 'one-time console password for alice' });
@@ -109,7 +149,11 @@ describe('session reports', () => {
     expect(json.totals.applied).toBe(json.changes.length);
     // The attestation, with who made it.
     expect(json.attestations).toEqual([
-      expect.objectContaining({ step: 'billing-recovery', by: `arn:aws:iam::${ACCT}:root`, statement: expect.stringContaining('Billing information is activated') }),
+      expect.objectContaining({
+        step: 'billing-recovery',
+        by: `arn:aws:iam::${ACCT}:root`,
+        statement: expect.stringContaining('Billing information is activated'),
+      }),
     ]);
     // --only: next steps not checked, and the report says so.
     expect(json.nextSteps).toBeNull();
@@ -121,7 +165,9 @@ describe('session reports', () => {
     expect(md).toContain('"$secret":"password"');
     expect(md).toContain('## Attestations');
     expect(md).toContain(`by arn:aws:iam::${ACCT}:root`);
-    expect(md).toContain(`aws securityhub batch-import-findings --region us-east-1 --findings file://${basename(base)}.asff.json`);
+    expect(md).toContain(
+      `aws securityhub batch-import-findings --region us-east-1 --findings file://${basename(base)}.asff.json`,
+    );
 
     // ASFF: valid, and the admins findings the session fixed are sent as resolved.
     expect(asff.length).toBeGreaterThan(0);
@@ -137,7 +183,9 @@ describe('session reports', () => {
 
     // No generated password in any file of the journal folder, the output or stdout.
     const files = filesIn(r.journalDir);
-    expect(files.map((f) => f.name).sort()).toEqual([basename(journal), `${basename(base)}.asff.json`, `${basename(base)}.json`, `${basename(base)}.md`].sort());
+    expect(files.map((f) => f.name).sort()).toEqual(
+      [basename(journal), `${basename(base)}.asff.json`, `${basename(base)}.json`, `${basename(base)}.md`].sort(),
+    );
     for (const v of secrets.values) {
       for (const f of files) expect(f.text, f.name).not.toContain(v);
       expect(r.output.text).not.toContain(v);
@@ -148,11 +196,17 @@ describe('session reports', () => {
   it('rootlock report <journal> rebuilds the same three files from the journal alone', async () => {
     const root = emu().layer.seedRoot(ACCT, { keys: [{ status: 'Active' }] }).keys[0]!;
     await seedContacts(root);
-    const r = await runRootlock(emu().endpoint, ['--only', 'admins,billing-recovery'], { credentials: root, answers: ANSWERS, generateSecret: secretGenerator().generate });
+    const r = await runRootlock(emu().endpoint, ['--only', 'admins,billing-recovery'], {
+      credentials: root,
+      answers: ANSWERS,
+      generateSecret: secretGenerator().generate,
+    });
     const base = r.journalPath!.replace(/\.jsonl$/, '');
     const out = mkdtempSync(join(tmpdir(), 'rootlock-report-'));
     emu().layer.requests.length = 0;
-    const rebuilt = await runRootlock(emu().endpoint, ['report', r.journalPath!, '--out-dir', out], { credentials: root });
+    const rebuilt = await runRootlock(emu().endpoint, ['report', r.journalPath!, '--out-dir', out], {
+      credentials: root,
+    });
     expect(rebuilt.code).toBe(0);
     expect(emu().layer.requests).toEqual([]); // no AWS call at all
     for (const ext of ['.md', '.json', '.asff.json']) {
@@ -166,7 +220,10 @@ describe('session reports', () => {
   it('a full run records the next steps in the report; report refuses a file that is not a journal', async () => {
     emu().layer.seedRoot(ACCT, { keys: [], mfaEnabled: false });
     const ops = await createIamUserWithKey(emu().endpoint, 'ops', 'arn:aws:iam::aws:policy/AdministratorAccess');
-    const r = await runRootlock(emu().endpoint, ['--dry-run', '--regions', 'us-east-1'], { credentials: ops, prompter: new AffirmativePrompter() });
+    const r = await runRootlock(emu().endpoint, ['--dry-run', '--regions', 'us-east-1'], {
+      credentials: ops,
+      prompter: new AffirmativePrompter(),
+    });
     const json = JSON.parse(readFileSync(r.journalPath!.replace(/\.jsonl$/, '.json'), 'utf8'));
     expect(json.session).toMatchObject({ dryRun: true, outcome: 'completed' });
     expect(json.nextSteps.map((n: any) => n.id)).toContain('root-mfa');

@@ -5,15 +5,30 @@
  *   AWS state is right and nothing was created twice.
  */
 import { PutAlternateContactCommand, PutContactInformationCommand } from '@aws-sdk/client-account';
-import { DescribeIamInstanceProfileAssociationsCommand, DescribeImagesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeIamInstanceProfileAssociationsCommand,
+  DescribeImagesCommand,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { GetGroupCommand, GetLoginProfileCommand, ListUserTagsCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Progress } from '../../src/engine/types.js';
 import { CancelledError } from '../../src/ui/errors.js';
-import { createIamUserWithKey, MOTO_BOOTSTRAP_CREDENTIALS, testClients, type TestCredentials } from '../support/clients.js';
+import {
+  createIamUserWithKey,
+  MOTO_BOOTSTRAP_CREDENTIALS,
+  testClients,
+  type TestCredentials,
+} from '../support/clients.js';
 import { useEmulator } from '../support/emulator.js';
-import { mutatingRequests, RecordingOutput, runRootlock, ScriptedPrompter, type ScriptedAnswer } from '../support/harness.js';
+import {
+  mutatingRequests,
+  RecordingOutput,
+  runRootlock,
+  ScriptedPrompter,
+  type ScriptedAnswer,
+} from '../support/harness.js';
 
 const emu = useEmulator();
 const ACCT = '123456789012';
@@ -26,12 +41,26 @@ async function seedContacts(creds: TestCredentials): Promise<void> {
   const { account } = testClients(emu().endpoint, creds);
   for (const type of ['BILLING', 'OPERATIONS', 'SECURITY'] as const) {
     await account.send(
-      new PutAlternateContactCommand({ AlternateContactType: type, Name: `${type} team`, Title: 'Lead', EmailAddress: `${type.toLowerCase()}@example.com`, PhoneNumber: '+1 206 555 0100' }),
+      new PutAlternateContactCommand({
+        AlternateContactType: type,
+        Name: `${type} team`,
+        Title: 'Lead',
+        EmailAddress: `${type.toLowerCase()}@example.com`,
+        PhoneNumber: '+1 206 555 0100',
+      }),
     );
   }
   await account.send(
     new PutContactInformationCommand({
-      ContactInformation: { FullName: 'Example Corp', AddressLine1: '1 Main St', City: 'Seattle', StateOrRegion: 'WA', PostalCode: '98101', CountryCode: 'US', PhoneNumber: '+1 206 555 0199' },
+      ContactInformation: {
+        FullName: 'Example Corp',
+        AddressLine1: '1 Main St',
+        City: 'Seattle',
+        StateOrRegion: 'WA',
+        PostalCode: '98101',
+        CountryCode: 'US',
+        PhoneNumber: '+1 206 555 0199',
+      },
     }),
   );
 }
@@ -48,7 +77,9 @@ async function onlyEc2RolesFails(): Promise<{ ops: TestCredentials; instanceId: 
   await seedContacts(ops);
   const { ec2 } = bootstrap();
   const imageId = (await ec2.send(new DescribeImagesCommand({}))).Images?.[0]?.ImageId;
-  const run = await ec2.send(new RunInstancesCommand({ ImageId: imageId!, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro' }));
+  const run = await ec2.send(
+    new RunInstancesCommand({ ImageId: imageId!, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro' }),
+  );
   return { ops, instanceId: run.Instances![0]!.InstanceId! };
 }
 
@@ -84,13 +115,22 @@ describe('rootlock fix', () => {
       'iam:AddRoleToInstanceProfile',
       'ec2:AssociateIamInstanceProfile',
     ]);
-    const assoc = await bootstrap().ec2.send(new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: 'instance-id', Values: [instanceId] }] }));
-    expect(assoc.IamInstanceProfileAssociations?.map((a) => a.IamInstanceProfile?.Arn)).toEqual([`arn:aws:iam::${ACCT}:instance-profile/app-servers`]);
+    const assoc = await bootstrap().ec2.send(
+      new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: 'instance-id', Values: [instanceId] }] }),
+    );
+    expect(assoc.IamInstanceProfileAssociations?.map((a) => a.IamInstanceProfile?.Arn)).toEqual([
+      `arn:aws:iam::${ACCT}:instance-profile/app-servers`,
+    ]);
     // The report of the fix session: the passing steps were assessed once and left alone.
     const report = JSON.parse(readFileSync(r.journalPath!.replace(/\.jsonl$/, '.json'), 'utf8'));
     expect(report.session.mode).toBe('fix');
     const steps = Object.fromEntries(report.steps.map((s: any) => [s.id, [s.before?.status, s.after?.status ?? null]]));
-    expect(steps).toEqual({ admins: ['pass', null], 'ec2-roles': ['fail', 'pass'], 'billing-recovery': ['pass', null], 'root-keys': ['pass', null] });
+    expect(steps).toEqual({
+      admins: ['pass', null],
+      'ec2-roles': ['fail', 'pass'],
+      'billing-recovery': ['pass', null],
+      'root-keys': ['pass', null],
+    });
     expect(new Set(report.changes.map((c: any) => c.step))).toEqual(new Set(['ec2-roles']));
   });
 });
@@ -178,10 +218,19 @@ describe('a session stopped between two changes', () => {
     const sent = mutatingRequests(emu().layer.requests);
     expect(sent.filter((op) => op === 'iam:CreateUser')).toHaveLength(1); // bob only; alice was not created again
     expect(sent).not.toContain('iam:CreateGroup');
-    expect(emu().layer.requests.filter((q) => q.operation === 'CreateLoginProfile').map((q) => q.params.UserName).sort()).toEqual(['alice', 'bob']);
+    expect(
+      emu()
+        .layer.requests.filter((q) => q.operation === 'CreateLoginProfile')
+        .map((q) => q.params.UserName)
+        .sort(),
+    ).toEqual(['alice', 'bob']);
     // And a third run finds nothing to do.
     emu().layer.requests.length = 0;
-    const third = await runRootlock(emu().endpoint, ['--only', 'admins'], { credentials: root, journalDir: first.journalDir, answers: {} });
+    const third = await runRootlock(emu().endpoint, ['--only', 'admins'], {
+      credentials: root,
+      journalDir: first.journalDir,
+      answers: {},
+    });
     expect(third.code).toBe(0);
     expect(mutatingRequests(emu().layer.requests)).toEqual([]);
     expect(third.output.text).not.toContain('did not finish');

@@ -30,21 +30,54 @@ const figures = { flags: 0, prompts: 0, answerFiles: 0, planFiles: 0 };
 describe('flags', () => {
   const FLAG_CASES: Array<[string[], RegExp]> = [
     // --target-account: empty, short, long, letters, look-alike digits, control and shell characters
-    ...['', '12345678901', '1234567890123', '12345678901a', '１２３４５６７８９０１２', '٠١٢٣٤٥٦٧٨٩٠١', ' 123456789012', '123456789012\n', `123456789012${ESC}[2J`, '123456789012;rm -rf /', '$(id)'].map(
-      (v): [string[], RegExp] => [['--target-account', v], /--target-account must be a 12-digit AWS account id/],
-    ),
+    ...[
+      '',
+      '12345678901',
+      '1234567890123',
+      '12345678901a',
+      '１２３４５６７８９０１２',
+      '٠١٢٣٤٥٦٧٨٩٠١',
+      ' 123456789012',
+      '123456789012\n',
+      `123456789012${ESC}[2J`,
+      '123456789012;rm -rf /',
+      '$(id)',
+    ].map((v): [string[], RegExp] => [['--target-account', v], /--target-account must be a 12-digit AWS account id/]),
     // --admin-group: empty, too long, spaces, Cyrillic look-alike, shell and control characters
-    ...['', 'a'.repeat(129), 'Admin team', 'Аdministrators', 'admins;rm -rf /', '$(whoami)', '`id`', `admins${ESC}[31m`, 'admins\nroot', 'admins\u202e'].map(
-      (v): [string[], RegExp] => [['--admin-group', v], /--admin-group must be 1-128 characters/],
-    ),
+    ...[
+      '',
+      'a'.repeat(129),
+      'Admin team',
+      'Аdministrators',
+      'admins;rm -rf /',
+      '$(whoami)',
+      '`id`',
+      `admins${ESC}[31m`,
+      'admins\nroot',
+      'admins\u202e',
+    ].map((v): [string[], RegExp] => [['--admin-group', v], /--admin-group must be 1-128 characters/]),
     // --region and --regions: anything but a region name
-    ...['', 'US-EAST-1', 'us_east_1', 'us-east-1;rm -rf /', '$(id)', '../../etc', 'us-east-1\n', `us-east-1${ESC}[2J`, 'ｕｓ-east-1', 'us-east'].map(
-      (v): [string[], RegExp] => [['--region', v], /--region must be an AWS region name/],
+    ...[
+      '',
+      'US-EAST-1',
+      'us_east_1',
+      'us-east-1;rm -rf /',
+      '$(id)',
+      '../../etc',
+      'us-east-1\n',
+      `us-east-1${ESC}[2J`,
+      'ｕｓ-east-1',
+      'us-east',
+    ].map((v): [string[], RegExp] => [['--region', v], /--region must be an AWS region name/]),
+    ...['us-east-1,$(id)', 'eu-west-1,EU-WEST-2', `us-east-1,x${ESC}`, 'us-east-1;eu-west-1'].map(
+      (v): [string[], RegExp] => [['--regions', v], /--regions takes AWS region names/],
     ),
-    ...['us-east-1,$(id)', 'eu-west-1,EU-WEST-2', `us-east-1,x${ESC}`, 'us-east-1;eu-west-1'].map((v): [string[], RegExp] => [['--regions', v], /--regions takes AWS region names/]),
     [['--regions', ','], /--regions needs at least one region/],
     // --endpoint-url: not http(s)
-    ...['ftp://x', 'not a url', 'javascript:alert(1)', 'file:///etc/passwd', ''].map((v): [string[], RegExp] => [['--endpoint-url', v], /--endpoint-url must be an http\(s\) URL/]),
+    ...['ftp://x', 'not a url', 'javascript:alert(1)', 'file:///etc/passwd', ''].map((v): [string[], RegExp] => [
+      ['--endpoint-url', v],
+      /--endpoint-url must be an http\(s\) URL/,
+    ]),
     // --answer without id=value
     ...['novalue', '=value', ''].map((v): [string[], RegExp] => [['--answer', v], /--answer takes id=value/]),
     // commands and flags that do not exist, and flags out of place
@@ -78,14 +111,26 @@ describe('flags', () => {
     } finally {
       process.stderr.write = original;
     }
-    expect(written.join('')).toBe('rootlock: --region must be an AWS region name such as eu-west-1, got "us-east-1\\x1b[2J".\nRun rootlock --help for usage.\n');
+    expect(written.join('')).toBe(
+      'rootlock: --region must be an AWS region name such as eu-west-1, got "us-east-1\\x1b[2J".\nRun rootlock --help for usage.\n',
+    );
   });
 });
 
 /** Runs rootlock and asserts it refused with exit 2, said why, and sent nothing that changes the account. */
-async function refused(argv: string[], acct: NewAccount, reason: RegExp, extra: { answers?: Record<string, ScriptedAnswer>; journalDir?: string } = {}): Promise<RunResult> {
+async function refused(
+  argv: string[],
+  acct: NewAccount,
+  reason: RegExp,
+  extra: { answers?: Record<string, ScriptedAnswer>; journalDir?: string } = {},
+): Promise<RunResult> {
   emu().layer.requests.length = 0;
-  const r = await runRootlock(emu().endpoint, argv, { credentials: acct.root, answers: extra.answers ?? {}, journalDir: extra.journalDir, deps: { clock: fastClock } });
+  const r = await runRootlock(emu().endpoint, argv, {
+    credentials: acct.root,
+    answers: extra.answers ?? {},
+    journalDir: extra.journalDir,
+    deps: { clock: fastClock },
+  });
   expect(r.code, r.output.text).toBe(2);
   expect(r.output.text).toMatch(reason);
   expect(r.output.text).not.toMatch(UNSAFE);
@@ -105,7 +150,12 @@ describe('flags refused at run time, and answers files', { timeout: 120_000 }, (
     // A journal directory that cannot be created (below a regular file).
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
-    await refused(['--only', 'billing-recovery', ...REGION_FLAGS], acct, /Cannot write the session journal in .*a-file\/journal: ENOTDIR.*Nothing was changed/, { journalDir: join(file, 'journal') });
+    await refused(
+      ['--only', 'billing-recovery', ...REGION_FLAGS],
+      acct,
+      /Cannot write the session journal in .*a-file\/journal: ENOTDIR.*Nothing was changed/,
+      { journalDir: join(file, 'journal') },
+    );
     figures.flags += 1;
     // A plan that could not be written is refused before any question is asked.
     for (const out of [join(file, 'plan.json'), dir, join(dir, 'missing', 'plan.json')]) {
@@ -161,12 +211,23 @@ describe('plan files', { timeout: 180_000 }, () => {
       'billing-recovery.billing-access.attest': false,
     };
     emu().layer.requests.length = 0;
-    const made = await runRootlock(emu().endpoint, ['plan', '--out', good, '--only', 'billing-recovery'], { credentials: acct.root, answers: contacts });
+    const made = await runRootlock(emu().endpoint, ['plan', '--out', good, '--only', 'billing-recovery'], {
+      credentials: acct.root,
+      answers: contacts,
+    });
     expect(made.code).toBe(0);
     expect(mutatingRequests(emu().layer.requests)).toEqual([]);
     const text = readFileSync(good, 'utf8');
-    const plan = JSON.parse(text) as { account: { id: string }; schema: string; steps: Array<{ id: string; changes: Array<{ operation: string; params: Record<string, unknown> }> }> };
-    expect(plan.steps[0]?.changes.map((c) => c.operation)).toEqual(['PutAlternateContact', 'PutAlternateContact', 'PutAlternateContact']);
+    const plan = JSON.parse(text) as {
+      account: { id: string };
+      schema: string;
+      steps: Array<{ id: string; changes: Array<{ operation: string; params: Record<string, unknown> }> }>;
+    };
+    expect(plan.steps[0]?.changes.map((c) => c.operation)).toEqual([
+      'PutAlternateContact',
+      'PutAlternateContact',
+      'PutAlternateContact',
+    ]);
 
     const variant = (name: string, body: string): string => {
       const p = join(dir, name);
@@ -179,30 +240,102 @@ describe('plan files', { timeout: 180_000 }, () => {
       return JSON.stringify(copy);
     };
     const CASES: Array<[string, string, RegExp]> = [
-      ['truncated', variant('truncated.json', text.slice(0, Math.floor(text.length / 2))), /not valid JSON .*truncated/],
+      [
+        'truncated',
+        variant('truncated.json', text.slice(0, Math.floor(text.length / 2))),
+        /not valid JSON .*truncated/,
+      ],
       ['empty', variant('empty.json', ''), /not valid JSON/],
       ['not JSON', variant('yaml.json', 'schema: rootlock.plan/v1\n'), /not valid JSON/],
       ['a JSON array', variant('array.json', '[]'), /is not a rootlock plan/],
-      ['another schema', variant('schema.json', edit((p) => (p.schema = 'rootlock.plan/v0'))), /is not a rootlock plan/],
-      ['an account id that is not 12 digits', variant('short-account.json', edit((p) => (p.account.id = '12345'))), /has no valid account id/],
-      ['look-alike digits in the account id', variant('fullwidth-account.json', edit((p) => (p.account.id = '１２３４５６７８９０１２'))), /has no valid account id/],
-      ['another account', variant('other-account.json', edit((p) => (p.account.id = '210987654321'))), /The plan is for account 210987654321, but these credentials act on account 123456789012/],
-      ['an unknown step', variant('step.json', edit((p) => (p.steps[0]!.id = 'admins;rm -rf /'))), /names an unknown step/],
-      ['a change swapped for another operation', variant('swapped.json', edit((p) => (p.steps[0]!.changes[0]!.operation = 'DeleteAlternateContact'))), /account changed since the plan was made|planned change no longer right/],
-      ['a change with other parameters', variant('params.json', edit((p) => (p.steps[0]!.changes[0]!.params.EmailAddress = 'attacker@example.com'))), /planned change no longer right/],
-      ['an extra change', variant('extra.json', edit((p) => p.steps[0]!.changes.push({ ...p.steps[0]!.changes[0]!, operation: 'PutContactInformation' }))), /planned change no longer right/],
-      ['a malformed change', variant('malformed.json', edit((p) => ((p.steps[0]!.changes as unknown[])[0] = 'DeleteUser'))), /malformed change/],
+      [
+        'another schema',
+        variant(
+          'schema.json',
+          edit((p) => (p.schema = 'rootlock.plan/v0')),
+        ),
+        /is not a rootlock plan/,
+      ],
+      [
+        'an account id that is not 12 digits',
+        variant(
+          'short-account.json',
+          edit((p) => (p.account.id = '12345')),
+        ),
+        /has no valid account id/,
+      ],
+      [
+        'look-alike digits in the account id',
+        variant(
+          'fullwidth-account.json',
+          edit((p) => (p.account.id = '１２３４５６７８９０１２')),
+        ),
+        /has no valid account id/,
+      ],
+      [
+        'another account',
+        variant(
+          'other-account.json',
+          edit((p) => (p.account.id = '210987654321')),
+        ),
+        /The plan is for account 210987654321, but these credentials act on account 123456789012/,
+      ],
+      [
+        'an unknown step',
+        variant(
+          'step.json',
+          edit((p) => (p.steps[0]!.id = 'admins;rm -rf /')),
+        ),
+        /names an unknown step/,
+      ],
+      [
+        'a change swapped for another operation',
+        variant(
+          'swapped.json',
+          edit((p) => (p.steps[0]!.changes[0]!.operation = 'DeleteAlternateContact')),
+        ),
+        /account changed since the plan was made|planned change no longer right/,
+      ],
+      [
+        'a change with other parameters',
+        variant(
+          'params.json',
+          edit((p) => (p.steps[0]!.changes[0]!.params.EmailAddress = 'attacker@example.com')),
+        ),
+        /planned change no longer right/,
+      ],
+      [
+        'an extra change',
+        variant(
+          'extra.json',
+          edit((p) => p.steps[0]!.changes.push({ ...p.steps[0]!.changes[0]!, operation: 'PutContactInformation' })),
+        ),
+        /planned change no longer right/,
+      ],
+      [
+        'a malformed change',
+        variant(
+          'malformed.json',
+          edit((p) => ((p.steps[0]!.changes as unknown[])[0] = 'DeleteUser')),
+        ),
+        /malformed change/,
+      ],
       ['a directory', dir, /Cannot read plan/],
       ['a missing file', join(dir, 'nope.json'), /Cannot read plan/],
     ];
     for (const [what, file, reason] of CASES) {
       const r = await refused(['apply', file], acct, reason, { answers: { 'apply.confirm': true } });
-      expect(r.prompter.asked.map((q) => q.id), what).not.toContain('apply.confirm');
+      expect(
+        r.prompter.asked.map((q) => q.id),
+        what,
+      ).not.toContain('apply.confirm');
       figures.planFiles += 1;
     }
     // Stale: the account changed after the plan was made.
     await testClientsPut(acct);
-    await refused(['apply', good], acct, /The account changed since the plan was made; nothing was applied/, { answers: { 'apply.confirm': true } });
+    await refused(['apply', good], acct, /The account changed since the plan was made; nothing was applied/, {
+      answers: { 'apply.confirm': true },
+    });
     figures.planFiles += 1;
   });
 });
@@ -211,7 +344,13 @@ async function testClientsPut(acct: NewAccount): Promise<void> {
   const { testClients } = await import('../support/clients.js');
   const { PutAlternateContactCommand } = await import('@aws-sdk/client-account');
   await testClients(emu().endpoint, acct.root).account.send(
-    new PutAlternateContactCommand({ AlternateContactType: 'SECURITY', Name: 'Someone', Title: 'Else', EmailAddress: 'else@example.com', PhoneNumber: '+1 555 0100' }),
+    new PutAlternateContactCommand({
+      AlternateContactType: 'SECURITY',
+      Name: 'Someone',
+      Title: 'Else',
+      EmailAddress: 'else@example.com',
+      PhoneNumber: '+1 555 0100',
+    }),
   );
 }
 
@@ -251,23 +390,67 @@ const PROMPTS: PromptCase[] = [
   {
     id: 'admins.create.count',
     only: 'admins',
-    answers: () => ({ 'admins.password-policy': false, 'admins.create': true, 'admins.create.name.1': 'new-admin', 'admins.apply': false }),
+    answers: () => ({
+      'admins.password-policy': false,
+      'admins.create': true,
+      'admins.create.name.1': 'new-admin',
+      'admins.apply': false,
+    }),
     bad: ['', '0', '3', '-1', '1.5', 'one', '１', '1;rm -rf /', `${ESC}[2J1`, '1e0', '0x1', '+1', '$(echo 1)'],
     good: '1',
   },
   {
     id: 'admins.create.name.1',
     only: 'admins',
-    answers: () => ({ 'admins.password-policy': false, 'admins.create': true, 'admins.create.count': '1', 'admins.apply': false }),
-    bad: ['', LONG(65), 'new admin', 'Аdmin', 'ａｄｍｉｎ', 'admin;rm -rf /', '$(id)', '`id`', 'admin|tee', 'admin\n', `admin${ESC}[31m`, 'admin\u202e', '../etc/passwd', 'admin/evil', 'first-admin', 'FIRST-ADMIN'],
+    answers: () => ({
+      'admins.password-policy': false,
+      'admins.create': true,
+      'admins.create.count': '1',
+      'admins.apply': false,
+    }),
+    bad: [
+      '',
+      LONG(65),
+      'new admin',
+      'Аdmin',
+      'ａｄｍｉｎ',
+      'admin;rm -rf /',
+      '$(id)',
+      '`id`',
+      'admin|tee',
+      'admin\n',
+      `admin${ESC}[31m`,
+      'admin\u202e',
+      '../etc/passwd',
+      'admin/evil',
+      'first-admin',
+      'FIRST-ADMIN',
+    ],
     good: 'new-admin',
     planned: (v) => ({ operation: 'CreateUser', params: { UserName: v } }),
   },
   {
     id: 'ec2-roles.role.name',
     only: 'ec2-roles',
-    answers: (a) => ({ 'ec2-roles.instances': a.instanceIds, 'ec2-roles.policies': [SSM_POLICY], 'ec2-roles.apply': false }),
-    bad: ['', LONG(65), 'my role', 'rоle', 'ｒｏｌｅ', 'role;rm -rf /', '$(id)', '`id`', 'role\n', `role${ESC}[2J`, 'role\u202e', 'role/evil'],
+    answers: (a) => ({
+      'ec2-roles.instances': a.instanceIds,
+      'ec2-roles.policies': [SSM_POLICY],
+      'ec2-roles.apply': false,
+    }),
+    bad: [
+      '',
+      LONG(65),
+      'my role',
+      'rоle',
+      'ｒｏｌｅ',
+      'role;rm -rf /',
+      '$(id)',
+      '`id`',
+      'role\n',
+      `role${ESC}[2J`,
+      'role\u202e',
+      'role/evil',
+    ],
     good: 'app-instances',
     planned: (v) => ({ operation: 'CreateRole', params: { RoleName: v } }),
   },
@@ -275,7 +458,18 @@ const PROMPTS: PromptCase[] = [
     id: 'billing-recovery.contact.BILLING.name',
     only: 'billing-recovery',
     answers: () => ({ ...BILLING_GOOD, ...CONTACT_ANSWERS }),
-    bad: ['', '   ', LONG(65), `Jane${ESC}[31m Doe`, 'Jane\nDoe', 'Jane\tDoe', 'Jаne Doe', 'Ｊａｎｅ', 'Jane\u202eeoD', 'Jane\u0000'],
+    bad: [
+      '',
+      '   ',
+      LONG(65),
+      `Jane${ESC}[31m Doe`,
+      'Jane\nDoe',
+      'Jane\tDoe',
+      'Jаne Doe',
+      'Ｊａｎｅ',
+      'Jane\u202eeoD',
+      'Jane\u0000',
+    ],
     good: 'Jane Doe',
     literal: ['Jane $(id) `whoami`; rm -rf /'],
     planned: (v) => ({ operation: 'PutAlternateContact', params: { AlternateContactType: 'BILLING', Name: v } }),
@@ -284,15 +478,40 @@ const PROMPTS: PromptCase[] = [
     id: 'billing-recovery.contact.BILLING.email',
     only: 'billing-recovery',
     answers: () => ({ ...BILLING_GOOD, ...CONTACT_ANSWERS }),
-    bad: ['', 'jane', 'jane@', '@example.com', 'jane@example', 'jane doe@example.com', 'jane@exаmple.com', 'ｊａｎｅ@example.com', 'jane@example.com;rm', '$(id)@example.com', `jane@example.com${ESC}[2J`, `${LONG(250)}@example.com`],
+    bad: [
+      '',
+      'jane',
+      'jane@',
+      '@example.com',
+      'jane@example',
+      'jane doe@example.com',
+      'jane@exаmple.com',
+      'ｊａｎｅ@example.com',
+      'jane@example.com;rm',
+      '$(id)@example.com',
+      `jane@example.com${ESC}[2J`,
+      `${LONG(250)}@example.com`,
+    ],
     good: 'billing@example.com',
-    planned: (v) => ({ operation: 'PutAlternateContact', params: { AlternateContactType: 'BILLING', EmailAddress: v } }),
+    planned: (v) => ({
+      operation: 'PutAlternateContact',
+      params: { AlternateContactType: 'BILLING', EmailAddress: v },
+    }),
   },
   {
     id: 'billing-recovery.contact.BILLING.phone',
     only: 'billing-recovery',
     answers: () => ({ ...BILLING_GOOD, ...CONTACT_ANSWERS }),
-    bad: ['', 'call me', '+1 555 0100 ext 5', '+1-555-0100;rm', '１２３４', `+1 555${ESC}0100`, '()-+', LONG(26).replace(/x/g, '1')],
+    bad: [
+      '',
+      'call me',
+      '+1 555 0100 ext 5',
+      '+1-555-0100;rm',
+      '１２３４',
+      `+1 555${ESC}0100`,
+      '()-+',
+      LONG(26).replace(/x/g, '1'),
+    ],
     good: '+1 206 555 0100',
   },
   {
@@ -316,14 +535,25 @@ const PROMPTS: PromptCase[] = [
     id: 'root-keys.override',
     only: 'root-keys',
     answers: () => ({ 'root-keys.active': 'deactivate', 'root-keys.apply': false }),
-    bad: ['123456789013', '12345678901', '1234567890123', '１２３４５６７８９０１２', '123456789012;rm -rf /', `123456789012${ESC}[2J`, 'yes', '$(id)'],
+    bad: [
+      '123456789013',
+      '12345678901',
+      '1234567890123',
+      '１２３４５６７８９０１２',
+      '123456789012;rm -rf /',
+      `123456789012${ESC}[2J`,
+      'yes',
+      '$(id)',
+    ],
     good: ACCOUNT,
   },
   {
     id: 'root-keys.wait-days',
     only: 'root-keys',
     seed: async (a) => {
-      const key = emu().layer.root(ACCOUNT).rootKeys.find((k) => k.accessKeyId === a.otherRootKey.accessKeyId);
+      const key = emu()
+        .layer.root(ACCOUNT)
+        .rootKeys.find((k) => k.accessKeyId === a.otherRootKey.accessKeyId);
       key!.status = 'Inactive';
     },
     answers: () => ({ 'root-keys.override': ACCOUNT, 'root-keys.inactive': 'wait', 'root-keys.session-key': 'stop' }),
@@ -332,7 +562,9 @@ const PROMPTS: PromptCase[] = [
   },
 ];
 
-describe('questions: every bad answer is refused with a reason and re-asked; nothing is written', { timeout: 180_000 }, () => {
+describe('questions: every bad answer is refused with a reason and re-asked; nothing is written', {
+  timeout: 180_000,
+}, () => {
   it.each(PROMPTS.map((p) => [p.id, p] as const))('%s', async (_id, p) => {
     const acct = await seedAccount(emu());
     await p.seed?.(acct);
@@ -356,9 +588,13 @@ describe('questions: every bad answer is refused with a reason and re-asked; not
     // Nothing was written, and the plan holds the accepted value exactly as typed.
     expect(mutatingRequests(emu().layer.requests)).toEqual([]);
     if (p.planned) {
-      const planned = journal(r.journalPath).filter((e) => e.type === 'plan').flatMap((e) => e.changes as unknown[]);
+      const planned = journal(r.journalPath)
+        .filter((e) => e.type === 'plan')
+        .flatMap((e) => e.changes as unknown[]);
       const want = p.planned(accepted) as { operation: string; params: Record<string, unknown> };
-      expect(planned).toContainEqual(expect.objectContaining({ operation: want.operation, params: expect.objectContaining(want.params) }));
+      expect(planned).toContainEqual(
+        expect.objectContaining({ operation: want.operation, params: expect.objectContaining(want.params) }),
+      );
     }
     expect(r.output.text).not.toMatch(UNSAFE);
     figures.prompts += p.bad.length;
@@ -368,13 +604,20 @@ describe('questions: every bad answer is refused with a reason and re-asked; not
     const acct = await seedAccount(emu());
     emu().layer.requests.length = 0;
     const prompter = createAnswersPrompter({
-      answers: { 'admins.password-policy': false, 'admins.create': true, 'admins.create.count': '1', 'admins.create.name.1': `$(id)${ESC}[2J` },
+      answers: {
+        'admins.password-policy': false,
+        'admins.create': true,
+        'admins.create.count': '1',
+        'admins.create.name.1': `$(id)${ESC}[2J`,
+      },
       yes: false,
     });
     const r = await runRootlock(emu().endpoint, ['--only', 'admins'], { credentials: acct.root, prompter });
     expect(r.code).toBe(2);
     expect(r.output.text).toContain('admins.create.name.1');
-    expect(r.output.text).toMatch(/Invalid answer for "admins.create.name.1": IAM user names may only contain letters, digits and the characters/);
+    expect(r.output.text).toMatch(
+      /Invalid answer for "admins.create.name.1": IAM user names may only contain letters, digits and the characters/,
+    );
     expect(r.output.text).not.toMatch(UNSAFE);
     expect(mutatingRequests(emu().layer.requests)).toEqual([]);
     figures.answerFiles += 1;

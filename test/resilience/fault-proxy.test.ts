@@ -36,12 +36,20 @@ const clients = (maxAttempts = 1) => {
 };
 const direct = () => testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
 
-async function failure(p: Promise<unknown>): Promise<{ name: string; status?: number; code?: string; message: string }> {
+async function failure(
+  p: Promise<unknown>,
+): Promise<{ name: string; status?: number; code?: string; message: string }> {
   try {
     await p;
   } catch (err) {
     // Modeled errors carry the wire code in `Code` (IAM's ServiceFailureException has Code ServiceFailure).
-    const e = err as { name: string; Code?: string; $metadata?: { httpStatusCode?: number }; code?: string; message: string };
+    const e = err as {
+      name: string;
+      Code?: string;
+      $metadata?: { httpStatusCode?: number };
+      code?: string;
+      message: string;
+    };
     return { name: e.Code ?? e.name, status: e.$metadata?.httpStatusCode, code: e.code, message: e.message };
   }
   throw new Error('expected the call to fail');
@@ -49,9 +57,30 @@ async function failure(p: Promise<unknown>): Promise<{ name: string; status?: nu
 
 /** One call per protocol: query (IAM, STS), EC2, JSON 1.1 (Organizations), REST-JSON (Account). */
 const PROTOCOLS = [
-  { op: 'iam:ListUsers', send: (c: ReturnType<typeof clients>) => c.iam.send(new ListUsersCommand({})), throttle: ['Throttling', 400], server: ['ServiceFailure', 500], deny: ['AccessDenied', 403], expired: ['ExpiredToken', 403] },
-  { op: 'sts:GetCallerIdentity', send: (c: ReturnType<typeof clients>) => c.sts.send(new GetCallerIdentityCommand({})), throttle: ['Throttling', 400], server: ['InternalFailure', 500], deny: ['AccessDenied', 403], expired: ['ExpiredToken', 403] },
-  { op: 'ec2:DescribeRegions', send: (c: ReturnType<typeof clients>) => c.ec2.send(new DescribeRegionsCommand({})), throttle: ['RequestLimitExceeded', 503], server: ['InternalError', 500], deny: ['UnauthorizedOperation', 403], expired: ['RequestExpired', 400] },
+  {
+    op: 'iam:ListUsers',
+    send: (c: ReturnType<typeof clients>) => c.iam.send(new ListUsersCommand({})),
+    throttle: ['Throttling', 400],
+    server: ['ServiceFailure', 500],
+    deny: ['AccessDenied', 403],
+    expired: ['ExpiredToken', 403],
+  },
+  {
+    op: 'sts:GetCallerIdentity',
+    send: (c: ReturnType<typeof clients>) => c.sts.send(new GetCallerIdentityCommand({})),
+    throttle: ['Throttling', 400],
+    server: ['InternalFailure', 500],
+    deny: ['AccessDenied', 403],
+    expired: ['ExpiredToken', 403],
+  },
+  {
+    op: 'ec2:DescribeRegions',
+    send: (c: ReturnType<typeof clients>) => c.ec2.send(new DescribeRegionsCommand({})),
+    throttle: ['RequestLimitExceeded', 503],
+    server: ['InternalError', 500],
+    deny: ['UnauthorizedOperation', 403],
+    expired: ['RequestExpired', 400],
+  },
   {
     op: 'organizations:ListAWSServiceAccessForOrganization',
     send: (c: ReturnType<typeof clients>) => c.organizations.send(new ListAWSServiceAccessForOrganizationCommand({})),
@@ -62,7 +91,8 @@ const PROTOCOLS = [
   },
   {
     op: 'account:GetAlternateContact',
-    send: (c: ReturnType<typeof clients>) => c.account.send(new GetAlternateContactCommand({ AlternateContactType: 'SECURITY' })),
+    send: (c: ReturnType<typeof clients>) =>
+      c.account.send(new GetAlternateContactCommand({ AlternateContactType: 'SECURITY' })),
     throttle: ['TooManyRequestsException', 429],
     server: ['InternalServerException', 500],
     deny: ['AccessDeniedException', 403],
@@ -95,7 +125,10 @@ describe('fault proxy: AWS-shaped errors the SDK parses as AWS errors', () => {
     // Account's GetAlternateContact of a never-set contact answers ResourceNotFoundException: still a real answer.
     const r = await p.send(clients(3)).then(
       (ok) => (ok as { $metadata: { attempts?: number } }).$metadata.attempts,
-      (err: { name: string; $metadata?: { attempts?: number } }) => (err.name === 'ResourceNotFoundException' || err.name === 'AWSOrganizationsNotInUseException' ? err.$metadata?.attempts : err),
+      (err: { name: string; $metadata?: { attempts?: number } }) =>
+        err.name === 'ResourceNotFoundException' || err.name === 'AWSOrganizationsNotInUseException'
+          ? err.$metadata?.attempts
+          : err,
     );
     expect(r).toBe(3);
     expect(proxy.calls.map((c) => c.fault ?? 'forwarded')).toEqual(['throttle', 'server-error', 'forwarded']);
@@ -105,7 +138,9 @@ describe('fault proxy: AWS-shaped errors the SDK parses as AWS errors', () => {
     proxy.configure([{ kind: 'drop-before', match: 'iam:CreateUser', limit: 1 }]);
     const before = await failure(clients().iam.send(new CreateUserCommand({ UserName: 'never' })));
     expect(before.code ?? before.name).toMatch(/ECONNRESET|socket hang up/i);
-    expect(await failure(direct().iam.send(new GetUserCommand({ UserName: 'never' })))).toMatchObject({ name: 'NoSuchEntity' });
+    expect(await failure(direct().iam.send(new GetUserCommand({ UserName: 'never' })))).toMatchObject({
+      name: 'NoSuchEntity',
+    });
 
     proxy.configure([{ kind: 'drop-after', match: 'iam:CreateUser', limit: 1 }]);
     const after = await failure(clients().iam.send(new CreateUserCommand({ UserName: 'lost-answer' })));
@@ -118,11 +153,18 @@ describe('fault proxy: AWS-shaped errors the SDK parses as AWS errors', () => {
     ]);
     // error-after: applied, then answered with the service's HTTP 500.
     proxy.configure([{ kind: 'error-after', match: 'iam:CreateUser', limit: 1 }]);
-    expect(await failure(clients().iam.send(new CreateUserCommand({ UserName: 'applied-then-500' })))).toMatchObject({ name: 'ServiceFailure', status: 500 });
-    expect((await direct().iam.send(new GetUserCommand({ UserName: 'applied-then-500' }))).User?.UserName).toBe('applied-then-500');
+    expect(await failure(clients().iam.send(new CreateUserCommand({ UserName: 'applied-then-500' })))).toMatchObject({
+      name: 'ServiceFailure',
+      status: 500,
+    });
+    expect((await direct().iam.send(new GetUserCommand({ UserName: 'applied-then-500' }))).User?.UserName).toBe(
+      'applied-then-500',
+    );
     // The SDK's own retry of a dropped create meets the user it created: EntityAlreadyExists.
     proxy.configure([{ kind: 'drop-after', match: 'iam:CreateUser', limit: 1 }]);
-    expect(await failure(clients(2).iam.send(new CreateUserCommand({ UserName: 'retried' })))).toMatchObject({ name: 'EntityAlreadyExists' });
+    expect(await failure(clients(2).iam.send(new CreateUserCommand({ UserName: 'retried' })))).toMatchObject({
+      name: 'EntityAlreadyExists',
+    });
   });
 
   it('slow: the real answer, late', async () => {
@@ -155,7 +197,13 @@ describe('fault proxy: rules and the seeded PRNG', () => {
   });
 
   it('patterns match service:Operation globs, bare operations and predicates', () => {
-    const call = { service: 'iam', operation: 'CreateUser', region: 'us-east-1', accessKeyId: 'AKIA', body: 'Action=CreateUser&UserName=alice' };
+    const call = {
+      service: 'iam',
+      operation: 'CreateUser',
+      region: 'us-east-1',
+      accessKeyId: 'AKIA',
+      body: 'Action=CreateUser&UserName=alice',
+    };
     expect(matches({ match: 'iam:CreateUser' }, call)).toBe(true);
     expect(matches({ match: 'iam:*' }, call)).toBe(true);
     expect(matches({ match: '*:Create*' }, call)).toBe(true);

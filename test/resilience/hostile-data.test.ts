@@ -28,7 +28,8 @@ const emu = useEmulator();
 /** What must never be written raw: C0 controls (newline included: a line is a line), DEL, C1 controls, bidi controls, line separators. */
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 /** The same for files of lines (JSON lines, Markdown): newlines separate lines there. */
-const UNSAFE_IN_FILE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_IN_FILE =
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 const FORGED = '[ok] PASS: nothing to see';
 const EC2_NAME = `web\n${FORGED}\u009b2J\u202eevil`;
@@ -54,24 +55,45 @@ const POLICY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [
     { Sid: `Evil\u001b[2J${FORGED}`, Effect: 'Allow', Action: '*', Resource: '*' },
-    { Sid: 'Odd', Effect: 'Allow', Action: [`iam:Get*\u001b]0;pwned\u0007`, 'iam:PassRole'], Resource: `arn:aws:iam::*:role/\u009b2J${'r'.repeat(300)}` },
+    {
+      Sid: 'Odd',
+      Effect: 'Allow',
+      Action: [`iam:Get*\u001b]0;pwned\u0007`, 'iam:PassRole'],
+      Resource: `arn:aws:iam::*:role/\u009b2J${'r'.repeat(300)}`,
+    },
   ],
 });
 
 async function plant(acct: NewAccount): Promise<void> {
   const { iam } = testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
-  await iam.send(new CreateUserCommand({ UserName: 'policy-holder', Tags: [{ Key: 'team', Value: `ops\u202eevil ${'t'.repeat(200)}` }] }));
-  await iam.send(new PutUserPolicyCommand({ UserName: 'policy-holder', PolicyName: 'everything', PolicyDocument: POLICY }));
+  await iam.send(
+    new CreateUserCommand({
+      UserName: 'policy-holder',
+      Tags: [{ Key: 'team', Value: `ops\u202eevil ${'t'.repeat(200)}` }],
+    }),
+  );
+  await iam.send(
+    new PutUserPolicyCommand({ UserName: 'policy-holder', PolicyName: 'everything', PolicyDocument: POLICY }),
+  );
   await iam.send(
     new CreateRoleCommand({
       RoleName: 'described',
       Description: `line one\n${FORGED}\tand a tab`,
-      AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole', Sid: 'x\u202ey' }] }),
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole', Sid: 'x\u202ey' },
+        ],
+      }),
     }),
   );
   const { ec2 } = testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
-  await ec2.send(new CreateTagsCommand({ Resources: [acct.instanceIds[0]!], Tags: [{ Key: 'Name', Value: EC2_NAME }] }));
-  await ec2.send(new CreateTagsCommand({ Resources: [acct.instanceIds[1]!], Tags: [{ Key: 'Name', Value: LONG_NAME }] }));
+  await ec2.send(
+    new CreateTagsCommand({ Resources: [acct.instanceIds[0]!], Tags: [{ Key: 'Name', Value: EC2_NAME }] }),
+  );
+  await ec2.send(
+    new CreateTagsCommand({ Resources: [acct.instanceIds[1]!], Tags: [{ Key: 'Name', Value: LONG_NAME }] }),
+  );
   const { account } = testClients(emu().endpoint, acct.root);
   await account.send(new PutAlternateContactCommand({ AlternateContactType: 'BILLING', ...CONTACT }));
   await account.send(new PutContactInformationCommand({ ContactInformation: PRIMARY }));
@@ -127,7 +149,9 @@ describe('hostile account data is shown escaped and shortened, never raw', { tim
     expect(ec2.details.instances.map((i: { name: string }) => i.name).sort()).toEqual([EC2_NAME, LONG_NAME].sort());
     // billing-recovery reports the contact already escaped (ec2-roles keeps the exact name): either is safe.
     const billing = doc.steps.find((s: { id: string }) => s.id === 'billing-recovery');
-    expect([CONTACT.Name, 'Mallory\\x1b[2J\\x1b]0;pwned\\x07']).toContain(billing.details.alternateContacts.BILLING.Name);
+    expect([CONTACT.Name, 'Mallory\\x1b[2J\\x1b]0;pwned\\x07']).toContain(
+      billing.details.alternateContacts.BILLING.Name,
+    );
   });
 
   it('the wizard: output, every question and choice, the journal and the reports', async () => {
@@ -147,11 +171,17 @@ describe('hostile account data is shown escaped and shortened, never raw', { tim
       'billing-recovery.primary.address-line1': '1 Main St',
       'billing-recovery.primary.city': 'Seattle',
     });
-    const r: RunResult = await runRootlock(emu().endpoint, REGION_FLAGS, { credentials: acct.root, prompter, deps: { clock: fastClock } });
+    const r: RunResult = await runRootlock(emu().endpoint, REGION_FLAGS, {
+      credentials: acct.root,
+      prompter,
+      deps: { clock: fastClock },
+    });
     // The whole wizard ran (every step asked and applied; root-keys keeps the session's own key).
     expect(r.output.lines, r.output.text).toContain('== Summary');
     expect(r.code).toBe(1);
-    expect(prompter.asked.map((q) => q.id)).toEqual(expect.arrayContaining(['ec2-roles.instances', 'billing-recovery.contact.BILLING.change', 'root-keys.apply']));
+    expect(prompter.asked.map((q) => q.id)).toEqual(
+      expect.arrayContaining(['ec2-roles.instances', 'billing-recovery.contact.BILLING.change', 'root-keys.apply']),
+    );
     expect(unsafeLines(r.output.lines)).toEqual([]);
     expect(r.output.lines.filter((l) => l.startsWith(FORGED))).toEqual([]);
     expect(unsafeLines(prompter.shown.filter(Boolean), 600)).toEqual([]);
@@ -162,7 +192,9 @@ describe('hostile account data is shown escaped and shortened, never raw', { tim
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) {
       const lines = readFileSync(f, 'utf8').split('\n');
-      expect(lines.filter((l) => UNSAFE_IN_FILE.test(l)).map((l) => `${f}: ${JSON.stringify(l.slice(0, 160))}`)).toEqual([]);
+      expect(
+        lines.filter((l) => UNSAFE_IN_FILE.test(l)).map((l) => `${f}: ${JSON.stringify(l.slice(0, 160))}`),
+      ).toEqual([]);
     }
   });
 });

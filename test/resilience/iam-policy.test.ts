@@ -44,7 +44,14 @@ describe('the IAM policies in docs/iam', () => {
 
   it('the source scan sees the calls it should (a guard against a scan that finds nothing)', async () => {
     const code = await actionsInCode();
-    for (const a of ['iam:GetAccountAuthorizationDetails', 'iam:CreateUser', 'ec2:AssociateIamInstanceProfile', 'account:PutAlternateContact', 'sts:AssumeRoot', 'iam:GetRole']) {
+    for (const a of [
+      'iam:GetAccountAuthorizationDetails',
+      'iam:CreateUser',
+      'ec2:AssociateIamInstanceProfile',
+      'account:PutAlternateContact',
+      'sts:AssumeRoot',
+      'iam:GetRole',
+    ]) {
       expect(code.all.has(a), a).toBe(true);
     }
     expect(code.reads.has('iam:GetRole')).toBe(false); // read back by the gate only

@@ -86,7 +86,8 @@ export async function actionsInCode(): Promise<CodeActions> {
   for (const [service, pkg] of Object.entries(SDK)) {
     const mod = (await import(pkg)) as Record<string, unknown>;
     for (const name of Object.keys(mod)) {
-      if (name.endsWith('Command') && name !== 'Command' && typeof mod[name] === 'function') owner.set(name.slice(0, -'Command'.length), service);
+      if (name.endsWith('Command') && name !== 'Command' && typeof mod[name] === 'function')
+        owner.set(name.slice(0, -'Command'.length), service);
     }
   }
   const all = new Map<string, string[]>();
@@ -108,7 +109,13 @@ export async function actionsInCode(): Promise<CodeActions> {
 
 export interface PolicyDocument {
   Version: string;
-  Statement: Array<{ Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }>;
+  Statement: Array<{
+    Sid?: string;
+    Effect: string;
+    Action: string | string[];
+    Resource: string | string[];
+    Condition?: unknown;
+  }>;
 }
 
 export function readPolicy(name: 'check-policy.json' | 'wizard-policy.json'): PolicyDocument {

@@ -30,7 +30,9 @@ const proxy = useFaultProxy(emu);
 /** Operations the run sent that docs/iam/wizard-policy.json does not allow (and that need a statement). */
 function outsideWizardPolicy(): string[] {
   const allowed = policyActions(readPolicy('wizard-policy.json'));
-  return [...new Set(proxy().calls.map((c) => `${c.service}:${c.operation}`))].filter((a) => !allowed.has(a) && !(a in NO_STATEMENT_NEEDED));
+  return [...new Set(proxy().calls.map((c) => `${c.service}:${c.operation}`))].filter(
+    (a) => !allowed.has(a) && !(a in NO_STATEMENT_NEEDED),
+  );
 }
 
 async function onboard(acct: Awaited<ReturnType<typeof seedAccount>>, extraAnswers: Record<string, unknown> = {}) {
@@ -57,34 +59,40 @@ describe('lost answers of mutating calls', { timeout: 180_000 }, () => {
     ['drop-after', true],
     ['error-after', true],
     ['drop-before', false],
-  ])('the first attempt of every change is lost (%s): same state, nothing twice, secret shown once', async (kind, appliedBeforeLoss) => {
-    const acct = await seedAccount(emu());
-    proxy().configure([{ kind, match: (c) => isMutatingOperation(c.operation), firstOfEach: true }]);
-    const r = await onboard(acct);
+  ])(
+    'the first attempt of every change is lost (%s): same state, nothing twice, secret shown once',
+    async (kind, appliedBeforeLoss) => {
+      const acct = await seedAccount(emu());
+      proxy().configure([{ kind, match: (c) => isMutatingOperation(c.operation), firstOfEach: true }]);
+      const r = await onboard(acct);
 
-    expect(onboardedProblems(await snapshot(emu(), acct.instanceIds, acct.root), acct)).toEqual([]);
-    expect(journalVersusWire(r.journalPath, proxy().calls)).toEqual([]);
-    const ends = [...changeEnds(r.journalPath).values()];
-    expect(ends.length).toBe(19);
-    for (const e of ends) {
-      expect(e.outcome, e.change).toBe('applied');
-      expect(e.lostAnswers, e.change).toBe(1);
-      // Applied before the loss: read back and found in place, not sent again.
-      if (appliedBeforeLoss) expect(e.reconciled, e.change).toBe(true);
-      if (!appliedBeforeLoss) expect(e.reconciled, e.change).toBeUndefined();
-    }
-    // Non-idempotent creates were never sent a second time after a loss that AWS shows applied.
-    const creates = proxy().calls.filter((c) => /^Create|^Associate|^AddRole/.test(c.operation));
-    const perCreate = appliedBeforeLoss ? 1 : 2;
-    expect(creates.length).toBe(8 * perCreate);
-    // Every change was sent once (applied, answer lost, read back) or twice (never arrived, sent again).
-    expect(proxy().calls.filter((c) => isMutatingOperation(c.operation))).toHaveLength(19 * perCreate);
-    expect(r.output.secrets).toHaveLength(1);
-    expect(r.output.text).not.toMatch(/EntityAlreadyExists|IncorrectState|Stopped here/);
-    // The read-backs too are covered by the wizard policy.
-    expect(outsideWizardPolicy()).toEqual([]);
-    if (appliedBeforeLoss) expect(r.output.text).toContain("Create IAM user second-admin: AWS's answer was lost (connection dropped or server error), so rootlock read it back: it is in place.");
-  });
+      expect(onboardedProblems(await snapshot(emu(), acct.instanceIds, acct.root), acct)).toEqual([]);
+      expect(journalVersusWire(r.journalPath, proxy().calls)).toEqual([]);
+      const ends = [...changeEnds(r.journalPath).values()];
+      expect(ends.length).toBe(19);
+      for (const e of ends) {
+        expect(e.outcome, e.change).toBe('applied');
+        expect(e.lostAnswers, e.change).toBe(1);
+        // Applied before the loss: read back and found in place, not sent again.
+        if (appliedBeforeLoss) expect(e.reconciled, e.change).toBe(true);
+        if (!appliedBeforeLoss) expect(e.reconciled, e.change).toBeUndefined();
+      }
+      // Non-idempotent creates were never sent a second time after a loss that AWS shows applied.
+      const creates = proxy().calls.filter((c) => /^Create|^Associate|^AddRole/.test(c.operation));
+      const perCreate = appliedBeforeLoss ? 1 : 2;
+      expect(creates.length).toBe(8 * perCreate);
+      // Every change was sent once (applied, answer lost, read back) or twice (never arrived, sent again).
+      expect(proxy().calls.filter((c) => isMutatingOperation(c.operation))).toHaveLength(19 * perCreate);
+      expect(r.output.secrets).toHaveLength(1);
+      expect(r.output.text).not.toMatch(/EntityAlreadyExists|IncorrectState|Stopped here/);
+      // The read-backs too are covered by the wizard policy.
+      expect(outsideWizardPolicy()).toEqual([]);
+      if (appliedBeforeLoss)
+        expect(r.output.text).toContain(
+          "Create IAM user second-admin: AWS's answer was lost (connection dropped or server error), so rootlock read it back: it is in place.",
+        );
+    },
+  );
 
   it('a lost create that cannot be read back is not sent again; the next round finishes the half-done user', async () => {
     const acct = await seedAccount(emu());
@@ -98,7 +106,9 @@ describe('lost answers of mutating calls', { timeout: 180_000 }, () => {
     expect(proxy().calls.filter((c) => c.operation === 'CreateUser')).toHaveLength(1);
     const end = changeEnds(r.journalPath).get('admins/create-user/second-admin');
     expect(end).toMatchObject({ outcome: 'failed', lostAnswers: 1, error: { code: 'OutcomeUnknown' } });
-    expect(r.output.text).toContain("AWS's answer to iam:CreateUser was lost and reading the account back did not settle whether it was applied, so it was not sent again.");
+    expect(r.output.text).toContain(
+      "AWS's answer to iam:CreateUser was lost and reading the account back did not settle whether it was applied, so it was not sent again.",
+    );
     // The next round found the user rootlock had created (tagged as not set up) and completed it.
     expect(r.prompter.asked.map((q) => q.id)).toContain('admins.pending.action');
     expect(onboardedProblems(await snapshot(emu(), acct.instanceIds, acct.root), acct)).toEqual([]);

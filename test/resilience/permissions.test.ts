@@ -18,7 +18,16 @@ import { MOTO_BOOTSTRAP_CREDENTIALS, testClients } from '../support/clients.js';
 import { useEmulator } from '../support/emulator.js';
 import { runRootlock, type RunResult } from '../support/harness.js';
 import { NO_STATEMENT_NEEDED, policyActions, readPolicy } from './iam-policy.js';
-import { changeEnds, fastClock, journal, onboardingAnswers, REGION_FLAGS, seedAccount, useFaultProxy, type NewAccount } from './support.js';
+import {
+  changeEnds,
+  fastClock,
+  journal,
+  onboardingAnswers,
+  REGION_FLAGS,
+  seedAccount,
+  useFaultProxy,
+  type NewAccount,
+} from './support.js';
 
 const emu = useEmulator();
 const proxy = useFaultProxy(emu);
@@ -57,8 +66,14 @@ const READS_AS_ADMIN: ReadCase[] = [
 const READS_AS_ROOT: ReadCase[] = [
   ...READS_AS_ADMIN.filter((c) => c.action !== 'iam:ListOrganizationsFeatures' && c.action !== 'iam:GetAccountSummary'),
   { action: 'iam:ListAccessKeys', named: ['root-keys'] },
-  { action: 'iam:GetAccessKeyLastUsed', optional: 'last use is detail beside each key; the keys themselves come from ListAccessKeys' },
-  { action: 'iam:GetAccountSummary', optional: 'as the root user, ListAccessKeys is the immediate truth about the keys' },
+  {
+    action: 'iam:GetAccessKeyLastUsed',
+    optional: 'last use is detail beside each key; the keys themselves come from ListAccessKeys',
+  },
+  {
+    action: 'iam:GetAccountSummary',
+    optional: 'as the root user, ListAccessKeys is the immediate truth about the keys',
+  },
 ];
 
 /** Reads the admins step makes only for users the credential report cannot speak for (here: one rootlock left half-done). */
@@ -70,7 +85,13 @@ const READS_FOR_A_HALF_DONE_USER: ReadCase[] = [
   { action: 'iam:GetAccessKeyLastUsed', error: ['admins'] },
 ];
 
-type CheckStep = { id: StepId; status: string; summary: string; details: Record<string, any>; findings: Array<{ message: string; remediation?: string }> };
+type CheckStep = {
+  id: StepId;
+  status: string;
+  summary: string;
+  details: Record<string, any>;
+  findings: Array<{ message: string; remediation?: string }>;
+};
 
 async function check(credentials: NewAccount['root']): Promise<{ r: RunResult; steps: Map<StepId, CheckStep> }> {
   proxy().clear();
@@ -89,12 +110,16 @@ function saysDenied(s: CheckStep, action: string, how: 'error' | 'named'): strin
   if (s.status !== 'error') problems.push(`${s.id} is ${s.status}, not error`);
   const regional = (s.details.regionErrors ?? []) as Array<{ deniedAction?: string }>;
   if (s.details.error) {
-    if (s.details.error.deniedAction !== action) problems.push(`${s.id} names ${s.details.error.deniedAction}, not ${action}`);
-    if (!s.summary.includes(statement(action))) problems.push(`${s.id} does not give the statement to add: ${s.summary}`);
+    if (s.details.error.deniedAction !== action)
+      problems.push(`${s.id} names ${s.details.error.deniedAction}, not ${action}`);
+    if (!s.summary.includes(statement(action)))
+      problems.push(`${s.id} does not give the statement to add: ${s.summary}`);
   } else if (regional.length > 0) {
     // A regional scan: every region unreadable, each finding naming the action to allow.
-    if (!regional.every((e) => e.deniedAction === action)) problems.push(`${s.id} region errors name ${JSON.stringify(regional)}`);
-    if (!s.findings.some((f) => f.remediation?.includes(`Allow ${action}`))) problems.push(`${s.id} does not say to allow ${action}`);
+    if (!regional.every((e) => e.deniedAction === action))
+      problems.push(`${s.id} region errors name ${JSON.stringify(regional)}`);
+    if (!s.findings.some((f) => f.remediation?.includes(`Allow ${action}`)))
+      problems.push(`${s.id} does not say to allow ${action}`);
   } else problems.push(`${s.id} gives no cause`);
   return problems;
 }
@@ -120,14 +145,17 @@ describe('a denied read: the step that needs it reports it, the others run as be
       if (!proxy().faulted('deny').length) problems.push(`${c.action}: never called`);
       if (c.nextStep) {
         const item = (r.json?.nextSteps ?? []).find((i: { id: string }) => i.id === c.nextStep);
-        if (item?.status !== 'not-checked' || !String(item.message).includes(c.action)) problems.push(`${c.action}: next step ${c.nextStep} is ${JSON.stringify(item)}`);
+        if (item?.status !== 'not-checked' || !String(item.message).includes(c.action))
+          problems.push(`${c.action}: next step ${c.nextStep} is ${JSON.stringify(item)}`);
       }
       for (const [id, s] of steps) {
         const how = c.error?.includes(id) ? 'error' : c.named?.includes(id) ? 'named' : undefined;
         if (how) problems.push(...saysDenied(s, c.action, how).map((p) => `${c.action}: ${p}`));
-        else if (s.status !== base.steps.get(id)?.status) problems.push(`${c.action}: ${id} went from ${base.steps.get(id)?.status} to ${s.status}`);
+        else if (s.status !== base.steps.get(id)?.status)
+          problems.push(`${c.action}: ${id} went from ${base.steps.get(id)?.status} to ${s.status}`);
         if (how !== 'error' && s.status === 'error') problems.push(`${c.action}: ${id} errors`);
-        if (how === 'named' && s.status !== base.steps.get(id)?.status) problems.push(`${c.action}: ${id} went from ${base.steps.get(id)?.status} to ${s.status}`);
+        if (how === 'named' && s.status !== base.steps.get(id)?.status)
+          problems.push(`${c.action}: ${id} went from ${base.steps.get(id)?.status} to ${s.status}`);
       }
     }
     return problems;
@@ -146,7 +174,10 @@ describe('a denied read: the step that needs it reports it, the others run as be
   it('in --dry-run, which also reads the instance profile associations (check does not need them)', async () => {
     const acct = await seedAccount(emu());
     proxy().configure([{ kind: 'deny', match: 'ec2:DescribeIamInstanceProfileAssociations' }]);
-    const r = await runRootlock(proxy().url, ['--dry-run', '--only', 'ec2-roles', ...REGION_FLAGS], { credentials: acct.firstAdmin, answers: {} });
+    const r = await runRootlock(proxy().url, ['--dry-run', '--only', 'ec2-roles', ...REGION_FLAGS], {
+      credentials: acct.firstAdmin,
+      answers: {},
+    });
     expect(proxy().faulted('deny').length).toBeGreaterThan(0);
     expect(r.output.text).toContain('access denied for ec2:DescribeIamInstanceProfileAssociations');
     expect(r.output.text).toMatch(/ERROR: Could not list EC2 instances/);
@@ -155,9 +186,23 @@ describe('a denied read: the step that needs it reports it, the others run as be
   it('as an IAM administrator, for a user rootlock left half-done (read directly, not from the report)', async () => {
     const acct = await seedAccount(emu());
     const { iam } = testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
-    await iam.send(new CreateUserCommand({ UserName: 'half-done', Tags: [{ Key: 'created-by', Value: 'rootlock' }, { Key: 'rootlock-setup', Value: 'pending' }] }));
+    await iam.send(
+      new CreateUserCommand({
+        UserName: 'half-done',
+        Tags: [
+          { Key: 'created-by', Value: 'rootlock' },
+          { Key: 'rootlock-setup', Value: 'pending' },
+        ],
+      }),
+    );
     await iam.send(new CreateAccessKeyCommand({ UserName: 'half-done' }));
-    expect(await deniedReads(acct.firstAdmin, READS_FOR_A_HALF_DONE_USER, READS_FOR_A_HALF_DONE_USER.map((c) => c.action))).toEqual([]);
+    expect(
+      await deniedReads(
+        acct.firstAdmin,
+        READS_FOR_A_HALF_DONE_USER,
+        READS_FOR_A_HALF_DONE_USER.map((c) => c.action),
+      ),
+    ).toEqual([]);
   });
 
   // root-keys reads GetAccountSummary (the immediate truth); when it is refused and the credential
@@ -171,12 +216,27 @@ describe('a denied read: the step that needs it reports it, the others run as be
 });
 
 /** The final status of each step after a full onboarding with nothing denied. */
-const ONBOARDED: Record<StepId, string> = { admins: 'pass', 'ec2-roles': 'pass', 'billing-recovery': 'pass', 'root-keys': 'fail' };
+const ONBOARDED: Record<StepId, string> = {
+  admins: 'pass',
+  'ec2-roles': 'pass',
+  'billing-recovery': 'pass',
+  'root-keys': 'fail',
+};
 
 /** Denied writes, at most one per step per run (so each run also shows the steps going on past a denial). */
 const WRITE_RUNS: Array<Partial<Record<StepId, string>>> = [
-  { admins: 'iam:CreateGroup', 'ec2-roles': 'iam:CreateRole', 'billing-recovery': 'account:PutAlternateContact', 'root-keys': 'iam:UpdateAccessKey' },
-  { admins: 'iam:AttachGroupPolicy', 'ec2-roles': 'iam:AttachRolePolicy', 'billing-recovery': 'account:PutContactInformation', 'root-keys': 'iam:DeleteAccessKey' },
+  {
+    admins: 'iam:CreateGroup',
+    'ec2-roles': 'iam:CreateRole',
+    'billing-recovery': 'account:PutAlternateContact',
+    'root-keys': 'iam:UpdateAccessKey',
+  },
+  {
+    admins: 'iam:AttachGroupPolicy',
+    'ec2-roles': 'iam:AttachRolePolicy',
+    'billing-recovery': 'account:PutContactInformation',
+    'root-keys': 'iam:DeleteAccessKey',
+  },
   { admins: 'iam:CreateUser', 'ec2-roles': 'iam:CreateInstanceProfile' },
   { admins: 'iam:CreateLoginProfile', 'ec2-roles': 'iam:AddRoleToInstanceProfile' },
   { admins: 'iam:AddUserToGroup', 'ec2-roles': 'ec2:AssociateIamInstanceProfile' },
@@ -194,7 +254,12 @@ async function wizard(acct: NewAccount) {
 
 /** Final statuses from the run's summary lines. */
 function summary(r: RunResult): Record<string, string> {
-  const titles: Record<string, StepId> = { Administrators: 'admins', 'EC2 instance roles': 'ec2-roles', 'Billing and recovery contacts': 'billing-recovery', 'Root access keys': 'root-keys' };
+  const titles: Record<string, StepId> = {
+    Administrators: 'admins',
+    'EC2 instance roles': 'ec2-roles',
+    'Billing and recovery contacts': 'billing-recovery',
+    'Root access keys': 'root-keys',
+  };
   const start = r.output.lines.indexOf('== Summary');
   const out: Record<string, string> = {};
   for (const l of r.output.lines.slice(start + 1)) {
@@ -204,7 +269,9 @@ function summary(r: RunResult): Record<string, string> {
   return out;
 }
 
-describe('a denied write: named with the statement to add, the rest of the plan not sent and said so, other steps go on', { timeout: 300_000 }, () => {
+describe('a denied write: named with the statement to add, the rest of the plan not sent and said so, other steps go on', {
+  timeout: 300_000,
+}, () => {
   it.each(WRITE_RUNS.map((run) => [Object.values(run).join(', '), run] as const))('%s', async (_label, denied) => {
     const acct = await seedAccount(emu());
     proxy().configure(Object.values(denied).map((action) => ({ kind: 'deny' as const, match: action })));
@@ -216,11 +283,20 @@ describe('a denied write: named with the statement to add, the rest of the plan 
     for (const [step, action] of Object.entries(denied) as Array<[StepId, string]>) {
       // The refusal is journaled and shown with the action and the statement.
       const failed = [...ends.values()].filter((e) => e.step === step && e.outcome === 'failed');
-      expect(failed.map((e) => e.error?.deniedAction), step).toContain(action);
-      expect(r.output.lines).toContain(`[fail] Access denied for ${action}. Add this statement to the caller's policy, or run as a principal that has it: ${statement(action)}`);
+      expect(
+        failed.map((e) => e.error?.deniedAction),
+        step,
+      ).toContain(action);
+      expect(r.output.lines).toContain(
+        `[fail] Access denied for ${action}. Add this statement to the caller's policy, or run as a principal that has it: ${statement(action)}`,
+      );
       // What the plan still held after the refusal was not sent, and the output says so by name.
-      const refusedIn = (e: Record<string, any>) => (e.changes as Array<{ id: string }>).some((c) => ends.get(c.id)?.error?.deniedAction === action);
-      const plan = entries.find((e) => e.type === 'plan' && e.step === step && refusedIn(e))?.changes as Array<{ id: string; description: string }>;
+      const refusedIn = (e: Record<string, any>) =>
+        (e.changes as Array<{ id: string }>).some((c) => ends.get(c.id)?.error?.deniedAction === action);
+      const plan = entries.find((e) => e.type === 'plan' && e.step === step && refusedIn(e))?.changes as Array<{
+        id: string;
+        description: string;
+      }>;
       expect(plan, step).toBeDefined();
       const at = plan.findIndex((c) => ends.get(c.id)?.error?.deniedAction === action);
       expect(at, step).toBeGreaterThanOrEqual(0);
@@ -228,7 +304,10 @@ describe('a denied write: named with the statement to add, the rest of the plan 
         const sent = entries.some((e) => e.type === 'change-start' && e.change === c.id);
         if (sent) continue; // a later round may have sent it (nothing of the kind here)
         expect(r.output.text, `${step}: ${c.id}`).toContain(c.description);
-        expect(r.output.lines.some((l) => l.startsWith('[warn] Stopped here. Not sent:') && l.includes(c.description)), `${step}: ${c.id}`).toBe(true);
+        expect(
+          r.output.lines.some((l) => l.startsWith('[warn] Stopped here. Not sent:') && l.includes(c.description)),
+          `${step}: ${c.id}`,
+        ).toBe(true);
       }
       // The step does not pretend to pass (UntagUser leaves a full admin marked half-done: said so).
       expect(final[step], step).not.toBe('pass');
@@ -247,8 +326,13 @@ describe('a denied write: named with the statement to add, the rest of the plan 
     const acct = await seedAccount(emu());
     proxy().configure([{ kind: 'deny', match: 'iam:AddRoleToInstanceProfile', action: 'iam:PassRole' }]);
     const r = await wizard(acct);
-    expect(r.output.lines).toContain(`[fail] Access denied for iam:PassRole. Add this statement to the caller's policy, or run as a principal that has it: ${statement('iam:PassRole')}`);
-    expect(changeEnds(r.journalPath).get('ec2-roles/add-role-to-instance-profile/rootlock-ec2-instance')?.error?.deniedAction).toBe('iam:PassRole');
+    expect(r.output.lines).toContain(
+      `[fail] Access denied for iam:PassRole. Add this statement to the caller's policy, or run as a principal that has it: ${statement('iam:PassRole')}`,
+    );
+    expect(
+      changeEnds(r.journalPath).get('ec2-roles/add-role-to-instance-profile/rootlock-ec2-instance')?.error
+        ?.deniedAction,
+    ).toBe('iam:PassRole');
   });
 
   // A refused UpdateAccountPasswordPolicy stops its round before the group and user; the next

@@ -53,7 +53,11 @@ function seedList(spec = process.env.ROOTLOCK_FAULT_SEEDS ?? '1-5'): number[] {
 async function rerunAnswers(acct: NewAccount): Promise<Record<string, ScriptedAnswer>> {
   const { ec2 } = testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
   const assoc = await ec2.send(new DescribeIamInstanceProfileAssociationsCommand({}));
-  const withRole = new Set((assoc.IamInstanceProfileAssociations ?? []).filter((a) => a.State === 'associated' || a.State === 'associating').map((a) => a.InstanceId));
+  const withRole = new Set(
+    (assoc.IamInstanceProfileAssociations ?? [])
+      .filter((a) => a.State === 'associated' || a.State === 'associating')
+      .map((a) => a.InstanceId),
+  );
   return {
     ...onboardingAnswers(acct.instanceIds.filter((i) => !withRole.has(i))),
     'admins.pending.action': 'complete',
@@ -64,38 +68,58 @@ async function rerunAnswers(acct: NewAccount): Promise<Record<string, ScriptedAn
   };
 }
 
-const figures = { seeds: 0, runs: 0, requests: 0, faults: {} as Record<string, number>, reruns: [] as Array<{ seed: number; why: string }> };
+const figures = {
+  seeds: 0,
+  runs: 0,
+  requests: 0,
+  faults: {} as Record<string, number>,
+  reruns: [] as Array<{ seed: number; why: string }>,
+};
 afterAll(() => {
   // One line for docs/security.md.
   process.stdout.write(`[fault figures] ${JSON.stringify(figures)}\n`);
 });
 
 describe('onboarding under random faults', { timeout: 600_000 }, () => {
-  it.each(seedList())('seed %i: the onboarded state, nothing twice, one secret, a journal that matches the wire', async (seed) => {
-    const acct = await seedAccount(emu());
-    proxy().configure(FAULT_MIX, seed);
-    let answers = onboardingAnswers(acct.instanceIds);
-    let secrets = 0;
-    let problems: string[] = [];
-    for (let run = 1; run <= 3; run++) {
-      proxy().clear();
-      const r = await runRootlock(proxy().url, REGION_FLAGS, { credentials: acct.root, answers, deps: { clock: fastClock } });
-      figures.runs += 1;
-      figures.requests += proxy().calls.length;
-      for (const c of proxy().faulted()) figures.faults[c.fault!] = (figures.faults[c.fault!] ?? 0) + 1;
-      expect(journalVersusWire(r.journalPath, proxy().calls), `seed ${seed} run ${run}`).toEqual([]);
-      secrets += r.output.secrets.length;
-      problems = onboardedProblems(await snapshot(emu(), acct.instanceIds, acct.root), acct);
-      if (problems.length === 0) break;
-      // Not there yet: the run must have said why, naming the fault it ran out of attempts on.
-      const why = r.output.lines.find((l) => /Throttling|RequestLimitExceeded|TooManyRequests|ServiceFailure|InternalFailure|InternalError|ServiceException|InternalServerException|OutcomeUnknown|socket hang up|ECONNRESET/.test(l));
-      expect(why, `seed ${seed} run ${run} ended short of the goal without naming a fault:\n${r.output.text}`).toBeDefined();
-      figures.reruns.push({ seed, why: why!.slice(0, 160) });
-      answers = await rerunAnswers(acct);
-    }
-    figures.seeds += 1;
-    expect(problems, `seed ${seed}`).toEqual([]);
-    // One new console user, one password shown, whatever was retried.
-    expect(secrets, `seed ${seed}`).toBe(1);
-  });
+  it.each(seedList())(
+    'seed %i: the onboarded state, nothing twice, one secret, a journal that matches the wire',
+    async (seed) => {
+      const acct = await seedAccount(emu());
+      proxy().configure(FAULT_MIX, seed);
+      let answers = onboardingAnswers(acct.instanceIds);
+      let secrets = 0;
+      let problems: string[] = [];
+      for (let run = 1; run <= 3; run++) {
+        proxy().clear();
+        const r = await runRootlock(proxy().url, REGION_FLAGS, {
+          credentials: acct.root,
+          answers,
+          deps: { clock: fastClock },
+        });
+        figures.runs += 1;
+        figures.requests += proxy().calls.length;
+        for (const c of proxy().faulted()) figures.faults[c.fault!] = (figures.faults[c.fault!] ?? 0) + 1;
+        expect(journalVersusWire(r.journalPath, proxy().calls), `seed ${seed} run ${run}`).toEqual([]);
+        secrets += r.output.secrets.length;
+        problems = onboardedProblems(await snapshot(emu(), acct.instanceIds, acct.root), acct);
+        if (problems.length === 0) break;
+        // Not there yet: the run must have said why, naming the fault it ran out of attempts on.
+        const why = r.output.lines.find((l) =>
+          /Throttling|RequestLimitExceeded|TooManyRequests|ServiceFailure|InternalFailure|InternalError|ServiceException|InternalServerException|OutcomeUnknown|socket hang up|ECONNRESET/.test(
+            l,
+          ),
+        );
+        expect(
+          why,
+          `seed ${seed} run ${run} ended short of the goal without naming a fault:\n${r.output.text}`,
+        ).toBeDefined();
+        figures.reruns.push({ seed, why: why!.slice(0, 160) });
+        answers = await rerunAnswers(acct);
+      }
+      figures.seeds += 1;
+      expect(problems, `seed ${seed}`).toEqual([]);
+      // One new console user, one password shown, whatever was retried.
+      expect(secrets, `seed ${seed}`).toBe(1);
+    },
+  );
 });

@@ -12,7 +12,11 @@ import type { Assessment, Change } from '../../src/engine/types.js';
 import { built, builtChanges } from '../engine/built-changes.js';
 
 const err = (name: string, status?: number, extra: Record<string, unknown> = {}) =>
-  Object.assign(new Error(`${name} happened`), { name, ...(status === undefined ? {} : { $metadata: { httpStatusCode: status } }), ...extra });
+  Object.assign(new Error(`${name} happened`), {
+    name,
+    ...(status === undefined ? {} : { $metadata: { httpStatusCode: status } }),
+    ...extra,
+  });
 
 describe('classifyAttempt', () => {
   it.each([
@@ -51,36 +55,164 @@ const since = new Date('2026-01-01T12:00:00Z');
 
 describe('verifyChange: what a read-back concludes', () => {
   it.each<[string, Change, Record<string, unknown>, Record<string, unknown>, string | undefined]>([
-    ['a user with our tags', change('iam', 'CreateUser'), { UserName: 'a', Tags: [{ Key: 'created-by', Value: 'rootlock' }] }, { GetUser: { User: { Tags: [{ Key: 'created-by', Value: 'rootlock' }] } } }, 'in-place'],
-    ['a same-named user without our tags', change('iam', 'CreateUser'), { UserName: 'a', Tags: [{ Key: 'created-by', Value: 'rootlock' }] }, { GetUser: { User: { Tags: [] } } }, 'conflict'],
+    [
+      'a user with our tags',
+      change('iam', 'CreateUser'),
+      { UserName: 'a', Tags: [{ Key: 'created-by', Value: 'rootlock' }] },
+      { GetUser: { User: { Tags: [{ Key: 'created-by', Value: 'rootlock' }] } } },
+      'in-place',
+    ],
+    [
+      'a same-named user without our tags',
+      change('iam', 'CreateUser'),
+      { UserName: 'a', Tags: [{ Key: 'created-by', Value: 'rootlock' }] },
+      { GetUser: { User: { Tags: [] } } },
+      'conflict',
+    ],
     ['no user', change('iam', 'CreateUser'), { UserName: 'a' }, {}, 'absent'],
-    ['a login profile created since the call', change('iam', 'CreateLoginProfile'), { UserName: 'a' }, { GetLoginProfile: { LoginProfile: { CreateDate: new Date('2026-01-01T12:00:01Z') } } }, 'in-place'],
-    ['an older login profile (not ours: our password was not set)', change('iam', 'CreateLoginProfile'), { UserName: 'a' }, { GetLoginProfile: { LoginProfile: { CreateDate: new Date('2025-12-01T00:00:00Z') } } }, 'conflict'],
-    ['a role with another trust policy', change('iam', 'CreateRole'), { RoleName: 'r', AssumeRolePolicyDocument: '{"Statement":[1]}' }, { GetRole: { Role: { AssumeRolePolicyDocument: encodeURIComponent('{"Statement":[2]}') } } }, 'conflict'],
-    ['a role with our (URL-encoded) trust policy', change('iam', 'CreateRole'), { RoleName: 'r', AssumeRolePolicyDocument: '{"Statement":[1]}' }, { GetRole: { Role: { AssumeRolePolicyDocument: encodeURIComponent('{"Statement":[1]}') } } }, 'in-place'],
-    ['a profile holding another role', change('iam', 'AddRoleToInstanceProfile'), { InstanceProfileName: 'p', RoleName: 'r' }, { GetInstanceProfile: { InstanceProfile: { Roles: [{ RoleName: 'x' }] } } }, 'conflict'],
-    ['an empty profile', change('iam', 'AddRoleToInstanceProfile'), { InstanceProfileName: 'p', RoleName: 'r' }, { GetInstanceProfile: { InstanceProfile: { Roles: [] } } }, 'absent'],
-    ['a member removed', change('iam', 'RemoveUserFromGroup'), { UserName: 'u', GroupName: 'g' }, { ListGroupsForUser: { Groups: [{ GroupName: 'other' }] } }, 'in-place'],
-    ['a member still there', change('iam', 'RemoveUserFromGroup'), { UserName: 'u', GroupName: 'g' }, { ListGroupsForUser: { Groups: [{ GroupName: 'g' }] } }, 'absent'],
+    [
+      'a login profile created since the call',
+      change('iam', 'CreateLoginProfile'),
+      { UserName: 'a' },
+      { GetLoginProfile: { LoginProfile: { CreateDate: new Date('2026-01-01T12:00:01Z') } } },
+      'in-place',
+    ],
+    [
+      'an older login profile (not ours: our password was not set)',
+      change('iam', 'CreateLoginProfile'),
+      { UserName: 'a' },
+      { GetLoginProfile: { LoginProfile: { CreateDate: new Date('2025-12-01T00:00:00Z') } } },
+      'conflict',
+    ],
+    [
+      'a role with another trust policy',
+      change('iam', 'CreateRole'),
+      { RoleName: 'r', AssumeRolePolicyDocument: '{"Statement":[1]}' },
+      { GetRole: { Role: { AssumeRolePolicyDocument: encodeURIComponent('{"Statement":[2]}') } } },
+      'conflict',
+    ],
+    [
+      'a role with our (URL-encoded) trust policy',
+      change('iam', 'CreateRole'),
+      { RoleName: 'r', AssumeRolePolicyDocument: '{"Statement":[1]}' },
+      { GetRole: { Role: { AssumeRolePolicyDocument: encodeURIComponent('{"Statement":[1]}') } } },
+      'in-place',
+    ],
+    [
+      'a profile holding another role',
+      change('iam', 'AddRoleToInstanceProfile'),
+      { InstanceProfileName: 'p', RoleName: 'r' },
+      { GetInstanceProfile: { InstanceProfile: { Roles: [{ RoleName: 'x' }] } } },
+      'conflict',
+    ],
+    [
+      'an empty profile',
+      change('iam', 'AddRoleToInstanceProfile'),
+      { InstanceProfileName: 'p', RoleName: 'r' },
+      { GetInstanceProfile: { InstanceProfile: { Roles: [] } } },
+      'absent',
+    ],
+    [
+      'a member removed',
+      change('iam', 'RemoveUserFromGroup'),
+      { UserName: 'u', GroupName: 'g' },
+      { ListGroupsForUser: { Groups: [{ GroupName: 'other' }] } },
+      'in-place',
+    ],
+    [
+      'a member still there',
+      change('iam', 'RemoveUserFromGroup'),
+      { UserName: 'u', GroupName: 'g' },
+      { ListGroupsForUser: { Groups: [{ GroupName: 'g' }] } },
+      'absent',
+    ],
     ['a deleted user', change('iam', 'DeleteUser'), { UserName: 'u' }, {}, 'in-place'],
     ['a deleted login profile', change('iam', 'DeleteLoginProfile'), { UserName: 'u' }, {}, 'in-place'],
-    ['a deleted key', change('iam', 'DeleteAccessKey'), { AccessKeyId: 'AKIA1' }, { ListAccessKeys: { AccessKeyMetadata: [{ AccessKeyId: 'AKIA2' }] } }, 'in-place'],
-    ['a key deactivated', change('iam', 'UpdateAccessKey'), { AccessKeyId: 'AKIA1', Status: 'Inactive' }, { ListAccessKeys: { AccessKeyMetadata: [{ AccessKeyId: 'AKIA1', Status: 'Inactive' }] } }, 'in-place'],
-    ['a key meant to be reactivated but gone', change('iam', 'UpdateAccessKey', reactivation), { AccessKeyId: 'AKIA1', Status: 'Active' }, { ListAccessKeys: { AccessKeyMetadata: [] } }, 'conflict'],
-    ['an instance associated with another profile', change('ec2', 'AssociateIamInstanceProfile'), { InstanceId: 'i-1', IamInstanceProfile: { Name: 'p' } }, { DescribeIamInstanceProfileAssociations: { IamInstanceProfileAssociations: [{ State: 'associated', IamInstanceProfile: { Arn: 'arn:aws:iam::1:instance-profile/q' } }] } }, 'conflict'],
-    ['an instance associating with ours', change('ec2', 'AssociateIamInstanceProfile'), { InstanceId: 'i-1', IamInstanceProfile: { Name: 'p' } }, { DescribeIamInstanceProfileAssociations: { IamInstanceProfileAssociations: [{ State: 'associating', IamInstanceProfile: { Arn: 'arn:aws:iam::1:instance-profile/p' } }] } }, 'in-place'],
-    ['a disassociated old association only', change('ec2', 'AssociateIamInstanceProfile'), { InstanceId: 'i-1', IamInstanceProfile: { Name: 'p' } }, { DescribeIamInstanceProfileAssociations: { IamInstanceProfileAssociations: [{ State: 'disassociated', IamInstanceProfile: { Arn: 'arn:aws:iam::1:instance-profile/p' } }] } }, 'absent'],
+    [
+      'a deleted key',
+      change('iam', 'DeleteAccessKey'),
+      { AccessKeyId: 'AKIA1' },
+      { ListAccessKeys: { AccessKeyMetadata: [{ AccessKeyId: 'AKIA2' }] } },
+      'in-place',
+    ],
+    [
+      'a key deactivated',
+      change('iam', 'UpdateAccessKey'),
+      { AccessKeyId: 'AKIA1', Status: 'Inactive' },
+      { ListAccessKeys: { AccessKeyMetadata: [{ AccessKeyId: 'AKIA1', Status: 'Inactive' }] } },
+      'in-place',
+    ],
+    [
+      'a key meant to be reactivated but gone',
+      change('iam', 'UpdateAccessKey', reactivation),
+      { AccessKeyId: 'AKIA1', Status: 'Active' },
+      { ListAccessKeys: { AccessKeyMetadata: [] } },
+      'conflict',
+    ],
+    [
+      'an instance associated with another profile',
+      change('ec2', 'AssociateIamInstanceProfile'),
+      { InstanceId: 'i-1', IamInstanceProfile: { Name: 'p' } },
+      {
+        DescribeIamInstanceProfileAssociations: {
+          IamInstanceProfileAssociations: [
+            { State: 'associated', IamInstanceProfile: { Arn: 'arn:aws:iam::1:instance-profile/q' } },
+          ],
+        },
+      },
+      'conflict',
+    ],
+    [
+      'an instance associating with ours',
+      change('ec2', 'AssociateIamInstanceProfile'),
+      { InstanceId: 'i-1', IamInstanceProfile: { Name: 'p' } },
+      {
+        DescribeIamInstanceProfileAssociations: {
+          IamInstanceProfileAssociations: [
+            { State: 'associating', IamInstanceProfile: { Arn: 'arn:aws:iam::1:instance-profile/p' } },
+          ],
+        },
+      },
+      'in-place',
+    ],
+    [
+      'a disassociated old association only',
+      change('ec2', 'AssociateIamInstanceProfile'),
+      { InstanceId: 'i-1', IamInstanceProfile: { Name: 'p' } },
+      {
+        DescribeIamInstanceProfileAssociations: {
+          IamInstanceProfileAssociations: [
+            { State: 'disassociated', IamInstanceProfile: { Arn: 'arn:aws:iam::1:instance-profile/p' } },
+          ],
+        },
+      },
+      'absent',
+    ],
     ['an operation no read can settle', change('organizations', 'EnableAWSServiceAccess'), {}, {}, undefined],
   ])('%s', async (_what, c, params, answers, verdict) => {
     expect(await verifyChange(reads(answers), c, params, since)).toBe(verdict);
   });
 
   it('a replaced association no longer listed cannot be settled (the read throws)', async () => {
-    await expect(verifyChange(reads({ DescribeIamInstanceProfileAssociations: { IamInstanceProfileAssociations: [] } }), change('ec2', 'ReplaceIamInstanceProfileAssociation'), { AssociationId: 'a-1', IamInstanceProfile: { Name: 'p' } }, since)).rejects.toThrow(/cannot be read back/);
+    await expect(
+      verifyChange(
+        reads({ DescribeIamInstanceProfileAssociations: { IamInstanceProfileAssociations: [] } }),
+        change('ec2', 'ReplaceIamInstanceProfileAssociation'),
+        { AssociationId: 'a-1', IamInstanceProfile: { Name: 'p' } },
+        since,
+      ),
+    ).rejects.toThrow(/cannot be read back/);
   });
 
   it('every non-idempotent operation rootlock sends can be read back', () => {
-    for (const op of ['CreateUser', 'CreateGroup', 'CreateLoginProfile', 'CreateRole', 'CreateInstanceProfile', 'AddRoleToInstanceProfile']) {
+    for (const op of [
+      'CreateUser',
+      'CreateGroup',
+      'CreateLoginProfile',
+      'CreateRole',
+      'CreateInstanceProfile',
+      'AddRoleToInstanceProfile',
+    ]) {
       const all = builtChanges().filter((c) => c.service === 'iam' && c.operation === op);
       expect(all.length, op).toBeGreaterThan(0);
       for (const c of all) {
@@ -100,25 +232,80 @@ describe('verifyChange: what a read-back concludes', () => {
 describe('the refused action AWS names', () => {
   it('is reported rather than the call, when AWS names one (iam:PassRole for AddRoleToInstanceProfile)', () => {
     const e = err('AccessDenied', 403, {
-      message: 'User: arn:aws:iam::123456789012:user/ops is not authorized to perform: iam:PassRole on resource: arn:aws:iam::123456789012:role/app because no identity-based policy allows the iam:PassRole action',
+      message:
+        'User: arn:aws:iam::123456789012:user/ops is not authorized to perform: iam:PassRole on resource: arn:aws:iam::123456789012:role/app because no identity-based policy allows the iam:PassRole action',
     });
     expect(describeAwsError(e, 'iam', 'AddRoleToInstanceProfile').deniedAction).toBe('iam:PassRole');
   });
   it('falls back to the call when the message names none (EC2 encodes its reason)', () => {
-    const e = err('UnauthorizedOperation', 403, { message: 'You are not authorized to perform this operation. Encoded authorization failure message: abc' });
-    expect(describeAwsError(e, 'ec2', 'AssociateIamInstanceProfile').deniedAction).toBe('ec2:AssociateIamInstanceProfile');
+    const e = err('UnauthorizedOperation', 403, {
+      message: 'You are not authorized to perform this operation. Encoded authorization failure message: abc',
+    });
+    expect(describeAwsError(e, 'ec2', 'AssociateIamInstanceProfile').deniedAction).toBe(
+      'ec2:AssociateIamInstanceProfile',
+    );
   });
 });
 
 describe('credentialFailure: when the run stops for new credentials', () => {
-  const a = (status: Assessment['status'], details: Record<string, unknown> = {}): Assessment => ({ status, summary: '', findings: [], details });
+  const a = (status: Assessment['status'], details: Record<string, unknown> = {}): Assessment => ({
+    status,
+    summary: '',
+    findings: [],
+    details,
+  });
   it.each([
-    ['an error assessment caused by ExpiredToken', { before: a('error', { error: { code: 'ExpiredToken', message: 'expired' } }), results: [] }, 'ExpiredToken'],
-    ['every region refused with RequestExpired', { before: a('error', { regionErrors: [{ code: 'RequestExpired', message: 'x' }, { code: 'RequestExpired', message: 'x' }] }), results: [] }, 'RequestExpired'],
-    ['a failed change with InvalidClientTokenId and an error verification', { before: a('fail'), after: a('error', { error: { code: 'AccessDenied', message: '' } }), results: [{ changeId: 'x', outcome: 'failed' as const, error: { code: 'InvalidClientTokenId', message: 'bad' } }] }, 'InvalidClientTokenId'],
-    ['an access denial', { before: a('error', { error: { code: 'AccessDenied', message: '' } }), results: [] }, undefined],
-    ['one region expired, another denied', { before: a('error', { regionErrors: [{ code: 'RequestExpired' }, { code: 'UnauthorizedOperation' }] }), results: [] }, undefined],
-    ['a refused change in a step that ends well (root-keys after deleting its own key)', { before: a('fail'), after: a('manual'), results: [{ changeId: 'x', outcome: 'failed' as const, error: { code: 'InvalidClientTokenId', message: '' } }] }, undefined],
+    [
+      'an error assessment caused by ExpiredToken',
+      { before: a('error', { error: { code: 'ExpiredToken', message: 'expired' } }), results: [] },
+      'ExpiredToken',
+    ],
+    [
+      'every region refused with RequestExpired',
+      {
+        before: a('error', {
+          regionErrors: [
+            { code: 'RequestExpired', message: 'x' },
+            { code: 'RequestExpired', message: 'x' },
+          ],
+        }),
+        results: [],
+      },
+      'RequestExpired',
+    ],
+    [
+      'a failed change with InvalidClientTokenId and an error verification',
+      {
+        before: a('fail'),
+        after: a('error', { error: { code: 'AccessDenied', message: '' } }),
+        results: [
+          { changeId: 'x', outcome: 'failed' as const, error: { code: 'InvalidClientTokenId', message: 'bad' } },
+        ],
+      },
+      'InvalidClientTokenId',
+    ],
+    [
+      'an access denial',
+      { before: a('error', { error: { code: 'AccessDenied', message: '' } }), results: [] },
+      undefined,
+    ],
+    [
+      'one region expired, another denied',
+      {
+        before: a('error', { regionErrors: [{ code: 'RequestExpired' }, { code: 'UnauthorizedOperation' }] }),
+        results: [],
+      },
+      undefined,
+    ],
+    [
+      'a refused change in a step that ends well (root-keys after deleting its own key)',
+      {
+        before: a('fail'),
+        after: a('manual'),
+        results: [{ changeId: 'x', outcome: 'failed' as const, error: { code: 'InvalidClientTokenId', message: '' } }],
+      },
+      undefined,
+    ],
   ])('%s', (_what, outcome, code) => {
     expect(credentialFailure(outcome)?.code).toBe(code);
   });
@@ -136,11 +323,27 @@ describe('the gate with lost answers (SDK stubbed)', () => {
     const { openJournal } = await import('../../src/engine/journal.js');
     const { RecordingOutput } = await import('../support/harness.js');
     const clock = { now: () => new Date(), sleep: async () => {} };
-    const journal = openJournal({ dir: mkdtempSync(join(tmpdir(), 'rootlock-gate-')), sessionId: 't', now: clock.now() });
+    const journal = openJournal({
+      dir: mkdtempSync(join(tmpdir(), 'rootlock-gate-')),
+      sessionId: 't',
+      now: clock.now(),
+    });
     const output = new RecordingOutput();
-    const pool = new ClientPool({ region: 'us-east-1', credentials: { accessKeyId: 'AKIAEXAMPLEEXAMPLE00', secretAccessKey: 'x'.repeat(40) }, endpoint: 'http://127.0.0.1:9' });
+    const pool = new ClientPool({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIAEXAMPLEEXAMPLE00', secretAccessKey: 'x'.repeat(40) },
+      endpoint: 'http://127.0.0.1:9',
+    });
     const sessions = new SessionFactory(clock);
-    const gate = new MutationGate({ pool, dryRun: false, journal, output, clock, sessions, generateSecret: () => 'Known-Secret-Value-123!' });
+    const gate = new MutationGate({
+      pool,
+      dryRun: false,
+      journal,
+      output,
+      clock,
+      sessions,
+      generateSecret: () => 'Known-Secret-Value-123!',
+    });
     return { gate, output };
   };
   const dropped = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', $metadata: {} });
@@ -154,7 +357,10 @@ describe('the gate with lost answers (SDK stubbed)', () => {
     const iam = mockClient(IAMClient);
     try {
       const { gate } = await setup();
-      iam.on(CreateUserCommand).rejectsOnce(dropped()).resolves({ User: { UserName: 'alice' } as never });
+      iam
+        .on(CreateUserCommand)
+        .rejectsOnce(dropped())
+        .resolves({ User: { UserName: 'alice' } as never });
       iam.on(GetUserCommand).rejects(err('NoSuchEntityException', 404, { Code: 'NoSuchEntity' }));
       expect(await gate.execute(createUser)).toMatchObject({ outcome: 'applied', sends: 2, lostAnswers: 1 });
       expect(iam.commandCalls(CreateUserCommand)).toHaveLength(2);
@@ -173,7 +379,8 @@ describe('the gate with lost answers (SDK stubbed)', () => {
 
   it('a lost create that no read settles is not sent again; a lost idempotent call is', async () => {
     const { mockClient } = await import('aws-sdk-client-mock');
-    const { IAMClient, CreateUserCommand, GetUserCommand, AddUserToGroupCommand, ListGroupsForUserCommand } = await import('@aws-sdk/client-iam');
+    const { IAMClient, CreateUserCommand, GetUserCommand, AddUserToGroupCommand, ListGroupsForUserCommand } =
+      await import('@aws-sdk/client-iam');
     const iam = mockClient(IAMClient);
     try {
       const { gate } = await setup();

@@ -68,16 +68,33 @@ function leaks(values: string[], runs: RunResult[], dirs: string[]): string[] {
   figures.places += places.length;
   figures.secretsSearched += values.length;
   const found: string[] = [];
-  for (const v of values) for (const [where, text] of places) if (text.includes(v)) found.push(`${v.slice(0, 6)}… in ${where}`);
+  for (const v of values)
+    for (const [where, text] of places) if (text.includes(v)) found.push(`${v.slice(0, 6)}… in ${where}`);
   figures.found += found.length;
   return found;
 }
 
-const accountSecrets = (a: NewAccount) => [a.root.secretAccessKey, a.otherRootKey.secretAccessKey, a.firstAdmin.secretAccessKey];
+const accountSecrets = (a: NewAccount) => [
+  a.root.secretAccessKey,
+  a.otherRootKey.secretAccessKey,
+  a.firstAdmin.secretAccessKey,
+];
 
-async function run(argv: string[], acct: NewAccount, gen: ReturnType<typeof knownGenerator>, journalDir: string, answers: Record<string, ScriptedAnswer> = {}) {
+async function run(
+  argv: string[],
+  acct: NewAccount,
+  gen: ReturnType<typeof knownGenerator>,
+  journalDir: string,
+  answers: Record<string, ScriptedAnswer> = {},
+) {
   figures.runs += 1;
-  return runRootlock(emu().endpoint, [...argv, ...REGION_FLAGS], { credentials: acct.root, answers, journalDir, generateSecret: gen.generate, deps: { clock: fastClock } });
+  return runRootlock(emu().endpoint, [...argv, ...REGION_FLAGS], {
+    credentials: acct.root,
+    answers,
+    journalDir,
+    generateSecret: gen.generate,
+    deps: { clock: fastClock },
+  });
 }
 
 describe('secrets appear only in their single display', { timeout: 180_000 }, () => {
@@ -87,7 +104,9 @@ describe('secrets appear only in their single display', { timeout: 180_000 }, ()
     const dir = mkdtempSync(join(tmpdir(), 'rootlock-secrets-'));
     const wizard = await run([], acct, gen, dir, onboardingAnswers(acct.instanceIds));
     expect(gen.made).toHaveLength(1);
-    expect(wizard.output.secrets).toEqual([{ label: 'one-time console password for second-admin', value: gen.made[0] }]);
+    expect(wizard.output.secrets).toEqual([
+      { label: 'one-time console password for second-admin', value: gen.made[0] },
+    ]);
     const check = await run(['check'], acct, gen, dir);
     const json = await run(['check', '--json'], acct, gen, dir);
     expect(json.json.schema).toBe('rootlock.check/v1');

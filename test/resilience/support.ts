@@ -6,7 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { GetAlternateContactCommand, GetContactInformationCommand } from '@aws-sdk/client-account';
-import { DescribeIamInstanceProfileAssociationsCommand, DescribeImagesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeIamInstanceProfileAssociationsCommand,
+  DescribeImagesCommand,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import {
   GetAccountPasswordPolicyCommand,
   GetLoginProfileCommand,
@@ -22,7 +26,13 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Clock } from '../../src/engine/types.js';
-import { createIamUserWithKey, MOTO_BOOTSTRAP_CREDENTIALS, testClients, type IamUserCredentials, type TestCredentials } from '../support/clients.js';
+import {
+  createIamUserWithKey,
+  MOTO_BOOTSTRAP_CREDENTIALS,
+  testClients,
+  type IamUserCredentials,
+  type TestCredentials,
+} from '../support/clients.js';
 import type { Emulator } from '../support/emulator.js';
 import { startFaultProxy, type FaultProxy, type ProxiedCall } from '../support/fault-proxy.js';
 import { primaryContactAnswers, type ScriptedAnswer } from '../support/harness.js';
@@ -61,7 +71,9 @@ let ami: string | undefined;
 async function imageId(endpoint: string): Promise<string> {
   if (ami) return ami;
   const { ec2 } = testClients(endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
-  const res = await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], Filters: [{ Name: 'name', Values: ['amzn2-ami-hvm-*'] }] }));
+  const res = await ec2.send(
+    new DescribeImagesCommand({ Owners: ['amazon'], Filters: [{ Name: 'name', Values: ['amzn2-ami-hvm-*'] }] }),
+  );
   ami = res.Images?.find((i) => i.ImageId)?.ImageId;
   if (!ami) throw new Error('no image in us-east-1');
   return ami;
@@ -76,7 +88,10 @@ export interface NewAccount {
 
 /** A brand-new account: two active root keys, no root MFA, one admin, two instances without roles, no contacts. */
 export async function seedAccount(emu: Pick<Emulator, 'endpoint' | 'layer'>): Promise<NewAccount> {
-  const { keys } = emu.layer.seedRoot(ACCOUNT, { keys: [{ status: 'Active' }, { status: 'Active' }], mfaEnabled: false });
+  const { keys } = emu.layer.seedRoot(ACCOUNT, {
+    keys: [{ status: 'Active' }, { status: 'Active' }],
+    mfaEnabled: false,
+  });
   const firstAdmin = await createIamUserWithKey(emu.endpoint, 'first-admin', ADMIN_POLICY);
   const { ec2 } = testClients(emu.endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
   const run = await ec2.send(
@@ -95,8 +110,18 @@ export async function seedAccount(emu: Pick<Emulator, 'endpoint' | 'layer'>): Pr
 }
 
 export const CONTACTS = {
-  BILLING: { Name: 'Jane Doe', Title: 'Finance lead', EmailAddress: 'billing@example.com', PhoneNumber: '+1 206 555 0100' },
-  SECURITY: { Name: 'Security Team', Title: 'CISO', EmailAddress: 'security@example.com', PhoneNumber: '+1 206 555 0102' },
+  BILLING: {
+    Name: 'Jane Doe',
+    Title: 'Finance lead',
+    EmailAddress: 'billing@example.com',
+    PhoneNumber: '+1 206 555 0100',
+  },
+  SECURITY: {
+    Name: 'Security Team',
+    Title: 'CISO',
+    EmailAddress: 'security@example.com',
+    PhoneNumber: '+1 206 555 0102',
+  },
 };
 
 export const PRIMARY = {
@@ -162,7 +187,8 @@ export interface AccountSnapshot {
   rootKeys: Array<{ status: string; id: string }>;
 }
 
-const tagMap = (tags: Array<{ Key?: string; Value?: string }> | undefined) => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+const tagMap = (tags: Array<{ Key?: string; Value?: string }> | undefined) =>
+  Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 
 async function orNull<T>(p: Promise<T>): Promise<T | null> {
   try {
@@ -174,7 +200,11 @@ async function orNull<T>(p: Promise<T>): Promise<T | null> {
   }
 }
 
-export async function snapshot(emu: Pick<Emulator, 'endpoint' | 'layer'>, instanceIds: string[], asRoot: TestCredentials): Promise<AccountSnapshot> {
+export async function snapshot(
+  emu: Pick<Emulator, 'endpoint' | 'layer'>,
+  instanceIds: string[],
+  asRoot: TestCredentials,
+): Promise<AccountSnapshot> {
   const { iam, ec2 } = testClients(emu.endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
   const { account } = testClients(emu.endpoint, asRoot);
   const users = await Promise.all(
@@ -185,7 +215,12 @@ export async function snapshot(emu: Pick<Emulator, 'endpoint' | 'layer'>, instan
         iam.send(new ListGroupsForUserCommand({ UserName: name })),
         orNull(iam.send(new GetLoginProfileCommand({ UserName: name }))),
       ]);
-      return { name, tags: tagMap(tags.Tags), groups: (groups.Groups ?? []).map((g) => g.GroupName ?? '').sort(), loginProfile: login !== null };
+      return {
+        name,
+        tags: tagMap(tags.Tags),
+        groups: (groups.Groups ?? []).map((g) => g.GroupName ?? '').sort(),
+        loginProfile: login !== null,
+      };
     }),
   );
   const groups = await Promise.all(
@@ -201,7 +236,11 @@ export async function snapshot(emu: Pick<Emulator, 'endpoint' | 'layer'>, instan
         iam.send(new ListRoleTagsCommand({ RoleName: r.RoleName })),
       ]);
       // ListRoles does not return tags (as in AWS): ListRoleTags does.
-      return { name: r.RoleName ?? '', policies: (p.AttachedPolicies ?? []).map((x) => x.PolicyArn ?? '').sort(), tags: tagMap(t.Tags) };
+      return {
+        name: r.RoleName ?? '',
+        policies: (p.AttachedPolicies ?? []).map((x) => x.PolicyArn ?? '').sort(),
+        tags: tagMap(t.Tags),
+      };
     }),
   );
   const profiles = ((await iam.send(new ListInstanceProfilesCommand({}))).InstanceProfiles ?? []).map((p) => ({
@@ -219,7 +258,14 @@ export async function snapshot(emu: Pick<Emulator, 'endpoint' | 'layer'>, instan
   for (const type of ['BILLING', 'OPERATIONS', 'SECURITY'] as const) {
     const c = await orNull(account.send(new GetAlternateContactCommand({ AlternateContactType: type })));
     const v = c?.AlternateContact;
-    alternateContacts[type] = v ? { Name: v.Name ?? '', Title: v.Title ?? '', EmailAddress: v.EmailAddress ?? '', PhoneNumber: v.PhoneNumber ?? '' } : null;
+    alternateContacts[type] = v
+      ? {
+          Name: v.Name ?? '',
+          Title: v.Title ?? '',
+          EmailAddress: v.EmailAddress ?? '',
+          PhoneNumber: v.PhoneNumber ?? '',
+        }
+      : null;
   }
   const primary = await orNull(account.send(new GetContactInformationCommand({})));
   const byName = <T extends { name: string }>(list: T[]) => [...list].sort((a, b) => a.name.localeCompare(b.name));
@@ -254,7 +300,10 @@ export function changeEnds(path: string | undefined): Map<string, Record<string,
 
 /** Operations that change nothing (as the pool and the harness count them). */
 export function isMutatingOperation(operation: string): boolean {
-  return !/^(Get|List|Describe)/.test(operation) && !['GenerateCredentialReport', 'GetCallerIdentity', 'AssumeRoot', 'SimulatePrincipalPolicy'].includes(operation);
+  return (
+    !/^(Get|List|Describe)/.test(operation) &&
+    !['GenerateCredentialReport', 'GetCallerIdentity', 'AssumeRoot', 'SimulatePrincipalPolicy'].includes(operation)
+  );
 }
 
 /** Faults after which the caller cannot know whether the call was applied. */
@@ -277,20 +326,31 @@ export function journalVersusWire(journalPath: string | undefined, calls: readon
     i += n;
     const op = `${mine[0]?.service}:${mine[0]?.operation}`;
     if (mine.length !== n || mine.some((c) => `${c.service}:${c.operation}` !== e.operation)) {
-      problems.push(`${e.change}: journal says ${n} x ${e.operation}, the wire shows ${mine.map((c) => `${c.service}:${c.operation}`).join(', ') || 'nothing'} (${op})`);
+      problems.push(
+        `${e.change}: journal says ${n} x ${e.operation}, the wire shows ${mine.map((c) => `${c.service}:${c.operation}`).join(', ') || 'nothing'} (${op})`,
+      );
       continue;
     }
     const lost = mine.filter((c) => c.fault && LOST.has(c.fault)).length;
-    if ((e.lostAnswers ?? 0) !== lost) problems.push(`${e.change}: journal says ${e.lostAnswers ?? 0} lost answer(s), the wire ${lost}`);
+    if ((e.lostAnswers ?? 0) !== lost)
+      problems.push(`${e.change}: journal says ${e.lostAnswers ?? 0} lost answer(s), the wire ${lost}`);
     const appliedOnWire = mine.some((c) => c.forwarded && c.upstreamStatus !== undefined && c.upstreamStatus < 300);
-    if (e.outcome === 'applied' && !appliedOnWire) problems.push(`${e.change}: journaled as applied, but no attempt was applied`);
+    if (e.outcome === 'applied' && !appliedOnWire)
+      problems.push(`${e.change}: journaled as applied, but no attempt was applied`);
     if (e.reconciled && !mine.some((c) => c.fault === 'drop-after' || c.fault === 'error-after')) {
       problems.push(`${e.change}: journaled as reconciled, but no attempt was applied without an answer`);
     }
     // "Failed: outcome unknown" is what rootlock knew when an answer was lost and could not be read back.
-    if (e.outcome === 'failed' && appliedOnWire && e.error?.code !== 'OutcomeUnknown') problems.push(`${e.change}: journaled as failed, but an attempt was applied`);
+    if (e.outcome === 'failed' && appliedOnWire && e.error?.code !== 'OutcomeUnknown')
+      problems.push(`${e.change}: journaled as failed, but an attempt was applied`);
   }
-  if (i !== wire.length) problems.push(`mutating requests outside any journaled change: ${wire.slice(i).map((c) => `${c.service}:${c.operation}`).join(', ')}`);
+  if (i !== wire.length)
+    problems.push(
+      `mutating requests outside any journaled change: ${wire
+        .slice(i)
+        .map((c) => `${c.service}:${c.operation}`)
+        .join(', ')}`,
+    );
   return problems;
 }
 
@@ -310,7 +370,11 @@ export function onboardedProblems(s: AccountSnapshot, acct: NewAccount): string[
   const profileArn = `arn:aws:iam::${ACCOUNT}:instance-profile/rootlock-ec2-instance`;
   eq('associations', s.associations, Object.fromEntries(acct.instanceIds.map((i) => [i, [profileArn]])));
   eq('password policy length', s.passwordPolicy?.MinimumPasswordLength, 14);
-  eq('alternate contacts', s.alternateContacts, { BILLING: CONTACTS.BILLING, OPERATIONS: CONTACTS.BILLING, SECURITY: CONTACTS.SECURITY });
+  eq('alternate contacts', s.alternateContacts, {
+    BILLING: CONTACTS.BILLING,
+    OPERATIONS: CONTACTS.BILLING,
+    SECURITY: CONTACTS.SECURITY,
+  });
   eq('primary contact', s.primaryContact, PRIMARY);
   eq('root keys', s.rootKeys, [{ id: acct.root.accessKeyId, status: 'Active' }]);
   return problems;
@@ -318,7 +382,11 @@ export function onboardedProblems(s: AccountSnapshot, acct: NewAccount): string[
 
 /** JSON with object keys sorted, for comparisons that ignore key order. */
 export function stable(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : x,
-  ) ?? 'undefined';
+  return (
+    JSON.stringify(v, (_k, x: unknown) =>
+      x && typeof x === 'object' && !Array.isArray(x)
+        ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+        : x,
+    ) ?? 'undefined'
+  );
 }

@@ -73,6 +73,7 @@ export async function createIamUserWithKey(
   const accessKeyId = key.AccessKey?.AccessKeyId;
   const secretAccessKey = key.AccessKey?.SecretAccessKey;
   const arn = user.User?.Arn;
-  if (!accessKeyId || !secretAccessKey || !arn) throw new Error(`createIamUserWithKey(${name}): incomplete answer from the emulator`);
+  if (!accessKeyId || !secretAccessKey || !arn)
+    throw new Error(`createIamUserWithKey(${name}): incomplete answer from the emulator`);
   return { accessKeyId, secretAccessKey, userName: name, arn };
 }

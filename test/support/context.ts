@@ -9,7 +9,13 @@ import { AccountReads } from '../../src/aws/reads.js';
 import { MutationGate } from '../../src/engine/gate.js';
 import type { Journal } from '../../src/engine/journal.js';
 import { REGISTRY, type Registry } from '../../src/engine/registry.js';
-import { forStep, sessionContext, wizardContext, type EngineContext, type WizardContext } from '../../src/engine/runner.js';
+import {
+  forStep,
+  sessionContext,
+  wizardContext,
+  type EngineContext,
+  type WizardContext,
+} from '../../src/engine/runner.js';
 import { SessionFactory } from '../../src/engine/session.js';
 import type { RunOptions } from '../../src/engine/step.js';
 import type { Assessment, Clock, Output, Prompter, StepId } from '../../src/engine/types.js';
@@ -46,7 +52,13 @@ export function testSessionContext(p: TestSessionParts): EngineContext {
 
 /** A wizard context as the CLI builds it, with its own gate (a dry run when `dryRun`). */
 export function testWizardContext(
-  p: TestSessionParts & { prompter: Prompter; journal: Journal; dryRun?: boolean; recording?: boolean; generateSecret?: () => string },
+  p: TestSessionParts & {
+    prompter: Prompter;
+    journal: Journal;
+    dryRun?: boolean;
+    recording?: boolean;
+    generateSecret?: () => string;
+  },
 ): WizardContext {
   const ctx = testSessionContext(p);
   const gate = new MutationGate({

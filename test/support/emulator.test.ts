@@ -51,7 +51,9 @@ describe('useEmulator', () => {
     expect(emu().endpoint).not.toBe(emu().motoUrl);
     expect(isAlive(emu().motoPid)).toBe(true);
 
-    await testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS).iam.send(new CreateUserCommand({ UserName: 'through-the-layer' }));
+    await testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS).iam.send(
+      new CreateUserCommand({ UserName: 'through-the-layer' }),
+    );
     const direct = await testClients(emu().motoUrl, MOTO_BOOTSTRAP_CREDENTIALS).iam.send(new ListUsersCommand({}));
     expect(direct.Users?.map((u) => u.UserName)).toEqual(['through-the-layer']);
   });
@@ -72,7 +74,9 @@ describe('useEmulator', () => {
 
     await e.reset();
 
-    expect((await testClients(e.motoUrl, MOTO_BOOTSTRAP_CREDENTIALS).iam.send(new ListUsersCommand({}))).Users).toEqual([]);
+    expect((await testClients(e.motoUrl, MOTO_BOOTSTRAP_CREDENTIALS).iam.send(new ListUsersCommand({}))).Users).toEqual(
+      [],
+    );
     expect(e.layer.root().rootKeys).toEqual([]);
     expect(e.layer.root().mfaEnabled).toBe(false);
     expect(e.layer.requests).toEqual([]);
@@ -104,13 +108,17 @@ describe('startEmulator / stop', () => {
 
   it("reports moto's own output when it dies at start", async () => {
     const server = fakeMotoServer('echo "ImportError: no module named werkzeug" >&2\nexit 3');
-    await expect(startMoto({ motoServer: server })).rejects.toThrow(/exited with code 3[\s\S]*ImportError: no module named werkzeug/);
+    await expect(startMoto({ motoServer: server })).rejects.toThrow(
+      /exited with code 3[\s\S]*ImportError: no module named werkzeug/,
+    );
   });
 
   it('gives up on a moto that never answers, and kills it', async () => {
     const server = fakeMotoServer('echo "$$" > "$(dirname "$0")/pid"\necho "stuck" >&2\nexec sleep 60');
     const started = Date.now();
-    await expect(startMoto({ motoServer: server, startTimeoutMs: 1500 })).rejects.toThrow(/did not answer within 1500 ms[\s\S]*stuck/);
+    await expect(startMoto({ motoServer: server, startTimeoutMs: 1500 })).rejects.toThrow(
+      /did not answer within 1500 ms[\s\S]*stuck/,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     const pid = Number(readFileSync(path.join(path.dirname(server), 'pid'), 'utf8'));
     expect(isAlive(pid)).toBe(false);

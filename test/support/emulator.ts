@@ -180,7 +180,11 @@ export async function startMoto(opts: StartEmulatorOptions = {}): Promise<MotoPr
       }
       await sleep(100);
     }
-    const why = spawnError ? `could not be spawned: ${spawnError.message}` : exited ? exited : `did not answer within ${timeoutMs} ms`;
+    const why = spawnError
+      ? `could not be spawned: ${spawnError.message}`
+      : exited
+        ? exited
+        : `did not answer within ${timeoutMs} ms`;
     if (!exited) {
       child.kill('SIGKILL');
       await exitedPromise;

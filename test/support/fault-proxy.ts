@@ -35,7 +35,15 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 
-export type FaultKind = 'throttle' | 'server-error' | 'error-after' | 'slow' | 'drop-before' | 'drop-after' | 'deny' | 'expired-token';
+export type FaultKind =
+  | 'throttle'
+  | 'server-error'
+  | 'error-after'
+  | 'slow'
+  | 'drop-before'
+  | 'drop-after'
+  | 'deny'
+  | 'expired-token';
 
 /** What the proxy knows about a request (from the SigV4 scope and the body). */
 export interface CallInfo {
@@ -118,18 +126,31 @@ const XMLNS: Record<string, string> = {
 };
 
 /** Parses service, region, key and operation the way the root layer does. */
-export function callInfo(headers: http.IncomingHttpHeaders, url: string | undefined, body: Buffer, method?: string): (CallInfo & { protocol: Protocol }) | undefined {
+export function callInfo(
+  headers: http.IncomingHttpHeaders,
+  url: string | undefined,
+  body: Buffer,
+  method?: string,
+): (CallInfo & { protocol: Protocol }) | undefined {
   const m = SCOPE_RE.exec(headers.authorization ?? '');
   if (!m) return undefined;
   const [, accessKeyId = '', region = '', service = ''] = m;
   const text = body.toString('utf8');
   const target = headers['x-amz-target'];
-  if (typeof target === 'string') return { service, region, accessKeyId, body: text, protocol: 'json', operation: target.split('.').pop() ?? '' };
+  if (typeof target === 'string')
+    return { service, region, accessKeyId, body: text, protocol: 'json', operation: target.split('.').pop() ?? '' };
   const u = new URL(url ?? '/', 'http://proxy');
   const form = (headers['content-type'] ?? '').includes('x-www-form-urlencoded') || u.searchParams.has('Action');
   if (form) {
     const action = new URLSearchParams(text).get('Action') ?? u.searchParams.get('Action') ?? '';
-    return { service, region, accessKeyId, body: text, protocol: service === 'ec2' ? 'ec2' : 'query', operation: action };
+    return {
+      service,
+      region,
+      accessKeyId,
+      body: text,
+      protocol: service === 'ec2' ? 'ec2' : 'query',
+      operation: action,
+    };
   }
   const last = u.pathname.split('/').filter(Boolean).pop() ?? '';
   if (u.pathname.startsWith('/v20180820/')) {
@@ -137,10 +158,20 @@ export function callInfo(headers: http.IncomingHttpHeaders, url: string | undefi
     // what a deny rule and the ready-made policies speak of (GET .../publicAccessBlock is
     // s3:GetAccountPublicAccessBlock).
     const verb = { GET: 'Get', PUT: 'Put', DELETE: 'Delete' }[method ?? 'GET'] ?? 'Unknown';
-    const operation = last === 'publicAccessBlock' ? `${verb}AccountPublicAccessBlock` : `${verb}${last.charAt(0).toUpperCase()}${last.slice(1)}`;
+    const operation =
+      last === 'publicAccessBlock'
+        ? `${verb}AccountPublicAccessBlock`
+        : `${verb}${last.charAt(0).toUpperCase()}${last.slice(1)}`;
     return { service: 's3', region, accessKeyId, body: text, protocol: 'rest-xml', operation };
   }
-  return { service, region, accessKeyId, body: text, protocol: 'rest-json', operation: last.charAt(0).toUpperCase() + last.slice(1) };
+  return {
+    service,
+    region,
+    accessKeyId,
+    body: text,
+    protocol: 'rest-json',
+    operation: last.charAt(0).toUpperCase() + last.slice(1),
+  };
 }
 
 /* ---------------- the seeded PRNG ---------------- */
@@ -183,7 +214,9 @@ export function matches(rule: Pick<FaultRule, 'match'>, c: CallInfo): boolean {
   if (m === undefined) return true;
   if (typeof m === 'function') return m(c);
   const key = `${c.service}:${c.operation}`;
-  return (Array.isArray(m) ? m : [m]).some((p) => (p.includes(':') ? globToRegExp(p).test(key) : globToRegExp(p).test(c.operation)));
+  return (Array.isArray(m) ? m : [m]).some((p) =>
+    p.includes(':') ? globToRegExp(p).test(key) : globToRegExp(p).test(c.operation),
+  );
 }
 
 /* ---------------- AWS-shaped error answers ---------------- */
@@ -199,7 +232,14 @@ function xmlEscape(s: string): string {
 }
 
 /** An error document in the request's protocol. */
-export function errorReply(protocol: Protocol, service: string, status: number, code: string, message: string, type: 'Sender' | 'Receiver' = 'Sender'): Reply {
+export function errorReply(
+  protocol: Protocol,
+  service: string,
+  status: number,
+  code: string,
+  message: string,
+  type: 'Sender' | 'Receiver' = 'Sender',
+): Reply {
   const requestId = randomUUID();
   switch (protocol) {
     case 'query': {
@@ -245,7 +285,13 @@ export function throttleReply(protocol: Protocol, service: string): Reply {
     case 'ec2':
       return errorReply(protocol, service, 503, 'RequestLimitExceeded', 'Request limit exceeded.');
     case 'json':
-      return errorReply(protocol, service, 429, 'TooManyRequestsException', 'AWS Organizations can\'t complete your request because another request is already in progress. Try again later.');
+      return errorReply(
+        protocol,
+        service,
+        429,
+        'TooManyRequestsException',
+        "AWS Organizations can't complete your request because another request is already in progress. Try again later.",
+      );
     case 'rest-json':
       return errorReply(protocol, service, 429, 'TooManyRequestsException', 'Rate exceeded');
     case 'rest-xml':
@@ -260,23 +306,51 @@ export function serverErrorReply(protocol: Protocol, service: string): Reply {
   if (protocol === 'json') return errorReply(protocol, service, 500, 'ServiceException', message);
   if (protocol === 'rest-json') return errorReply(protocol, service, 500, 'InternalServerException', message);
   if (protocol === 'rest-xml') return errorReply(protocol, service, 500, 'InternalError', message);
-  return errorReply(protocol, service, 500, service === 'iam' ? 'ServiceFailure' : 'InternalFailure', message, 'Receiver');
+  return errorReply(
+    protocol,
+    service,
+    500,
+    service === 'iam' ? 'ServiceFailure' : 'InternalFailure',
+    message,
+    'Receiver',
+  );
 }
 
 /** Access denied as each protocol answers a principal that lacks the permission. */
-export function denyReply(protocol: Protocol, c: CallInfo, principalArn: string, action = `${c.service}:${c.operation}`): Reply {
+export function denyReply(
+  protocol: Protocol,
+  c: CallInfo,
+  principalArn: string,
+  action = `${c.service}:${c.operation}`,
+): Reply {
   const message = `User: ${principalArn} is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`;
-  if (protocol === 'ec2') return errorReply(protocol, c.service, 403, 'UnauthorizedOperation', `You are not authorized to perform this operation. ${message}`);
-  if (protocol === 'query' || protocol === 'rest-xml') return errorReply(protocol, c.service, 403, 'AccessDenied', message);
+  if (protocol === 'ec2')
+    return errorReply(
+      protocol,
+      c.service,
+      403,
+      'UnauthorizedOperation',
+      `You are not authorized to perform this operation. ${message}`,
+    );
+  if (protocol === 'query' || protocol === 'rest-xml')
+    return errorReply(protocol, c.service, 403, 'AccessDenied', message);
   return errorReply(protocol, c.service, 403, 'AccessDeniedException', message);
 }
 
 /** Expired temporary credentials, as each protocol reports them. */
 export function expiredReply(protocol: Protocol, service: string): Reply {
   if (protocol === 'ec2') return errorReply(protocol, service, 400, 'RequestExpired', 'Request has expired.');
-  if (protocol === 'query') return errorReply(protocol, service, 403, 'ExpiredToken', 'The security token included in the request is expired');
-  if (protocol === 'rest-xml') return errorReply(protocol, service, 400, 'ExpiredToken', 'The provided token has expired.');
-  return errorReply(protocol, service, 403, 'ExpiredTokenException', 'The security token included in the request is expired');
+  if (protocol === 'query')
+    return errorReply(protocol, service, 403, 'ExpiredToken', 'The security token included in the request is expired');
+  if (protocol === 'rest-xml')
+    return errorReply(protocol, service, 400, 'ExpiredToken', 'The provided token has expired.');
+  return errorReply(
+    protocol,
+    service,
+    403,
+    'ExpiredTokenException',
+    'The security token included in the request is expired',
+  );
 }
 
 /* ---------------- the proxy ---------------- */
@@ -318,7 +392,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     return undefined;
   }
 
-  function forward(req: http.IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.OutgoingHttpHeaders; body: Buffer }> {
+  function forward(
+    req: http.IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: http.OutgoingHttpHeaders; body: Buffer }> {
     const headers: http.OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
     headers.host = upstream.host;
@@ -342,7 +419,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     });
   }
 
-  function send(res: http.ServerResponse, r: { status: number; headers: http.OutgoingHttpHeaders; body: string | Buffer }): void {
+  function send(
+    res: http.ServerResponse,
+    r: { status: number; headers: http.OutgoingHttpHeaders; body: string | Buffer },
+  ): void {
     res.writeHead(r.status, { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) });
     res.end(r.body);
   }

@@ -71,7 +71,13 @@ export function ensureMotoInstalled(): string {
   log(`moto is not installed: creating ${venv} with ${python.command} (Python ${python.version})`);
   run(python.command, ['-m', 'venv', MOTO_VENV]);
   log(`installing moto[server]==${MOTO_VERSION} into ${venv} (about a minute)`);
-  run(path.join(MOTO_VENV, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', `moto[server]==${MOTO_VERSION}`]);
+  run(path.join(MOTO_VENV, 'bin', 'python'), [
+    '-m',
+    'pip',
+    'install',
+    '--disable-pip-version-check',
+    `moto[server]==${MOTO_VERSION}`,
+  ]);
   if (!existsSync(server)) throw new Error(`pip finished but ${server} does not exist`);
   log(`moto installed: ${server}`);
   return server;

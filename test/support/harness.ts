@@ -45,7 +45,8 @@ export class ScriptedPrompter implements Prompter {
     this.asked.push(record);
     if (!(id in this.answers)) throw new Error(`Unexpected question ${id}: ${message}`);
     const a = this.answers[id];
-    const values = a && typeof a === 'object' && 'sequence' in (a as object) ? [...(a as { sequence: unknown[] }).sequence] : [a];
+    const values =
+      a && typeof a === 'object' && 'sequence' in (a as object) ? [...(a as { sequence: unknown[] }).sequence] : [a];
     return { values, record };
   }
 
@@ -80,7 +81,10 @@ export class ScriptedPrompter implements Prompter {
   async select<T>(q: SelectQuestion<T>): Promise<T> {
     const { values, record } = this.take(q.id, q.message);
     const choice = q.choices.find((c) => c.value === values[0] || String(c.value) === String(values[0]));
-    if (!choice) throw new Error(`Answer ${String(values[0])} is not a choice of ${q.id}: ${q.choices.map((c) => String(c.value)).join(', ')}`);
+    if (!choice)
+      throw new Error(
+        `Answer ${String(values[0])} is not a choice of ${q.id}: ${q.choices.map((c) => String(c.value)).join(', ')}`,
+      );
     record.answer = choice.value;
     return choice.value;
   }
@@ -90,7 +94,8 @@ export class ScriptedPrompter implements Prompter {
     for (const v of values) {
       const want = (Array.isArray(v) ? v : [v]).map(String);
       const picked = q.choices.filter((c) => want.includes(String(c.value))).map((c) => c.value);
-      if (picked.length !== want.length) throw new Error(`Answer ${want.join(',')} has values that are not choices of ${q.id}`);
+      if (picked.length !== want.length)
+        throw new Error(`Answer ${want.join(',')} has values that are not choices of ${q.id}`);
       const ok = q.validate ? q.validate(picked) : true;
       if (ok === true) {
         record.answer = picked;
@@ -106,18 +111,34 @@ export class ScriptedPrompter implements Prompter {
 export class RecordingOutput implements Output {
   readonly lines: string[] = [];
   readonly secrets: Array<{ label: string; value: string }> = [];
-  heading(t: string) { this.lines.push(`== ${t}`); }
-  info(t: string) { this.lines.push(`[info] ${t}`); }
-  success(t: string) { this.lines.push(`[ok] ${t}`); }
-  warn(t: string) { this.lines.push(`[warn] ${t}`); }
-  error(t: string) { this.lines.push(`[fail] ${t}`); }
-  detail(lines: string[]) { for (const l of lines) this.lines.push(`    ${l}`); }
+  heading(t: string) {
+    this.lines.push(`== ${t}`);
+  }
+  info(t: string) {
+    this.lines.push(`[info] ${t}`);
+  }
+  success(t: string) {
+    this.lines.push(`[ok] ${t}`);
+  }
+  warn(t: string) {
+    this.lines.push(`[warn] ${t}`);
+  }
+  error(t: string) {
+    this.lines.push(`[fail] ${t}`);
+  }
+  detail(lines: string[]) {
+    for (const l of lines) this.lines.push(`    ${l}`);
+  }
   progress(t: string): Progress {
     const lines = this.lines;
     return {
       update: () => {},
-      succeed: (x?: string) => { lines.push(`[ok] ${x ?? t}`); },
-      fail: (x?: string) => { lines.push(`[fail] ${x ?? t}`); },
+      succeed: (x?: string) => {
+        lines.push(`[ok] ${x ?? t}`);
+      },
+      fail: (x?: string) => {
+        lines.push(`[fail] ${x ?? t}`);
+      },
       stop: () => {},
     };
   }
@@ -177,18 +198,42 @@ export async function runRootlock(endpoint: string, argv: string[], opts: RunOpt
   });
   let json: unknown;
   if (args.json && stdout.trim()) json = JSON.parse(stdout);
-  return { code, output, prompter, usedPrompter: opts.prompter ?? prompter, stdout, gate, journalPath, journalDir, json };
+  return {
+    code,
+    output,
+    prompter,
+    usedPrompter: opts.prompter ?? prompter,
+    stdout,
+    gate,
+    journalPath,
+    journalDir,
+    json,
+  };
 }
 
 /** Operations that change AWS state, as the emulator layer records them. */
 export function mutatingRequests(requests: Array<{ service: string; operation: string }>): string[] {
   return requests
-    .filter((r) => !/^(Get|List|Describe)/.test(r.operation) && !['GenerateCredentialReport', 'GetCallerIdentity', 'AssumeRoot'].includes(r.operation))
+    .filter(
+      (r) =>
+        !/^(Get|List|Describe)/.test(r.operation) &&
+        !['GenerateCredentialReport', 'GetCallerIdentity', 'AssumeRoot'].includes(r.operation),
+    )
     .map((r) => `${r.service}:${r.operation}`);
 }
 
 /** Values an affirmative prompter tries for free-text questions, first valid one wins. */
-const CANDIDATE_INPUTS = ['rootlock-admin-1', 'rootlock-admin-2', 'Ops Team', 'ops@example.com', '+1 555 0100', 'Security', 'US', '10001', '123456789012'];
+const CANDIDATE_INPUTS = [
+  'rootlock-admin-1',
+  'rootlock-admin-2',
+  'Ops Team',
+  'ops@example.com',
+  '+1 555 0100',
+  'Security',
+  'US',
+  '10001',
+  '123456789012',
+];
 
 /**
  * Answers "yes" to everything: confirms true, selects the default (else the first choice),
@@ -204,7 +249,10 @@ export class AffirmativePrompter implements Prompter {
   }
   async input(q: InputQuestion): Promise<string> {
     this.asked.push(q.id);
-    const tries = [...(q.default ? [q.default] : []), ...CANDIDATE_INPUTS.map((c) => (c.startsWith('rootlock-admin') ? `${c}-${++this.n}` : c))];
+    const tries = [
+      ...(q.default ? [q.default] : []),
+      ...CANDIDATE_INPUTS.map((c) => (c.startsWith('rootlock-admin') ? `${c}-${++this.n}` : c)),
+    ];
     for (const t of tries) if (!q.validate || q.validate(t) === true) return t;
     throw new Error(`AffirmativePrompter has no valid answer for ${q.id}`);
   }
@@ -230,6 +278,9 @@ export class AffirmativePrompter implements Prompter {
  */
 export function primaryContactAnswers(contact: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(contact).map(([field, value]) => [`billing-recovery.primary.${PRIMARY_QUESTION[field as keyof typeof PRIMARY_QUESTION]}`, value]),
+    Object.entries(contact).map(([field, value]) => [
+      `billing-recovery.primary.${PRIMARY_QUESTION[field as keyof typeof PRIMARY_QUESTION]}`,
+      value,
+    ]),
   );
 }

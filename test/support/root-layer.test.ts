@@ -2,7 +2,12 @@
  * Proves the root layer against moto with the real AWS SDK: every behaviour listed in
  * root-layer.ts's header, and the errors around it.
  */
-import { GetAlternateContactCommand, GetContactInformationCommand, PutAlternateContactCommand, PutContactInformationCommand } from '@aws-sdk/client-account';
+import {
+  GetAlternateContactCommand,
+  GetContactInformationCommand,
+  PutAlternateContactCommand,
+  PutContactInformationCommand,
+} from '@aws-sdk/client-account';
 import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
 import {
   CreateAccessKeyCommand,
@@ -52,11 +57,14 @@ function seedRootKeys(accountId = ACCT, n = 1): TestCredentials[] {
 async function makeOrganization(opts: { featureSet?: 'ALL' | 'CONSOLIDATED_BILLING'; trustedIam?: boolean } = {}) {
   const { organizations } = boot();
   const org = await organizations.send(new CreateOrganizationCommand({ FeatureSet: opts.featureSet ?? 'ALL' }));
-  const created = await organizations.send(new CreateAccountCommand({ AccountName: 'member', Email: 'member@example.com' }));
+  const created = await organizations.send(
+    new CreateAccountCommand({ AccountName: 'member', Email: 'member@example.com' }),
+  );
   const memberId = created.CreateAccountStatus?.AccountId;
   const orgId = org.Organization?.Id;
   if (!memberId || !orgId) throw new Error('organization setup failed');
-  if (opts.trustedIam ?? true) await organizations.send(new EnableAWSServiceAccessCommand({ ServicePrincipal: 'iam.amazonaws.com' }));
+  if (opts.trustedIam ?? true)
+    await organizations.send(new EnableAWSServiceAccessCommand({ ServicePrincipal: 'iam.amazonaws.com' }));
   return { orgId, memberId };
 }
 
@@ -103,7 +111,11 @@ describe('root access keys', () => {
     const { keys } = emu().layer.seedRoot(ACCT, { keys: [{ createDate: created }, { status: 'Inactive' }] });
     const out = await clients(keys[0]!).iam.send(new ListAccessKeysCommand({}));
     expect(out.AccessKeyMetadata).toHaveLength(2);
-    expect(out.AccessKeyMetadata?.[0]).toEqual({ AccessKeyId: keys[0]!.accessKeyId, Status: 'Active', CreateDate: created });
+    expect(out.AccessKeyMetadata?.[0]).toEqual({
+      AccessKeyId: keys[0]!.accessKeyId,
+      Status: 'Active',
+      CreateDate: created,
+    });
     expect(out.AccessKeyMetadata?.[1]).toMatchObject({ AccessKeyId: keys[1]!.accessKeyId, Status: 'Inactive' });
     expect(out.AccessKeyMetadata?.[1]?.UserName).toBeUndefined();
   });
@@ -113,7 +125,11 @@ describe('root access keys', () => {
     await clients(a!).iam.send(new UpdateAccessKeyCommand({ AccessKeyId: b!.accessKeyId, Status: 'Inactive' }));
     expect(emu().layer.root(ACCT).rootKeys[1]?.status).toBe('Inactive');
 
-    const refused = { name: 'InvalidClientTokenId', $metadata: { httpStatusCode: 403 }, message: 'The security token included in the request is invalid.' };
+    const refused = {
+      name: 'InvalidClientTokenId',
+      $metadata: { httpStatusCode: 403 },
+      message: 'The security token included in the request is invalid.',
+    };
     await expect(clients(b!).sts.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject(refused);
     await expect(clients(b!).iam.send(new ListAccessKeysCommand({}))).rejects.toMatchObject(refused);
 
@@ -123,7 +139,10 @@ describe('root access keys', () => {
 
   it('refuses an inactive key in the EC2 and JSON protocols too', async () => {
     const { keys } = emu().layer.seedRoot(ACCT, { keys: [{ status: 'Inactive' }] });
-    await expect(clients(keys[0]!).ec2.send(new DescribeRegionsCommand({}))).rejects.toMatchObject({ name: 'AuthFailure', $metadata: { httpStatusCode: 401 } });
+    await expect(clients(keys[0]!).ec2.send(new DescribeRegionsCommand({}))).rejects.toMatchObject({
+      name: 'AuthFailure',
+      $metadata: { httpStatusCode: 401 },
+    });
     await expect(clients(keys[0]!).organizations.send(new DescribeOrganizationCommand({}))).rejects.toMatchObject({
       name: 'UnrecognizedClientException',
       $metadata: { httpStatusCode: 403 },
@@ -133,12 +152,20 @@ describe('root access keys', () => {
   it('deletes a key; a deleted key is refused, including the one that signed the deletion', async () => {
     const [a, b] = seedRootKeys(ACCT, 2);
     await clients(a!).iam.send(new DeleteAccessKeyCommand({ AccessKeyId: b!.accessKeyId }));
-    expect(emu().layer.root(ACCT).rootKeys.map((k) => k.accessKeyId)).toEqual([a!.accessKeyId]);
-    await expect(clients(b!).sts.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'InvalidClientTokenId' });
+    expect(
+      emu()
+        .layer.root(ACCT)
+        .rootKeys.map((k) => k.accessKeyId),
+    ).toEqual([a!.accessKeyId]);
+    await expect(clients(b!).sts.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({
+      name: 'InvalidClientTokenId',
+    });
 
     await clients(a!).iam.send(new DeleteAccessKeyCommand({ AccessKeyId: a!.accessKeyId }));
     expect(emu().layer.root(ACCT).rootKeys).toEqual([]);
-    await expect(clients(a!).iam.send(new ListAccessKeysCommand({}))).rejects.toMatchObject({ name: 'InvalidClientTokenId' });
+    await expect(clients(a!).iam.send(new ListAccessKeysCommand({}))).rejects.toMatchObject({
+      name: 'InvalidClientTokenId',
+    });
   });
 
   it('answers NoSuchEntity (404) for a key id the root user does not hold', async () => {
@@ -146,9 +173,13 @@ describe('root access keys', () => {
     const { iam } = clients(a!);
     const missing = 'AKIAIOSFODNN7MISSING';
     const notFound = { name: 'NoSuchEntityException', $metadata: { httpStatusCode: 404 } };
-    await expect(iam.send(new UpdateAccessKeyCommand({ AccessKeyId: missing, Status: 'Inactive' }))).rejects.toMatchObject(notFound);
+    await expect(
+      iam.send(new UpdateAccessKeyCommand({ AccessKeyId: missing, Status: 'Inactive' })),
+    ).rejects.toMatchObject(notFound);
     await expect(iam.send(new DeleteAccessKeyCommand({ AccessKeyId: missing }))).rejects.toMatchObject(notFound);
-    await expect(iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: missing }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    await expect(iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: missing }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 404 },
+    });
   });
 
   it('reports last use: N/A before any use, then the date, region and service of the last signed call', async () => {
@@ -175,8 +206,12 @@ describe('root access keys', () => {
 
   it('returns a seeded last use', async () => {
     const date = new Date('2024-05-06T07:08:09Z');
-    const { keys } = emu().layer.seedRoot(ACCT, { keys: [{}, { lastUsed: { date, region: 'ap-south-1', service: 's3' } }] });
-    const out = await clients(keys[0]!).iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: keys[1]!.accessKeyId }));
+    const { keys } = emu().layer.seedRoot(ACCT, {
+      keys: [{}, { lastUsed: { date, region: 'ap-south-1', service: 's3' } }],
+    });
+    const out = await clients(keys[0]!).iam.send(
+      new GetAccessKeyLastUsedCommand({ AccessKeyId: keys[1]!.accessKeyId }),
+    );
     expect(out.AccessKeyLastUsed).toEqual({ LastUsedDate: date, ServiceName: 's3', Region: 'ap-south-1' });
   });
 
@@ -186,9 +221,17 @@ describe('root access keys', () => {
     expect(created.AccessKey).toMatchObject({ Status: 'Active' });
     expect(created.AccessKey?.AccessKeyId).toMatch(/^AKIA[A-Z0-9]{16}$/);
     expect(created.AccessKey?.SecretAccessKey).toHaveLength(40);
-    const fresh = { accessKeyId: created.AccessKey!.AccessKeyId!, secretAccessKey: created.AccessKey!.SecretAccessKey! };
-    await expect(clients(fresh).sts.send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Arn: `arn:aws:iam::${ACCT}:root` });
-    await expect(clients(a!).iam.send(new CreateAccessKeyCommand({}))).rejects.toMatchObject({ name: 'LimitExceededException', $metadata: { httpStatusCode: 409 } });
+    const fresh = {
+      accessKeyId: created.AccessKey!.AccessKeyId!,
+      secretAccessKey: created.AccessKey!.SecretAccessKey!,
+    };
+    await expect(clients(fresh).sts.send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({
+      Arn: `arn:aws:iam::${ACCT}:root`,
+    });
+    await expect(clients(a!).iam.send(new CreateAccessKeyCommand({}))).rejects.toMatchObject({
+      name: 'LimitExceededException',
+      $metadata: { httpStatusCode: 409 },
+    });
   });
 
   it('sends calls that name a UserName to moto', async () => {
@@ -246,14 +289,19 @@ describe('credential report', () => {
   }
 
   it('is not present before it is generated', async () => {
-    await expect(boot().iam.send(new GetCredentialReportCommand({}))).rejects.toMatchObject({ $metadata: { httpStatusCode: 410 } });
+    await expect(boot().iam.send(new GetCredentialReportCommand({}))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 410 },
+    });
   });
 
   it('puts the <root_account> row first, then moto’s users', async () => {
     const lastUsed = { date: new Date('2024-02-03T04:05:06Z'), region: 'us-west-2', service: 'ec2' };
     const created = new Date('2023-01-01T00:00:00Z');
     emu().layer.seedRoot(ACCT, {
-      keys: [{ createDate: created, lastUsed }, { status: 'Inactive', createDate: new Date('2023-06-01T00:00:00Z') }],
+      keys: [
+        { createDate: created, lastUsed },
+        { status: 'Inactive', createDate: new Date('2023-06-01T00:00:00Z') },
+      ],
       mfaEnabled: true,
       passwordLastUsed: new Date('2024-03-01T00:00:00Z'),
     });
@@ -285,7 +333,13 @@ describe('credential report', () => {
   it('writes N/A for a root user without keys', async () => {
     await boot().iam.send(new GenerateCredentialReportCommand({}));
     const { rows } = await report(MOTO_BOOTSTRAP_CREDENTIALS);
-    expect(rows[0]).toMatchObject({ user: '<root_account>', mfa_active: 'false', access_key_1_active: 'false', access_key_1_last_rotated: 'N/A', access_key_2_last_rotated: 'N/A' });
+    expect(rows[0]).toMatchObject({
+      user: '<root_account>',
+      mfa_active: 'false',
+      access_key_1_active: 'false',
+      access_key_1_last_rotated: 'N/A',
+      access_key_2_last_rotated: 'N/A',
+    });
   });
 
   it('is a snapshot: a deletion shows only after the report is generated again', async () => {
@@ -310,26 +364,38 @@ describe('credential report', () => {
 describe('organizations root access features', () => {
   it('needs an organization', async () => {
     const admin = await createIamUserWithKey(emu().endpoint, 'admin', ADMIN_POLICY);
-    await expect(clients(admin).iam.send(new ListOrganizationsFeaturesCommand({}))).rejects.toMatchObject({ name: 'OrganizationNotFoundException' });
+    await expect(clients(admin).iam.send(new ListOrganizationsFeaturesCommand({}))).rejects.toMatchObject({
+      name: 'OrganizationNotFoundException',
+    });
   });
 
   it('needs trusted access for iam.amazonaws.com', async () => {
     await makeOrganization({ trustedIam: false });
-    await expect(boot().iam.send(new EnableOrganizationsRootCredentialsManagementCommand({}))).rejects.toMatchObject({ name: 'ServiceAccessNotEnabledException' });
+    await expect(boot().iam.send(new EnableOrganizationsRootCredentialsManagementCommand({}))).rejects.toMatchObject({
+      name: 'ServiceAccessNotEnabledException',
+    });
   });
 
   it('needs all features', async () => {
     await makeOrganization({ featureSet: 'CONSOLIDATED_BILLING' });
-    await expect(boot().iam.send(new ListOrganizationsFeaturesCommand({}))).rejects.toMatchObject({ name: 'OrganizationNotInAllFeaturesModeException' });
+    await expect(boot().iam.send(new ListOrganizationsFeaturesCommand({}))).rejects.toMatchObject({
+      name: 'OrganizationNotInAllFeaturesModeException',
+    });
   });
 
   it('refuses member accounts', async () => {
     const { memberId } = await makeOrganization();
     const [memberRoot] = seedRootKeys(memberId);
-    await expect(clients(memberRoot!).iam.send(new EnableOrganizationsRootCredentialsManagementCommand({}))).rejects.toMatchObject({
+    await expect(
+      clients(memberRoot!).iam.send(new EnableOrganizationsRootCredentialsManagementCommand({})),
+    ).rejects.toMatchObject({
       name: 'AccountNotManagementOrDelegatedAdministratorException',
     });
-    await expect(clients(memberRoot!).organizations.send(new EnableAWSServiceAccessCommand({ ServicePrincipal: 'iam.amazonaws.com' }))).rejects.toMatchObject({
+    await expect(
+      clients(memberRoot!).organizations.send(
+        new EnableAWSServiceAccessCommand({ ServicePrincipal: 'iam.amazonaws.com' }),
+      ),
+    ).rejects.toMatchObject({
       name: 'AccessDeniedException',
     });
   });
@@ -342,14 +408,23 @@ describe('organizations root access features', () => {
     const access = await organizations.send(new ListAWSServiceAccessForOrganizationCommand({}));
     expect(access.EnabledServicePrincipals?.map((s) => s.ServicePrincipal)).toContain('iam.amazonaws.com');
 
-    expect(await iam.send(new ListOrganizationsFeaturesCommand({}))).toMatchObject({ OrganizationId: orgId, EnabledFeatures: [] });
+    expect(await iam.send(new ListOrganizationsFeaturesCommand({}))).toMatchObject({
+      OrganizationId: orgId,
+      EnabledFeatures: [],
+    });
     expect(await iam.send(new EnableOrganizationsRootCredentialsManagementCommand({}))).toMatchObject({
       OrganizationId: orgId,
       EnabledFeatures: ['RootCredentialsManagement'],
     });
-    expect(await iam.send(new EnableOrganizationsRootSessionsCommand({}))).toMatchObject({ EnabledFeatures: ['RootCredentialsManagement', 'RootSessions'] });
-    expect(await iam.send(new DisableOrganizationsRootCredentialsManagementCommand({}))).toMatchObject({ EnabledFeatures: ['RootSessions'] });
-    expect(await iam.send(new ListOrganizationsFeaturesCommand({}))).toMatchObject({ EnabledFeatures: ['RootSessions'] });
+    expect(await iam.send(new EnableOrganizationsRootSessionsCommand({}))).toMatchObject({
+      EnabledFeatures: ['RootCredentialsManagement', 'RootSessions'],
+    });
+    expect(await iam.send(new DisableOrganizationsRootCredentialsManagementCommand({}))).toMatchObject({
+      EnabledFeatures: ['RootSessions'],
+    });
+    expect(await iam.send(new ListOrganizationsFeaturesCommand({}))).toMatchObject({
+      EnabledFeatures: ['RootSessions'],
+    });
     expect(emu().layer.organizationFeatures(orgId)).toEqual(['RootSessions']);
   });
 });
@@ -364,9 +439,14 @@ describe('sts AssumeRoot', () => {
   }
 
   async function assumeRoot(caller: TestCredentials, target: string, task = DELETE_TASK, DurationSeconds?: number) {
-    const out = await clients(caller, 'eu-west-1').sts.send(new AssumeRootCommand({ TargetPrincipal: target, TaskPolicyArn: { arn: task }, DurationSeconds }));
+    const out = await clients(caller, 'eu-west-1').sts.send(
+      new AssumeRootCommand({ TargetPrincipal: target, TaskPolicyArn: { arn: task }, DurationSeconds }),
+    );
     const c = out.Credentials!;
-    return { out, creds: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! } };
+    return {
+      out,
+      creds: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! },
+    };
   }
 
   it('returns short-term credentials that act as the member root within IAMDeleteRootUserCredentials', async () => {
@@ -380,11 +460,18 @@ describe('sts AssumeRoot', () => {
     expect(out.SourceIdentity).toBeUndefined();
 
     const session = clients(creds, 'eu-west-1');
-    expect(await session.sts.send(new GetCallerIdentityCommand({}))).toMatchObject({ Arn: `arn:aws:iam::${memberId}:root`, Account: memberId });
+    expect(await session.sts.send(new GetCallerIdentityCommand({}))).toMatchObject({
+      Arn: `arn:aws:iam::${memberId}:root`,
+      Account: memberId,
+    });
     const listed = await session.iam.send(new ListAccessKeysCommand({}));
     expect(listed.AccessKeyMetadata?.map((k) => k.AccessKeyId)).toEqual(memberKeys.map((k) => k.accessKeyId));
     await session.iam.send(new DeleteAccessKeyCommand({ AccessKeyId: memberKeys[0]!.accessKeyId }));
-    expect(emu().layer.root(memberId).rootKeys.map((k) => k.accessKeyId)).toEqual([memberKeys[1]!.accessKeyId]);
+    expect(
+      emu()
+        .layer.root(memberId)
+        .rootKeys.map((k) => k.accessKeyId),
+    ).toEqual([memberKeys[1]!.accessKeyId]);
     // The management account's root state is untouched.
     expect(emu().layer.root(ACCT).rootKeys).toEqual([]);
   });
@@ -397,16 +484,25 @@ describe('sts AssumeRoot', () => {
       $metadata: { httpStatusCode: 403 },
       message: expect.stringContaining('iam:CreateAccessKey'),
     });
-    await expect(session.iam.send(new CreateUserCommand({ UserName: 'x' }))).rejects.toMatchObject({ name: 'AccessDenied', message: expect.stringContaining('iam:CreateUser') });
-    await expect(session.ec2.send(new DescribeRegionsCommand({}))).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
+    await expect(session.iam.send(new CreateUserCommand({ UserName: 'x' }))).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: expect.stringContaining('iam:CreateUser'),
+    });
+    await expect(session.ec2.send(new DescribeRegionsCommand({}))).rejects.toMatchObject({
+      name: 'UnauthorizedOperation',
+    });
   });
 
   it('keeps an IAMAuditRootUserCredentials session read-only', async () => {
     const { admin, memberId, memberKeys } = await readyOrganization();
     const session = clients((await assumeRoot(admin, memberId, AUDIT_TASK)).creds);
     expect((await session.iam.send(new ListAccessKeysCommand({}))).AccessKeyMetadata).toHaveLength(2);
-    await expect(session.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: memberKeys[0]!.accessKeyId }))).resolves.toBeDefined();
-    await expect(session.iam.send(new DeleteAccessKeyCommand({ AccessKeyId: memberKeys[0]!.accessKeyId }))).rejects.toMatchObject({
+    await expect(
+      session.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: memberKeys[0]!.accessKeyId })),
+    ).resolves.toBeDefined();
+    await expect(
+      session.iam.send(new DeleteAccessKeyCommand({ AccessKeyId: memberKeys[0]!.accessKeyId })),
+    ).rejects.toMatchObject({
       name: 'AccessDenied',
       message: expect.stringContaining('iam:DeleteAccessKey'),
     });
@@ -418,24 +514,37 @@ describe('sts AssumeRoot', () => {
     const session = clients((await assumeRoot(admin, memberId, DELETE_TASK, 60)).creds);
     await expect(session.iam.send(new ListAccessKeysCommand({}))).resolves.toBeDefined();
     emu().layer.advanceClock(61);
-    await expect(session.iam.send(new ListAccessKeysCommand({}))).rejects.toMatchObject({ name: 'ExpiredToken', $metadata: { httpStatusCode: 403 } });
+    await expect(session.iam.send(new ListAccessKeysCommand({}))).rejects.toMatchObject({
+      name: 'ExpiredToken',
+      $metadata: { httpStatusCode: 403 },
+    });
   });
 
   it('refuses session credentials without their session token', async () => {
     const { admin, memberId } = await readyOrganization();
     const { creds } = await assumeRoot(admin, memberId);
     const noToken = { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey };
-    await expect(clients(noToken).iam.send(new ListAccessKeysCommand({}))).rejects.toMatchObject({ name: 'InvalidClientTokenId' });
+    await expect(clients(noToken).iam.send(new ListAccessKeysCommand({}))).rejects.toMatchObject({
+      name: 'InvalidClientTokenId',
+    });
   });
 
   it('refuses root callers, the management account as target, non-members and long sessions', async () => {
     const { admin, memberId } = await readyOrganization();
     const [mgmtRoot] = seedRootKeys(ACCT);
-    await expect(assumeRoot(mgmtRoot!, memberId)).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    await expect(assumeRoot(mgmtRoot!, memberId)).rejects.toMatchObject({
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 },
+    });
     await expect(assumeRoot(admin, ACCT)).rejects.toMatchObject({ name: 'AccessDenied' });
     await expect(assumeRoot(admin, '999999999999')).rejects.toMatchObject({ name: 'AccessDenied' });
-    await expect(assumeRoot(admin, memberId, DELETE_TASK, 901)).rejects.toMatchObject({ name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
-    await expect(assumeRoot(admin, memberId, 'arn:aws:iam::aws:policy/AdministratorAccess')).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(assumeRoot(admin, memberId, DELETE_TASK, 901)).rejects.toMatchObject({
+      name: 'ValidationError',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(assumeRoot(admin, memberId, 'arn:aws:iam::aws:policy/AdministratorAccess')).rejects.toMatchObject({
+      name: 'ValidationError',
+    });
     // An ARN target principal works like the account id.
     await expect(assumeRoot(admin, `arn:aws:iam::${memberId}:root`)).resolves.toBeDefined();
   });
@@ -443,7 +552,10 @@ describe('sts AssumeRoot', () => {
   it('needs RootCredentialsManagement enabled', async () => {
     const { memberId } = await makeOrganization();
     const admin = await createIamUserWithKey(emu().endpoint, 'admin', ADMIN_POLICY);
-    await expect(assumeRoot(admin, memberId)).rejects.toMatchObject({ name: 'AccessDenied', message: expect.stringContaining('RootCredentialsManagement') });
+    await expect(assumeRoot(admin, memberId)).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: expect.stringContaining('RootCredentialsManagement'),
+    });
   });
 });
 
@@ -469,12 +581,25 @@ describe('Account API contact information', () => {
   it('stores what is put, per account', async () => {
     const [root] = seedRootKeys();
     const { account } = clients(root!);
-    await account.send(new PutContactInformationCommand({ ContactInformation: { ...valid, CompanyName: 'Example Corp' } }));
-    expect((await account.send(new GetContactInformationCommand({}))).ContactInformation).toEqual({ ...valid, CompanyName: 'Example Corp' });
+    await account.send(
+      new PutContactInformationCommand({ ContactInformation: { ...valid, CompanyName: 'Example Corp' } }),
+    );
+    expect((await account.send(new GetContactInformationCommand({}))).ContactInformation).toEqual({
+      ...valid,
+      CompanyName: 'Example Corp',
+    });
     expect(emu().layer.root(ACCT).contactInformation?.FullName).toBe('Jane Doe');
 
-    await account.send(new PutContactInformationCommand({ AccountId: '210987654321', ContactInformation: { ...valid, FullName: 'Member Contact' } }));
-    expect((await account.send(new GetContactInformationCommand({ AccountId: '210987654321' }))).ContactInformation?.FullName).toBe('Member Contact');
+    await account.send(
+      new PutContactInformationCommand({
+        AccountId: '210987654321',
+        ContactInformation: { ...valid, FullName: 'Member Contact' },
+      }),
+    );
+    expect(
+      (await account.send(new GetContactInformationCommand({ AccountId: '210987654321' }))).ContactInformation
+        ?.FullName,
+    ).toBe('Member Contact');
     expect((await account.send(new GetContactInformationCommand({}))).ContactInformation?.FullName).toBe('Jane Doe');
   });
 
@@ -490,7 +615,9 @@ describe('Account API contact information', () => {
   ])('rejects %s with ValidationException', async (_label, input, field) => {
     const [root] = seedRootKeys();
     const { account } = clients(root!);
-    await expect(account.send(new PutContactInformationCommand({ ContactInformation: input as typeof valid }))).rejects.toMatchObject({
+    await expect(
+      account.send(new PutContactInformationCommand({ ContactInformation: input as typeof valid })),
+    ).rejects.toMatchObject({
       name: 'ValidationException',
       $metadata: { httpStatusCode: 400 },
       message: expect.stringContaining(field),
@@ -501,7 +628,14 @@ describe('Account API contact information', () => {
   it('accepts a country that needs no StateOrRegion', async () => {
     const [root] = seedRootKeys();
     const { account } = clients(root!);
-    const fr = { ...valid, CountryCode: 'FR', StateOrRegion: undefined, City: 'Paris', PostalCode: '75001', PhoneNumber: '+33 1 23 45 67 89' };
+    const fr = {
+      ...valid,
+      CountryCode: 'FR',
+      StateOrRegion: undefined,
+      City: 'Paris',
+      PostalCode: '75001',
+      PhoneNumber: '+33 1 23 45 67 89',
+    };
     await expect(account.send(new PutContactInformationCommand({ ContactInformation: fr }))).resolves.toBeDefined();
   });
 
@@ -509,7 +643,13 @@ describe('Account API contact information', () => {
     const [root] = seedRootKeys();
     const { account } = clients(root!);
     await account.send(
-      new PutAlternateContactCommand({ AlternateContactType: 'SECURITY', Name: 'Sec Team', Title: 'CISO', EmailAddress: 'sec@example.com', PhoneNumber: '+1 206 555 0101' }),
+      new PutAlternateContactCommand({
+        AlternateContactType: 'SECURITY',
+        Name: 'Sec Team',
+        Title: 'CISO',
+        EmailAddress: 'sec@example.com',
+        PhoneNumber: '+1 206 555 0101',
+      }),
     );
     const got = await account.send(new GetAlternateContactCommand({ AlternateContactType: 'SECURITY' }));
     expect(got.AlternateContact).toMatchObject({ Name: 'Sec Team', EmailAddress: 'sec@example.com' });
@@ -529,11 +669,46 @@ describe('request recording', () => {
 
     const key = root!.accessKeyId;
     expect(emu().layer.requests).toEqual([
-      { service: 'sts', operation: 'GetCallerIdentity', accessKeyId: key, region: 'eu-central-1', params: {}, status: 200 },
-      { service: 'iam', operation: 'UpdateAccessKey', accessKeyId: key, region: 'us-east-1', params: { AccessKeyId: key, Status: 'Active' }, status: 200 },
-      { service: 'organizations', operation: 'DescribeOrganization', accessKeyId: key, region: 'us-east-1', params: {}, status: 400 },
-      { service: 'account', operation: 'GetContactInformation', accessKeyId: key, region: 'us-east-1', params: { AccountId: ACCT }, status: 404 },
-      { service: 'ec2', operation: 'DescribeRegions', accessKeyId: key, region: 'eu-central-1', params: { 'RegionName.1': 'eu-central-1' }, status: 200 },
+      {
+        service: 'sts',
+        operation: 'GetCallerIdentity',
+        accessKeyId: key,
+        region: 'eu-central-1',
+        params: {},
+        status: 200,
+      },
+      {
+        service: 'iam',
+        operation: 'UpdateAccessKey',
+        accessKeyId: key,
+        region: 'us-east-1',
+        params: { AccessKeyId: key, Status: 'Active' },
+        status: 200,
+      },
+      {
+        service: 'organizations',
+        operation: 'DescribeOrganization',
+        accessKeyId: key,
+        region: 'us-east-1',
+        params: {},
+        status: 400,
+      },
+      {
+        service: 'account',
+        operation: 'GetContactInformation',
+        accessKeyId: key,
+        region: 'us-east-1',
+        params: { AccountId: ACCT },
+        status: 404,
+      },
+      {
+        service: 'ec2',
+        operation: 'DescribeRegions',
+        accessKeyId: key,
+        region: 'eu-central-1',
+        params: { 'RegionName.1': 'eu-central-1' },
+        status: 200,
+      },
     ]);
   });
 
@@ -545,7 +720,11 @@ describe('request recording', () => {
     const mutating = emu().layer.requests.filter((r) => !/^(Get|List|Describe)/.test(r.operation));
     expect(mutating).toEqual([]);
     await iam.send(new UpdateAccessKeyCommand({ AccessKeyId: root!.accessKeyId, Status: 'Active' }));
-    expect(emu().layer.requests.filter((r) => !/^(Get|List|Describe)/.test(r.operation)).map((r) => r.operation)).toEqual(['UpdateAccessKey']);
+    expect(
+      emu()
+        .layer.requests.filter((r) => !/^(Get|List|Describe)/.test(r.operation))
+        .map((r) => r.operation),
+    ).toEqual(['UpdateAccessKey']);
   });
 
   it('starts empty in every test', () => {

@@ -122,7 +122,10 @@ export interface RootLayer {
   /** Every signed request, in arrival order. Cleared (in place) by reset(). */
   readonly requests: RecordedRequest[];
   /** Defines the root user of an account: replaces its keys; returns the new key pairs. */
-  seedRoot(accountId?: string, opts?: SeedRootOptions): { keys: Array<{ accessKeyId: string; secretAccessKey: string }> };
+  seedRoot(
+    accountId?: string,
+    opts?: SeedRootOptions,
+  ): { keys: Array<{ accessKeyId: string; secretAccessKey: string }> };
   /** The live root state of an account (created empty on first use: every account has a root user). */
   root(accountId?: string): RootState;
   /** Enabled centralized-root-access features of an organization (for assertions). */
@@ -171,9 +174,17 @@ function parseRequest(req: http.IncomingMessage, body: Buffer): ParsedRequest | 
   const target = req.headers['x-amz-target'];
   const url = new URL(req.url ?? '/', 'http://layer');
   if (typeof target === 'string') {
-    return { service, region, accessKeyId, protocol: 'json', operation: target.split('.').pop() ?? '', params: parseJson(text) };
+    return {
+      service,
+      region,
+      accessKeyId,
+      protocol: 'json',
+      operation: target.split('.').pop() ?? '',
+      params: parseJson(text),
+    };
   }
-  const isForm = (req.headers['content-type'] ?? '').includes('x-www-form-urlencoded') || url.searchParams.has('Action');
+  const isForm =
+    (req.headers['content-type'] ?? '').includes('x-www-form-urlencoded') || url.searchParams.has('Action');
   if (isForm) {
     const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
     for (const [k, v] of new URLSearchParams(text)) params[k] = v;
@@ -188,7 +199,14 @@ function parseRequest(req: http.IncomingMessage, body: Buffer): ParsedRequest | 
     // S3 Control (REST-XML, signed as "s3"): the HTTP method names the operation, e.g.
     // GET /v20180820/configuration/publicAccessBlock is GetPublicAccessBlock.
     const verb = { GET: 'Get', PUT: 'Put', DELETE: 'Delete', POST: 'Create' }[req.method ?? 'GET'] ?? 'Unknown';
-    return { service: 's3control', region, accessKeyId, protocol: 'rest-xml', operation: `${verb}${resource}`, params: { AccountId: req.headers['x-amz-account-id'] } };
+    return {
+      service: 's3control',
+      region,
+      accessKeyId,
+      protocol: 'rest-xml',
+      operation: `${verb}${resource}`,
+      params: { AccountId: req.headers['x-amz-account-id'] },
+    };
   }
   return { service, region, accessKeyId, protocol: 'rest-json', operation: resource, params: parseJson(text) };
 }
@@ -204,7 +222,12 @@ function parseJson(text: string): Record<string, unknown> {
 }
 
 function xmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 /** AWS XML timestamp: 2024-01-02T03:04:05Z. */
@@ -230,11 +253,21 @@ function queryOk(p: ParsedRequest, resultXml?: string): Reply {
 
 function jsonOk(value: unknown, protocol: Protocol): Reply {
   const type = protocol === 'json' ? 'application/x-amz-json-1.1' : 'application/json';
-  return { status: 200, headers: { 'content-type': type, 'x-amzn-requestid': randomUUID() }, body: JSON.stringify(value) };
+  return {
+    status: 200,
+    headers: { 'content-type': type, 'x-amzn-requestid': randomUUID() },
+    body: JSON.stringify(value),
+  };
 }
 
 /** An error in the request's protocol: query XML, EC2 XML, JSON 1.1, REST-JSON or S3's REST-XML. */
-function errorReply(p: ParsedRequest, status: number, code: string, message: string, extra: Record<string, unknown> = {}): Reply {
+function errorReply(
+  p: ParsedRequest,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): Reply {
   const requestId = randomUUID();
   switch (p.protocol) {
     case 'query': {
@@ -254,7 +287,11 @@ function errorReply(p: ParsedRequest, status: number, code: string, message: str
     case 'json':
       return {
         status,
-        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': code, 'x-amzn-requestid': requestId },
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amzn-errortype': code,
+          'x-amzn-requestid': requestId,
+        },
         body: JSON.stringify({ __type: code, Message: message, ...extra }),
       };
     case 'rest-json':
@@ -274,8 +311,15 @@ function errorReply(p: ParsedRequest, status: number, code: string, message: str
 
 /** The credential errors every AWS service returns, by protocol. */
 function invalidKey(p: ParsedRequest): Reply {
-  if (p.protocol === 'ec2') return errorReply(p, 401, 'AuthFailure', 'AWS was not able to validate the provided access credentials');
-  if (p.protocol === 'rest-xml') return errorReply(p, 403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+  if (p.protocol === 'ec2')
+    return errorReply(p, 401, 'AuthFailure', 'AWS was not able to validate the provided access credentials');
+  if (p.protocol === 'rest-xml')
+    return errorReply(
+      p,
+      403,
+      'InvalidAccessKeyId',
+      'The AWS Access Key Id you provided does not exist in our records.',
+    );
   const code = p.protocol === 'query' ? 'InvalidClientTokenId' : 'UnrecognizedClientException';
   return errorReply(p, 403, code, 'The security token included in the request is invalid.');
 }
@@ -288,11 +332,21 @@ function expiredToken(p: ParsedRequest): Reply {
 
 function accessDenied(p: ParsedRequest, message: string): Reply {
   if (p.protocol === 'ec2') return errorReply(p, 403, 'UnauthorizedOperation', message);
-  return errorReply(p, 403, p.protocol === 'query' || p.protocol === 'rest-xml' ? 'AccessDenied' : 'AccessDeniedException', message);
+  return errorReply(
+    p,
+    403,
+    p.protocol === 'query' || p.protocol === 'rest-xml' ? 'AccessDenied' : 'AccessDeniedException',
+    message,
+  );
 }
 
 function validationError(p: ParsedRequest, message: string): Reply {
-  return errorReply(p, 400, p.protocol === 'query' ? 'ValidationError' : p.protocol === 'rest-xml' ? 'InvalidRequest' : 'ValidationException', message);
+  return errorReply(
+    p,
+    400,
+    p.protocol === 'query' ? 'ValidationError' : p.protocol === 'rest-xml' ? 'InvalidRequest' : 'ValidationException',
+    message,
+  );
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -325,16 +379,28 @@ const ROOT_TASK_POLICIES: Record<string, { feature: OrganizationsFeature; action
   IAMDeleteRootUserCredentials: {
     feature: 'RootCredentialsManagement',
     actions: [
-      'iam:ListAccessKeys', 'iam:DeleteAccessKey', 'iam:GetAccessKeyLastUsed', 'iam:DeactivateMFADevice',
-      'iam:DeleteVirtualMFADevice', 'iam:ListMFADevices', 'iam:GetLoginProfile', 'iam:DeleteLoginProfile',
-      'iam:ListSigningCertificates', 'iam:DeleteSigningCertificate', 'iam:GetUser',
+      'iam:ListAccessKeys',
+      'iam:DeleteAccessKey',
+      'iam:GetAccessKeyLastUsed',
+      'iam:DeactivateMFADevice',
+      'iam:DeleteVirtualMFADevice',
+      'iam:ListMFADevices',
+      'iam:GetLoginProfile',
+      'iam:DeleteLoginProfile',
+      'iam:ListSigningCertificates',
+      'iam:DeleteSigningCertificate',
+      'iam:GetUser',
     ],
   },
   IAMAuditRootUserCredentials: {
     feature: 'RootCredentialsManagement',
     actions: [
-      'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'iam:ListMFADevices', 'iam:GetLoginProfile',
-      'iam:ListSigningCertificates', 'iam:GetUser',
+      'iam:ListAccessKeys',
+      'iam:GetAccessKeyLastUsed',
+      'iam:ListMFADevices',
+      'iam:GetLoginProfile',
+      'iam:ListSigningCertificates',
+      'iam:GetUser',
     ],
   },
   IAMCreateRootUserPassword: {
@@ -370,7 +436,13 @@ interface ReportSnapshot {
 
 const FEATURE_ORDER: OrganizationsFeature[] = ['RootCredentialsManagement', 'RootSessions'];
 
-const ACCESS_KEY_OPS = new Set(['ListAccessKeys', 'CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey', 'GetAccessKeyLastUsed']);
+const ACCESS_KEY_OPS = new Set([
+  'ListAccessKeys',
+  'CreateAccessKey',
+  'UpdateAccessKey',
+  'DeleteAccessKey',
+  'GetAccessKeyLastUsed',
+]);
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'expect', 'upgrade']);
 
@@ -420,7 +492,10 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     return s;
   }
 
-  function newRootKey(accountId: string, init: { status?: 'Active' | 'Inactive'; createDate?: Date; lastUsed?: KeyLastUsed } = {}): RootKey {
+  function newRootKey(
+    accountId: string,
+    init: { status?: 'Active' | 'Inactive'; createDate?: Date; lastUsed?: KeyLastUsed } = {},
+  ): RootKey {
     const key: RootKey = {
       accessKeyId: newKeyId('AKIA'),
       secretAccessKey: newSecret(),
@@ -437,7 +512,14 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
   function motoRequest(method: string, path: string, headers: Record<string, string>, body: Buffer): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const req = http.request(
-        { host: moto.hostname, port: moto.port, method, path, headers: { ...headers, host: moto.host, 'content-length': String(body.length) }, agent },
+        {
+          host: moto.hostname,
+          port: moto.port,
+          method,
+          path,
+          headers: { ...headers, host: moto.host, 'content-length': String(body.length) },
+          agent,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -469,7 +551,14 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
   }
 
   /** A request the layer itself sends to moto, in the given account (moto does not check signatures). */
-  function internal(service: string, accessKeyId: string, accountId: string | undefined, body: string, target?: string, region = 'us-east-1'): Promise<Reply> {
+  function internal(
+    service: string,
+    accessKeyId: string,
+    accountId: string | undefined,
+    body: string,
+    target?: string,
+    region = 'us-east-1',
+  ): Promise<Reply> {
     const headers: Record<string, string> = {
       authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20240101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
       'content-type': target ? 'application/x-amz-json-1.1' : 'application/x-www-form-urlencoded',
@@ -488,14 +577,15 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
    * the account they were issued in; any other key -> moto's default account, as moto does.
    */
   function accountOf(p: ParsedRequest, caller: Caller): string {
-    return caller.kind === 'other' ? motoKeys.get(p.accessKeyId) ?? DEFAULT_ACCOUNT_ID : caller.accountId;
+    return caller.kind === 'other' ? (motoKeys.get(p.accessKeyId) ?? DEFAULT_ACCOUNT_ID) : caller.accountId;
   }
 
   async function callerArn(p: ParsedRequest, caller: Caller, accountId: string): Promise<string> {
     if (caller.kind !== 'other') return `arn:aws:iam::${accountId}:root`;
     const r = await internal('sts', p.accessKeyId, accountId, 'Action=GetCallerIdentity&Version=2011-06-15');
     const arn = /<Arn>([^<]+)<\/Arn>/.exec(r.body.toString())?.[1];
-    if (r.status !== 200 || !arn) throw new Error(`root layer: moto GetCallerIdentity failed (${r.status}): ${r.body.toString()}`);
+    if (r.status !== 200 || !arn)
+      throw new Error(`root layer: moto GetCallerIdentity failed (${r.status}): ${r.body.toString()}`);
     return arn;
   }
 
@@ -507,7 +597,8 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     const op = `${p.service}:${p.operation}`;
     if (op === 'iam:DeleteAccessKey' && typeof p.params.AccessKeyId === 'string') motoKeys.delete(p.params.AccessKeyId);
     if (!keyId) return;
-    if (op === 'iam:CreateAccessKey' || op === 'sts:GetSessionToken' || op === 'sts:GetFederationToken') motoKeys.set(keyId, accountId);
+    if (op === 'iam:CreateAccessKey' || op === 'sts:GetSessionToken' || op === 'sts:GetFederationToken')
+      motoKeys.set(keyId, accountId);
     if (op.startsWith('sts:AssumeRole')) {
       const roleAccount = /<Arn>arn:[^:]+:sts::(\d{12}):assumed-role\//.exec(xml)?.[1];
       motoKeys.set(keyId, roleAccount ?? accountId);
@@ -515,14 +606,32 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
   }
 
   async function describeOrganization(accessKeyId: string, accountId: string): Promise<OrgInfo | undefined> {
-    const r = await internal('organizations', accessKeyId, accountId, '{}', 'AWSOrganizationsV20161128.DescribeOrganization');
+    const r = await internal(
+      'organizations',
+      accessKeyId,
+      accountId,
+      '{}',
+      'AWSOrganizationsV20161128.DescribeOrganization',
+    );
     if (r.status !== 200) return undefined;
-    const org = (JSON.parse(r.body.toString()) as { Organization?: { Id: string; MasterAccountId: string; FeatureSet: string } }).Organization;
+    const org = (
+      JSON.parse(r.body.toString()) as { Organization?: { Id: string; MasterAccountId: string; FeatureSet: string } }
+    ).Organization;
     return org ? { id: org.Id, masterAccountId: org.MasterAccountId, featureSet: org.FeatureSet } : undefined;
   }
 
-  async function isMemberAccount(accessKeyId: string, managementAccountId: string, accountId: string): Promise<boolean> {
-    const r = await internal('organizations', accessKeyId, managementAccountId, JSON.stringify({ AccountId: accountId }), 'AWSOrganizationsV20161128.DescribeAccount');
+  async function isMemberAccount(
+    accessKeyId: string,
+    managementAccountId: string,
+    accountId: string,
+  ): Promise<boolean> {
+    const r = await internal(
+      'organizations',
+      accessKeyId,
+      managementAccountId,
+      JSON.stringify({ AccountId: accountId }),
+      'AWSOrganizationsV20161128.DescribeAccount',
+    );
     return r.status === 200;
   }
 
@@ -541,7 +650,9 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
       if (now() >= session.expiration) return expiredToken(p);
       const action = `${p.service}:${p.operation}`;
       // GetCallerIdentity needs no permission (STS API reference).
-      const allowed = action === 'sts:GetCallerIdentity' || (ROOT_TASK_POLICIES[session.taskPolicy]?.actions.includes(action) ?? false);
+      const allowed =
+        action === 'sts:GetCallerIdentity' ||
+        (ROOT_TASK_POLICIES[session.taskPolicy]?.actions.includes(action) ?? false);
       if (!allowed) {
         return accessDenied(
           p,
@@ -559,16 +670,21 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     const state = root(accountId);
     const keyId = String(p.params.AccessKeyId ?? '');
     const find = (): RootKey | undefined => state.rootKeys.find((k) => k.accessKeyId === keyId);
-    const notFound = (): Reply => errorReply(p, 404, 'NoSuchEntity', `The Access Key with id ${keyId} cannot be found.`);
+    const notFound = (): Reply =>
+      errorReply(p, 404, 'NoSuchEntity', `The Access Key with id ${keyId} cannot be found.`);
     switch (p.operation) {
       case 'ListAccessKeys': {
         const members = state.rootKeys
-          .map((k) => `<member><AccessKeyId>${k.accessKeyId}</AccessKeyId><Status>${k.status}</Status><CreateDate>${isoSeconds(k.createDate)}</CreateDate></member>`)
+          .map(
+            (k) =>
+              `<member><AccessKeyId>${k.accessKeyId}</AccessKeyId><Status>${k.status}</Status><CreateDate>${isoSeconds(k.createDate)}</CreateDate></member>`,
+          )
           .join('');
         return queryOk(p, `<AccessKeyMetadata>${members}</AccessKeyMetadata><IsTruncated>false</IsTruncated>`);
       }
       case 'CreateAccessKey': {
-        if (state.rootKeys.length >= 2) return errorReply(p, 409, 'LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2');
+        if (state.rootKeys.length >= 2)
+          return errorReply(p, 409, 'LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2');
         const k = newRootKey(accountId);
         state.rootKeys.push(k);
         return queryOk(
@@ -579,7 +695,10 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
       case 'UpdateAccessKey': {
         const status = String(p.params.Status ?? '');
         if (status !== 'Active' && status !== 'Inactive') {
-          return validationError(p, `1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`);
+          return validationError(
+            p,
+            `1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`,
+          );
         }
         const k = find();
         if (!k) return notFound();
@@ -631,13 +750,19 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     return columns.map((c) => csvField(values[c] ?? 'N/A')).join(',');
   }
 
-  async function generateCredentialReport(p: ParsedRequest, req: http.IncomingMessage, body: Buffer, caller: Caller): Promise<Reply> {
+  async function generateCredentialReport(
+    p: ParsedRequest,
+    req: http.IncomingMessage,
+    body: Buffer,
+    caller: Caller,
+  ): Promise<Reply> {
     const accountId = accountOf(p, caller);
     const reply = await forward(req, body, accountId);
     if (reply.status !== 200) return reply;
     const r = await internal('iam', p.accessKeyId, accountId, 'Action=GetCredentialReport&Version=2010-05-08');
     const b64 = /<Content>([^<]*)<\/Content>/.exec(r.body.toString())?.[1];
-    if (r.status !== 200 || b64 === undefined) throw new Error(`root layer: moto GetCredentialReport failed (${r.status}): ${r.body.toString()}`);
+    if (r.status !== 200 || b64 === undefined)
+      throw new Error(`root layer: moto GetCredentialReport failed (${r.status}): ${r.body.toString()}`);
     const motoCsv = Buffer.from(b64, 'base64').toString('utf8');
     const newline = motoCsv.indexOf('\n');
     const headerLine = newline === -1 ? motoCsv : motoCsv.slice(0, newline);
@@ -647,7 +772,12 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     return reply;
   }
 
-  async function getCredentialReport(p: ParsedRequest, req: http.IncomingMessage, body: Buffer, caller: Caller): Promise<Reply> {
+  async function getCredentialReport(
+    p: ParsedRequest,
+    req: http.IncomingMessage,
+    body: Buffer,
+    caller: Caller,
+  ): Promise<Reply> {
     const accountId = accountOf(p, caller);
     const snap = reports.get(accountId);
     if (!snap) return forward(req, body, accountId); // moto answers ReportNotPresent
@@ -663,25 +793,43 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
    * seconds a call). Forward without the AWSManagedPolicy filter, then add the attached AWS
    * managed policies (ListPolicies Scope=AWS OnlyAttached=true, and each default version).
    */
-  async function authorizationDetails(p: ParsedRequest, req: http.IncomingMessage, body: Buffer, caller: Caller): Promise<Reply> {
+  async function authorizationDetails(
+    p: ParsedRequest,
+    req: http.IncomingMessage,
+    body: Buffer,
+    caller: Caller,
+  ): Promise<Reply> {
     const accountId = accountOf(p, caller);
     const params = new URLSearchParams(body.toString());
     const filters = [...params.entries()].filter(([k]) => k.startsWith('Filter.member.')).map(([, v]) => v);
     if (filters.length > 0 && !filters.includes('AWSManagedPolicy')) return forward(req, body, accountId);
-    const others = (filters.length === 0 ? ['User', 'Group', 'Role', 'LocalManagedPolicy'] : filters.filter((f) => f !== 'AWSManagedPolicy'));
+    const others =
+      filters.length === 0
+        ? ['User', 'Group', 'Role', 'LocalManagedPolicy']
+        : filters.filter((f) => f !== 'AWSManagedPolicy');
     const onlyAws = others.length === 0;
     const rewritten = new URLSearchParams([...params.entries()].filter(([k]) => !k.startsWith('Filter.member.')));
     (onlyAws ? ['LocalManagedPolicy'] : others).forEach((f, i) => rewritten.set(`Filter.member.${i + 1}`, f));
     const reply = await forward(req, Buffer.from(rewritten.toString()), accountId);
     if (reply.status !== 200) return reply;
-    const listed = await internal('iam', p.accessKeyId, accountId, 'Action=ListPolicies&Version=2010-05-08&Scope=AWS&OnlyAttached=true&MaxItems=1000');
+    const listed = await internal(
+      'iam',
+      p.accessKeyId,
+      accountId,
+      'Action=ListPolicies&Version=2010-05-08&Scope=AWS&OnlyAttached=true&MaxItems=1000',
+    );
     const members = [...listed.body.toString().matchAll(/<member>([\s\S]*?)<\/member>/g)].map((m) => m[1] ?? '');
     const details: string[] = [];
     for (const m of members) {
       const field = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(m)?.[1] ?? '';
       const arn = field('Arn');
       const versionId = field('DefaultVersionId');
-      const version = await internal('iam', p.accessKeyId, accountId, `Action=GetPolicyVersion&Version=2010-05-08&PolicyArn=${encodeURIComponent(arn)}&VersionId=${encodeURIComponent(versionId)}`);
+      const version = await internal(
+        'iam',
+        p.accessKeyId,
+        accountId,
+        `Action=GetPolicyVersion&Version=2010-05-08&PolicyArn=${encodeURIComponent(arn)}&VersionId=${encodeURIComponent(versionId)}`,
+      );
       const v = version.body.toString();
       const doc = /<Document>([^<]*)<\/Document>/.exec(v)?.[1] ?? '';
       const created = /<CreateDate>([^<]*)<\/CreateDate>/.exec(v)?.[1] ?? field('CreateDate');
@@ -697,7 +845,11 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     if (onlyAws) xml = xml.replace(/<Policies>[\s\S]*<\/Policies>/, '<Policies></Policies>');
     if (/<Policies\s*\/>/.test(xml)) xml = xml.replace(/<Policies\s*\/>/, `<Policies>${details.join('')}</Policies>`);
     else if (xml.includes('</Policies>')) xml = xml.replace('</Policies>', `${details.join('')}</Policies>`);
-    else xml = xml.replace('</GetAccountAuthorizationDetailsResult>', `<Policies>${details.join('')}</Policies></GetAccountAuthorizationDetailsResult>`);
+    else
+      xml = xml.replace(
+        '</GetAccountAuthorizationDetailsResult>',
+        `<Policies>${details.join('')}</Policies></GetAccountAuthorizationDetailsResult>`,
+      );
     return { ...reply, body: Buffer.from(xml) };
   }
 
@@ -706,12 +858,24 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
    * moto keeps the profile an instance had before ReplaceIamInstanceProfileAssociation, so the
    * layer sets each listed profile ARN from DescribeIamInstanceProfileAssociations.
    */
-  async function describeInstances(p: ParsedRequest, req: http.IncomingMessage, body: Buffer, caller: Caller): Promise<Reply> {
+  async function describeInstances(
+    p: ParsedRequest,
+    req: http.IncomingMessage,
+    body: Buffer,
+    caller: Caller,
+  ): Promise<Reply> {
     const accountId = accountOf(p, caller);
     const reply = await forward(req, body, accountId);
     const xml = reply.body.toString();
     if (reply.status !== 200 || !xml.includes('<iamInstanceProfile>')) return reply;
-    const assoc = await internal('ec2', p.accessKeyId, accountId, 'Action=DescribeIamInstanceProfileAssociations&Version=2016-11-15', undefined, p.region);
+    const assoc = await internal(
+      'ec2',
+      p.accessKeyId,
+      accountId,
+      'Action=DescribeIamInstanceProfileAssociations&Version=2016-11-15',
+      undefined,
+      p.region,
+    );
     const current = new Map<string, string>();
     for (const m of assoc.body.toString().matchAll(/<item>([\s\S]*?)<\/item>/g)) {
       const item = m[1] ?? '';
@@ -758,7 +922,12 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     return { ...reply, body: Buffer.from(out) };
   }
 
-  async function getAccountSummary(p: ParsedRequest, req: http.IncomingMessage, body: Buffer, caller: Caller): Promise<Reply> {
+  async function getAccountSummary(
+    p: ParsedRequest,
+    req: http.IncomingMessage,
+    body: Buffer,
+    caller: Caller,
+  ): Promise<Reply> {
     const accountId = accountOf(p, caller);
     const reply = await forward(req, body, accountId);
     if (reply.status !== 200) return reply;
@@ -772,9 +941,20 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
   async function organizationsFeatures(p: ParsedRequest, caller: Caller): Promise<Reply> {
     const accountId = accountOf(p, caller);
     const org = await describeOrganization(p.accessKeyId, accountId);
-    if (!org) return errorReply(p, 400, 'OrganizationNotFoundException', 'The request was rejected because no organization is associated with your account.');
+    if (!org)
+      return errorReply(
+        p,
+        400,
+        'OrganizationNotFoundException',
+        'The request was rejected because no organization is associated with your account.',
+      );
     if (org.featureSet !== 'ALL') {
-      return errorReply(p, 400, 'OrganizationNotInAllFeaturesModeException', 'The request was rejected because your organization does not have All features enabled.');
+      return errorReply(
+        p,
+        400,
+        'OrganizationNotInAllFeaturesModeException',
+        'The request was rejected because your organization does not have All features enabled.',
+      );
     }
     if (org.masterAccountId !== accountId) {
       return errorReply(
@@ -786,7 +966,12 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     }
     const s = orgState(org.id);
     if (!s.trustedIamSince) {
-      return errorReply(p, 400, 'ServiceAccessNotEnabledException', 'The request was rejected because trusted access is not enabled for IAM in Organizations.');
+      return errorReply(
+        p,
+        400,
+        'ServiceAccessNotEnabledException',
+        'The request was rejected because trusted access is not enabled for IAM in Organizations.',
+      );
     }
     const m = /^(Enable|Disable)OrganizationsRoot(CredentialsManagement|Sessions)$/.exec(p.operation);
     if (m) {
@@ -800,7 +985,12 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     return queryOk(p, `<OrganizationId>${org.id}</OrganizationId><EnabledFeatures>${members}</EnabledFeatures>`);
   }
 
-  async function serviceAccess(p: ParsedRequest, req: http.IncomingMessage, body: Buffer, caller: Caller): Promise<Reply> {
+  async function serviceAccess(
+    p: ParsedRequest,
+    req: http.IncomingMessage,
+    body: Buffer,
+    caller: Caller,
+  ): Promise<Reply> {
     const accountId = accountOf(p, caller);
     if (p.operation === 'ListAWSServiceAccessForOrganization') {
       const reply = await forward(req, body, accountId);
@@ -808,12 +998,22 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
       const since = org && org.masterAccountId === accountId ? orgs.get(org.id)?.trustedIamSince : undefined;
       if (!since) return reply;
       const data = JSON.parse(reply.body.toString()) as { EnabledServicePrincipals?: unknown[] };
-      data.EnabledServicePrincipals = [...(data.EnabledServicePrincipals ?? []), { ServicePrincipal: 'iam.amazonaws.com', DateEnabled: since.getTime() / 1000 }];
+      data.EnabledServicePrincipals = [
+        ...(data.EnabledServicePrincipals ?? []),
+        { ServicePrincipal: 'iam.amazonaws.com', DateEnabled: since.getTime() / 1000 },
+      ];
       return { ...reply, body: JSON.stringify(data) };
     }
     const org = await describeOrganization(p.accessKeyId, accountId);
-    if (!org) return errorReply(p, 400, 'AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.');
-    if (org.masterAccountId !== accountId) return errorReply(p, 400, 'AccessDeniedException', "You don't have permissions to access this resource.");
+    if (!org)
+      return errorReply(
+        p,
+        400,
+        'AWSOrganizationsNotInUseException',
+        'Your account is not a member of an organization.',
+      );
+    if (org.masterAccountId !== accountId)
+      return errorReply(p, 400, 'AccessDeniedException', "You don't have permissions to access this resource.");
     const s = orgState(org.id);
     if (p.operation === 'EnableAWSServiceAccess') s.trustedIamSince ??= now();
     else delete s.trustedIamSince;
@@ -824,27 +1024,54 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     const target = String(p.params.TargetPrincipal ?? '');
     const policyArn = String(p.params['TaskPolicyArn.arn'] ?? '');
     const duration = p.params.DurationSeconds === undefined ? 900 : Number(p.params.DurationSeconds);
-    if (!target) return validationError(p, "1 validation error detected: Value null at 'targetPrincipal' failed to satisfy constraint: Member must not be null");
-    if (!policyArn) return validationError(p, "1 validation error detected: Value null at 'taskPolicyArn' failed to satisfy constraint: Member must not be null");
+    if (!target)
+      return validationError(
+        p,
+        "1 validation error detected: Value null at 'targetPrincipal' failed to satisfy constraint: Member must not be null",
+      );
+    if (!policyArn)
+      return validationError(
+        p,
+        "1 validation error detected: Value null at 'taskPolicyArn' failed to satisfy constraint: Member must not be null",
+      );
     if (!Number.isInteger(duration) || duration < 0 || duration > 900) {
-      return validationError(p, `1 validation error detected: Value '${String(p.params.DurationSeconds)}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 900`);
+      return validationError(
+        p,
+        `1 validation error detected: Value '${String(p.params.DurationSeconds)}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 900`,
+      );
     }
     const targetAccount = /^(?:arn:aws:iam::)?(\d{12})(?::root)?$/.exec(target)?.[1];
-    if (!targetAccount) return validationError(p, `Invalid TargetPrincipal: ${target}. Use a member account id or its root principal ARN.`);
+    if (!targetAccount)
+      return validationError(
+        p,
+        `Invalid TargetPrincipal: ${target}. Use a member account id or its root principal ARN.`,
+      );
     const taskName = policyArn.startsWith(ROOT_TASK_PREFIX) ? policyArn.slice(ROOT_TASK_PREFIX.length) : '';
     const task = ROOT_TASK_POLICIES[taskName];
     if (!task) {
-      return validationError(p, `TaskPolicyArn ${policyArn} is not a root task policy the rootlock test layer emulates (${Object.keys(ROOT_TASK_POLICIES).join(', ')}).`);
+      return validationError(
+        p,
+        `TaskPolicyArn ${policyArn} is not a root task policy the rootlock test layer emulates (${Object.keys(ROOT_TASK_POLICIES).join(', ')}).`,
+      );
     }
     const denied = (arn: string, why: string): Reply =>
-      accessDenied(p, `User: ${arn} is not authorized to perform: sts:AssumeRoot on resource: arn:aws:iam::${targetAccount}:root (${why})`);
-    if (caller.kind !== 'other') return denied(`arn:aws:iam::${caller.accountId}:root`, 'root user credentials cannot call AssumeRoot');
+      accessDenied(
+        p,
+        `User: ${arn} is not authorized to perform: sts:AssumeRoot on resource: arn:aws:iam::${targetAccount}:root (${why})`,
+      );
+    if (caller.kind !== 'other')
+      return denied(`arn:aws:iam::${caller.accountId}:root`, 'root user credentials cannot call AssumeRoot');
     const accountId = accountOf(p, caller);
     const arn = await callerArn(p, caller, accountId);
     const org = await describeOrganization(p.accessKeyId, accountId);
-    if (!org || org.masterAccountId !== accountId) return denied(arn, 'the caller is not in an organization management account');
-    if (!orgs.get(org.id)?.features.has(task.feature)) return denied(arn, `${task.feature} is not enabled for the organization`);
-    if (targetAccount === org.masterAccountId || !(await isMemberAccount(p.accessKeyId, org.masterAccountId, targetAccount))) {
+    if (!org || org.masterAccountId !== accountId)
+      return denied(arn, 'the caller is not in an organization management account');
+    if (!orgs.get(org.id)?.features.has(task.feature))
+      return denied(arn, `${task.feature} is not enabled for the organization`);
+    if (
+      targetAccount === org.masterAccountId ||
+      !(await isMemberAccount(p.accessKeyId, org.masterAccountId, targetAccount))
+    ) {
       return denied(arn, 'the target is not a member account of the organization');
     }
     const session: RootSession = {
@@ -865,21 +1092,31 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
   async function contactInformation(p: ParsedRequest, caller: Caller): Promise<Reply> {
     const requested = p.params.AccountId;
     if (requested !== undefined && !(typeof requested === 'string' && /^\d{12}$/.test(requested))) {
-      return errorReply(p, 400, 'ValidationException', 'Invalid AccountId: it must be 12 digits.', { reason: 'fieldValidationFailed', fieldList: [{ name: 'AccountId', message: 'Must be 12 digits' }] });
+      return errorReply(p, 400, 'ValidationException', 'Invalid AccountId: it must be 12 digits.', {
+        reason: 'fieldValidationFailed',
+        fieldList: [{ name: 'AccountId', message: 'Must be 12 digits' }],
+      });
     }
     const accountId = typeof requested === 'string' ? requested : accountOf(p, caller);
     const state = root(accountId);
     if (p.operation === 'GetContactInformation') {
-      if (!state.contactInformation) return errorReply(p, 404, 'ResourceNotFoundException', 'No contact information found for this account.');
+      if (!state.contactInformation)
+        return errorReply(p, 404, 'ResourceNotFoundException', 'No contact information found for this account.');
       return jsonOk({ ContactInformation: state.contactInformation }, 'rest-json');
     }
     const input = p.params.ContactInformation;
     const problems = validateContactInformation(input);
     if (problems.length > 0) {
-      return errorReply(p, 400, 'ValidationException', `${problems.length} validation error(s) detected: ${problems.map((x) => x.message).join('; ')}`, {
-        reason: 'fieldValidationFailed',
-        fieldList: problems,
-      });
+      return errorReply(
+        p,
+        400,
+        'ValidationException',
+        `${problems.length} validation error(s) detected: ${problems.map((x) => x.message).join('; ')}`,
+        {
+          reason: 'fieldValidationFailed',
+          fieldList: problems,
+        },
+      );
     }
     state.contactInformation = pickContactFields(input as Record<string, unknown>);
     return jsonOk({}, 'rest-json');
@@ -947,13 +1184,20 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     if (!p) {
       reply = await forward(req, body);
     } else {
-      const record: RecordedRequest = { service: p.service, operation: p.operation, accessKeyId: p.accessKeyId, region: p.region, params: p.params };
+      const record: RecordedRequest = {
+        service: p.service,
+        operation: p.operation,
+        accessKeyId: p.accessKeyId,
+        region: p.region,
+        params: p.params,
+      };
       requests.push(record);
       reply = await dispatch(p, req, body);
       record.status = reply.status;
       if (reply.status < 300) {
         const account = rootKeyAccounts.get(p.accessKeyId);
-        const key = account === undefined ? undefined : roots.get(account)?.rootKeys.find((k) => k.accessKeyId === p.accessKeyId);
+        const key =
+          account === undefined ? undefined : roots.get(account)?.rootKeys.find((k) => k.accessKeyId === p.accessKeyId);
         if (key) key.lastUsed = { date: now(), region: p.region, service: p.service };
       }
     }
@@ -963,7 +1207,7 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      const message = err instanceof Error ? err.stack ?? err.message : String(err);
+      const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(`rootlock root layer internal error: ${message}`);
     });
@@ -1051,7 +1295,8 @@ const STATE_REQUIRED = new Set(['US', 'CA', 'GB', 'DE', 'JP', 'IN', 'BR']);
 
 /** The ContactInformation rules of the Account Management API reference. */
 export function validateContactInformation(input: unknown): Array<{ name: string; message: string }> {
-  if (!input || typeof input !== 'object') return [{ name: 'ContactInformation', message: 'ContactInformation must not be null' }];
+  if (!input || typeof input !== 'object')
+    return [{ name: 'ContactInformation', message: 'ContactInformation must not be null' }];
   const ci = input as Record<string, unknown>;
   const problems: Array<{ name: string; message: string }> = [];
   const bad = (field: string, message: string): void => {
@@ -1066,11 +1311,16 @@ export function validateContactInformation(input: unknown): Array<{ name: string
     if (typeof v !== 'string') bad(field, 'Member must be a string');
     else if (v.length < 1 || v.length > max) bad(field, `Member must have length between 1 and ${max}`);
   }
-  if (typeof ci.CountryCode === 'string' && !/^[A-Za-z]{2}$/.test(ci.CountryCode)) bad('CountryCode', 'Member must be a 2-letter ISO-3166 country code');
+  if (typeof ci.CountryCode === 'string' && !/^[A-Za-z]{2}$/.test(ci.CountryCode))
+    bad('CountryCode', 'Member must be a 2-letter ISO-3166 country code');
   if (typeof ci.PhoneNumber === 'string' && !/^[+][\s0-9()-]+$/.test(ci.PhoneNumber)) {
     bad('PhoneNumber', 'Member must satisfy regular expression pattern: ^[+][\\s0-9()-]+$');
   }
-  if (typeof ci.CountryCode === 'string' && STATE_REQUIRED.has(ci.CountryCode.toUpperCase()) && (ci.StateOrRegion === undefined || ci.StateOrRegion === '')) {
+  if (
+    typeof ci.CountryCode === 'string' &&
+    STATE_REQUIRED.has(ci.CountryCode.toUpperCase()) &&
+    (ci.StateOrRegion === undefined || ci.StateOrRegion === '')
+  ) {
     bad('StateOrRegion', `Member is required when CountryCode is ${ci.CountryCode.toUpperCase()}`);
   }
   return problems;

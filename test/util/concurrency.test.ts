@@ -15,12 +15,16 @@ describe('mapLimit', () => {
   it('never has more than `limit` calls in flight, and uses all of them', async () => {
     let inFlight = 0;
     let peak = 0;
-    await mapLimit(Array.from({ length: 20 }, (_, i) => i), 8, async () => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await tick(2);
-      inFlight--;
-    });
+    await mapLimit(
+      Array.from({ length: 20 }, (_, i) => i),
+      8,
+      async () => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await tick(2);
+        inFlight--;
+      },
+    );
     expect(peak).toBe(8);
   });
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { formatParams, maskKeyId, redact, REDACTED, sanitize, SECRET_KEYS } from '../../src/util/text.js';
 
 /** Characters a terminal may act on or that reorder text; none may survive sanitize. */
-const DANGEROUS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udfff]/u;
+const DANGEROUS =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udfff]/u;
 
 describe('sanitize', () => {
   it.each([
@@ -10,7 +11,11 @@ describe('sanitize', () => {
     ['non-Latin scripts and emoji are kept', 'Zoë 日本 👩‍💻', 'Zoë 日本 👩‍💻'],
     ['screen clear', '\x1b[2J\x1b[H', '\\x1b[2J\\x1b[H'],
     ['colour codes', '\x1b[31mred\x1b[0m', '\\x1b[31mred\\x1b[0m'],
-    ['OSC 8 hyperlink', '\x1b]8;;https://evil.example\x07click\x1b]8;;\x07', '\\x1b]8;;https://evil.example\\x07click\\x1b]8;;\\x07'],
+    [
+      'OSC 8 hyperlink',
+      '\x1b]8;;https://evil.example\x07click\x1b]8;;\x07',
+      '\\x1b]8;;https://evil.example\\x07click\\x1b]8;;\\x07',
+    ],
     ['window title (OSC 0)', '\x1b]0;pwned\x1b\\', '\\x1b]0;pwned\\x1b\\\\'],
     ['newline', 'line1\nline2', 'line1\\nline2'],
     ['carriage return overwrite', 'safe\rEVIL', 'safe\\rEVIL'],
@@ -170,9 +175,9 @@ describe('formatParams', () => {
   });
 
   it('redacts secrets and keeps placeholders', () => {
-    expect(
-      formatParams({ Password: 'hunter2', NewPassword: { $secret: 'password', label: 'for bob' } }),
-    ).toBe('{"Password":"<redacted>","NewPassword":{"$secret":"password","label":"for bob"}}');
+    expect(formatParams({ Password: 'hunter2', NewPassword: { $secret: 'password', label: 'for bob' } })).toBe(
+      '{"Password":"<redacted>","NewPassword":{"$secret":"password","label":"for bob"}}',
+    );
   });
 
   it('escapes what a terminal could act on and stays valid JSON', () => {

@@ -49,7 +49,10 @@ export async function applyCommand(
   const { ctx } = run;
   const { output, account } = ctx;
   if (plan.account.id !== account.id) {
-    throw new RunError('BAD_PLAN', `The plan is for account ${plan.account.id}, but these credentials act on account ${account.id}. Nothing was changed.`);
+    throw new RunError(
+      'BAD_PLAN',
+      `The plan is for account ${plan.account.id}, but these credentials act on account ${account.id}. Nothing was changed.`,
+    );
   }
   const { journal, gate } = openChangeSession(run, args, deps, live);
   const wctx = wizardContext(ctx, { prompter, journal, gate });
@@ -58,7 +61,10 @@ export async function applyCommand(
   const refused = result.drift.length > 0;
   const code = refused
     ? EXIT.runFailed
-    : exitForSteps(result.statuses, result.results.some((r) => r.outcome === 'failed'));
+    : exitForSteps(
+        result.statuses,
+        result.results.some((r) => r.outcome === 'failed'),
+      );
   const next = refused ? [] : await journaledNextSteps(run, ctx, journal, gate);
   journal.write({ type: 'session-end', outcome: refused ? 'refused' : 'completed' });
   showNextSteps(run, next);

@@ -22,13 +22,22 @@ import {
   type RunSession,
 } from '../session.js';
 
-export async function wizardCommand(run: RunSession, args: CliArgs, deps: RunDeps, live: LiveSession, prompter: Prompter): Promise<number> {
+export async function wizardCommand(
+  run: RunSession,
+  args: CliArgs,
+  deps: RunDeps,
+  live: LiveSession,
+  prompter: Prompter,
+): Promise<number> {
   const { ctx } = run;
   const { output, caller, account, clock } = ctx;
   const { journal, gate } = openChangeSession(run, args, deps, live);
   const recording = args.command === 'plan';
   // Root onboarding: once the admins exist, offer to go on with an admin's profile.
-  const handoff = caller.type === 'root' ? profileHandoff(ctx.factory, { region: run.region, endpoint: args.endpointUrl }) : undefined;
+  const handoff =
+    caller.type === 'root'
+      ? profileHandoff(ctx.factory, { region: run.region, endpoint: args.endpointUrl })
+      : undefined;
   const wctx = wizardContext(ctx, { prompter, journal, gate, recording, onlyFailing: args.command === 'fix', handoff });
   if (args.dryRun) output.warn('Dry run: every change is shown and none is sent.');
   const outcomes = await runWizard(run.steps, wctx);
@@ -50,7 +59,9 @@ export async function wizardCommand(run: RunSession, args: CliArgs, deps: RunDep
         .map((o) => ({ id: o.id, answers: o.answers[0], findings: findingKeys(o.before.findings), changes: o.plan })),
     };
     writeFileSync(args.out, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
-    output.success(`Plan written to ${args.out}: ${outcomes.reduce((n, o) => n + o.plan.length, 0)} change(s). Apply it with: rootlock apply ${args.out}`);
+    output.success(
+      `Plan written to ${args.out}: ${outcomes.reduce((n, o) => n + o.plan.length, 0)} change(s). Apply it with: rootlock apply ${args.out}`,
+    );
     return EXIT.ok;
   }
   printSummary(output, outcomes);

@@ -59,7 +59,9 @@ export function adminGroupStatus(state: AdminsState, wanted: string): GroupStatu
   const existing = (state.details.GroupDetailList ?? []).find((g) => (g.GroupName ?? '').toLowerCase() === lower);
   if (!existing?.GroupName) return { name: wanted, state: 'missing', members: [] };
   const name = existing.GroupName;
-  const members = (state.details.UserDetailList ?? []).filter((u) => (u.GroupList ?? []).includes(name)).map((u) => u.UserName ?? '');
+  const members = (state.details.UserDetailList ?? [])
+    .filter((u) => (u.GroupList ?? []).includes(name))
+    .map((u) => u.UserName ?? '');
   const admin = state.adminGroups.some((g) => g.name === name);
   return { name, state: admin ? 'admin' : 'not-admin', members };
 }
@@ -71,7 +73,11 @@ function day(iso: string | undefined): string {
 }
 
 /** Asks which admin group to use; undefined when the operator declines to promote an existing non-admin group. */
-async function chooseGroup(state: AdminsState, ctx: InteractiveContext, memo: SessionMemo): Promise<GroupAnswer | undefined> {
+async function chooseGroup(
+  state: AdminsState,
+  ctx: InteractiveContext,
+  memo: SessionMemo,
+): Promise<GroupAnswer | undefined> {
   const g = adminGroupStatus(state, ctx.options.adminGroup);
   if (g.state === 'admin') return { name: g.name, create: false, attachPolicy: false };
   if (g.state === 'missing') return { name: g.name, create: true, attachPolicy: true };
@@ -87,14 +93,20 @@ async function chooseGroup(state: AdminsState, ctx: InteractiveContext, memo: Se
   });
   if (!ok) {
     memo.declined.add('admins.create');
-    ctx.output.warn(`Group ${show(g.name)} was left as it is, so no admin was created. To use another group, run again with --admin-group NAME.`);
+    ctx.output.warn(
+      `Group ${show(g.name)} was left as it is, so no admin was created. To use another group, run again with --admin-group NAME.`,
+    );
     return undefined;
   }
   return { name: g.name, create: false, attachPolicy: true };
 }
 
 /** The questions for one round; undefined when there is nothing (more) to do. */
-export async function askAdmins(state: AdminsState, _assessment: Assessment, ctx: InteractiveContext): Promise<AdminsAnswers | undefined> {
+export async function askAdmins(
+  state: AdminsState,
+  _assessment: Assessment,
+  ctx: InteractiveContext,
+): Promise<AdminsAnswers | undefined> {
   const memo = ctx.memory(newMemo);
   const { prompter, output } = ctx;
   const answers: AdminsAnswers = {};
@@ -119,11 +131,15 @@ export async function askAdmins(state: AdminsState, _assessment: Assessment, ctx
     const canComplete = state.pending.some((p) => !memo.completionTried.has(p.name));
     const choices = [
       ...(canComplete ? [{ value: 'complete', name: 'Complete them (console password, admin group membership)' }] : []),
-      ...(canRollBack ? [{ value: 'rollback', name: 'Roll them back (delete only what rootlock created in this session)' }] : []),
+      ...(canRollBack
+        ? [{ value: 'rollback', name: 'Roll them back (delete only what rootlock created in this session)' }]
+        : []),
       { value: 'leave', name: 'Leave them as they are for now (the step keeps failing until they are resolved)' },
     ];
     if (!canRollBack) {
-      output.info(`Rolling back is offered only for users created in this session; ${list} ${state.pending.length === 1 ? 'was' : 'were'} created earlier. Delete unwanted ones yourself (IAM > Users).`);
+      output.info(
+        `Rolling back is offered only for users created in this session; ${list} ${state.pending.length === 1 ? 'was' : 'were'} created earlier. Delete unwanted ones yourself (IAM > Users).`,
+      );
     }
     let action = 'leave';
     if (choices.length > 1) {
@@ -141,7 +157,9 @@ export async function askAdmins(state: AdminsState, _assessment: Assessment, ctx
       const g = needsGroup ? await needGroup() : undefined;
       // A password set but never shown in this session (an earlier session set it, or AWS's
       // answer was lost): nobody may know it. Offer to replace it, shown once.
-      const unseen = state.pending.filter((p) => p.loginProfile && !passwordShown(ctx.results, p.name)).map((p) => p.name);
+      const unseen = state.pending
+        .filter((p) => p.loginProfile && !passwordShown(ctx.results, p.name))
+        .map((p) => p.name);
       let reset = false;
       if (unseen.length > 0) {
         reset = await prompter.confirm({
@@ -151,12 +169,20 @@ export async function askAdmins(state: AdminsState, _assessment: Assessment, ctx
           safeDefault: true,
         });
       }
-      answers.complete = state.pending.map((p) => {
-        // Without a usable group, only the console password can be completed; the tag stays.
-        const addToGroup = !p.admin && g !== undefined;
-        const resetPassword = reset && unseen.includes(p.name);
-        return { name: p.name, loginProfile: !p.loginProfile, ...(resetPassword ? { resetPassword } : {}), addToGroup, finish: p.admin || addToGroup };
-      }).filter((c) => c.loginProfile || c.resetPassword || c.addToGroup || c.finish);
+      answers.complete = state.pending
+        .map((p) => {
+          // Without a usable group, only the console password can be completed; the tag stays.
+          const addToGroup = !p.admin && g !== undefined;
+          const resetPassword = reset && unseen.includes(p.name);
+          return {
+            name: p.name,
+            loginProfile: !p.loginProfile,
+            ...(resetPassword ? { resetPassword } : {}),
+            addToGroup,
+            finish: p.admin || addToGroup,
+          };
+        })
+        .filter((c) => c.loginProfile || c.resetPassword || c.addToGroup || c.finish);
       completing = answers.complete.filter((c) => c.addToGroup).length;
       for (const p of state.pending) memo.completionTried.add(p.name);
     } else if (action === 'rollback') {
@@ -198,7 +224,9 @@ export async function askAdmins(state: AdminsState, _assessment: Assessment, ctx
   );
   if (need > 0 && failedBefore && !memo.declined.has('admins.create')) {
     memo.declined.add('admins.create');
-    output.info('A change failed earlier in this session, so no further admin is created now; fix the cause and run rootlock again.');
+    output.info(
+      'A change failed earlier in this session, so no further admin is created now; fix the cause and run rootlock again.',
+    );
   }
   if (need > 0 && !memo.declined.has('admins.create') && !memo.rolledBack) {
     const g = adminGroupStatus(state, ctx.options.adminGroup);
@@ -241,7 +269,11 @@ export async function askAdmins(state: AdminsState, _assessment: Assessment, ctx
   // 4. Too many: offer to demote admins that are admins only through a group.
   const total = state.analysis.admins.length + shadowUsers;
   if (total > MAX_ADMINS && !memo.declined.has('admins.remove')) {
-    const { candidates, notRemovable } = removalCandidates(state.details, state.analysis, (n) => state.credentials[n]?.lastActivity);
+    const { candidates, notRemovable } = removalCandidates(
+      state.details,
+      state.analysis,
+      (n) => state.credentials[n]?.lastActivity,
+    );
     for (const n of notRemovable) output.info(`${show(n.name)} ${n.reason}; rootlock does not change that.`);
     if (candidates.length === 0) {
       output.info('No admin can be demoted by group removal; reduce the admins in the IAM console.');
@@ -274,7 +306,11 @@ export async function askAdmins(state: AdminsState, _assessment: Assessment, ctx
   }
 
   const something =
-    answers.passwordPolicy || answers.create?.names.length || answers.complete?.length || answers.rollback?.length || answers.remove?.length;
+    answers.passwordPolicy ||
+    answers.create?.names.length ||
+    answers.complete?.length ||
+    answers.rollback?.length ||
+    answers.remove?.length;
   return something ? answers : undefined;
 }
 

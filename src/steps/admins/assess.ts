@@ -101,16 +101,20 @@ export function fullAccessCustomerPolicies(state: AdminsState): Array<{ arn: str
     if (!arn) return;
     attached.set(arn, [...(attached.get(arn) ?? []), who]);
   };
-  for (const u of state.details.UserDetailList ?? []) for (const p of u.AttachedManagedPolicies ?? []) note(p.PolicyArn, `user ${u.UserName}`);
-  for (const g of state.details.GroupDetailList ?? []) for (const p of g.AttachedManagedPolicies ?? []) note(p.PolicyArn, `group ${g.GroupName}`);
-  for (const r of state.details.RoleDetailList ?? []) for (const p of r.AttachedManagedPolicies ?? []) note(p.PolicyArn, `role ${r.RoleName}`);
+  for (const u of state.details.UserDetailList ?? [])
+    for (const p of u.AttachedManagedPolicies ?? []) note(p.PolicyArn, `user ${u.UserName}`);
+  for (const g of state.details.GroupDetailList ?? [])
+    for (const p of g.AttachedManagedPolicies ?? []) note(p.PolicyArn, `group ${g.GroupName}`);
+  for (const r of state.details.RoleDetailList ?? [])
+    for (const p of r.AttachedManagedPolicies ?? []) note(p.PolicyArn, `role ${r.RoleName}`);
   const out: Array<{ arn: string; attachedTo: string[] }> = [];
   for (const p of state.details.Policies ?? []) {
     if (!p.Arn || AWS_MANAGED.test(p.Arn)) continue;
     const to = attached.get(p.Arn);
     if (!to) continue; // CIS v5.0.0 1.15 is about attached policies
     const versions = p.PolicyVersionList ?? [];
-    const doc = (versions.find((v) => v.VersionId === p.DefaultVersionId) ?? versions.find((v) => v.IsDefaultVersion))?.Document;
+    const doc = (versions.find((v) => v.VersionId === p.DefaultVersionId) ?? versions.find((v) => v.IsDefaultVersion))
+      ?.Document;
     if (!doc) continue;
     try {
       if (grantsFullAccess(compilePolicy(doc))) out.push({ arn: p.Arn, attachedTo: to });
@@ -195,7 +199,10 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
   }
 
   for (const p of state.pending) {
-    const missing = [...(p.loginProfile ? [] : ['a console password']), ...(p.admin ? [] : ['membership of an admin group'])];
+    const missing = [
+      ...(p.loginProfile ? [] : ['a console password']),
+      ...(p.admin ? [] : ['membership of an admin group']),
+    ];
     findings.push({
       id: 'admins.pending',
       kind: 'fail',
@@ -219,7 +226,8 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
         resource: a.arn,
         message: `Admin ${a.name} has no console password, so cannot sign in to the console (for example to recover from a lost access key).`,
         controls: [],
-        remediation: 'Give the user a console password (IAM > Users > Security credentials > Enable console access), or rely on the other admins.',
+        remediation:
+          'Give the user a console password (IAM > Users > Security credentials > Enable console access), or rely on the other admins.',
       });
     }
     if (!c.mfa) {
@@ -231,8 +239,11 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
         message: c.consoleAccess
           ? `Admin ${a.name} can sign in to the console without MFA.`
           : `Admin ${a.name} has no MFA device.`,
-        controls: c.consoleAccess ? ['CIS v5.0.0 1.9', 'CIS v3.0.0 1.10', 'Security Hub IAM.5', 'Security Hub IAM.19'] : ['Security Hub IAM.19'],
-        remediation: 'The user signs in and assigns an MFA device (IAM > Users > Security credentials > Assign MFA device); nobody can do it for them.',
+        controls: c.consoleAccess
+          ? ['CIS v5.0.0 1.9', 'CIS v3.0.0 1.10', 'Security Hub IAM.5', 'Security Hub IAM.19']
+          : ['Security Hub IAM.19'],
+        remediation:
+          'The user signs in and assigns an MFA device (IAM > Users > Security credentials > Assign MFA device); nobody can do it for them.',
       });
     }
     for (const k of c.accessKeys) {
@@ -244,7 +255,8 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
           resource: a.arn,
           message: `Admin ${a.name} has an active access key ${daysSince(k.createdAt, env.now)} days old (created or rotated ${day(k.createdAt)}).`,
           controls: ['CIS v5.0.0 1.13', 'Security Hub IAM.3'],
-          remediation: 'Rotate the key (create a new one, move its users, deactivate then delete the old one), or delete it if unused.',
+          remediation:
+            'Rotate the key (create a new one, move its users, deactivate then delete the old one), or delete it if unused.',
         });
       }
     }
@@ -261,10 +273,21 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
           ? `Admin ${a.name} has not signed in or used an access key for ${daysSince(c.lastActivity, env.now)} days.`
           : `Admin ${a.name} has never signed in or used an access key, and was created ${daysSince(idleSince, env.now)} days ago.`,
         controls: ['CIS v5.0.0 1.11', 'Security Hub IAM.22'],
-        remediation: 'Disable credentials nobody uses, or remove the user from the admin group if it is no longer needed.',
+        remediation:
+          'Disable credentials nobody uses, or remove the user from the admin group if it is no longer needed.',
       });
     }
-    const ownPaths = a.via.filter((v) => !v.startsWith('group ') && !(v.startsWith('together: ') && v.slice(10).split(' + ').every((p) => p.startsWith('group '))));
+    const ownPaths = a.via.filter(
+      (v) =>
+        !v.startsWith('group ') &&
+        !(
+          v.startsWith('together: ') &&
+          v
+            .slice(10)
+            .split(' + ')
+            .every((p) => p.startsWith('group '))
+        ),
+    );
     if (ownPaths.length > 0) {
       findings.push({
         id: 'admins.direct-policy',
@@ -288,7 +311,8 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
         `${s.kind === 'user' ? 'User' : 'Role'} ${s.name} is not a full admin but can make itself one (${s.escalation.join(', ')}) through ${s.via.join('; ')}` +
         (s.kind === 'user' ? '; it counts against the limit of 3 admins.' : '; roles are listed, not counted.'),
       controls: [],
-      remediation: 'Scope the escalation permissions (iam:*, iam:Put*/Attach*/Create*Policy*, iam:PassRole with compute) to the resources the principal really needs.',
+      remediation:
+        'Scope the escalation permissions (iam:*, iam:Put*/Attach*/Create*Policy*, iam:PassRole with compute) to the resources the principal really needs.',
     });
   }
 
@@ -331,7 +355,8 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
       resource: p.arn,
       message: `Customer managed policy ${p.arn} allows every action on every resource and is attached to ${p.attachedTo.join(', ')}.`,
       controls: ['CIS v5.0.0 1.15', 'CIS v3.0.0 1.16', 'Security Hub IAM.1'],
-      remediation: 'Grant admin rights through the AWS managed AdministratorAccess policy on the admin group, and narrow or detach this policy.',
+      remediation:
+        'Grant admin rights through the AWS managed AdministratorAccess policy on the admin group, and narrow or detach this policy.',
     });
   }
 
@@ -342,9 +367,17 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
       kind: 'warn',
       severity: 'medium',
       resource: account,
-      message: 'The account has no IAM password policy, so console passwords only need to meet the AWS default (8 characters).',
-      controls: ['CIS v5.0.0 1.7', 'CIS v5.0.0 1.8', 'Security Hub IAM.7', 'Security Hub IAM.15', 'Security Hub IAM.16'],
-      remediation: 'Set a password policy: at least 14 characters, every character class, reuse of the last 24 prevented (rootlock offers to).',
+      message:
+        'The account has no IAM password policy, so console passwords only need to meet the AWS default (8 characters).',
+      controls: [
+        'CIS v5.0.0 1.7',
+        'CIS v5.0.0 1.8',
+        'Security Hub IAM.7',
+        'Security Hub IAM.15',
+        'Security Hub IAM.16',
+      ],
+      remediation:
+        'Set a password policy: at least 14 characters, every character class, reuse of the last 24 prevented (rootlock offers to).',
     });
   } else if (pp.state === 'present') {
     for (const g of passwordPolicyGaps(pp.policy)) {
@@ -355,15 +388,30 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
         resource: account,
         message: `The account password policy ${g.gap}.`,
         controls: g.controls,
-        remediation: 'Raise it in IAM > Account settings > Password policy (rootlock does not overwrite an existing policy).',
+        remediation:
+          'Raise it in IAM > Account settings > Password policy (rootlock does not overwrite an existing policy).',
       });
     }
   } else {
-    findings.push({ id: 'admins.password-policy', kind: 'info', severity: 'info', resource: account, message: `The password policy could not be read (${pp.reason}).`, controls: [] });
+    findings.push({
+      id: 'admins.password-policy',
+      kind: 'info',
+      severity: 'info',
+      resource: account,
+      message: `The password policy could not be read (${pp.reason}).`,
+      controls: [],
+    });
   }
 
   for (const w of analysis.warnings) {
-    findings.push({ id: 'admins.analysis', kind: 'info', severity: 'info', resource: account, message: `Analysis: ${w}.`, controls: [] });
+    findings.push({
+      id: 'admins.analysis',
+      kind: 'info',
+      severity: 'info',
+      resource: account,
+      message: `Analysis: ${w}.`,
+      controls: [],
+    });
   }
 
   const failing = findings.some((f) => f.kind === 'fail');

@@ -3,12 +3,7 @@
  * activity), from the IAM credential report or, when the report cannot know yet, from
  * direct IAM reads. Pure: the callers fetch; these functions only interpret.
  */
-import {
-  reportAccessKeys,
-  reportIsoDate,
-  reportTrue,
-  type CredentialReportRow,
-} from '../../aws/credential-report.js';
+import { reportAccessKeys, reportIsoDate, reportTrue, type CredentialReportRow } from '../../aws/credential-report.js';
 import { parseTime } from '../../util/time.js';
 
 /** One access key of a user. */

@@ -46,7 +46,8 @@ export async function adminsAfter(state: AdminsState, _assessment: Assessment, c
       'Then run `rootlock check --only admins` to confirm (the credential report can lag up to 4 hours).',
     ]);
   }
-  if (withMfa.length > 0) output.success(`MFA is active for: ${withMfa.map((a) => sanitize(a.name, { maxLength: 64 })).join(', ')}.`);
+  if (withMfa.length > 0)
+    output.success(`MFA is active for: ${withMfa.map((a) => sanitize(a.name, { maxLength: 64 })).join(', ')}.`);
 }
 
 export const step: StepDefinition<AdminsState, AdminsAnswers> = {

@@ -84,7 +84,13 @@ function passwordPlaceholder(user: string): SecretPlaceholder {
   return { $secret: 'password', label: `one-time console password for ${user}` };
 }
 
-function iam(id: string, description: string, operation: string, params: Record<string, unknown>, extra: Partial<Change> = {}): Change {
+function iam(
+  id: string,
+  description: string,
+  operation: string,
+  params: Record<string, unknown>,
+  extra: Partial<Change> = {},
+): Change {
   return { id, step: 'admins', description, service: 'iam', operation, params, ...extra };
 }
 
@@ -92,10 +98,16 @@ function groupChanges(g: GroupAnswer): Change[] {
   const out: Change[] = [];
   if (g.create) {
     out.push(
-      iam(changeIds.createGroup(g.name), `Create IAM group ${g.name}`, 'CreateGroup', { GroupName: g.name }, {
-        alreadyDoneCodes: ['EntityAlreadyExists'],
-        readBack: readBackCreateGroup,
-      }),
+      iam(
+        changeIds.createGroup(g.name),
+        `Create IAM group ${g.name}`,
+        'CreateGroup',
+        { GroupName: g.name },
+        {
+          alreadyDoneCodes: ['EntityAlreadyExists'],
+          readBack: readBackCreateGroup,
+        },
+      ),
     );
   }
   if (g.attachPolicy) {
@@ -203,13 +215,19 @@ export function buildPlan(a: AdminsAnswers): Change[] {
   for (const r of a.remove ?? []) {
     for (const g of r.groups) {
       plan.push(
-        iam(changeIds.removeFromGroup(g, r.name), `Remove ${r.name} from group ${g} (the user is kept)`, 'RemoveUserFromGroup', { GroupName: g, UserName: r.name }, {
-          destructive: true,
-          alreadyDoneCodes: ['NoSuchEntity'],
-          warning: `${r.name} loses the admin rights group ${g} gives.`,
-          readBack: readBackRemoveUserFromGroup,
-          idempotent: true,
-        }),
+        iam(
+          changeIds.removeFromGroup(g, r.name),
+          `Remove ${r.name} from group ${g} (the user is kept)`,
+          'RemoveUserFromGroup',
+          { GroupName: g, UserName: r.name },
+          {
+            destructive: true,
+            alreadyDoneCodes: ['NoSuchEntity'],
+            warning: `${r.name} loses the admin rights group ${g} gives.`,
+            readBack: readBackRemoveUserFromGroup,
+            idempotent: true,
+          },
+        ),
       );
     }
   }
@@ -217,32 +235,51 @@ export function buildPlan(a: AdminsAnswers): Change[] {
   for (const r of a.rollback ?? []) {
     if (r.deleteLoginProfile) {
       plan.push(
-        iam(changeIds.rollbackLoginProfile(r.name), `Delete the console password rootlock gave ${r.name} in this session`, 'DeleteLoginProfile', { UserName: r.name }, {
-          destructive: true,
-          alreadyDoneCodes: ['NoSuchEntity'],
-          readBack: readBackDeleteLoginProfile,
-          idempotent: true,
-        }),
+        iam(
+          changeIds.rollbackLoginProfile(r.name),
+          `Delete the console password rootlock gave ${r.name} in this session`,
+          'DeleteLoginProfile',
+          { UserName: r.name },
+          {
+            destructive: true,
+            alreadyDoneCodes: ['NoSuchEntity'],
+            readBack: readBackDeleteLoginProfile,
+            idempotent: true,
+          },
+        ),
       );
     }
     for (const g of r.removeFromGroups) {
       plan.push(
-        iam(changeIds.rollbackMembership(g, r.name), `Remove ${r.name} from group ${g} (added in this session)`, 'RemoveUserFromGroup', { GroupName: g, UserName: r.name }, {
-          destructive: true,
-          alreadyDoneCodes: ['NoSuchEntity'],
-          readBack: readBackRemoveUserFromGroup,
-          idempotent: true,
-        }),
+        iam(
+          changeIds.rollbackMembership(g, r.name),
+          `Remove ${r.name} from group ${g} (added in this session)`,
+          'RemoveUserFromGroup',
+          { GroupName: g, UserName: r.name },
+          {
+            destructive: true,
+            alreadyDoneCodes: ['NoSuchEntity'],
+            readBack: readBackRemoveUserFromGroup,
+            idempotent: true,
+          },
+        ),
       );
     }
     plan.push(
-      iam(changeIds.rollbackUser(r.name), `Delete user ${r.name}, created by rootlock in this session`, 'DeleteUser', { UserName: r.name }, {
-        destructive: true,
-        alreadyDoneCodes: ['NoSuchEntity'],
-        warning: 'AWS refuses (DeleteConflict) if anything else was added to the user meanwhile; nothing else is deleted.',
-        readBack: readBackDeleteUser,
-        idempotent: true,
-      }),
+      iam(
+        changeIds.rollbackUser(r.name),
+        `Delete user ${r.name}, created by rootlock in this session`,
+        'DeleteUser',
+        { UserName: r.name },
+        {
+          destructive: true,
+          alreadyDoneCodes: ['NoSuchEntity'],
+          warning:
+            'AWS refuses (DeleteConflict) if anything else was added to the user meanwhile; nothing else is deleted.',
+          readBack: readBackDeleteUser,
+          idempotent: true,
+        },
+      ),
     );
   }
   return plan;

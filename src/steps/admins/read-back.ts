@@ -47,8 +47,11 @@ export const readBackCreateLoginProfile: ReadBack = async (read, p, { since }) =
 
 /** iam:AttachGroupPolicy: the policy is among the group's attached policies. */
 export const readBackAttachGroupPolicy: ReadBack = async (read, p) => {
-  const attached = await allMarkerPages(read, 'ListAttachedGroupPolicies', { GroupName: p.GroupName }, (x) =>
-    x?.AttachedPolicies,
+  const attached = await allMarkerPages(
+    read,
+    'ListAttachedGroupPolicies',
+    { GroupName: p.GroupName },
+    (x) => x?.AttachedPolicies,
   );
   return attached.some((a: any) => a.PolicyArn === p.PolicyArn) ? 'in-place' : 'absent';
 };

@@ -71,15 +71,21 @@ export async function readUserCredentials(pool: ClientPool, userName: string): P
     loginProfile,
     pool.call<{ MFADevices?: unknown[] }>('iam', 'ListMFADevices', { UserName: userName }),
     pool.call<{ User?: { PasswordLastUsed?: Date } }>('iam', 'GetUser', { UserName: userName }),
-    pool.call<{ AccessKeyMetadata?: Array<{ AccessKeyId?: string; Status?: string; CreateDate?: Date }> }>('iam', 'ListAccessKeys', {
-      UserName: userName,
-    }),
+    pool.call<{ AccessKeyMetadata?: Array<{ AccessKeyId?: string; Status?: string; CreateDate?: Date }> }>(
+      'iam',
+      'ListAccessKeys',
+      {
+        UserName: userName,
+      },
+    ),
   ]);
   const accessKeys = await Promise.all(
     (keys.AccessKeyMetadata ?? []).map(async (k) => {
       let lastUsed: Date | undefined;
       if (k.AccessKeyId) {
-        const r = await pool.call<{ AccessKeyLastUsed?: { LastUsedDate?: Date } }>('iam', 'GetAccessKeyLastUsed', { AccessKeyId: k.AccessKeyId });
+        const r = await pool.call<{ AccessKeyLastUsed?: { LastUsedDate?: Date } }>('iam', 'GetAccessKeyLastUsed', {
+          AccessKeyId: k.AccessKeyId,
+        });
         lastUsed = r.AccessKeyLastUsed?.LastUsedDate;
       }
       return { status: k.Status, createDate: k.CreateDate, lastUsed };
@@ -98,7 +104,11 @@ export async function readUserCredentials(pool: ClientPool, userName: string): P
  * the user must be older than the report (AWS regenerates it at most every 4 hours, so a
  * user created since is missing or shown as it was).
  */
-export function reportCovers(user: UserDetail, row: CredentialReportRow | undefined, generatedAt: Date | undefined): boolean {
+export function reportCovers(
+  user: UserDetail,
+  row: CredentialReportRow | undefined,
+  generatedAt: Date | undefined,
+): boolean {
   if (!row) return false;
   if (!generatedAt || !user.CreateDate) return true;
   return new Date(user.CreateDate).getTime() <= generatedAt.getTime();
@@ -125,8 +135,12 @@ export async function readAdminsState(ctx: StepContext): Promise<AdminsState> {
   const adminNames = new Set(analysis.admins.map((a) => a.name));
 
   const usersByName = new Map((details.UserDetailList ?? []).map((u) => [u.UserName ?? '', u]));
-  const pendingUsers = (details.UserDetailList ?? []).filter((u) => hasTag(u.Tags, CREATED_BY_TAG) && hasTag(u.Tags, SETUP_TAG));
-  const createdByRootlock = (details.UserDetailList ?? []).filter((u) => hasTag(u.Tags, CREATED_BY_TAG)).map((u) => u.UserName ?? '');
+  const pendingUsers = (details.UserDetailList ?? []).filter(
+    (u) => hasTag(u.Tags, CREATED_BY_TAG) && hasTag(u.Tags, SETUP_TAG),
+  );
+  const createdByRootlock = (details.UserDetailList ?? [])
+    .filter((u) => hasTag(u.Tags, CREATED_BY_TAG))
+    .map((u) => u.UserName ?? '');
 
   // Users the step reports credentials for: admins, user shadow admins and half-done users.
   const wanted = new Set<string>([
@@ -145,7 +159,8 @@ export async function readAdminsState(ctx: StepContext): Promise<AdminsState> {
     if (user.CreateDate) createdAt[name] = new Date(user.CreateDate).toISOString();
     const row = rows.get(name);
     // A half-done user is always read directly: the point is to see what is missing now.
-    if (!pendingNames.has(name) && reportCovers(user, row, report.generatedAt)) credentials[name] = credentialsFromReport(row!);
+    if (!pendingNames.has(name) && reportCovers(user, row, report.generatedAt))
+      credentials[name] = credentialsFromReport(row!);
     else direct.push(name);
   }
   const fresh = await Promise.all(direct.map((n) => readUserCredentials(ctx.pool, n)));

@@ -47,7 +47,10 @@ export function onlyThroughGroups(via: readonly string[]): boolean {
 }
 
 /** The details with some users taken out of some groups (the input is not modified). */
-export function withoutMemberships(details: AuthorizationDetails, removals: ReadonlyMap<string, readonly string[]>): AuthorizationDetails {
+export function withoutMemberships(
+  details: AuthorizationDetails,
+  removals: ReadonlyMap<string, readonly string[]>,
+): AuthorizationDetails {
   return {
     ...details,
     UserDetailList: (details.UserDetailList ?? []).map((u) => {
@@ -72,7 +75,10 @@ export function removalCandidates(
   for (const admin of analysis.admins) {
     const groups = groupsInVia(admin.via);
     if (groups.length === 0 || !onlyThroughGroups(admin.via)) {
-      notRemovable.push({ name: admin.name, reason: 'is an admin through its own (inline or attached) policies, not only through a group' });
+      notRemovable.push({
+        name: admin.name,
+        reason: 'is an admin through its own (inline or attached) policies, not only through a group',
+      });
       continue;
     }
     const after = analyzeAdmins(withoutMemberships(details, new Map([[admin.name, groups]])));

@@ -119,7 +119,10 @@ export function securitySharedWith(contacts: Record<ContactType, AlternateContac
 }
 
 /** The fields of `sent` that AWS answers differently (or not at all). */
-export function readBackDifferences(sent: Record<string, string | undefined>, got: Record<string, string | undefined> | null): string[] {
+export function readBackDifferences(
+  sent: Record<string, string | undefined>,
+  got: Record<string, string | undefined> | null,
+): string[] {
   return Object.entries(sent)
     .filter(([, v]) => v !== undefined && v !== '')
     .filter(([k, v]) => (got?.[k] ?? '') !== v)
@@ -135,7 +138,10 @@ const DETAIL_MAX = 300;
  * through `sanitize` as docs/check-json.md promises for account strings: a valid contact is
  * unchanged, a planted escape sequence becomes visible text (`\x1b[31m`).
  */
-function pick<K extends string>(obj: Record<string, unknown> | null, keys: readonly K[]): Partial<Record<K, string>> | null {
+function pick<K extends string>(
+  obj: Record<string, unknown> | null,
+  keys: readonly K[],
+): Partial<Record<K, string>> | null {
   if (!obj) return null;
   const out: Partial<Record<K, string>> = {};
   for (const k of keys) if (typeof obj[k] === 'string') out[k] = sanitize(obj[k] as string, { maxLength: DETAIL_MAX });
@@ -228,7 +234,8 @@ export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
       resource,
       message: 'AWS holds no primary contact information for the account.',
       controls: [...CONTROLS.contactDetails],
-      remediation: 'Enter it with this step (account:PutContactInformation) or in the console under Account > Contact information.',
+      remediation:
+        'Enter it with this step (account:PutContactInformation) or in the console under Account > Contact information.',
     });
   } else if (primaryMissing.length > 0) {
     notComplete.push('primary contact');
@@ -306,7 +313,8 @@ export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
     message:
       'Security challenge questions are retired: AWS stopped accepting new ones on 2024-01-05 and edits on 2025-01-06, and never offered an API for them. CIS v5.0.0 dropped the recommendation (it was 1.3 in v3.0.0).',
     controls: [...CONTROLS.securityQuestions],
-    remediation: 'Nothing to set. Account recovery now rests on the alternate contacts (this step) and MFA on the root user (root-keys step).',
+    remediation:
+      'Nothing to set. Account recovery now rests on the alternate contacts (this step) and MFA on the root user (root-keys step).',
   });
 
   const attested = state.attestations.filter((a) => a.item === BILLING_ACCESS_ITEM);
@@ -318,7 +326,7 @@ export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
     resource,
     message: last
       ? `IAM user and role access to Billing information: attested by ${last.by} at ${last.at} (manual evidence; no AWS API can read this setting).`
-      : 'IAM user and role access to Billing information cannot be read through any AWS API; check it in the console. An attestation recorded in an earlier run is in that run\'s journal only.',
+      : "IAM user and role access to Billing information cannot be read through any AWS API; check it in the console. An attestation recorded in an earlier run is in that run's journal only.",
     controls: [],
     remediation: BILLING_ACCESS_INSTRUCTIONS.join(' '),
   });

@@ -86,7 +86,8 @@ const PRIMARY_ASK_ORDER: readonly PrimaryField[] = [
   'WebsiteUrl',
 ];
 
-const show = (v: string | undefined, max = 80): string => (v === undefined || v === '' ? '(empty)' : sanitize(v, { maxLength: max }));
+const show = (v: string | undefined, max = 80): string =>
+  v === undefined || v === '' ? '(empty)' : sanitize(v, { maxLength: max });
 
 /** One line describing an alternate contact, every account-controlled value escaped. */
 export function describeContact(c: AlternateContact): string {
@@ -143,7 +144,10 @@ async function askAlternate(
           value: t as ContactType | 'new',
           name: `Copy the ${t} contact (${describeContact(earlier[t]!)})`,
           ...(type === 'SECURITY'
-            ? { description: 'A security contact that shares a person and mailbox with another contact is warned about.' }
+            ? {
+                description:
+                  'A security contact that shares a person and mailbox with another contact is warned about.',
+              }
             : {}),
         })),
         { value: 'new', name: 'Enter new details' },
@@ -190,7 +194,8 @@ async function askPrimary(state: BillingRecoveryState, ctx: InteractiveContext):
       (record[f] === undefined &&
         (missing.includes(f) || (f === 'StateOrRegion' && stateRequired(record.CountryCode))));
     if (!needed) continue;
-    if (invalid[f]) ctx.output.warn(`The primary contact's ${PRIMARY_FIELDS[f].label} must be entered again: ${invalid[f]}`);
+    if (invalid[f])
+      ctx.output.warn(`The primary contact's ${PRIMARY_FIELDS[f].label} must be entered again: ${invalid[f]}`);
     const rule = PRIMARY_FIELDS[f];
     const answer = await ctx.prompter.input({
       id: `billing-recovery.primary.${PRIMARY_QUESTION[f]}`,
@@ -204,7 +209,9 @@ async function askPrimary(state: BillingRecoveryState, ctx: InteractiveContext):
 
 async function askBillingAccess(state: BillingRecoveryState, ctx: InteractiveContext): Promise<void> {
   const { output } = ctx;
-  output.info('IAM user and role access to Billing information has no API: only the root user can turn it on, in the console.');
+  output.info(
+    'IAM user and role access to Billing information has no API: only the root user can turn it on, in the console.',
+  );
   output.detail(BILLING_ACCESS_INSTRUCTIONS.map((line, i) => `${i + 1}. ${line}`));
   const attestation = await ctx.manual.attest(meta.id, {
     id: 'billing-recovery.billing-access.attest',
@@ -219,7 +226,10 @@ async function askBillingAccess(state: BillingRecoveryState, ctx: InteractiveCon
 }
 
 /** Asks what to write; undefined when nothing is to be written. Each group is asked once per session. */
-export async function askBillingRecovery(state: BillingRecoveryState, ctx: InteractiveContext): Promise<BillingRecoveryAnswers | undefined> {
+export async function askBillingRecovery(
+  state: BillingRecoveryState,
+  ctx: InteractiveContext,
+): Promise<BillingRecoveryAnswers | undefined> {
   const memory = sessionMemory(ctx);
   const answers: BillingRecoveryAnswers = { alternate: {} };
   const pending = [...CONTACT_TYPES, 'primary', 'billing-access'].filter((g) => !memory.asked.has(g));

@@ -17,11 +17,12 @@ export const step: StepDefinition<BillingRecoveryState, BillingRecoveryAnswers> 
   ask: (state, _assessment, ctx) => askBillingRecovery(state, ctx),
   plan: (state, answers) => planBillingRecovery(state, answers),
   // What was sent is compared with what AWS answers when the step verifies.
-  applied: (state, answers, _results, ctx) => rememberWritten(sessionMemory(ctx), answers, planBillingRecovery(state, answers)),
+  applied: (state, answers, _results, ctx) =>
+    rememberWritten(sessionMemory(ctx), answers, planBillingRecovery(state, answers)),
   async after(_state, _assessment, ctx) {
     if (sessionMemory(ctx).attestations.length > 0) {
       ctx.output.info(
-        'The attestation lives in this session\'s journal only: AWS cannot report the setting, so later runs (and `rootlock check`) list it as a manual item again.',
+        "The attestation lives in this session's journal only: AWS cannot report the setting, so later runs (and `rootlock check`) list it as a manual item again.",
       );
     }
   },

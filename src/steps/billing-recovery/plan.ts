@@ -11,7 +11,11 @@ import { readBackPutAlternateContact, readBackPutContactInformation } from './re
 import { PRIMARY_FIELD_ORDER, type PrimaryField } from './validation.js';
 
 /** The changes for a set of answers: one PutAlternateContact per type, one PutContactInformation. */
-export function buildPlan(state: BillingRecoveryState, answers: BillingRecoveryAnswers, target: { AccountId?: string }): Change[] {
+export function buildPlan(
+  state: BillingRecoveryState,
+  answers: BillingRecoveryAnswers,
+  target: { AccountId?: string },
+): Change[] {
   const changes: Change[] = [];
   const whose = target.AccountId ? ` of member account ${target.AccountId}` : '';
   for (const type of CONTACT_TYPES) {
@@ -64,7 +68,11 @@ export function planBillingRecovery(state: BillingRecoveryState, answers: Billin
 }
 
 /** After sending: remember what was written, so verification can compare it with what AWS answers. */
-export function rememberWritten(memory: SessionMemory, answers: BillingRecoveryAnswers, changes: readonly Change[]): void {
+export function rememberWritten(
+  memory: SessionMemory,
+  answers: BillingRecoveryAnswers,
+  changes: readonly Change[],
+): void {
   for (const type of CONTACT_TYPES) {
     const v = answers.alternate[type];
     if (v) memory.written.alternate[type] = { ...v };

@@ -43,7 +43,7 @@ export class TargetAccountAccessError extends Error {
   ) {
     super(
       `AWS refused account:${operation} for member account ${accountId} (${awsCode}: ${awsMessage}). ` +
-        'To manage a member account\'s contacts, run from the organization\'s management account (or the Account Management delegated administrator) ' +
+        "To manage a member account's contacts, run from the organization's management account (or the Account Management delegated administrator) " +
         'with all features enabled and trusted access for the Account Management service: ' +
         '`aws organizations enable-aws-service-access --service-principal account.amazonaws.com` ' +
         '(organizations:EnableAWSServiceAccess for account.amazonaws.com), and permissions account:GetAlternateContact, ' +
@@ -63,7 +63,12 @@ export function accountIdParam(ctx: StepContext): { AccountId?: string } {
 const TRUSTED_ACCESS_HINT = /trusted access|not enabled|AWSOrganizationsNotInUse|organization/i;
 
 /** Runs one Account API read; ResourceNotFoundException is `null`, a refusal for a member account is explained. */
-async function readOrNull<T>(ctx: StepContext, operation: string, params: Record<string, unknown>, pick: (r: any) => T | undefined): Promise<T | null> {
+async function readOrNull<T>(
+  ctx: StepContext,
+  operation: string,
+  params: Record<string, unknown>,
+  pick: (r: any) => T | undefined,
+): Promise<T | null> {
   try {
     const res = await ctx.pool.call(`account`, operation, params);
     return pick(res) ?? null;
@@ -77,7 +82,10 @@ async function readOrNull<T>(ctx: StepContext, operation: string, params: Record
   }
 }
 
-function pickFields<K extends string>(obj: Record<string, unknown> | undefined, keys: readonly K[]): Partial<Record<K, string>> | undefined {
+function pickFields<K extends string>(
+  obj: Record<string, unknown> | undefined,
+  keys: readonly K[],
+): Partial<Record<K, string>> | undefined {
   if (!obj) return undefined;
   const out: Partial<Record<K, string>> = {};
   for (const k of keys) if (typeof obj[k] === 'string') out[k] = obj[k] as string;
@@ -98,7 +106,9 @@ export function readAlternateContact(ctx: StepContext, type: ContactType): Promi
 export function readPrimaryContact(ctx: StepContext): Promise<PrimaryContact | null> {
   const target = accountIdParam(ctx);
   return ctx.reads.once(`account:contact-information:${target.AccountId ?? 'self'}`, () =>
-    readOrNull(ctx, 'GetContactInformation', { ...target }, (r) => pickFields(r?.ContactInformation, PRIMARY_FIELD_ORDER)),
+    readOrNull(ctx, 'GetContactInformation', { ...target }, (r) =>
+      pickFields(r?.ContactInformation, PRIMARY_FIELD_ORDER),
+    ),
   );
 }
 

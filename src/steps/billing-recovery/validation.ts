@@ -88,7 +88,14 @@ export const PRIMARY_FIELDS = {
 export type PrimaryField = keyof typeof PRIMARY_FIELDS;
 
 /** Fields AWS always requires in ContactInformation, in the order they are asked (country before state). */
-export const PRIMARY_REQUIRED: readonly PrimaryField[] = ['FullName', 'AddressLine1', 'City', 'CountryCode', 'PostalCode', 'PhoneNumber'];
+export const PRIMARY_REQUIRED: readonly PrimaryField[] = [
+  'FullName',
+  'AddressLine1',
+  'City',
+  'CountryCode',
+  'PostalCode',
+  'PhoneNumber',
+];
 
 /** Every ContactInformation field, in the order AWS documents them. */
 export const PRIMARY_FIELD_ORDER: readonly PrimaryField[] = [
@@ -257,7 +264,9 @@ export interface AlternateContactValues {
 }
 
 /** Problems of a whole alternate contact, by field (empty when it would be accepted). */
-export function alternateContactProblems(values: Partial<Record<AlternateField, string | undefined>>): Partial<Record<AlternateField, string>> {
+export function alternateContactProblems(
+  values: Partial<Record<AlternateField, string | undefined>>,
+): Partial<Record<AlternateField, string>> {
   const out: Partial<Record<AlternateField, string>> = {};
   for (const f of ALTERNATE_FIELD_ORDER) {
     const ok = validateField(ALTERNATE_FIELDS[f], values[f] ?? '');
@@ -267,7 +276,9 @@ export function alternateContactProblems(values: Partial<Record<AlternateField, 
 }
 
 /** Problems of the fields a primary contact holds, by field; missing required fields are not reported here. */
-export function primaryFieldProblems(values: Partial<Record<PrimaryField, string | undefined>>): Partial<Record<PrimaryField, string>> {
+export function primaryFieldProblems(
+  values: Partial<Record<PrimaryField, string | undefined>>,
+): Partial<Record<PrimaryField, string>> {
   const out: Partial<Record<PrimaryField, string>> = {};
   for (const f of PRIMARY_FIELD_ORDER) {
     const v = values[f];

@@ -350,7 +350,8 @@ export function assessEc2Roles(state: Ec2RolesState): Assessment {
       resource: instanceArn(partition, accountId, v),
       message: `Instance ${instanceLabel(v)} in ${v.region} (${v.state}) has no IAM instance profile, so software on it has no role credentials and tends to get long-lived access keys instead.`,
       controls: INSTANCE_ROLE_CONTROLS,
-      remediation: 'Attach an instance profile whose role grants what the instance needs (rootlock can create one with AmazonSSMManagedInstanceCore).',
+      remediation:
+        'Attach an instance profile whose role grants what the instance needs (rootlock can create one with AmazonSSMManagedInstanceCore).',
     });
   }
   for (const v of roleless) {
@@ -383,7 +384,8 @@ export function assessEc2Roles(state: Ec2RolesState): Assessment {
       resource: role.arn,
       message: `Instance role ${sanitize(role.name)} has full administrator rights (${role.adminVia.map((s) => sanitize(s)).join('; ') || 'allows * on *'}); anyone who can run code on ${shown}${more} can act as an administrator of the account.`,
       controls: [],
-      remediation: 'Give these instances a role scoped to what they do (replace the instance profile association), or narrow the role\'s policies.',
+      remediation:
+        "Give these instances a role scoped to what they do (replace the instance profile association), or narrow the role's policies.",
     });
   }
 
@@ -397,7 +399,8 @@ export function assessEc2Roles(state: Ec2RolesState): Assessment {
       resource: r.arn,
       message: `Role ${sanitize(r.name)} trusts ec2.amazonaws.com but is in no instance profile, so no instance can use it yet.`,
       controls: [],
-      remediation: 'Create an instance profile for it (rootlock does this when you pick the role), or delete the role if nothing needs it.',
+      remediation:
+        'Create an instance profile for it (rootlock does this when you pick the role), or delete the role if nothing needs it.',
     });
   }
 
@@ -410,7 +413,8 @@ export function assessEc2Roles(state: Ec2RolesState): Assessment {
     status = 'error';
     summary = `Could not list EC2 instances in any of the ${plural(scanned, 'region')} scanned.`;
   } else {
-    const unread = state.regionErrors.length > 0 ? ` ${plural(state.regionErrors.length, 'region')} could not be read.` : '';
+    const unread =
+      state.regionErrors.length > 0 ? ` ${plural(state.regionErrors.length, 'region')} could not be read.` : '';
     if (views.length === 0) {
       summary = `No EC2 instances (pending, running, stopping or stopped) in ${plural(readable, 'region')}: nothing needs an instance role.${unread}`;
     } else if (failing === 0) {

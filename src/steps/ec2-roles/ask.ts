@@ -85,11 +85,17 @@ export function roleChoices(state: Pick<Ec2RolesState, 'roles'>): Choice<string>
     value: r.name,
     name: `${sanitize(r.name)}${r.fullAdmin ? ' (full administrator: not recommended)' : ''}`,
     description: [
-      r.profiles[0] ? `instance profile ${sanitize(r.profiles[0].name)}` : 'no instance profile yet: one of the same name will be created',
+      r.profiles[0]
+        ? `instance profile ${sanitize(r.profiles[0].name)}`
+        : 'no instance profile yet: one of the same name will be created',
       ...(r.policyCount === 0 ? ['no policies yet: you choose them next'] : []),
     ].join('; '),
   }));
-  choices.push({ value: NEW_ROLE, name: 'Create a new role', description: 'trusted by ec2.amazonaws.com, with the policies you choose' });
+  choices.push({
+    value: NEW_ROLE,
+    name: 'Create a new role',
+    description: 'trusted by ec2.amazonaws.com, with the policies you choose',
+  });
   return choices;
 }
 
@@ -118,7 +124,6 @@ export function policyChoices(state: Pick<Ec2RolesState, 'partition' | 'customer
   }));
   return [...aws, ...own];
 }
-
 
 /**
  * Asks which instances to fix and which role to give them. Returns undefined when
@@ -159,7 +164,9 @@ export async function askEc2Roles(state: Ec2RolesState, ctx: InteractiveContext)
   }
   if (replaceable.length > 0) {
     const lines = replaceable.map((v) => `${instanceLabel(v)}: ${describeInstance(v)}`);
-    output.warn('These instances already have an instance profile. Replacing it changes the permissions of the software running on them at once:');
+    output.warn(
+      'These instances already have an instance profile. Replacing it changes the permissions of the software running on them at once:',
+    );
     output.detail(lines);
     const yes = await prompter.confirm({
       id: 'ec2-roles.replace',
@@ -205,7 +212,12 @@ export async function askEc2Roles(state: Ec2RolesState, ctx: InteractiveContext)
     const profile = existing.profiles[0];
     role = profile
       ? { kind: 'existing', roleName: existing.name, profileName: profile.name, createProfile: false }
-      : { kind: 'existing', roleName: existing.name, profileName: profileNameFor(existing, state), createProfile: true };
+      : {
+          kind: 'existing',
+          roleName: existing.name,
+          profileName: profileNameFor(existing, state),
+          createProfile: true,
+        };
     if (existing.policyCount === 0) {
       // A role with no policy gives the instances nothing (an interrupted run may have created
       // it and never attached its policies): choose them now, as for a new role.
@@ -219,7 +231,11 @@ export async function askEc2Roles(state: Ec2RolesState, ctx: InteractiveContext)
   }
 
   return {
-    associate: associate.map((v) => ({ id: v.id, region: v.region, ...(v.name !== undefined ? { name: v.name } : {}) })),
+    associate: associate.map((v) => ({
+      id: v.id,
+      region: v.region,
+      ...(v.name !== undefined ? { name: v.name } : {}),
+    })),
     replace: replaceable.map((v) => ({
       id: v.id,
       region: v.region,

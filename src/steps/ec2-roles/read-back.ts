@@ -40,8 +40,11 @@ export const readBackAddRoleToInstanceProfile: ReadBack = async (read, p) => {
 
 /** iam:AttachRolePolicy: the policy is among the role's attached policies. */
 export const readBackAttachRolePolicy: ReadBack = async (read, p) => {
-  const attached = await allMarkerPages(read, 'ListAttachedRolePolicies', { RoleName: p.RoleName }, (x) =>
-    x?.AttachedPolicies,
+  const attached = await allMarkerPages(
+    read,
+    'ListAttachedRolePolicies',
+    { RoleName: p.RoleName },
+    (x) => x?.AttachedPolicies,
   );
   return attached.some((a: any) => a.PolicyArn === p.PolicyArn) ? 'in-place' : 'absent';
 };

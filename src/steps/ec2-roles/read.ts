@@ -38,7 +38,9 @@ const PAGE_SIZE = 1000;
 const MAX_PAGES = 1000;
 
 /** Pages through a NextToken-based EC2 listing. */
-export async function allEc2Pages<T extends { NextToken?: string }>(fetchPage: (token?: string) => Promise<T>): Promise<T[]> {
+export async function allEc2Pages<T extends { NextToken?: string }>(
+  fetchPage: (token?: string) => Promise<T>,
+): Promise<T[]> {
   const pages: T[] = [];
   const seen = new Set<string>();
   let token: string | undefined;
@@ -96,7 +98,9 @@ export async function readRegion(pool: ClientPool, region: string, withAssociati
       region,
     ),
   );
-  const associations: IamInstanceProfileAssociation[] = assocPages.flatMap((p) => p.IamInstanceProfileAssociations ?? []);
+  const associations: IamInstanceProfileAssociation[] = assocPages.flatMap(
+    (p) => p.IamInstanceProfileAssociations ?? [],
+  );
   return withAssociations(instances, associations);
 }
 
@@ -138,13 +142,17 @@ export async function readInstances(
 /** The step's read: regions, instances and IAM roles. */
 export async function readEc2Roles(ctx: StepContext): Promise<Ec2RolesState> {
   const regions = await regionsToScan(ctx);
-  const progress = ctx.output.progress(`Scanning EC2 instances in ${regions.length} region${regions.length === 1 ? '' : 's'}`);
+  const progress = ctx.output.progress(
+    `Scanning EC2 instances in ${regions.length} region${regions.length === 1 ? '' : 's'}`,
+  );
   let scan: Awaited<ReturnType<typeof readInstances>>;
   let auth: Awaited<ReturnType<StepContext['reads']['authorizationDetails']>>;
   try {
     // IAM is global and independent of the EC2 fan-out: fetch both at once.
     [scan, auth] = await Promise.all([
-      ctx.reads.once(`ec2:instances:${regions.join(',')}`, () => readInstances(ctx.pool, regions, progress, !ctx.options.assessOnly)),
+      ctx.reads.once(`ec2:instances:${regions.join(',')}`, () =>
+        readInstances(ctx.pool, regions, progress, !ctx.options.assessOnly),
+      ),
       ctx.reads.authorizationDetails(),
     ]);
   } catch (err) {
@@ -153,7 +161,8 @@ export async function readEc2Roles(ctx: StepContext): Promise<Ec2RolesState> {
   }
   const readable = regions.length - scan.regionErrors.length;
   const summary = `Scanned ${regions.length}/${regions.length} regions: ${scan.instances.length} instance${scan.instances.length === 1 ? '' : 's'}`;
-  if (scan.regionErrors.length > 0) progress.fail(`${summary}; ${scan.regionErrors.length} region(s) could not be read (${readable} read)`);
+  if (scan.regionErrors.length > 0)
+    progress.fail(`${summary}; ${scan.regionErrors.length} region(s) could not be read (${readable} read)`);
   else progress.succeed(summary);
   return {
     accountId: ctx.account.id,

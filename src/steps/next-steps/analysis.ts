@@ -83,7 +83,10 @@ export function rootMfa(input: Pick<NextStepsInput, 'summary' | 'report'>): Next
     if (s.AccountMFAEnabled === 1) return item('root-mfa', 'pass', 'The root user has MFA.');
     // A member account whose root credentials were removed (centralized root access) has no root sign-in to protect.
     if (s.AccountPasswordPresent === 0 && s.AccountAccessKeysPresent === 0) {
-      return { ...item('root-mfa', 'pass', 'The root user has no password and no access keys, so nobody can sign in as root.'), noCredentials: true };
+      return {
+        ...item('root-mfa', 'pass', 'The root user has no password and no access keys, so nobody can sign in as root.'),
+        noCredentials: true,
+      };
     }
     return item('root-mfa', 'fail', 'The root user has no MFA: its password (and email) alone can take the account.');
   }
@@ -92,7 +95,11 @@ export function rootMfa(input: Pick<NextStepsInput, 'summary' | 'report'>): Next
     if (root) {
       return reportTrue(root.mfa_active)
         ? item('root-mfa', 'pass', 'The root user has MFA (credential report).')
-        : item('root-mfa', 'fail', 'The root user has no MFA (credential report): its password alone can take the account.');
+        : item(
+            'root-mfa',
+            'fail',
+            'The root user has no MFA (credential report): its password alone can take the account.',
+          );
     }
   }
   return notChecked('root-mfa', input.summary.reason);
@@ -106,9 +113,14 @@ export function isRootVirtualDevice(d: VirtualMfaDevice, accountId: string): boo
 }
 
 /** CIS v5.0.0 1.5: the root user's MFA is a hardware device (not one of the assigned virtual devices). */
-export function rootHardwareMfa(root: ReturnType<typeof rootMfa>, virtualMfa: NextStepsInput['virtualMfa'], accountId: string): NextStep {
+export function rootHardwareMfa(
+  root: ReturnType<typeof rootMfa>,
+  virtualMfa: NextStepsInput['virtualMfa'],
+  accountId: string,
+): NextStep {
   if (root.status === 'not-checked') return notChecked('root-hardware-mfa', root.message.replace(/^Not checked: /, ''));
-  if (root.status === 'fail') return item('root-hardware-mfa', 'fail', 'The root user has no MFA device at all (see root-mfa).', [accountId]);
+  if (root.status === 'fail')
+    return item('root-hardware-mfa', 'fail', 'The root user has no MFA device at all (see root-mfa).', [accountId]);
   if (root.noCredentials) return item('root-hardware-mfa', 'pass', 'The root user has no credentials to protect.');
   if (!virtualMfa) return notChecked('root-hardware-mfa', 'the assigned virtual MFA devices were not read.');
   if (!virtualMfa.ok) return notChecked('root-hardware-mfa', virtualMfa.reason);
@@ -130,7 +142,11 @@ export function consoleMfa(rows: CredentialReportRow[]): NextStep {
   const missing = users.filter((r) => !reportTrue(r.mfa_active));
   if (missing.length === 0) {
     const message =
-      users.length === 0 ? 'No IAM user has a console password.' : users.length === 1 ? 'The only console user has MFA.' : `All ${users.length} console users have MFA.`;
+      users.length === 0
+        ? 'No IAM user has a console password.'
+        : users.length === 1
+          ? 'The only console user has MFA.'
+          : `All ${users.length} console users have MFA.`;
     return item('console-mfa', 'pass', message);
   }
   return item(
@@ -159,7 +175,13 @@ export function unusedCredentials(rows: CredentialReportRow[], now: Date): Unuse
       const used = reportDate(r.password_last_used);
       const since = used ?? reportDate(r.password_last_changed) ?? created;
       if (since && daysSince(since, now) >= UNUSED_DAYS) {
-        out.push({ user: r.user ?? '', arn: r.arn ?? '', credential: 'console password', days: daysSince(since, now), neverUsed: !used });
+        out.push({
+          user: r.user ?? '',
+          arn: r.arn ?? '',
+          credential: 'console password',
+          days: daysSince(since, now),
+          neverUsed: !used,
+        });
       }
     }
     for (const key of reportAccessKeys(r)) {
@@ -177,8 +199,15 @@ export function unusedCredentials(rows: CredentialReportRow[], now: Date): Unuse
 
 function unusedItem(rows: CredentialReportRow[], now: Date): NextStep {
   const unused = unusedCredentials(rows, now);
-  if (unused.length === 0) return item('unused-credentials', 'pass', `No console password or active access key has gone unused for ${UNUSED_DAYS} days or more.`);
-  const parts = unused.map((u) => `${u.user} (${u.credential}, ${u.neverUsed ? `never used, ${u.days} days old` : `${u.days} days`})`);
+  if (unused.length === 0)
+    return item(
+      'unused-credentials',
+      'pass',
+      `No console password or active access key has gone unused for ${UNUSED_DAYS} days or more.`,
+    );
+  const parts = unused.map(
+    (u) => `${u.user} (${u.credential}, ${u.neverUsed ? `never used, ${u.days} days old` : `${u.days} days`})`,
+  );
   return item(
     'unused-credentials',
     'fail',
@@ -211,7 +240,8 @@ export function oldAccessKeys(rows: CredentialReportRow[], now: Date): NextStep 
       }
     }
   }
-  if (old.length === 0) return item('old-access-keys', 'pass', `No active access key is older than ${KEY_MAX_AGE_DAYS} days.`);
+  if (old.length === 0)
+    return item('old-access-keys', 'pass', `No active access key is older than ${KEY_MAX_AGE_DAYS} days.`);
   return item(
     'old-access-keys',
     'fail',
@@ -224,35 +254,66 @@ export function oldAccessKeys(rows: CredentialReportRow[], now: Date): NextStep 
 export function passwordPolicy(state: PasswordPolicyState, accountId: string): NextStep {
   if (state.state === 'unknown') return notChecked('password-policy', state.reason);
   if (state.state === 'none') {
-    return item('password-policy', 'fail', 'No account password policy is set: IAM accepts any password of 8 characters or more, and reuse.', [accountId]);
+    return item(
+      'password-policy',
+      'fail',
+      'No account password policy is set: IAM accepts any password of 8 characters or more, and reuse.',
+      [accountId],
+    );
   }
   const p = state.policy;
   const problems: string[] = [];
-  if ((p.MinimumPasswordLength ?? 0) < MIN_PASSWORD_LENGTH) problems.push(`minimum length ${p.MinimumPasswordLength ?? 'unset'} (needs ${MIN_PASSWORD_LENGTH})`);
+  if ((p.MinimumPasswordLength ?? 0) < MIN_PASSWORD_LENGTH)
+    problems.push(`minimum length ${p.MinimumPasswordLength ?? 'unset'} (needs ${MIN_PASSWORD_LENGTH})`);
   if ((p.PasswordReusePrevention ?? 0) < PASSWORD_REUSE_PREVENTION) {
-    problems.push(`${p.PasswordReusePrevention ? `${p.PasswordReusePrevention} passwords remembered` : 'no reuse prevention'} (needs ${PASSWORD_REUSE_PREVENTION})`);
+    problems.push(
+      `${p.PasswordReusePrevention ? `${p.PasswordReusePrevention} passwords remembered` : 'no reuse prevention'} (needs ${PASSWORD_REUSE_PREVENTION})`,
+    );
   }
-  if (problems.length > 0) return item('password-policy', 'fail', `The password policy is too weak: ${problems.join('; ')}.`, [accountId]);
-  return item('password-policy', 'pass', `Minimum length ${p.MinimumPasswordLength}, ${p.PasswordReusePrevention} passwords remembered.`);
+  if (problems.length > 0)
+    return item('password-policy', 'fail', `The password policy is too weak: ${problems.join('; ')}.`, [accountId]);
+  return item(
+    'password-policy',
+    'pass',
+    `Minimum length ${p.MinimumPasswordLength}, ${p.PasswordReusePrevention} passwords remembered.`,
+  );
 }
 
 /** The account's S3 Block Public Access settings (GetPublicAccessBlock), or none set. */
-export type AccountPublicAccessBlock = { configured: false } | { configured: true; settings: Partial<Record<PublicAccessBlockSetting, boolean>> };
+export type AccountPublicAccessBlock =
+  | { configured: false }
+  | { configured: true; settings: Partial<Record<PublicAccessBlockSetting, boolean>> };
 
 /** The four account-level settings, each of which CIS 2.1.4 and Security Hub S3.1 want on. */
-export const PUBLIC_ACCESS_BLOCK_SETTINGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
+export const PUBLIC_ACCESS_BLOCK_SETTINGS = [
+  'BlockPublicAcls',
+  'IgnorePublicAcls',
+  'BlockPublicPolicy',
+  'RestrictPublicBuckets',
+] as const;
 export type PublicAccessBlockSetting = (typeof PUBLIC_ACCESS_BLOCK_SETTINGS)[number];
 
 /** CIS v5.0.0 2.1.4 / Security Hub S3.1: all four account-level Block Public Access settings on. */
 export function s3PublicAccessBlock(read: Read<AccountPublicAccessBlock>, accountId: string): NextStep {
   if (!read.ok) return notChecked('s3-public-access-block', read.reason);
   if (!read.value.configured) {
-    return item('s3-public-access-block', 'fail', 'No account-level Block Public Access is set: each bucket decides for itself whether it can be public.', [accountId]);
+    return item(
+      's3-public-access-block',
+      'fail',
+      'No account-level Block Public Access is set: each bucket decides for itself whether it can be public.',
+      [accountId],
+    );
   }
   const settings = read.value.settings;
   const off = PUBLIC_ACCESS_BLOCK_SETTINGS.filter((k) => settings[k] !== true);
-  if (off.length === 0) return item('s3-public-access-block', 'pass', 'All four account-level Block Public Access settings are on.');
-  return item('s3-public-access-block', 'fail', `Account-level Block Public Access is only partly on; off: ${off.join(', ')}.`, [accountId]);
+  if (off.length === 0)
+    return item('s3-public-access-block', 'pass', 'All four account-level Block Public Access settings are on.');
+  return item(
+    's3-public-access-block',
+    'fail',
+    `Account-level Block Public Access is only partly on; off: ${off.join(', ')}.`,
+    [accountId],
+  );
 }
 
 /** The root-mfa verdict as reported: without the analysis-only flag, naming the account when it fails. */

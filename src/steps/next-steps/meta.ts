@@ -46,7 +46,8 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     severity: 'critical',
     title: 'MFA on the root user',
     controls: ['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'],
-    remediation: 'Sign in as the root user and assign an MFA device under Security credentials; a hardware key is best.',
+    remediation:
+      'Sign in as the root user and assign an MFA device under Security credentials; a hardware key is best.',
     url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/enable-mfa-for-root.html',
   },
   'root-hardware-mfa': {
@@ -55,7 +56,8 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     severity: 'critical',
     title: 'Hardware MFA on the root user',
     controls: ['CIS v5.0.0 1.5', 'CIS v3.0.0 1.6', 'Security Hub IAM.6'],
-    remediation: 'Give the root user a hardware MFA device (FIDO security key or hardware TOTP token) and remove the virtual one.',
+    remediation:
+      'Give the root user a hardware MFA device (FIDO security key or hardware TOTP token) and remove the virtual one.',
     url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/enable-mfa-for-root.html',
   },
   'console-mfa': {
@@ -64,7 +66,8 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     severity: 'medium',
     title: 'MFA for every console user',
     controls: ['CIS v5.0.0 1.9', 'CIS v3.0.0 1.10', 'Security Hub IAM.5'],
-    remediation: 'Each of these users signs in and assigns an MFA device (IAM > Users > Security credentials > Assign MFA device).',
+    remediation:
+      'Each of these users signs in and assigns an MFA device (IAM > Users > Security credentials > Assign MFA device).',
     url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable.html',
   },
   'unused-credentials': {
@@ -82,7 +85,8 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     severity: 'low',
     title: 'Only one active access key per user',
     controls: ['CIS v5.0.0 1.12', 'CIS v3.0.0 1.13'],
-    remediation: 'Keep two active keys only while rotating: switch to the new key, then deactivate and delete the old one.',
+    remediation:
+      'Keep two active keys only while rotating: switch to the new key, then deactivate and delete the old one.',
     url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id-credentials-access-keys-update.html',
   },
   'old-access-keys': {
@@ -91,7 +95,8 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     severity: 'medium',
     title: `Access keys rotated within ${KEY_MAX_AGE_DAYS} days`,
     controls: ['CIS v5.0.0 1.13', 'CIS v3.0.0 1.14', 'Security Hub IAM.3'],
-    remediation: 'Rotate these keys (create a new key, switch to it, deactivate and delete the old one), or replace them with roles.',
+    remediation:
+      'Rotate these keys (create a new key, switch to it, deactivate and delete the old one), or replace them with roles.',
     url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id-credentials-access-keys-update.html',
   },
   'password-policy': {
@@ -99,7 +104,14 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     kind: 'advisory',
     severity: 'medium',
     title: 'Account password policy',
-    controls: ['CIS v5.0.0 1.7', 'CIS v5.0.0 1.8', 'CIS v3.0.0 1.8', 'CIS v3.0.0 1.9', 'Security Hub IAM.15', 'Security Hub IAM.16'],
+    controls: [
+      'CIS v5.0.0 1.7',
+      'CIS v5.0.0 1.8',
+      'CIS v3.0.0 1.8',
+      'CIS v3.0.0 1.9',
+      'Security Hub IAM.15',
+      'Security Hub IAM.16',
+    ],
     remediation: `Set a password policy with a minimum length of ${MIN_PASSWORD_LENGTH} or more and password reuse prevention of ${PASSWORD_REUSE_PREVENTION} (IAM > Account settings).`,
     url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html',
   },
@@ -109,7 +121,8 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     severity: 'medium',
     title: 'S3 Block Public Access for the account',
     controls: ['CIS v5.0.0 2.1.4', 'CIS v3.0.0 2.1.4', 'Security Hub S3.1'],
-    remediation: 'Turn on all four Block Public Access settings for the account (S3 console > Block Public Access settings for this account).',
+    remediation:
+      'Turn on all four Block Public Access settings for the account (S3 console > Block Public Access settings for this account).',
     url: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-block-public-access-account.html',
   },
 };

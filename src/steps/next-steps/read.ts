@@ -36,13 +36,15 @@ async function settle<T>(p: Promise<T>, service: string, operation: string): Pro
 export function readAssignedVirtualMfa(ctx: Pick<StepContext, 'reads' | 'pool'>): Promise<VirtualMfaDevice[]> {
   return ctx.reads.once('iam:virtual-mfa-assigned', async () => {
     const pages = await allPages((Marker) =>
-      ctx.pool.call<{ VirtualMFADevices?: Array<{ SerialNumber?: string; User?: { Arn?: string } }>; IsTruncated?: boolean; Marker?: string }>(
-        'iam',
-        'ListVirtualMFADevices',
-        { AssignmentStatus: 'Assigned', Marker },
-      ),
+      ctx.pool.call<{
+        VirtualMFADevices?: Array<{ SerialNumber?: string; User?: { Arn?: string } }>;
+        IsTruncated?: boolean;
+        Marker?: string;
+      }>('iam', 'ListVirtualMFADevices', { AssignmentStatus: 'Assigned', Marker }),
     );
-    return pages.flatMap((p) => p.VirtualMFADevices ?? []).map((d) => ({ serialNumber: d.SerialNumber ?? '', userArn: d.User?.Arn }));
+    return pages
+      .flatMap((p) => p.VirtualMFADevices ?? [])
+      .map((d) => ({ serialNumber: d.SerialNumber ?? '', userArn: d.User?.Arn }));
   });
 }
 
@@ -50,11 +52,20 @@ export function readAssignedVirtualMfa(ctx: Pick<StepContext, 'reads' | 'pool'>)
  * The account-level S3 Block Public Access settings. S3 answers 404
  * NoSuchPublicAccessBlockConfiguration when none was ever set: a finding, not a failure.
  */
-export async function readAccountPublicAccessBlock(ctx: Pick<StepContext, 'pool' | 'account'>): Promise<AccountPublicAccessBlock> {
+export async function readAccountPublicAccessBlock(
+  ctx: Pick<StepContext, 'pool' | 'account'>,
+): Promise<AccountPublicAccessBlock> {
   try {
-    const res = await ctx.pool.call<{ PublicAccessBlockConfiguration?: Record<string, unknown> }>('s3control', 'GetPublicAccessBlock', { AccountId: ctx.account.id });
+    const res = await ctx.pool.call<{ PublicAccessBlockConfiguration?: Record<string, unknown> }>(
+      's3control',
+      'GetPublicAccessBlock',
+      { AccountId: ctx.account.id },
+    );
     const got = res.PublicAccessBlockConfiguration ?? {};
-    return { configured: true, settings: Object.fromEntries(PUBLIC_ACCESS_BLOCK_SETTINGS.map((k) => [k, got[k] === true])) };
+    return {
+      configured: true,
+      settings: Object.fromEntries(PUBLIC_ACCESS_BLOCK_SETTINGS.map((k) => [k, got[k] === true])),
+    };
   } catch (err) {
     if (describeAwsError(err).code === 'NoSuchPublicAccessBlockConfiguration') return { configured: false };
     throw err;
@@ -72,7 +83,14 @@ export async function readNextStepsInput(ctx: StepContext): Promise<NextStepsInp
     }),
     settle(readAccountPublicAccessBlock(ctx), 's3control', 'GetPublicAccessBlock'),
   ]);
-  const input: NextStepsInput = { accountId: ctx.account.id, now: ctx.clock.now(), summary, report, passwordPolicy: policy, publicAccessBlock };
+  const input: NextStepsInput = {
+    accountId: ctx.account.id,
+    now: ctx.clock.now(),
+    summary,
+    report,
+    passwordPolicy: policy,
+    publicAccessBlock,
+  };
   const root = rootMfa(input);
   if (root.status === 'pass' && !root.noCredentials) {
     input.virtualMfa = await settle(readAssignedVirtualMfa(ctx), 'iam', 'ListVirtualMFADevices');

@@ -68,9 +68,12 @@ export type PrerequisiteId = (typeof PREREQUISITE_IDS)[number];
 
 /** Why each prerequisite matters before root keys go away. */
 export const PREREQUISITE_RISK: Record<PrerequisiteId, string> = {
-  admins: 'Without two or three working IAM administrators, nobody may be able to administer the account by API once the root keys are gone.',
-  'ec2-roles': 'Instances without IAM roles may be calling AWS with long-term keys, possibly these root keys: deleting them can break those workloads.',
-  'billing-recovery': 'Without alternate contacts and IAM access to billing, billing and account recovery still depend on the root user.',
+  admins:
+    'Without two or three working IAM administrators, nobody may be able to administer the account by API once the root keys are gone.',
+  'ec2-roles':
+    'Instances without IAM roles may be calling AWS with long-term keys, possibly these root keys: deleting them can break those workloads.',
+  'billing-recovery':
+    'Without alternate contacts and IAM access to billing, billing and account recovery still depend on the root user.',
 };
 
 export interface Prerequisite {
@@ -185,7 +188,9 @@ export function describeKey(k: RootKey, now: Date): string {
   const age = daysSince(k.createdAt, now);
   if (k.createdAt && age !== undefined) parts.push(`created ${isoDay(k.createdAt)} (${age} days ago)`);
   if (k.lastUsed) {
-    const where = [k.lastUsedService, k.lastUsedRegion].filter(Boolean).map((s) => sanitize(String(s), { maxLength: 40 }));
+    const where = [k.lastUsedService, k.lastUsedRegion]
+      .filter(Boolean)
+      .map((s) => sanitize(String(s), { maxLength: 40 }));
     parts.push(`last used ${isoDay(k.lastUsed)}${where.length ? ` (${where.join(', ')})` : ''}`);
   } else {
     parts.push('never used');
@@ -226,7 +231,8 @@ export function prerequisitesReady(list: readonly Prerequisite[]): boolean {
 export function classifyOrgFeatures(result: { features: string[] } | { code: string; denied: boolean }): OrgStatus {
   if ('features' in result) return result.features.includes('RootCredentialsManagement') ? 'enabled' : 'feature-off';
   const code = result.code.replace(/Exception$/, '');
-  if (code === 'AccountNotManagementOrDelegatedAdministrator' || code === 'CallerIsNotManagementAccount') return 'not-management';
+  if (code === 'AccountNotManagementOrDelegatedAdministrator' || code === 'CallerIsNotManagementAccount')
+    return 'not-management';
   if (code === 'OrganizationNotFound' || code === 'AWSOrganizationsNotInUse') return 'no-organization';
   if (code === 'OrganizationNotInAllFeaturesMode') return 'not-all-features';
   if (code === 'ServiceAccessNotEnabled') return 'trusted-access-off';
@@ -244,7 +250,7 @@ export function orgStatusText(status: OrgStatus): string {
     case 'trusted-access-off':
       return 'trusted access for IAM (iam.amazonaws.com) is not enabled in AWS Organizations, so centralized root access is off';
     case 'not-management':
-      return 'this account is not the organization\'s management account or the delegated administrator for centralized root access';
+      return "this account is not the organization's management account or the delegated administrator for centralized root access";
     case 'no-organization':
       return 'this account is not in an AWS organization';
     case 'not-all-features':
@@ -298,12 +304,13 @@ export function choosePath(input: {
     }
     return {
       path: 'root-own',
-      reason: 'Signed in as the root user with an access key: IAM infers the root user from the signing key, so rootlock can deactivate and delete the keys itself (the key this session uses goes last).',
+      reason:
+        'Signed in as the root user with an access key: IAM infers the root user from the signing key, so rootlock can deactivate and delete the keys itself (the key this session uses goes last).',
     };
   }
   const orgNote =
     input.org === 'enabled' || input.org === 'feature-off' || input.org === 'trusted-access-off'
-      ? ' This account can manage member accounts\' root credentials centrally: run with --target-account ID for a member account.'
+      ? " This account can manage member accounts' root credentials centrally: run with --target-account ID for a member account."
       : input.org === 'denied'
         ? ` Whether this account can manage member accounts' root credentials centrally (--target-account) is unknown: AWS refused iam:ListOrganizationsFeatures. To find out, allow it: ${statementFor('iam:ListOrganizationsFeatures')}`
         : '';
@@ -392,7 +399,14 @@ export function assessRootKeys(state: RootKeysState): Assessment {
   const mfa = mfaEnabled(state);
   let error: string | undefined;
 
-  findings.push({ id: 'root-keys.path', kind: 'info', severity: 'info', resource, message: state.pathReason, controls: [] });
+  findings.push({
+    id: 'root-keys.path',
+    kind: 'info',
+    severity: 'info',
+    resource,
+    message: state.pathReason,
+    controls: [],
+  });
 
   if (state.path === 'organizations') {
     const org = state.org;
@@ -428,7 +442,8 @@ export function assessRootKeys(state: RootKeysState): Assessment {
       kind: 'info',
       severity: 'info',
       resource,
-      message: 'Root MFA of the member account is not checked on this path. With centralized root access, member accounts are best left with no root credentials at all.',
+      message:
+        'Root MFA of the member account is not checked on this path. With centralized root access, member accounts are best left with no root credentials at all.',
       controls: [],
     });
   }
@@ -492,7 +507,9 @@ export function assessRootKeys(state: RootKeysState): Assessment {
       const age = daysSince(k.lastUsed, state.now);
       // The session's own key was just used by rootlock itself: its last use says nothing.
       if (k.active && !k.sessionKey && age !== undefined && age <= RECENT_USE_DAYS) {
-        const where = [k.lastUsedService, k.lastUsedRegion].filter(Boolean).map((s) => sanitize(String(s), { maxLength: 40 }));
+        const where = [k.lastUsedService, k.lastUsedRegion]
+          .filter(Boolean)
+          .map((s) => sanitize(String(s), { maxLength: 40 }));
         findings.push({
           id: 'root-keys.recently-used',
           kind: 'warn',
@@ -500,7 +517,8 @@ export function assessRootKeys(state: RootKeysState): Assessment {
           resource,
           message: `Root key ${keyLabel(k)} was used ${age === 0 ? 'today' : `${age} day${age === 1 ? '' : 's'} ago`}${where.length ? ` (${where.join(', ')})` : ''}: something may still rely on it.`,
           controls: [],
-          remediation: 'Find what uses it (CloudTrail, the last-used service and region) and move it to an IAM role before deleting the key; deactivating first lets you undo.',
+          remediation:
+            'Find what uses it (CloudTrail, the last-used service and region) and move it to an IAM role before deleting the key; deactivating first lets you undo.',
         });
       }
     }
@@ -520,7 +538,14 @@ export function assessRootKeys(state: RootKeysState): Assessment {
 
   const disagreement = reportDisagreement(state);
   if (disagreement) {
-    findings.push({ id: 'root-keys.report-stale', kind: 'info', severity: 'info', resource, message: disagreement, controls: [] });
+    findings.push({
+      id: 'root-keys.report-stale',
+      kind: 'info',
+      severity: 'info',
+      resource,
+      message: disagreement,
+      controls: [],
+    });
   }
   if (state.reportError && state.path !== 'organizations') {
     findings.push({
@@ -530,7 +555,8 @@ export function assessRootKeys(state: RootKeysState): Assessment {
       resource,
       message: `The credential report could not be read (${state.reportError.code}): key ages, last use and root password use are missing.`,
       controls: [],
-      remediation: 'Allow iam:GenerateCredentialReport and iam:GetCredentialReport for details; the pass/fail answer does not depend on it.',
+      remediation:
+        'Allow iam:GenerateCredentialReport and iam:GetCredentialReport for details; the pass/fail answer does not depend on it.',
     });
   }
 
@@ -540,7 +566,8 @@ export function assessRootKeys(state: RootKeysState): Assessment {
       kind: 'fail',
       severity: 'critical',
       resource,
-      message: 'The root user has no MFA device. This is separate from the access keys and does not block removing them.',
+      message:
+        'The root user has no MFA device. This is separate from the access keys and does not block removing them.',
       controls: MFA_CONTROLS,
       remediation: `Sign in as the root user, open Security credentials (${SECURITY_CREDENTIALS_URL}), Multi-factor authentication (MFA), Assign MFA device; a hardware key or passkey is best (CIS v5.0.0 1.5, Security Hub IAM.6).`,
     });
@@ -575,9 +602,13 @@ export function assessRootKeys(state: RootKeysState): Assessment {
 
   let summary: string;
   if (error) summary = error;
-  else if (state.sessionEnded && !state.sessionEnded.verified) summary = 'This session removed its own root key; verify from another session.';
+  else if (state.sessionEnded && !state.sessionEnded.verified)
+    summary = 'This session removed its own root key; verify from another session.';
   else if (present === true) {
-    const base = state.keysSource !== 'none' && state.keys.length && !state.sessionEnded ? `The root user has ${keyCountText(state.keys)}` : 'The root user has access keys';
+    const base =
+      state.keysSource !== 'none' && state.keys.length && !state.sessionEnded
+        ? `The root user has ${keyCountText(state.keys)}`
+        : 'The root user has access keys';
     const member = state.path === 'organizations' ? ` in member account ${state.account}` : '';
     const revisit = state.revisitAfter ? ` Come back after ${isoDay(state.revisitAfter)} to delete.` : '';
     summary = `${base}${member}.${revisit}`;
@@ -590,7 +621,12 @@ export function assessRootKeys(state: RootKeysState): Assessment {
 }
 
 /** The structured details documented in docs/steps/root-keys.md. */
-function buildDetails(state: RootKeysState, present: boolean | undefined, mfa: boolean | undefined, error?: string): Record<string, unknown> {
+function buildDetails(
+  state: RootKeysState,
+  present: boolean | undefined,
+  mfa: boolean | undefined,
+  error?: string,
+): Record<string, unknown> {
   const details: Record<string, unknown> = {
     path: state.path,
     account: state.account,
@@ -609,11 +645,17 @@ function buildDetails(state: RootKeysState, present: boolean | undefined, mfa: b
           sessionKey: k.sessionKey,
         })),
     mfaEnabled: mfa ?? null,
-    passwordLastUsed: state.report?.passwordLastUsed === undefined ? null : (state.report.passwordLastUsed?.toISOString() ?? 'never'),
+    passwordLastUsed:
+      state.report?.passwordLastUsed === undefined ? null : (state.report.passwordLastUsed?.toISOString() ?? 'never'),
     reportGeneratedAt: state.report?.generatedAt?.toISOString() ?? null,
     prerequisites: state.prerequisites.map((p) => ({ id: p.id, status: p.status, source: p.source })),
   };
-  if (state.org) details.organization = { status: state.org.status, organizationId: state.org.organizationId ?? null, features: state.org.features };
+  if (state.org)
+    details.organization = {
+      status: state.org.status,
+      organizationId: state.org.organizationId ?? null,
+      features: state.org.features,
+    };
   if (state.revisitAfter) details.revisitAfter = state.revisitAfter.toISOString();
   if (state.sessionEnded) {
     details.sessionEnded = {

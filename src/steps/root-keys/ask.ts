@@ -40,7 +40,11 @@ import { sessionNotes } from './session.js';
 /** Upper bound on the console re-check loop, so a scripted "check" answer cannot loop forever. */
 export const MAX_RECHECKS = 30;
 
-export async function askRootKeys(state: RootKeysState, assessment: Assessment, ctx: InteractiveContext): Promise<Answers | undefined> {
+export async function askRootKeys(
+  state: RootKeysState,
+  assessment: Assessment,
+  ctx: InteractiveContext,
+): Promise<Answers | undefined> {
   if (state.sessionEnded || assessment.status === 'error') return undefined;
   switch (state.path) {
     case 'root-own':
@@ -62,13 +66,20 @@ async function prepared(state: RootKeysState, ctx: InteractiveContext): Promise<
     notes.prerequisitesShown = true;
     output.heading('First, prepare');
     const lines = state.prerequisites.map((p) => {
-      const where = p.source === 'session' ? 'checked earlier in this run' : p.source === 'assessed-here' ? 'checked now' : 'not checked';
+      const where =
+        p.source === 'session'
+          ? 'checked earlier in this run'
+          : p.source === 'assessed-here'
+            ? 'checked now'
+            : 'not checked';
       const status = p.status === 'not-checked' ? 'NOT CHECKED' : p.status.toUpperCase();
       return `${p.title} (${p.id}): ${status}: ${sanitize(p.summary, { maxLength: 200 })} [${where}]`;
     });
     output.detail(lines);
     if (state.path === 'organizations') {
-      output.detail([`These describe account ${state.sessionAccount} (this session), not member account ${state.account}: rootlock cannot assess the member account's administrators from here.`]);
+      output.detail([
+        `These describe account ${state.sessionAccount} (this session), not member account ${state.account}: rootlock cannot assess the member account's administrators from here.`,
+      ]);
     }
   }
   if (prerequisitesReady(state.prerequisites)) return true;
@@ -138,7 +149,9 @@ async function askRootOwn(state: RootKeysState, ctx: InteractiveContext): Promis
   const reactivated = others.filter((k) => k.active && notes.reactivated.has(k.id));
 
   if (activeOthers.length === 0 && inactive.length === 0 && reactivated.length > 0) {
-    ctx.output.info(`You reactivated ${reactivated.map((k) => maskKeyId(k.id)).join(', ')} in this session; rootlock leaves it active. Run rootlock again once whatever needed it has moved off root keys.`);
+    ctx.output.info(
+      `You reactivated ${reactivated.map((k) => maskKeyId(k.id)).join(', ')} in this session; rootlock leaves it active. Run rootlock again once whatever needed it has moved off root keys.`,
+    );
     return undefined;
   }
   if (!(await prepared(state, ctx))) return undefined;
@@ -150,7 +163,10 @@ async function askRootOwn(state: RootKeysState, ctx: InteractiveContext): Promis
       id: 'root-keys.active',
       message: `What should happen to the active root key${activeOthers.length > 1 ? 's' : ''} ${names}?`,
       choices: [
-        { value: 'deactivate', name: 'Deactivate now (recommended): AWS refuses the key, and rootlock can reactivate it if something breaks' },
+        {
+          value: 'deactivate',
+          name: 'Deactivate now (recommended): AWS refuses the key, and rootlock can reactivate it if something breaks',
+        },
         { value: 'delete', name: 'Delete now without deactivating first (cannot be undone)' },
         { value: 'stop', name: 'Leave them for now' },
       ],
@@ -210,7 +226,9 @@ async function askRootOwn(state: RootKeysState, ctx: InteractiveContext): Promis
   const verify = ctx.options.verifyProfile
     ? `rootlock then verifies with profile ${sanitize(ctx.options.verifyProfile, { maxLength: 64 })}.`
     : 'This session cannot verify afterwards: rootlock prints the commands to verify from another session (or pass --verify-profile NAME).';
-  ctx.output.warn(`${maskKeyId(session.id)} is the key this session signs with, so it goes last. Once it is deleted or deactivated, this session ends: ${verify}`);
+  ctx.output.warn(
+    `${maskKeyId(session.id)} is the key this session signs with, so it goes last. Once it is deleted or deactivated, this session ends: ${verify}`,
+  );
   const mode = await ctx.prompter.select<'delete' | 'deactivate' | 'stop'>({
     id: 'root-keys.session-key',
     message: `Remove ${maskKeyId(session.id)}, the key this session uses?`,
@@ -230,7 +248,7 @@ async function askOrganizations(state: RootKeysState, ctx: InteractiveContext): 
   if (!org) return undefined;
   if (orgCanEnable(org.status)) {
     ctx.output.info(
-      'Centralized root access lets this account delete member accounts\' root credentials in short sts:AssumeRoot sessions. Turning it on changes no credentials; the keys are listed and removed in the next round.',
+      "Centralized root access lets this account delete member accounts' root credentials in short sts:AssumeRoot sessions. Turning it on changes no credentials; the keys are listed and removed in the next round.",
     );
     return { action: 'org-enable', trustedAccess: org.status === 'trusted-access-off' };
   }
@@ -272,13 +290,16 @@ async function askConsole(state: RootKeysState, ctx: InteractiveContext): Promis
           output.success('AWS reports no root access keys now (AccountAccessKeysPresent = 0).');
           return true;
         }
-        output.warn('AWS still reports root access keys (AccountAccessKeysPresent = 1). Inactive keys count too: delete them.');
+        output.warn(
+          'AWS still reports root access keys (AccountAccessKeysPresent = 1). Inactive keys count too: delete them.',
+        );
       } catch (err) {
         output.error(`Could not check: ${explainFailure(describeAwsError(err))}`);
       }
       return false;
     },
   });
-  if (outcome === 'gave-up') output.info(`Stopped after ${MAX_RECHECKS} checks; run \`rootlock check --only root-keys\` when done.`);
+  if (outcome === 'gave-up')
+    output.info(`Stopped after ${MAX_RECHECKS} checks; run \`rootlock check --only root-keys\` when done.`);
   return undefined;
 }

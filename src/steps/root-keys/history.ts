@@ -28,7 +28,11 @@ interface Line {
   answers?: { action?: string; keyIds?: unknown; revisitAfter?: string };
 }
 
-const PREFIX = { deactivate: 'root-keys/deactivate/', reactivate: 'root-keys/reactivate/', delete: 'root-keys/delete/' };
+const PREFIX = {
+  deactivate: 'root-keys/deactivate/',
+  reactivate: 'root-keys/reactivate/',
+  delete: 'root-keys/delete/',
+};
 
 function date(v: string | undefined): Date | undefined {
   return v ? parseTime(v) : undefined;
@@ -68,7 +72,8 @@ function keyHistoryFromRecords(records: readonly JournalRecord[], accountId: str
     const s = sessions.get(l.session);
     if (!s || s.dryRun || s.account !== accountId || l.step !== 'root-keys') continue;
     if (l.type === 'change-end' && (l.outcome === 'applied' || l.outcome === 'already-done') && l.change) {
-      if (l.change.startsWith(PREFIX.deactivate)) entry(l.change.slice(PREFIX.deactivate.length)).deactivatedAt = date(l.ts);
+      if (l.change.startsWith(PREFIX.deactivate))
+        entry(l.change.slice(PREFIX.deactivate.length)).deactivatedAt = date(l.ts);
       else if (l.change.startsWith(PREFIX.reactivate) || l.change.startsWith(PREFIX.delete)) {
         out.delete(l.change.slice((l.change.startsWith(PREFIX.delete) ? PREFIX.delete : PREFIX.reactivate).length));
       }
@@ -84,7 +89,9 @@ function keyHistoryFromRecords(records: readonly JournalRecord[], accountId: str
 export function readKeyHistory(dir: string, accountId: string): Map<string, KeyHistory> {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort();
   } catch {
     return new Map();
   }

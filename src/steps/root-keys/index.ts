@@ -35,9 +35,14 @@ export const step: StepDefinition<RootKeysState, Answers> = {
     const notes = sessionNotes(ctx);
     explainResults(state, ctx);
     if (state.sessionEnded && !state.sessionEnded.verified) {
-      ctx.output.warn('This session can no longer call AWS, so rootlock cannot confirm the result itself. Verify from another session:');
+      ctx.output.warn(
+        'This session can no longer call AWS, so rootlock cannot confirm the result itself. Verify from another session:',
+      );
       ctx.output.detail(verifyCommands(state.account));
-      if (!ctx.options.verifyProfile) ctx.output.detail(['Next time, --verify-profile NAME (an IAM administrator of this account) lets rootlock verify on its own.']);
+      if (!ctx.options.verifyProfile)
+        ctx.output.detail([
+          'Next time, --verify-profile NAME (an IAM administrator of this account) lets rootlock verify on its own.',
+        ]);
     }
     if (notes.rechecked && state.path === 'console') {
       // The re-check loop saw AWS after the last assessment: record what AWS says now.
@@ -92,7 +97,9 @@ function explainResults(state: RootKeysState, ctx: InteractiveContext): void {
         SECURITY_CREDENTIALS_URL,
       ]);
     } else if (e.code === 'NoSuchEntity' && kind === 'reactivate') {
-      ctx.output.error(`Root access key ${maskKeyId(keyId)} no longer exists, so it cannot be reactivated. If something truly needs root API access, create a new key in the console (${SECURITY_CREDENTIALS_URL}); better, move it to an IAM role.`);
+      ctx.output.error(
+        `Root access key ${maskKeyId(keyId)} no longer exists, so it cannot be reactivated. If something truly needs root API access, create a new key in the console (${SECURITY_CREDENTIALS_URL}); better, move it to an IAM role.`,
+      );
     }
   }
   if (failed && !state.sessionEnded) {

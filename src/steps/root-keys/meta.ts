@@ -24,7 +24,8 @@ export const meta: StepMeta = {
   title: 'Root access keys',
   why: 'Root access keys carry unlimited power over the account and no policy can limit them. Delete them; use IAM users or roles instead.',
   risk: 'A leaked root key gives an attacker the whole account, including closing it and locking everyone else out.',
-  needsRoot: "only the root user can remove its own access keys in an account outside AWS Organizations' centralized root access",
+  needsRoot:
+    "only the root user can remove its own access keys in an account outside AWS Organizations' centralized root access",
   controls: [...KEY_CONTROLS, ...MFA_CONTROLS],
   consoleLinks: [
     { label: 'Root user security credentials (sign in as root)', url: SECURITY_CREDENTIALS_URL },

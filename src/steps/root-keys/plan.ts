@@ -119,7 +119,8 @@ export function orgDeleteChange(accountId: string, keyId: string): Change {
     session: { assumeRoot: { accountId, taskPolicy: DELETE_TASK_POLICY } },
     alreadyDoneCodes: ['NoSuchEntity'],
     destructive: true,
-    warning: 'The IAMDeleteRootUserCredentials task policy does not allow iam:UpdateAccessKey, so the key is deleted without a deactivation period. A deleted key cannot be restored.',
+    warning:
+      'The IAMDeleteRootUserCredentials task policy does not allow iam:UpdateAccessKey, so the key is deleted without a deactivation period. A deleted key cannot be restored.',
     // Read back with the same member-account root session the gate sends it with.
     readBack: readBackDeleteAccessKey,
     idempotent: true,

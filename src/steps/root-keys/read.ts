@@ -42,7 +42,9 @@ export function failure(err: unknown, action: string): ReadFailure {
 
 /** Lists the root user's keys with `pool` (root credentials or an AssumeRoot session), with last use. */
 export async function listRootKeys(pool: ClientPool, sessionKeyId?: string): Promise<RootKey[]> {
-  const pages = await allPages((Marker) => pool.call<ListAccessKeysResponse>('iam', 'ListAccessKeys', Marker ? { Marker } : {}));
+  const pages = await allPages((Marker) =>
+    pool.call<ListAccessKeysResponse>('iam', 'ListAccessKeys', Marker ? { Marker } : {}),
+  );
   const meta: AccessKeyMetadata[] = pages.flatMap((p) => p.AccessKeyMetadata ?? []);
   return Promise.all(
     meta
@@ -55,11 +57,9 @@ export async function listRootKeys(pool: ClientPool, sessionKeyId?: string): Pro
           sessionKey: m.AccessKeyId === sessionKeyId,
         };
         try {
-          const used = await pool.call<{ AccessKeyLastUsed?: { LastUsedDate?: Date; ServiceName?: string; Region?: string } }>(
-            'iam',
-            'GetAccessKeyLastUsed',
-            { AccessKeyId: m.AccessKeyId },
-          );
+          const used = await pool.call<{
+            AccessKeyLastUsed?: { LastUsedDate?: Date; ServiceName?: string; Region?: string };
+          }>('iam', 'GetAccessKeyLastUsed', { AccessKeyId: m.AccessKeyId });
           const u = used.AccessKeyLastUsed;
           key.lastUsed = u?.LastUsedDate;
           // AWS answers N/A for a key never used.
@@ -81,7 +81,14 @@ export function readPrerequisites(ctx: StepContext): Prerequisite[] {
   const out: Prerequisite[] = PREREQUISITE_IDS.map((id) => {
     const title = ctx.metaOf(id)?.title ?? id;
     const a = ctx.assessments.get(id);
-    if (!a) return { id, title, status: 'not-checked', summary: 'Not checked: the step is not available.', source: 'not-checked' };
+    if (!a)
+      return {
+        id,
+        title,
+        status: 'not-checked',
+        summary: 'Not checked: the step is not available.',
+        source: 'not-checked',
+      };
     const source = ctx.assessedAsRequirement.has(id) ? 'assessed-here' : 'session';
     return { id, title, status: a.status, summary: a.summary, source };
   });
@@ -92,12 +99,19 @@ export function readPrerequisites(ctx: StepContext): Prerequisite[] {
 /** iam:ListOrganizationsFeatures, classified. */
 async function readOrg(ctx: StepContext): Promise<OrgState> {
   try {
-    const res = await ctx.pool.call<{ OrganizationId?: string; EnabledFeatures?: string[] }>('iam', 'ListOrganizationsFeatures');
+    const res = await ctx.pool.call<{ OrganizationId?: string; EnabledFeatures?: string[] }>(
+      'iam',
+      'ListOrganizationsFeatures',
+    );
     const features = res.EnabledFeatures ?? [];
     return { status: classifyOrgFeatures({ features }), organizationId: res.OrganizationId, features };
   } catch (err) {
     const f = describeAwsError(err, 'iam', 'ListOrganizationsFeatures');
-    return { status: classifyOrgFeatures({ code: f.code, denied: isAccessDenied(f) }), features: [], message: sanitize(f.message, { maxLength: 300 }) };
+    return {
+      status: classifyOrgFeatures({ code: f.code, denied: isAccessDenied(f) }),
+      features: [],
+      message: sanitize(f.message, { maxLength: 300 }),
+    };
   }
 }
 
@@ -105,7 +119,10 @@ async function readOrg(ctx: StepContext): Promise<OrgState> {
 async function readSummaryAndReport(ctx: StepContext, state: RootKeysState): Promise<void> {
   const [summary, report] = await Promise.allSettled([ctx.reads.accountSummary(), ctx.reads.credentialReport()]);
   if (summary.status === 'fulfilled') {
-    state.summary = { keysPresent: (summary.value.AccountAccessKeysPresent ?? 0) > 0, mfaEnabled: (summary.value.AccountMFAEnabled ?? 0) > 0 };
+    state.summary = {
+      keysPresent: (summary.value.AccountAccessKeysPresent ?? 0) > 0,
+      mfaEnabled: (summary.value.AccountMFAEnabled ?? 0) > 0,
+    };
   } else {
     // Long-term credentials refused outright: the session is broken, not just this read.
     if (isCredentialProblem(describeAwsError(summary.reason)) && !ctx.caller.temporary) throw summary.reason;
@@ -205,7 +222,8 @@ export async function readState(ctx: StepContext): Promise<RootKeysState> {
   const chosen = choosePath({ callerType: ctx.caller.type, temporary: ctx.caller.temporary, org: state.org.status });
   state.path = chosen.path;
   state.pathReason = chosen.reason;
-  if (state.org.status !== 'enabled' && state.org.status !== 'feature-off' && state.org.status !== 'trusted-access-off') delete state.org;
+  if (state.org.status !== 'enabled' && state.org.status !== 'feature-off' && state.org.status !== 'trusted-access-off')
+    delete state.org;
   await readSummaryAndReport(ctx, state);
   if (state.report) {
     state.keys = state.report.keys;

@@ -4,7 +4,19 @@ import type { ChangeResult, SelectQuestion } from '../../../src/engine/types.js'
 import { adminGroupStatus, askAdmins } from '../../../src/steps/admins/ask.js';
 import type { AdminsState } from '../../../src/steps/admins/read.js';
 import { RecordingOutput, ScriptedPrompter, type ScriptedAnswer } from '../../support/harness.js';
-import { ACCOUNT, ADMIN_ARN, ADMINS_GROUP, allow, attach, document, group, groupAdmin, inline, stateOf, user } from './state.js';
+import {
+  ACCOUNT,
+  ADMIN_ARN,
+  ADMINS_GROUP,
+  allow,
+  attach,
+  document,
+  group,
+  groupAdmin,
+  inline,
+  stateOf,
+  user,
+} from './state.js';
 
 /** A prompter that also keeps the choices each select offered. */
 class Prompter extends ScriptedPrompter {
@@ -26,7 +38,10 @@ interface Session {
   memory?: object;
 }
 
-function ctxFor(answers: Record<string, ScriptedAnswer>, opts: { session?: Session; callerName?: string; adminGroup?: string } = {}) {
+function ctxFor(
+  answers: Record<string, ScriptedAnswer>,
+  opts: { session?: Session; callerName?: string; adminGroup?: string } = {},
+) {
   const prompter = new Prompter(answers);
   const output = new RecordingOutput();
   const session = opts.session ?? { gate: { results: [], dryRun: false } };
@@ -37,8 +52,22 @@ function ctxFor(answers: Record<string, ScriptedAnswer>, opts: { session?: Sessi
     memory: <T extends object>(init: () => T): T => (session.memory ??= init()) as T,
     options: { adminGroup: opts.adminGroup ?? 'Administrators', dryRun: false, yes: false, region: 'us-east-1' },
     caller: opts.callerName
-      ? { type: 'iam-user', name: opts.callerName, arn: `arn:aws:iam::${ACCOUNT}:user/${opts.callerName}`, accountId: ACCOUNT, userId: 'AIDA', temporary: false }
-      : { type: 'root', name: 'root', arn: `arn:aws:iam::${ACCOUNT}:root`, accountId: ACCOUNT, userId: ACCOUNT, temporary: false },
+      ? {
+          type: 'iam-user',
+          name: opts.callerName,
+          arn: `arn:aws:iam::${ACCOUNT}:user/${opts.callerName}`,
+          accountId: ACCOUNT,
+          userId: 'AIDA',
+          temporary: false,
+        }
+      : {
+          type: 'root',
+          name: 'root',
+          arn: `arn:aws:iam::${ACCOUNT}:root`,
+          accountId: ACCOUNT,
+          userId: ACCOUNT,
+          temporary: false,
+        },
     account: { id: ACCOUNT },
   } as unknown as InteractiveContext;
   return { ctx, prompter, output, session };
@@ -50,17 +79,34 @@ const applied = (...ids: string[]): ChangeResult[] => ids.map((changeId) => ({ c
 
 describe('askAdmins: creating', () => {
   it('no admins, no group: asks count and names, plans a new group', async () => {
-    const c = ctxFor({ 'admins.create': true, 'admins.create.count': '2', 'admins.create.name.1': 'alice', 'admins.create.name.2': 'bob' });
+    const c = ctxFor({
+      'admins.create': true,
+      'admins.create.count': '2',
+      'admins.create.name.1': 'alice',
+      'admins.create.name.2': 'bob',
+    });
     const s = stateOf({ users: [user('plain')], groups: [] });
     const a = await ask(s, c);
-    expect(a).toEqual({ group: { name: 'Administrators', create: true, attachPolicy: true }, create: { names: ['alice', 'bob'] } });
-    expect(c.prompter.asked.map((q) => q.id)).toEqual(['admins.create', 'admins.create.count', 'admins.create.name.1', 'admins.create.name.2']);
+    expect(a).toEqual({
+      group: { name: 'Administrators', create: true, attachPolicy: true },
+      create: { names: ['alice', 'bob'] },
+    });
+    expect(c.prompter.asked.map((q) => q.id)).toEqual([
+      'admins.create',
+      'admins.create.count',
+      'admins.create.name.1',
+      'admins.create.name.2',
+    ]);
     expect(c.prompter.safe['admins.create']).toBe(true);
   });
 
   it('the count defaults to reaching 2 and may go up to 3 minus shadow admins, never below what is needed', async () => {
     const sneaky = user('sneaky', { UserPolicyList: [inline('p', document(allow('iam:AttachUserPolicy')))] });
-    const c = ctxFor({ 'admins.create': true, 'admins.create.count': { sequence: ['2', '0', '1'] }, 'admins.create.name.1': 'bob' });
+    const c = ctxFor({
+      'admins.create': true,
+      'admins.create.count': { sequence: ['2', '0', '1'] },
+      'admins.create.name.1': 'bob',
+    });
     const a = await ask(stateOf({ users: [groupAdmin('ann'), sneaky] }), c);
     const q = c.prompter.asked.find((x) => x.id === 'admins.create.count')!;
     expect(q.rejected).toEqual(['Enter 1.', 'Enter 1.']);
@@ -68,9 +114,17 @@ describe('askAdmins: creating', () => {
     // An existing admin group is reused as IAM spells it.
     expect(a?.group).toEqual({ name: 'Administrators', create: false, attachPolicy: false });
 
-    const zero = ctxFor({ 'admins.create': true, 'admins.create.count': { sequence: ['4', '3'] }, 'admins.create.name.1': 'a', 'admins.create.name.2': 'b', 'admins.create.name.3': 'c' });
+    const zero = ctxFor({
+      'admins.create': true,
+      'admins.create.count': { sequence: ['4', '3'] },
+      'admins.create.name.1': 'a',
+      'admins.create.name.2': 'b',
+      'admins.create.name.3': 'c',
+    });
     await ask(stateOf({ users: [] }), zero);
-    expect(zero.prompter.asked.find((x) => x.id === 'admins.create.count')!.rejected).toEqual(['Enter a whole number from 1 to 3.']);
+    expect(zero.prompter.asked.find((x) => x.id === 'admins.create.count')!.rejected).toEqual([
+      'Enter a whole number from 1 to 3.',
+    ]);
   });
 
   it('finds the group whatever the case of --admin-group', () => {
@@ -86,7 +140,16 @@ describe('askAdmins: creating', () => {
     expect(await ask(s, no)).toBeUndefined();
     expect(no.prompter.safe['admins.create.attach-policy']).toBe(false);
     expect(no.output.text).toContain('--admin-group NAME');
-    const yes = ctxFor({ 'admins.create': true, 'admins.create.attach-policy': true, 'admins.create.count': '2', 'admins.create.name.1': 'a', 'admins.create.name.2': 'b' }, { adminGroup: 'ops' });
+    const yes = ctxFor(
+      {
+        'admins.create': true,
+        'admins.create.attach-policy': true,
+        'admins.create.count': '2',
+        'admins.create.name.1': 'a',
+        'admins.create.name.2': 'b',
+      },
+      { adminGroup: 'ops' },
+    );
     expect((await ask(s, yes))?.group).toEqual({ name: 'Ops', create: false, attachPolicy: true });
     const empty = ctxFor({ 'admins.create': true, 'admins.create.attach-policy': false }, { adminGroup: 'Ops' });
     await ask(stateOf({ users: [], groups: [ADMINS_GROUP, ops] }), empty);
@@ -107,7 +170,12 @@ describe('askAdmins: creating', () => {
   });
 
   it('after a failed change this session, creation is not offered again (the operator runs again)', async () => {
-    const session: Session = { gate: { results: [...applied('admins/create-user/alice'), { changeId: 'admins/create-user/bob', outcome: 'failed' }], dryRun: false } };
+    const session: Session = {
+      gate: {
+        results: [...applied('admins/create-user/alice'), { changeId: 'admins/create-user/bob', outcome: 'failed' }],
+        dryRun: false,
+      },
+    };
     const c = ctxFor({}, { session });
     expect(await ask(stateOf({ users: [groupAdmin('alice')] }), c)).toBeUndefined();
     expect(c.prompter.asked).toEqual([]);
@@ -141,20 +209,31 @@ describe('askAdmins: half-created users', () => {
       complete: [{ name: 'bob', loginProfile: true, addToGroup: true, finish: true }],
     });
 
-    const now = ctxFor({ 'admins.pending.action': 'rollback' }, { session: { gate: { results: applied('admins/create-user/bob'), dryRun: false } } });
+    const now = ctxFor(
+      { 'admins.pending.action': 'rollback' },
+      { session: { gate: { results: applied('admins/create-user/bob'), dryRun: false } } },
+    );
     expect(await ask(s, now)).toEqual({ rollback: [{ name: 'bob', deleteLoginProfile: false, removeFromGroups: [] }] });
     expect(now.prompter.offered['admins.pending.action']).toEqual(['complete', 'rollback', 'leave']);
   });
 
   it('rolls back exactly the login profile and memberships this session applied', async () => {
     const p = { ...pending('eve', true, true), groups: ['Administrators', 'Other'] };
-    const s = stateOf({ users: [groupAdmin('eve', { GroupList: ['Administrators', 'Other'] })], groups: [ADMINS_GROUP, group('Other')] }, { pending: [p] });
+    const s = stateOf(
+      {
+        users: [groupAdmin('eve', { GroupList: ['Administrators', 'Other'] })],
+        groups: [ADMINS_GROUP, group('Other')],
+      },
+      { pending: [p] },
+    );
     const results = [
       ...applied('admins/create-user/eve', 'admins/login-profile/eve', 'admins/add-to-group/Administrators/eve'),
       { changeId: 'admins/add-to-group/Other/eve', outcome: 'failed' as const },
     ];
     const c = ctxFor({ 'admins.pending.action': 'rollback' }, { session: { gate: { results, dryRun: false } } });
-    expect((await ask(s, c))?.rollback).toEqual([{ name: 'eve', deleteLoginProfile: true, removeFromGroups: ['Administrators'] }]);
+    expect((await ask(s, c))?.rollback).toEqual([
+      { name: 'eve', deleteLoginProfile: true, removeFromGroups: ['Administrators'] },
+    ]);
     // After a rollback, creation is not pushed again in the same session.
     const again = ctxFor({}, { session: c.session });
     expect(await ask(stateOf({ users: [] }, {}), again)).toBeUndefined();
@@ -162,16 +241,30 @@ describe('askAdmins: half-created users', () => {
 
   it('offers a new one-time password for a console password nobody can be known to have seen', async () => {
     // Set by an earlier session (or its answer lost): asked, and replaced when the operator agrees.
-    const s = stateOf({ users: [groupAdmin('ann'), groupAdmin('ben'), groupAdmin('bob')] }, { pending: [pending('bob', true, true)] });
+    const s = stateOf(
+      { users: [groupAdmin('ann'), groupAdmin('ben'), groupAdmin('bob')] },
+      { pending: [pending('bob', true, true)] },
+    );
     const c = ctxFor({ 'admins.pending.action': 'complete', 'admins.pending.reset-password': true });
-    expect((await ask(s, c))?.complete).toEqual([{ name: 'bob', loginProfile: false, resetPassword: true, addToGroup: false, finish: true }]);
-    expect(c.prompter.asked.find((q) => q.id === 'admins.pending.reset-password')?.message).toContain('bob already has a console password that rootlock cannot vouch anyone saw');
+    expect((await ask(s, c))?.complete).toEqual([
+      { name: 'bob', loginProfile: false, resetPassword: true, addToGroup: false, finish: true },
+    ]);
+    expect(c.prompter.asked.find((q) => q.id === 'admins.pending.reset-password')?.message).toContain(
+      'bob already has a console password that rootlock cannot vouch anyone saw',
+    );
     // Declined: completed without touching the password.
     const no = ctxFor({ 'admins.pending.action': 'complete', 'admins.pending.reset-password': false });
-    expect((await ask(s, no))?.complete).toEqual([{ name: 'bob', loginProfile: false, addToGroup: false, finish: true }]);
+    expect((await ask(s, no))?.complete).toEqual([
+      { name: 'bob', loginProfile: false, addToGroup: false, finish: true },
+    ]);
     // Shown in this session (its CreateLoginProfile applied): nothing to ask.
-    const shown = ctxFor({ 'admins.pending.action': 'complete' }, { session: { gate: { results: applied('admins/login-profile/bob'), dryRun: false } } });
-    expect((await ask(s, shown))?.complete).toEqual([{ name: 'bob', loginProfile: false, addToGroup: false, finish: true }]);
+    const shown = ctxFor(
+      { 'admins.pending.action': 'complete' },
+      { session: { gate: { results: applied('admins/login-profile/bob'), dryRun: false } } },
+    );
+    expect((await ask(s, shown))?.complete).toEqual([
+      { name: 'bob', loginProfile: false, addToGroup: false, finish: true },
+    ]);
     expect(shown.prompter.asked.map((q) => q.id)).toEqual(['admins.pending.action']);
   });
 
@@ -203,17 +296,31 @@ describe('askAdmins: half-created users', () => {
 });
 
 describe('askAdmins: too many', () => {
-  const four = () => stateOf({ users: ['ann', 'ben', 'cat', 'dan'].map((n) => groupAdmin(n)).concat(user('solo', { AttachedManagedPolicies: attach(ADMIN_ARN) })) });
+  const four = () =>
+    stateOf({
+      users: ['ann', 'ben', 'cat', 'dan']
+        .map((n) => groupAdmin(n))
+        .concat(user('solo', { AttachedManagedPolicies: attach(ADMIN_ARN) })),
+    });
 
   it('offers group-only admins, refuses a selection below 2 with the reason', async () => {
-    const c = ctxFor({ 'admins.remove': { sequence: [['ann', 'ben', 'cat', 'dan'], ['ann', 'ben']] } });
+    const c = ctxFor({
+      'admins.remove': {
+        sequence: [
+          ['ann', 'ben', 'cat', 'dan'],
+          ['ann', 'ben'],
+        ],
+      },
+    });
     const a = await ask(four(), c);
     expect(a?.remove).toEqual([
       { name: 'ann', groups: ['Administrators'] },
       { name: 'ben', groups: ['Administrators'] },
     ]);
     const q = c.prompter.asked.find((x) => x.id === 'admins.remove')!;
-    expect(q.rejected).toEqual(['Removing ann, ben, cat, dan would leave 1 full admin (solo); at least 2 must remain. Choose fewer.']);
+    expect(q.rejected).toEqual([
+      'Removing ann, ben, cat, dan would leave 1 full admin (solo); at least 2 must remain. Choose fewer.',
+    ]);
     expect(c.output.text).toContain('solo is an admin through its own (inline or attached) policies');
   });
 

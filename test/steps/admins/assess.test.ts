@@ -51,11 +51,15 @@ describe('assessAdmins: the 2-3 rule', () => {
     const tooMany = four.findings.find((f) => f.id === 'admins.too-many')!;
     expect(tooMany.message).toContain('4 IAM users can administer the account (3 full admins, 1 shadow admin)');
     expect(tooMany.message).toContain('sneaky (shadow admin, last activity 2026-11-20)');
-    expect(four.findings.filter((f) => f.id === 'admins.shadow').map((f) => [f.kind, f.resource.split('/').pop()])).toEqual([
+    expect(
+      four.findings.filter((f) => f.id === 'admins.shadow').map((f) => [f.kind, f.resource.split('/').pop()]),
+    ).toEqual([
       ['warn', 'sneaky'],
       ['info', 'ci'],
     ]);
-    expect((four.details.shadowAdmins as Array<{ name: string; counted: boolean }>).map((s) => [s.name, s.counted])).toEqual([
+    expect(
+      (four.details.shadowAdmins as Array<{ name: string; counted: boolean }>).map((s) => [s.name, s.counted]),
+    ).toEqual([
       ['sneaky', true],
       ['ci', false],
     ]);
@@ -71,11 +75,19 @@ describe('assessAdmins: the 2-3 rule', () => {
     const sso = role('AWSReservedSSO_Admin_abc', {
       Path: '/aws-reserved/sso.amazonaws.com/',
       AttachedManagedPolicies: attach(ADMIN_ARN),
-      AssumeRolePolicyDocument: document({ Effect: 'Allow', Principal: { Federated: `arn:aws:iam::${ACCOUNT}:saml-provider/AWSSSO_x` }, Action: 'sts:AssumeRoleWithSAML' }),
+      AssumeRolePolicyDocument: document({
+        Effect: 'Allow',
+        Principal: { Federated: `arn:aws:iam::${ACCOUNT}:saml-provider/AWSSSO_x` },
+        Action: 'sts:AssumeRoleWithSAML',
+      }),
     });
     const cross = role('Org', {
       AttachedManagedPolicies: attach(ADMIN_ARN),
-      AssumeRolePolicyDocument: document({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'sts:AssumeRole' }),
+      AssumeRolePolicyDocument: document({
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::999999999999:root' },
+        Action: 'sts:AssumeRole',
+      }),
     });
     const a = assessAdmins(stateOf({ users: [groupAdmin('a')], roles: [sso, cross] }), env);
     expect(a.status).toBe('fail');
@@ -98,7 +110,10 @@ describe('assessAdmins: what neuters an admin', () => {
     const boundary = managedPolicy(customerArn('s3-only'), document(allow('s3:*')));
     const bounded = user('bounded', {
       AttachedManagedPolicies: attach(ADMIN_ARN),
-      PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: boundary.Arn },
+      PermissionsBoundary: {
+        PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+        PermissionsBoundaryArn: boundary.Arn,
+      },
     });
     const s = stateOf({ users: [groupAdmin('a'), bounded], policies: [ADMINISTRATOR_ACCESS, boundary] });
     const a = assessAdmins(s, env);
@@ -106,7 +121,9 @@ describe('assessAdmins: what neuters an admin', () => {
     expect(ids(a.findings, 'fail')).toEqual(['admins.too-few']);
     const limited = a.findings.find((f) => f.id === 'admins.limited')!;
     expect(limited.kind).toBe('info');
-    expect(limited.message).toBe(`User bounded is not counted as an admin: its Allows grant every action, but permissions boundary ${boundary.Arn} does not allow everything.`);
+    expect(limited.message).toBe(
+      `User bounded is not counted as an admin: its Allows grant every action, but permissions boundary ${boundary.Arn} does not allow everything.`,
+    );
   });
 
   it('a boundary that allows everything does not', () => {
@@ -118,10 +135,14 @@ describe('assessAdmins: what neuters an admin', () => {
 
   it('a Deny on a whole service takes a user out; a Deny on one resource does not', () => {
     const denied = groupAdmin('denied', { UserPolicyList: [inline('no-iam', document(deny('iam:*')))] });
-    const guarded = groupAdmin('guarded', { UserPolicyList: [inline('no-bucket', document(deny('s3:*', 'arn:aws:s3:::audit-logs/*')))] });
+    const guarded = groupAdmin('guarded', {
+      UserPolicyList: [inline('no-bucket', document(deny('s3:*', 'arn:aws:s3:::audit-logs/*')))],
+    });
     const a = assessAdmins(stateOf({ users: [groupAdmin('a'), denied, guarded] }), env);
     expect((a.details.admins as Array<{ name: string }>).map((x) => x.name)).toEqual(['a', 'guarded']);
-    expect(a.findings.find((f) => f.id === 'admins.limited')!.message).toContain('User denied is not counted as an admin: its Allows grant every action, but an explicit Deny');
+    expect(a.findings.find((f) => f.id === 'admins.limited')!.message).toContain(
+      'User denied is not counted as an admin: its Allows grant every action, but an explicit Deny',
+    );
   });
 });
 
@@ -133,7 +154,13 @@ describe('assessAdmins: each admin', () => {
         credentials: {
           ok: creds(),
           nomfa: creds({ mfa: false }),
-          keysonly: creds({ consoleAccess: false, mfa: false, accessKeys: [{ slot: 1, active: true, createdAt: '2026-11-01T00:00:00Z', lastUsed: '2026-11-27T00:00:00Z' }] }),
+          keysonly: creds({
+            consoleAccess: false,
+            mfa: false,
+            accessKeys: [
+              { slot: 1, active: true, createdAt: '2026-11-01T00:00:00Z', lastUsed: '2026-11-27T00:00:00Z' },
+            ],
+          }),
         },
       },
     );
@@ -142,7 +169,12 @@ describe('assessAdmins: each admin', () => {
     expect(about(a.findings, 'admins.no-mfa')).toEqual(['nomfa', 'keysonly']);
     expect(about(a.findings, 'admins.no-console')).toEqual(['keysonly']);
     const [consoleNoMfa, keysNoMfa] = a.findings.filter((f) => f.id === 'admins.no-mfa');
-    expect(consoleNoMfa!.controls).toEqual(['CIS v5.0.0 1.9', 'CIS v3.0.0 1.10', 'Security Hub IAM.5', 'Security Hub IAM.19']);
+    expect(consoleNoMfa!.controls).toEqual([
+      'CIS v5.0.0 1.9',
+      'CIS v3.0.0 1.10',
+      'Security Hub IAM.5',
+      'Security Hub IAM.19',
+    ]);
     expect(consoleNoMfa!.severity).toBe('high');
     expect(keysNoMfa!.controls).toEqual(['Security Hub IAM.19']);
     expect(a.details.admins).toEqual([
@@ -152,13 +184,20 @@ describe('assessAdmins: each admin', () => {
         name: 'keysonly',
         consoleAccess: false,
         mfa: false,
-        accessKeys: [{ active: true, createdAt: '2026-11-01T00:00:00Z', ageDays: 27, lastUsed: '2026-11-27T00:00:00Z' }],
+        accessKeys: [
+          { active: true, createdAt: '2026-11-01T00:00:00Z', ageDays: 27, lastUsed: '2026-11-27T00:00:00Z' },
+        ],
       }),
     ]);
   });
 
   it('reports active access keys older than 90 days (CIS v5.0.0 1.13), not inactive or younger ones', () => {
-    const key = (createdAt: string, active = true) => ({ slot: 1, active, createdAt, lastUsed: '2026-11-27T00:00:00Z' });
+    const key = (createdAt: string, active = true) => ({
+      slot: 1,
+      active,
+      createdAt,
+      lastUsed: '2026-11-27T00:00:00Z',
+    });
     const s = stateOf(
       { users: admins('old', 'edge', 'inactive') },
       {
@@ -197,8 +236,12 @@ describe('assessAdmins: each admin', () => {
     );
     const a = assessAdmins(s, env);
     expect(about(a.findings, 'admins.unused')).toEqual(['idle', 'never']);
-    expect(a.findings.find((f) => f.id === 'admins.unused')!.message).toBe('Admin idle has not signed in or used an access key for 45 days.');
-    expect(a.findings.filter((f) => f.id === 'admins.unused')[1]!.message).toContain('has never signed in or used an access key, and was created 180 days ago');
+    expect(a.findings.find((f) => f.id === 'admins.unused')!.message).toBe(
+      'Admin idle has not signed in or used an access key for 45 days.',
+    );
+    expect(a.findings.filter((f) => f.id === 'admins.unused')[1]!.message).toContain(
+      'has never signed in or used an access key, and was created 180 days ago',
+    );
   });
 
   it('reports admins with their own admin policies (CIS v5.0.0 1.14), not group-only ones', () => {
@@ -211,7 +254,10 @@ describe('assessAdmins: each admin', () => {
     });
     const a = assessAdmins(s, env);
     expect(about(a.findings, 'admins.direct-policy')).toEqual(['direct', 'inlined']);
-    expect(a.findings.find((f) => f.id === 'admins.direct-policy')!.controls).toEqual(['CIS v5.0.0 1.14', 'Security Hub IAM.2']);
+    expect(a.findings.find((f) => f.id === 'admins.direct-policy')!.controls).toEqual([
+      'CIS v5.0.0 1.14',
+      'Security Hub IAM.2',
+    ]);
   });
 });
 
@@ -242,7 +288,14 @@ describe('assessAdmins: policies and password policy', () => {
   });
 
   it('a weak policy: each gap reported; a strong one: nothing', () => {
-    expect(passwordPolicyGaps({ MinimumPasswordLength: 8, PasswordReusePrevention: 5, RequireSymbols: true, RequireNumbers: true })).toEqual([
+    expect(
+      passwordPolicyGaps({
+        MinimumPasswordLength: 8,
+        PasswordReusePrevention: 5,
+        RequireSymbols: true,
+        RequireNumbers: true,
+      }),
+    ).toEqual([
       { gap: 'minimum length is 8, below 14', controls: ['CIS v5.0.0 1.7', 'Security Hub IAM.15'] },
       { gap: 'reuse prevention remembers 5 passwords, below 24', controls: ['CIS v5.0.0 1.8', 'Security Hub IAM.16'] },
       { gap: 'does not require uppercase letters, lowercase letters', controls: ['Security Hub IAM.7'] },
@@ -252,7 +305,13 @@ describe('assessAdmins: policies and password policy', () => {
   });
 
   it('an unreadable policy is context, not a failure', () => {
-    const a = assessAdmins(stateOf({ users: admins('a', 'b') }, { passwordPolicy: { state: 'unknown', reason: 'access denied for iam:GetAccountPasswordPolicy' } }), env);
+    const a = assessAdmins(
+      stateOf(
+        { users: admins('a', 'b') },
+        { passwordPolicy: { state: 'unknown', reason: 'access denied for iam:GetAccountPasswordPolicy' } },
+      ),
+      env,
+    );
     expect(a.status).toBe('pass');
     expect(a.findings.find((x) => x.id === 'admins.password-policy')).toMatchObject({ kind: 'info' });
   });
@@ -262,19 +321,33 @@ describe('assessAdmins: half-created users', () => {
   it('fail until completed, saying what is missing', () => {
     const s = stateOf(
       { users: [...admins('a', 'b'), user('half')] },
-      { pending: [{ name: 'half', arn: `arn:aws:iam::${ACCOUNT}:user/half`, loginProfile: false, admin: false, groups: [] }], createdByRootlock: ['half'] },
+      {
+        pending: [
+          { name: 'half', arn: `arn:aws:iam::${ACCOUNT}:user/half`, loginProfile: false, admin: false, groups: [] },
+        ],
+        createdByRootlock: ['half'],
+      },
     );
     const a = assessAdmins(s, env);
     expect(a.status).toBe('fail');
     expect(ids(a.findings, 'fail')).toEqual(['admins.pending']);
-    expect(a.findings[0]!.message).toBe('User half was created by rootlock but its setup was not finished: it lacks a console password and membership of an admin group.');
+    expect(a.findings[0]!.message).toBe(
+      'User half was created by rootlock but its setup was not finished: it lacks a console password and membership of an admin group.',
+    );
     expect(a.summary).toContain('1 user left half-created by rootlock.');
-    expect(a.details.pending).toEqual([{ name: 'half', arn: `arn:aws:iam::${ACCOUNT}:user/half`, loginProfile: false, admin: false }]);
+    expect(a.details.pending).toEqual([
+      { name: 'half', arn: `arn:aws:iam::${ACCOUNT}:user/half`, loginProfile: false, admin: false },
+    ]);
   });
 
   it('marks admins rootlock created', () => {
     const a = assessAdmins(stateOf({ users: admins('a', 'b') }, { createdByRootlock: ['b'] }), env);
-    expect((a.details.admins as Array<{ name: string; createdByRootlock: boolean }>).map((x) => [x.name, x.createdByRootlock])).toEqual([
+    expect(
+      (a.details.admins as Array<{ name: string; createdByRootlock: boolean }>).map((x) => [
+        x.name,
+        x.createdByRootlock,
+      ]),
+    ).toEqual([
       ['a', false],
       ['b', true],
     ]);
@@ -285,7 +358,16 @@ describe('assessAdmins: details', () => {
   it('has the documented shape', () => {
     const a = assessAdmins(stateOf({ users: admins('a', 'b') }), env);
     expect(Object.keys(a.details).sort()).toEqual(
-      ['adminGroups', 'adminRoles', 'admins', 'counted', 'credentialReportGeneratedAt', 'passwordPolicy', 'pending', 'shadowAdmins'].sort(),
+      [
+        'adminGroups',
+        'adminRoles',
+        'admins',
+        'counted',
+        'credentialReportGeneratedAt',
+        'passwordPolicy',
+        'pending',
+        'shadowAdmins',
+      ].sort(),
     );
     expect(a.details.admins).toEqual([
       {

@@ -18,7 +18,15 @@ import {
 import { describe, expect, it } from 'vitest';
 import { useEmulator } from '../../support/emulator.js';
 import { mutatingRequests, runRootlock } from '../../support/harness.js';
-import { ACCOUNT, ADMIN_PATHS, ADMIN_POLICY, bootstrapIam, createAdmin, createUserWithInline, type AdminPath } from './fixtures.js';
+import {
+  ACCOUNT,
+  ADMIN_PATHS,
+  ADMIN_POLICY,
+  bootstrapIam,
+  createAdmin,
+  createUserWithInline,
+  type AdminPath,
+} from './fixtures.js';
 
 const emu = useEmulator();
 
@@ -91,14 +99,20 @@ describe('admins: counting (check --json, read-only)', () => {
       new PutUserPolicyCommand({
         UserName: 'denied',
         PolicyName: 'no-iam',
-        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'iam:*', Resource: '*' }] }),
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Deny', Action: 'iam:*', Resource: '*' }],
+        }),
       }),
     );
     // moto supports permissions boundaries on roles (not on users: see the pure tests).
     const boundary = await iam().send(
       new CreatePolicyCommand({
         PolicyName: 's3-only',
-        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }),
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+        }),
       }),
     );
     await iam().send(
@@ -106,7 +120,9 @@ describe('admins: counting (check --json, read-only)', () => {
         RoleName: 'bounded',
         AssumeRolePolicyDocument: JSON.stringify({
           Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }],
+          Statement: [
+            { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
+          ],
         }),
         PermissionsBoundary: boundary.Policy!.Arn!,
       }),
@@ -121,15 +137,23 @@ describe('admins: counting (check --json, read-only)', () => {
       `arn:aws:iam::${ACCOUNT}:role/bounded`,
       `arn:aws:iam::${ACCOUNT}:user/denied`,
     ]);
-    expect(limited.find((f: { resource: string }) => f.resource.endsWith('user/denied')).message).toContain('an explicit Deny');
-    expect(limited.find((f: { resource: string }) => f.resource.endsWith('role/bounded')).message).toContain('permissions boundary');
+    expect(limited.find((f: { resource: string }) => f.resource.endsWith('user/denied')).message).toContain(
+      'an explicit Deny',
+    );
+    expect(limited.find((f: { resource: string }) => f.resource.endsWith('role/bounded')).message).toContain(
+      'permissions boundary',
+    );
   });
 
   it('shadow admins count against the limit of 3; shadow roles are listed, not counted', async () => {
     await createAdmin(emu().endpoint, 'ann', 'group');
     await createAdmin(emu().endpoint, 'ben', 'group');
-    await createUserWithInline(emu().endpoint, 'sneaky', [{ Effect: 'Allow', Action: 'iam:AttachUserPolicy', Resource: '*' }]);
-    await createUserWithInline(emu().endpoint, 'passer', [{ Effect: 'Allow', Action: ['iam:PassRole', 'ec2:RunInstances'], Resource: '*' }]);
+    await createUserWithInline(emu().endpoint, 'sneaky', [
+      { Effect: 'Allow', Action: 'iam:AttachUserPolicy', Resource: '*' },
+    ]);
+    await createUserWithInline(emu().endpoint, 'passer', [
+      { Effect: 'Allow', Action: ['iam:PassRole', 'ec2:RunInstances'], Resource: '*' },
+    ]);
     await iam().send(
       new CreateRoleCommand({
         RoleName: 'deployer',
@@ -143,13 +167,21 @@ describe('admins: counting (check --json, read-only)', () => {
       new PutRolePolicyCommand({
         RoleName: 'deployer',
         PolicyName: 'iam',
-        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }] }),
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }],
+        }),
       }),
     );
     const { step } = await check();
     expect(step.status).toBe('fail');
     expect(step.details.counted).toMatchObject({ admins: 2, shadowAdmins: 2, total: 4 });
-    const shadows = step.details.shadowAdmins as Array<{ kind: string; name: string; counted: boolean; escalation: string[] }>;
+    const shadows = step.details.shadowAdmins as Array<{
+      kind: string;
+      name: string;
+      counted: boolean;
+      escalation: string[];
+    }>;
     expect(shadows.map((s) => [s.kind, s.name, s.counted])).toEqual([
       ['user', 'sneaky', true],
       ['user', 'passer', true],
@@ -163,17 +195,34 @@ describe('admins: counting (check --json, read-only)', () => {
 
   it('admin roles (SSO, cross-account) are listed separately and do not replace admin users', async () => {
     const trust = (principal: unknown) =>
-      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }] });
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }],
+      });
     await iam().send(
       new CreateRoleCommand({
         RoleName: 'AWSReservedSSO_AdministratorAccess_0123456789abcdef',
         Path: '/aws-reserved/sso.amazonaws.com/',
-        AssumeRolePolicyDocument: trust({ Federated: `arn:aws:iam::${ACCOUNT}:saml-provider/AWSSSO_abc_DO_NOT_DELETE` }),
+        AssumeRolePolicyDocument: trust({
+          Federated: `arn:aws:iam::${ACCOUNT}:saml-provider/AWSSSO_abc_DO_NOT_DELETE`,
+        }),
       }),
     );
-    await iam().send(new AttachRolePolicyCommand({ RoleName: 'AWSReservedSSO_AdministratorAccess_0123456789abcdef', PolicyArn: ADMIN_POLICY }));
-    await iam().send(new CreateRoleCommand({ RoleName: 'OrganizationAccountAccessRole', AssumeRolePolicyDocument: trust({ AWS: 'arn:aws:iam::999999999999:root' }) }));
-    await iam().send(new AttachRolePolicyCommand({ RoleName: 'OrganizationAccountAccessRole', PolicyArn: ADMIN_POLICY }));
+    await iam().send(
+      new AttachRolePolicyCommand({
+        RoleName: 'AWSReservedSSO_AdministratorAccess_0123456789abcdef',
+        PolicyArn: ADMIN_POLICY,
+      }),
+    );
+    await iam().send(
+      new CreateRoleCommand({
+        RoleName: 'OrganizationAccountAccessRole',
+        AssumeRolePolicyDocument: trust({ AWS: 'arn:aws:iam::999999999999:root' }),
+      }),
+    );
+    await iam().send(
+      new AttachRolePolicyCommand({ RoleName: 'OrganizationAccountAccessRole', PolicyArn: ADMIN_POLICY }),
+    );
     await createAdmin(emu().endpoint, 'ann', 'group');
     const { step } = await check();
     expect(step.status).toBe('fail');
@@ -194,7 +243,12 @@ describe('admins: counting (check --json, read-only)', () => {
     await iam().send(new CreateLoginProfileCommand({ UserName: 'ben', Password: 'Ben-console-Passw0rd!' }));
     const device = await iam().send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'ann-phone' }));
     await iam().send(
-      new EnableMFADeviceCommand({ UserName: 'ann', SerialNumber: device.VirtualMFADevice!.SerialNumber!, AuthenticationCode1: '123456', AuthenticationCode2: '654321' }),
+      new EnableMFADeviceCommand({
+        UserName: 'ann',
+        SerialNumber: device.VirtualMFADevice!.SerialNumber!,
+        AuthenticationCode1: '123456',
+        AuthenticationCode2: '654321',
+      }),
     );
     const { step } = await check();
     expect(step.status).toBe('pass');
@@ -202,13 +256,20 @@ describe('admins: counting (check --json, read-only)', () => {
     expect(byName.ann).toMatchObject({ consoleAccess: true, mfa: true, lastActivity: null });
     expect(byName.ben).toMatchObject({ consoleAccess: true, mfa: false });
     expect(byName.cat).toMatchObject({ consoleAccess: false, mfa: false });
-    for (const a of step.details.admins) expect(Object.keys(a)).toEqual(expect.arrayContaining(['name', 'arn', 'via', 'consoleAccess', 'mfa', 'lastActivity']));
-    const warn = (id: string) => step.findings.filter((f: { id: string }) => f.id === id).map((f: { resource: string }) => f.resource.split('/').pop());
+    for (const a of step.details.admins)
+      expect(Object.keys(a)).toEqual(
+        expect.arrayContaining(['name', 'arn', 'via', 'consoleAccess', 'mfa', 'lastActivity']),
+      );
+    const warn = (id: string) =>
+      step.findings
+        .filter((f: { id: string }) => f.id === id)
+        .map((f: { resource: string }) => f.resource.split('/').pop());
     expect(warn('admins.no-mfa').sort()).toEqual(['ben', 'cat']);
     expect(warn('admins.no-console')).toEqual(['cat']);
-    const benMfa = step.findings.find((f: { id: string; resource: string }) => f.id === 'admins.no-mfa' && f.resource.endsWith('/ben'));
+    const benMfa = step.findings.find(
+      (f: { id: string; resource: string }) => f.id === 'admins.no-mfa' && f.resource.endsWith('/ben'),
+    );
     expect(benMfa.controls).toEqual(expect.arrayContaining(['CIS v5.0.0 1.9', 'Security Hub IAM.5']));
     expect(benMfa.kind).toBe('warn');
   });
 });
-

@@ -36,7 +36,9 @@ describe('reportDate and latest', () => {
     expect(reportDate('2025-03-04T05:06:07+00:00')).toBe('2025-03-04T05:06:07.000Z');
   });
   it('picks the latest, ignoring missing values', () => {
-    expect(latest([undefined, '2025-01-02T00:00:00Z', '2025-03-01T00:00:00+00:00', '2024-12-31T00:00:00Z'])).toBe('2025-03-01T00:00:00.000Z');
+    expect(latest([undefined, '2025-01-02T00:00:00Z', '2025-03-01T00:00:00+00:00', '2024-12-31T00:00:00Z'])).toBe(
+      '2025-03-01T00:00:00.000Z',
+    );
     expect(latest([undefined])).toBeUndefined();
   });
 });

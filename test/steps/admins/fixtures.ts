@@ -40,7 +40,12 @@ async function ensureGroup(iam: IAMClient, name: string, policyArn?: string): Pr
 let policySeq = 0;
 
 /** Creates a user that is a full admin through `path`. */
-export async function createAdmin(endpoint: string, name: string, path: AdminPath, group = 'Administrators'): Promise<void> {
+export async function createAdmin(
+  endpoint: string,
+  name: string,
+  path: AdminPath,
+  group = 'Administrators',
+): Promise<void> {
   const iam = bootstrapIam(endpoint);
   await iam.send(new CreateUserCommand({ UserName: name }));
   switch (path) {
@@ -55,7 +60,9 @@ export async function createAdmin(endpoint: string, name: string, path: AdminPat
       await iam.send(new PutUserPolicyCommand({ UserName: name, PolicyName: 'everything', PolicyDocument: STAR }));
       break;
     case 'customer-managed': {
-      const p = await iam.send(new CreatePolicyCommand({ PolicyName: `star-${++policySeq}-${name}`, PolicyDocument: STAR }));
+      const p = await iam.send(
+        new CreatePolicyCommand({ PolicyName: `star-${++policySeq}-${name}`, PolicyDocument: STAR }),
+      );
       await iam.send(new AttachUserPolicyCommand({ UserName: name, PolicyArn: p.Policy!.Arn! }));
       break;
     }
@@ -63,11 +70,20 @@ export async function createAdmin(endpoint: string, name: string, path: AdminPat
 }
 
 /** Creates a user with an inline policy document. */
-export async function createUserWithInline(endpoint: string, name: string, statements: unknown[], group?: string): Promise<void> {
+export async function createUserWithInline(
+  endpoint: string,
+  name: string,
+  statements: unknown[],
+  group?: string,
+): Promise<void> {
   const iam = bootstrapIam(endpoint);
   await iam.send(new CreateUserCommand({ UserName: name }));
   await iam.send(
-    new PutUserPolicyCommand({ UserName: name, PolicyName: 'own', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }),
+    new PutUserPolicyCommand({
+      UserName: name,
+      PolicyName: 'own',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+    }),
   );
   if (group) await iam.send(new AddUserToGroupCommand({ GroupName: group, UserName: name }));
 }

@@ -23,18 +23,28 @@ describe('validateUserName: IAM user-name rules', () => {
   });
 
   it('refuses a name that exists, ignoring case as IAM does, and names the existing user', () => {
-    expect(validateUserName('alice', { existing: ['alice'] })).toBe('A user named alice already exists in this account; choose another name.');
-    expect(validateUserName('ALICE', { existing: ['Alice'] })).toBe('User Alice already exists, and IAM user names ignore case; choose another name.');
+    expect(validateUserName('alice', { existing: ['alice'] })).toBe(
+      'A user named alice already exists in this account; choose another name.',
+    );
+    expect(validateUserName('ALICE', { existing: ['Alice'] })).toBe(
+      'User Alice already exists, and IAM user names ignore case; choose another name.',
+    );
   });
 
   it('refuses a name already given in the same answers, ignoring case', () => {
-    expect(validateUserName('Bob', { existing: [], given: ['bob'] })).toBe('bob was already given for another new admin; choose another name.');
+    expect(validateUserName('Bob', { existing: [], given: ['bob'] })).toBe(
+      'bob was already given for another new admin; choose another name.',
+    );
     expect(validateUserName('carol', { existing: ['alice'], given: ['bob'] })).toBe(true);
   });
 });
 
 describe('validateCount', () => {
-  it.each([['1', 1, 3], ['3', 1, 3], [' 2 ', 1, 3]])('accepts %j in [%i, %i]', (v, min, max) => {
+  it.each([
+    ['1', 1, 3],
+    ['3', 1, 3],
+    [' 2 ', 1, 3],
+  ])('accepts %j in [%i, %i]', (v, min, max) => {
     expect(validateCount(v, min, max)).toBe(true);
   });
   it.each([['0'], ['4'], ['1.5'], ['two'], [''], ['-1'], ['1e0']])('refuses %j in [1, 3]', (v) => {

@@ -33,7 +33,10 @@ describe('buildPlan', () => {
       AllowUsersToChangePassword: true,
       PasswordReusePrevention: 24,
     });
-    expect(plan[2]!.params).toEqual({ GroupName: 'Administrators', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' });
+    expect(plan[2]!.params).toEqual({
+      GroupName: 'Administrators',
+      PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+    });
     expect(plan[3]!.params).toEqual({
       UserName: 'alice',
       Tags: [
@@ -54,11 +57,15 @@ describe('buildPlan', () => {
   });
 
   it('reuses an admin group as is, and promotes an existing group without creating it', () => {
-    expect(ops(buildPlan({ group: { name: 'Admins', create: false, attachPolicy: false }, create: { names: ['a'] } }))[0]).toBe('CreateUser admins/create-user/a');
-    expect(ops(buildPlan({ group: { name: 'Ops', create: false, attachPolicy: true }, create: { names: ['a'] } })).slice(0, 2)).toEqual([
-      'AttachGroupPolicy admins/attach-admin-policy/Ops',
-      'CreateUser admins/create-user/a',
-    ]);
+    expect(
+      ops(buildPlan({ group: { name: 'Admins', create: false, attachPolicy: false }, create: { names: ['a'] } }))[0],
+    ).toBe('CreateUser admins/create-user/a');
+    expect(
+      ops(buildPlan({ group: { name: 'Ops', create: false, attachPolicy: true }, create: { names: ['a'] } })).slice(
+        0,
+        2,
+      ),
+    ).toEqual(['AttachGroupPolicy admins/attach-admin-policy/Ops', 'CreateUser admins/create-user/a']);
   });
 
   it('completes half-done users with only what is missing; keeps the setup tag when it cannot finish', () => {
@@ -80,7 +87,9 @@ describe('buildPlan', () => {
   });
 
   it('replaces an unseen console password with a new one-time password, generated at apply time', () => {
-    const plan = buildPlan({ complete: [{ name: 'bob', loginProfile: false, resetPassword: true, addToGroup: false, finish: true }] });
+    const plan = buildPlan({
+      complete: [{ name: 'bob', loginProfile: false, resetPassword: true, addToGroup: false, finish: true }],
+    });
     expect(ops(plan)).toEqual(['UpdateLoginProfile admins/reset-password/bob', 'UntagUser admins/finish-setup/bob']);
     expect(plan[0]!.params).toEqual({
       UserName: 'bob',

@@ -8,7 +8,15 @@ import { ADMINISTRATOR_ACCESS, ADMINS_GROUP, groupAdmin, user } from './state.js
 const GENERATED = new Date('2026-11-28T10:00:00Z');
 
 function reportRow(name: string, cols: Record<string, string> = {}): Record<string, string> {
-  return { user: name, password_enabled: 'true', mfa_active: 'true', password_last_used: '2026-11-27T00:00:00+00:00', access_key_1_active: 'false', access_key_2_active: 'false', ...cols };
+  return {
+    user: name,
+    password_enabled: 'true',
+    mfa_active: 'true',
+    password_last_used: '2026-11-27T00:00:00+00:00',
+    access_key_1_active: 'false',
+    access_key_2_active: 'false',
+    ...cols,
+  };
 }
 
 function awsError(name: string, status = 400): Error {
@@ -41,7 +49,13 @@ function fakeCtx(opts: {
       if (!memo.has(key)) memo.set(key, load());
       return memo.get(key) as Promise<T>;
     },
-    authorizationDetails: async () => ({ users: opts.users, groups: [ADMINS_GROUP], roles: [], policies: [ADMINISTRATOR_ACCESS], pages: 1 }),
+    authorizationDetails: async () => ({
+      users: opts.users,
+      groups: [ADMINS_GROUP],
+      roles: [],
+      policies: [ADMINISTRATOR_ACCESS],
+      pages: 1,
+    }),
     credentialReport: async () => ({ generatedAt: GENERATED, rows: opts.rows }),
   };
   const ctx = { pool, reads, output: new RecordingOutput() } as unknown as StepContext;
@@ -53,7 +67,9 @@ describe('reportCovers', () => {
   it('needs the row, and a user older than the report', () => {
     expect(reportCovers(u, undefined, GENERATED)).toBe(false);
     expect(reportCovers(u, reportRow('a'), GENERATED)).toBe(true);
-    expect(reportCovers(user('b', { CreateDate: new Date('2026-11-28T11:00:00Z') }), reportRow('b'), GENERATED)).toBe(false);
+    expect(reportCovers(user('b', { CreateDate: new Date('2026-11-28T11:00:00Z') }), reportRow('b'), GENERATED)).toBe(
+      false,
+    );
     expect(reportCovers(u, reportRow('a'), undefined)).toBe(true);
   });
 });
@@ -73,16 +89,32 @@ describe('readAdminsState', () => {
         },
         ListMFADevices: () => ({ MFADevices: [] }),
         GetUser: () => ({ User: {} }),
-        ListAccessKeys: () => ({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAFRESH', Status: 'Active', CreateDate: new Date('2026-11-28T11:05:00Z') }] }),
+        ListAccessKeys: () => ({
+          AccessKeyMetadata: [
+            { AccessKeyId: 'AKIAFRESH', Status: 'Active', CreateDate: new Date('2026-11-28T11:05:00Z') },
+          ],
+        }),
         GetAccessKeyLastUsed: () => ({ AccessKeyLastUsed: { LastUsedDate: new Date('2026-11-28T11:30:00Z') } }),
       },
     });
     const s = await readAdminsState(ctx);
     expect(calls.sort()).toEqual(
-      ['GetAccessKeyLastUsed AKIAFRESH', 'GetAccountPasswordPolicy', 'GetLoginProfile fresh', 'GetUser fresh', 'ListAccessKeys fresh', 'ListMFADevices fresh'].sort(),
+      [
+        'GetAccessKeyLastUsed AKIAFRESH',
+        'GetAccountPasswordPolicy',
+        'GetLoginProfile fresh',
+        'GetUser fresh',
+        'ListAccessKeys fresh',
+        'ListMFADevices fresh',
+      ].sort(),
     );
     expect(s.credentials.old).toMatchObject({ source: 'credential-report', consoleAccess: true, mfa: true });
-    expect(s.credentials.fresh).toMatchObject({ source: 'iam', consoleAccess: false, mfa: false, lastActivity: '2026-11-28T11:30:00.000Z' });
+    expect(s.credentials.fresh).toMatchObject({
+      source: 'iam',
+      consoleAccess: false,
+      mfa: false,
+      lastActivity: '2026-11-28T11:30:00.000Z',
+    });
     expect(s.credentials.bystander).toBeUndefined();
     expect(s.passwordPolicy).toEqual({ state: 'present', policy: { MinimumPasswordLength: 14 } });
     expect(s.reportGeneratedAt).toBe(GENERATED.toISOString());
@@ -117,8 +149,17 @@ describe('readAdminsState', () => {
 
 describe('readPasswordPolicy', () => {
   it('an access denial is reported as unknown, other errors are thrown', async () => {
-    const denied = fakeCtx({ users: [], rows: [], passwordPolicy: Object.assign(awsError('AccessDenied', 403), { $rootlockCall: { service: 'iam', operation: 'GetAccountPasswordPolicy' } }) });
-    expect(await readPasswordPolicy(denied.ctx)).toEqual({ state: 'unknown', reason: 'access denied for iam:GetAccountPasswordPolicy' });
+    const denied = fakeCtx({
+      users: [],
+      rows: [],
+      passwordPolicy: Object.assign(awsError('AccessDenied', 403), {
+        $rootlockCall: { service: 'iam', operation: 'GetAccountPasswordPolicy' },
+      }),
+    });
+    expect(await readPasswordPolicy(denied.ctx)).toEqual({
+      state: 'unknown',
+      reason: 'access denied for iam:GetAccountPasswordPolicy',
+    });
     const broken = fakeCtx({ users: [], rows: [], passwordPolicy: awsError('ServiceFailure', 500) });
     await expect(readPasswordPolicy(broken.ctx)).rejects.toThrow('ServiceFailure');
   });

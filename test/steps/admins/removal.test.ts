@@ -13,13 +13,17 @@ import { ADMIN_ARN, ADMINS_GROUP, allow, attach, document, group, groupAdmin, in
 describe('groupsInVia / onlyThroughGroups', () => {
   it('reads group names from the analysis wording', () => {
     expect(groupsInVia(['group Administrators: AdministratorAccess (AWS managed)'])).toEqual(['Administrators']);
-    expect(groupsInVia(['together: inline policy a + group Ops: inline policy b', 'group x.y@z: inline policy c'])).toEqual(['Ops', 'x.y@z']);
+    expect(
+      groupsInVia(['together: inline policy a + group Ops: inline policy b', 'group x.y@z: inline policy c']),
+    ).toEqual(['Ops', 'x.y@z']);
     expect(groupsInVia(['AdministratorAccess (AWS managed)', 'inline policy group'])).toEqual([]);
   });
   it('tells group-only paths from own policies', () => {
     expect(onlyThroughGroups(['group A: AdministratorAccess (AWS managed)', 'group B: inline policy p'])).toBe(true);
     expect(onlyThroughGroups(['together: group A: inline policy a + group B: inline policy b'])).toBe(true);
-    expect(onlyThroughGroups(['group A: AdministratorAccess (AWS managed)', 'AdministratorAccess (AWS managed)'])).toBe(false);
+    expect(onlyThroughGroups(['group A: AdministratorAccess (AWS managed)', 'AdministratorAccess (AWS managed)'])).toBe(
+      false,
+    );
     expect(onlyThroughGroups(['together: inline policy a + group B: inline policy b'])).toBe(false);
     expect(onlyThroughGroups([])).toBe(false);
   });
@@ -35,18 +39,30 @@ describe('removalCandidates', () => {
         groupAdmin('eve', { AttachedManagedPolicies: attach(ADMIN_ARN) }),
       ],
     });
-    const { candidates, notRemovable } = removalCandidates(s.details, s.analysis, (n) => (n === 'ann' ? '2025-01-01T00:00:00.000Z' : undefined));
+    const { candidates, notRemovable } = removalCandidates(s.details, s.analysis, (n) =>
+      n === 'ann' ? '2025-01-01T00:00:00.000Z' : undefined,
+    );
     expect(candidates).toEqual([
-      { name: 'ann', arn: expect.stringContaining('user/ann'), groups: ['Administrators'], lastActivity: '2025-01-01T00:00:00.000Z' },
+      {
+        name: 'ann',
+        arn: expect.stringContaining('user/ann'),
+        groups: ['Administrators'],
+        lastActivity: '2025-01-01T00:00:00.000Z',
+      },
       { name: 'ben', arn: expect.stringContaining('user/ben'), groups: ['Administrators'], lastActivity: undefined },
     ]);
     expect(notRemovable.map((n) => n.name)).toEqual(['dan', 'eve']);
   });
 
   it('an admin only through two groups together leaves both', () => {
-    const half1 = group('Half1', { GroupPolicyList: [inline('a', document({ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }))] });
+    const half1 = group('Half1', {
+      GroupPolicyList: [inline('a', document({ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }))],
+    });
     const half2 = group('Half2', { GroupPolicyList: [inline('b', document(allow('iam:*')))] });
-    const s = stateOf({ users: [user('zed', { GroupList: ['Half1', 'Half2'] })], groups: [ADMINS_GROUP, half1, half2] });
+    const s = stateOf({
+      users: [user('zed', { GroupList: ['Half1', 'Half2'] })],
+      groups: [ADMINS_GROUP, half1, half2],
+    });
     expect(s.analysis.admins.map((a) => a.name)).toEqual(['zed']);
     const { candidates } = removalCandidates(s.details, s.analysis, () => undefined);
     expect(candidates.map((c) => [c.name, c.groups.sort()])).toEqual([['zed', ['Half1', 'Half2']]]);
@@ -54,7 +70,10 @@ describe('removalCandidates', () => {
 });
 
 describe('withoutMemberships / simulateRemoval / checkRemoval', () => {
-  const s = stateOf({ users: [groupAdmin('ann'), groupAdmin('ben'), groupAdmin('cat', { GroupList: ['Administrators', 'Readers'] })], groups: [ADMINS_GROUP, group('Readers')] });
+  const s = stateOf({
+    users: [groupAdmin('ann'), groupAdmin('ben'), groupAdmin('cat', { GroupList: ['Administrators', 'Readers'] })],
+    groups: [ADMINS_GROUP, group('Readers')],
+  });
   const cands = removalCandidates(s.details, s.analysis, () => undefined).candidates;
   const pick = (...names: string[]) => cands.filter((c) => names.includes(c.name));
 
@@ -73,14 +92,21 @@ describe('withoutMemberships / simulateRemoval / checkRemoval', () => {
   });
 
   it('refuses removals that leave fewer than 2, naming who would remain', () => {
-    expect(checkRemoval(s.details, pick('ann', 'cat'))).toBe('Removing ann, cat would leave 1 full admin (ben); at least 2 must remain. Choose fewer.');
-    expect(checkRemoval(s.details, pick('ann', 'ben', 'cat'))).toBe('Removing ann, ben, cat would leave 0 full admins; at least 2 must remain. Choose fewer.');
+    expect(checkRemoval(s.details, pick('ann', 'cat'))).toBe(
+      'Removing ann, cat would leave 1 full admin (ben); at least 2 must remain. Choose fewer.',
+    );
+    expect(checkRemoval(s.details, pick('ann', 'ben', 'cat'))).toBe(
+      'Removing ann, ben, cat would leave 0 full admins; at least 2 must remain. Choose fewer.',
+    );
   });
 
   it('a demoted admin whose group also grants an escalation stays a shadow admin', () => {
     const ops = group('Ops', { GroupPolicyList: [inline('iam', document(allow('iam:*')))] });
     const g = group('Administrators', { AttachedManagedPolicies: attach(ADMIN_ARN) });
-    const st = stateOf({ users: [groupAdmin('ann'), groupAdmin('ben'), user('cat', { GroupList: ['Administrators', 'Ops'] })], groups: [g, ops] });
+    const st = stateOf({
+      users: [groupAdmin('ann'), groupAdmin('ben'), user('cat', { GroupList: ['Administrators', 'Ops'] })],
+      groups: [g, ops],
+    });
     const c = removalCandidates(st.details, st.analysis, () => undefined).candidates.find((x) => x.name === 'cat')!;
     expect(c.groups).toEqual(['Administrators']);
     const out = simulateRemoval(st.details, [c]);

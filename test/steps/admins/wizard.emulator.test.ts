@@ -37,7 +37,11 @@ async function check(credentials = rootKey()) {
   return { step: run.json.steps[0], run };
 }
 
-async function wizard(answers: Record<string, ScriptedAnswer>, extra: string[] = [], credentials = rootKey()): Promise<RunResult> {
+async function wizard(
+  answers: Record<string, ScriptedAnswer>,
+  extra: string[] = [],
+  credentials = rootKey(),
+): Promise<RunResult> {
   return runRootlock(emu().endpoint, ['--only', 'admins', ...extra], { credentials, answers });
 }
 
@@ -113,7 +117,10 @@ describe('admins: creating the missing admins', () => {
     const profiles = emu().layer.requests.filter((q) => q.operation === 'CreateLoginProfile');
     expect(profiles.map((q) => q.params.PasswordResetRequired)).toEqual(['true', 'true']);
     // Each password shown exactly once, through output.secret, and nowhere else.
-    expect(r.output.secrets.map((s) => s.label)).toEqual(['one-time console password for alice', 'one-time console password for bob']);
+    expect(r.output.secrets.map((s) => s.label)).toEqual([
+      'one-time console password for alice',
+      'one-time console password for bob',
+    ]);
     expect(new Set(r.output.secrets.map((s) => s.value)).size).toBe(2);
     const after = await check(key);
     expectSecretsContained(r, [JSON.stringify(after.run.json)]);
@@ -121,7 +128,13 @@ describe('admins: creating the missing admins', () => {
     expect(r.output.text).toContain('PASS: 2 full admins (alice, bob).');
     expect(after.step.status).toBe('pass');
     expect(after.step.details.admins).toEqual([
-      expect.objectContaining({ name: 'alice', consoleAccess: true, mfa: false, lastActivity: null, via: ['group Administrators: AdministratorAccess (AWS managed)'] }),
+      expect.objectContaining({
+        name: 'alice',
+        consoleAccess: true,
+        mfa: false,
+        lastActivity: null,
+        via: ['group Administrators: AdministratorAccess (AWS managed)'],
+      }),
       expect.objectContaining({ name: 'bob', consoleAccess: true, mfa: false, lastActivity: null }),
     ]);
     // Sign-in URL and MFA guidance.
@@ -134,7 +147,9 @@ describe('admins: creating the missing admins', () => {
     const r = await wizard({ ...CREATE_TWO, 'admins.apply': undefined }, ['--dry-run']);
     expect(mutatingRequests(emu().layer.requests)).toEqual([]);
     expect(r.output.text).toContain('Plan (dry run: nothing will be sent), 11 change(s)');
-    expect(r.output.text).toContain('iam:CreateLoginProfile {"UserName":"alice","Password":"<generated when applied, shown once>","PasswordResetRequired":true}');
+    expect(r.output.text).toContain(
+      'iam:CreateLoginProfile {"UserName":"alice","Password":"<generated when applied, shown once>","PasswordResetRequired":true}',
+    );
     expect(r.output.secrets).toEqual([]);
     expect(await userNames()).toEqual([]);
     expect(r.prompter.asked.map((q) => q.id)).not.toContain('admins.apply');
@@ -166,7 +181,9 @@ describe('admins: creating the missing admins', () => {
       expect.stringContaining('User Existing already exists, and IAM user names ignore case'),
     ]);
     expect(asked['admins.create.name.1']!.answer).toBe('alice');
-    expect(asked['admins.create.name.2']!.rejected).toEqual(['alice was already given for another new admin; choose another name.']);
+    expect(asked['admins.create.name.2']!.rejected).toEqual([
+      'alice was already given for another new admin; choose another name.',
+    ]);
     expect(await groupMembers('Administrators')).toEqual(['alice', 'bob']);
   });
 
@@ -177,11 +194,21 @@ describe('admins: creating the missing admins', () => {
     await client.send(new AddUserToGroupCommand({ GroupName: 'Ops', UserName: 'opsie' }));
     // Declined: nothing is created, and the operator is told how to use another group.
     const no = await wizard({ ...CREATE_TWO, 'admins.create.attach-policy': false }, ['--admin-group', 'ops']);
-    expect(no.prompter.asked.find((q) => q.id === 'admins.create.attach-policy')?.message).toContain('current member (opsie) would become full admins too');
+    expect(no.prompter.asked.find((q) => q.id === 'admins.create.attach-policy')?.message).toContain(
+      'current member (opsie) would become full admins too',
+    );
     expect(await userNames()).toEqual(['opsie']);
     expect(no.output.text).toContain('--admin-group NAME');
     // Accepted: AdministratorAccess goes on the existing group (IAM spelling kept: "Ops").
-    const yes = await wizard({ ...CREATE_TWO, 'admins.password-policy': false, 'admins.create.count': '1', 'admins.create.attach-policy': true }, ['--admin-group', 'ops']);
+    const yes = await wizard(
+      {
+        ...CREATE_TWO,
+        'admins.password-policy': false,
+        'admins.create.count': '1',
+        'admins.create.attach-policy': true,
+      },
+      ['--admin-group', 'ops'],
+    );
     expect(yes.code).toBe(0);
     const attached = await client.send(new ListAttachedGroupPoliciesCommand({ GroupName: 'Ops' }));
     expect(attached.AttachedPolicies?.map((p) => p.PolicyArn)).toEqual([ADMIN_POLICY]);
@@ -202,7 +229,10 @@ describe('admins: a half-created admin is reported, then completed or rolled bac
       if (!failed && command?.constructor?.name === 'CreateLoginProfileCommand' && command.input?.UserName === user) {
         failed = true;
         return Promise.reject(
-          new PasswordPolicyViolationException({ message: 'Password does not conform to the account password policy.', $metadata: { httpStatusCode: 400 } }),
+          new PasswordPolicyViolationException({
+            message: 'Password does not conform to the account password policy.',
+            $metadata: { httpStatusCode: 400 },
+          }),
         );
       }
       return (original as any).apply(this, [command, ...rest]);
@@ -215,7 +245,9 @@ describe('admins: a half-created admin is reported, then completed or rolled bac
     const r = await wizard({ ...CREATE_TWO, 'admins.pending.action': 'complete' });
     expect(f.failed()).toBe(true);
     // The verify round after the failure reported bob as half-done...
-    expect(r.output.text).toMatch(/User bob was created by rootlock but its setup was not finished: it lacks a console password and membership of an admin group/);
+    expect(r.output.text).toMatch(
+      /User bob was created by rootlock but its setup was not finished: it lacks a console password and membership of an admin group/,
+    );
     expect(r.prompter.asked.map((q) => q.id)).toEqual([
       'admins.password-policy',
       'admins.create',
@@ -232,7 +264,10 @@ describe('admins: a half-created admin is reported, then completed or rolled bac
     expect(await groupMembers('Administrators')).toEqual(['alice', 'bob']);
     expect(await userTags('bob')).toEqual({ 'created-by': 'rootlock' });
     // bob's first password never reached AWS and was never shown; the second was shown once.
-    expect(r.output.secrets.map((s) => s.label)).toEqual(['one-time console password for alice', 'one-time console password for bob']);
+    expect(r.output.secrets.map((s) => s.label)).toEqual([
+      'one-time console password for alice',
+      'one-time console password for bob',
+    ]);
     expectSecretsContained(r);
   });
 
@@ -241,7 +276,9 @@ describe('admins: a half-created admin is reported, then completed or rolled bac
     const r = await wizard({ ...CREATE_TWO, 'admins.pending.action': 'rollback' });
     expect(await userNames()).toEqual(['alice']);
     expect(await groupMembers('Administrators')).toEqual(['alice']);
-    const deletes = mutatingRequests(emu().layer.requests).filter((op) => op.startsWith('iam:Delete') || op === 'iam:RemoveUserFromGroup');
+    const deletes = mutatingRequests(emu().layer.requests).filter(
+      (op) => op.startsWith('iam:Delete') || op === 'iam:RemoveUserFromGroup',
+    );
     expect(deletes).toEqual(['iam:DeleteUser']);
     // The rollback plan was destructive, so it was confirmed (admins.apply asked a second time).
     expect(r.prompter.asked.filter((q) => q.id === 'admins.apply')).toHaveLength(2);
@@ -254,12 +291,24 @@ describe('admins: a half-created admin is reported, then completed or rolled bac
   it('a user half-created by an earlier run is reported by check and completed by the next run', async () => {
     await createAdmin(emu().endpoint, 'ann', 'group');
     await iam().send(
-      new CreateUserCommand({ UserName: 'bob', Tags: [{ Key: 'created-by', Value: 'rootlock' }, { Key: 'rootlock-setup', Value: 'pending' }] }),
+      new CreateUserCommand({
+        UserName: 'bob',
+        Tags: [
+          { Key: 'created-by', Value: 'rootlock' },
+          { Key: 'rootlock-setup', Value: 'pending' },
+        ],
+      }),
     );
     const { step } = await check();
     expect(step.status).toBe('fail');
-    expect(step.details.pending).toEqual([{ name: 'bob', arn: `arn:aws:iam::${ACCOUNT}:user/bob`, loginProfile: false, admin: false }]);
-    const r = await wizard({ 'admins.pending.action': 'complete', 'admins.password-policy': false, 'admins.apply': true });
+    expect(step.details.pending).toEqual([
+      { name: 'bob', arn: `arn:aws:iam::${ACCOUNT}:user/bob`, loginProfile: false, admin: false },
+    ]);
+    const r = await wizard({
+      'admins.pending.action': 'complete',
+      'admins.password-policy': false,
+      'admins.apply': true,
+    });
     expect(r.code).toBe(0);
     expect(r.output.text).toContain('Rolling back is offered only for users created in this session');
     expect(await hasLoginProfile('bob')).toBe(true);
@@ -273,12 +322,29 @@ describe('admins: a half-created admin whose console password nobody may have se
   it('is offered a new one-time password when completed: UpdateLoginProfile, shown once, nowhere else', async () => {
     await createAdmin(emu().endpoint, 'ann', 'group');
     await iam().send(
-      new CreateUserCommand({ UserName: 'bob', Tags: [{ Key: 'created-by', Value: 'rootlock' }, { Key: 'rootlock-setup', Value: 'pending' }] }),
+      new CreateUserCommand({
+        UserName: 'bob',
+        Tags: [
+          { Key: 'created-by', Value: 'rootlock' },
+          { Key: 'rootlock-setup', Value: 'pending' },
+        ],
+      }),
     );
     // An earlier session set a password, and its answer never came back (nobody saw the value).
-    await iam().send(new CreateLoginProfileCommand({ UserName: 'bob', Password: 'Never-shown-password-00', PasswordResetRequired: true }));
+    await iam().send(
+      new CreateLoginProfileCommand({
+        UserName: 'bob',
+        Password: 'Never-shown-password-00',
+        PasswordResetRequired: true,
+      }),
+    );
     emu().layer.requests.length = 0;
-    const r = await wizard({ 'admins.pending.action': 'complete', 'admins.pending.reset-password': true, 'admins.password-policy': false, 'admins.apply': true });
+    const r = await wizard({
+      'admins.pending.action': 'complete',
+      'admins.pending.reset-password': true,
+      'admins.password-policy': false,
+      'admins.apply': true,
+    });
     expect(r.code).toBe(0);
     const updates = emu().layer.requests.filter((q) => q.operation === 'UpdateLoginProfile');
     expect(updates.map((q) => [q.params.UserName, q.params.PasswordResetRequired])).toEqual([['bob', 'true']]);
@@ -325,7 +391,11 @@ describe('admins: too many', () => {
       [],
       eve,
     );
-    expect(r.prompter.asked.map((x) => x.id)).toEqual(['admins.password-policy', 'admins.remove', 'admins.remove.self']);
+    expect(r.prompter.asked.map((x) => x.id)).toEqual([
+      'admins.password-policy',
+      'admins.remove',
+      'admins.remove.self',
+    ]);
     expect(mutatingRequests(emu().layer.requests)).toEqual([]);
     expect(await groupMembers('Administrators')).toEqual(['ann', 'ben', 'cat', 'eve']);
   });

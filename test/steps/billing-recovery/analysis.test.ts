@@ -9,9 +9,24 @@ import {
   type PrimaryContact,
 } from '../../../src/steps/billing-recovery/analysis.js';
 
-const jane: AlternateContact = { Name: 'Jane Doe', Title: 'CFO', EmailAddress: 'billing@example.com', PhoneNumber: '+1 206 555 0100' };
-const ops: AlternateContact = { Name: 'Ops Team', Title: 'On call', EmailAddress: 'ops@example.com', PhoneNumber: '+1 206 555 0101' };
-const sec: AlternateContact = { Name: 'Security Team', Title: 'CISO', EmailAddress: 'security@example.com', PhoneNumber: '+1 206 555 0102' };
+const jane: AlternateContact = {
+  Name: 'Jane Doe',
+  Title: 'CFO',
+  EmailAddress: 'billing@example.com',
+  PhoneNumber: '+1 206 555 0100',
+};
+const ops: AlternateContact = {
+  Name: 'Ops Team',
+  Title: 'On call',
+  EmailAddress: 'ops@example.com',
+  PhoneNumber: '+1 206 555 0101',
+};
+const sec: AlternateContact = {
+  Name: 'Security Team',
+  Title: 'CISO',
+  EmailAddress: 'security@example.com',
+  PhoneNumber: '+1 206 555 0102',
+};
 const primary: PrimaryContact = {
   FullName: 'Example Corp',
   AddressLine1: '1 Main St',
@@ -40,7 +55,10 @@ describe('assessBillingRecovery', () => {
   it('passes when the three alternate contacts and the primary contact are complete, with manual and retired items beside', () => {
     const a = assessBillingRecovery(state());
     expect(a.status).toBe('pass');
-    expect(ids(state())).toEqual(['retired:billing-recovery.security-questions', 'manual:billing-recovery.billing-access']);
+    expect(ids(state())).toEqual([
+      'retired:billing-recovery.security-questions',
+      'manual:billing-recovery.billing-access',
+    ]);
     const sq = a.findings.find((f) => f.id === 'billing-recovery.security-questions')!;
     expect(sq.message).toContain('2024-01-05');
     expect(sq.message).toContain('2025-01-06');
@@ -63,29 +81,54 @@ describe('assessBillingRecovery', () => {
   });
 
   it('fails when no contact at all is set, and lists every gap', () => {
-    const a = assessBillingRecovery(state({ alternateContacts: { BILLING: null, OPERATIONS: null, SECURITY: null }, primaryContact: null }));
+    const a = assessBillingRecovery(
+      state({ alternateContacts: { BILLING: null, OPERATIONS: null, SECURITY: null }, primaryContact: null }),
+    );
     expect(a.status).toBe('fail');
     expect(a.summary).toBe('Incomplete: billing contact, operations contact, security contact, primary contact.');
-    expect(a.details).toEqual({ alternateContacts: { BILLING: null, OPERATIONS: null, SECURITY: null }, primaryContact: null, attestations: [] });
+    expect(a.details).toEqual({
+      alternateContacts: { BILLING: null, OPERATIONS: null, SECURITY: null },
+      primaryContact: null,
+      attestations: [],
+    });
   });
 
   it('fails on an incomplete alternate contact', () => {
-    const a = assessBillingRecovery(state({ alternateContacts: { BILLING: { ...jane, PhoneNumber: '' }, OPERATIONS: ops, SECURITY: sec } }));
-    expect(a.findings.find((f) => f.id === 'billing-recovery.contact.BILLING.incomplete')?.message).toContain('PhoneNumber');
+    const a = assessBillingRecovery(
+      state({ alternateContacts: { BILLING: { ...jane, PhoneNumber: '' }, OPERATIONS: ops, SECURITY: sec } }),
+    );
+    expect(a.findings.find((f) => f.id === 'billing-recovery.contact.BILLING.incomplete')?.message).toContain(
+      'PhoneNumber',
+    );
     expect(a.status).toBe('fail');
   });
 
   it('fails on a primary contact missing required fields, StateOrRegion only where AWS requires it', () => {
     const { StateOrRegion: _s, PhoneNumber: _p, ...rest } = primary;
     const a = assessBillingRecovery(state({ primaryContact: rest }));
-    expect(a.findings.find((f) => f.id === 'billing-recovery.primary.incomplete')?.message).toBe('The primary contact lacks: StateOrRegion, PhoneNumber.');
+    expect(a.findings.find((f) => f.id === 'billing-recovery.primary.incomplete')?.message).toBe(
+      'The primary contact lacks: StateOrRegion, PhoneNumber.',
+    );
     expect(missingPrimaryFields({ ...rest, CountryCode: 'FR', PhoneNumber: '+33 1 23 45 67 89' })).toEqual([]);
-    expect(missingPrimaryFields(null)).toEqual(['FullName', 'AddressLine1', 'City', 'CountryCode', 'PostalCode', 'PhoneNumber']);
+    expect(missingPrimaryFields(null)).toEqual([
+      'FullName',
+      'AddressLine1',
+      'City',
+      'CountryCode',
+      'PostalCode',
+      'PhoneNumber',
+    ]);
   });
 
   it('warns (does not fail) when the security contact is the same person and mailbox as the others', () => {
     const same = { ...jane };
-    const s = state({ alternateContacts: { BILLING: jane, OPERATIONS: { ...jane, EmailAddress: 'BILLING@example.com ' }, SECURITY: same } });
+    const s = state({
+      alternateContacts: {
+        BILLING: jane,
+        OPERATIONS: { ...jane, EmailAddress: 'BILLING@example.com ' },
+        SECURITY: same,
+      },
+    });
     const a = assessBillingRecovery(s);
     expect(a.status).toBe('pass');
     const f = a.findings.find((x) => x.id === 'billing-recovery.contact.SECURITY.shared')!;
@@ -96,8 +139,12 @@ describe('assessBillingRecovery', () => {
 
   it('does not warn when security has its own mailbox, or a different person shares it', () => {
     expect(securitySharedWith({ BILLING: jane, OPERATIONS: ops, SECURITY: sec })).toEqual([]);
-    expect(securitySharedWith({ BILLING: jane, OPERATIONS: ops, SECURITY: { ...sec, EmailAddress: 'billing@example.com' } })).toEqual([]);
-    expect(securitySharedWith({ BILLING: jane, OPERATIONS: ops, SECURITY: { ...jane, Title: 'Security' } })).toEqual(['BILLING']);
+    expect(
+      securitySharedWith({ BILLING: jane, OPERATIONS: ops, SECURITY: { ...sec, EmailAddress: 'billing@example.com' } }),
+    ).toEqual([]);
+    expect(securitySharedWith({ BILLING: jane, OPERATIONS: ops, SECURITY: { ...jane, Title: 'Security' } })).toEqual([
+      'BILLING',
+    ]);
     expect(securitySharedWith({ BILLING: jane, OPERATIONS: ops, SECURITY: null })).toEqual([]);
   });
 
@@ -107,31 +154,52 @@ describe('assessBillingRecovery', () => {
     const f = a.findings.find((x) => x.id === 'billing-recovery.contact.SECURITY.unsafe-characters')!;
     expect(f.kind).toBe('warn');
     expect(f.message).not.toContain('\u001b');
-    expect((a.details.alternateContacts as Record<string, AlternateContact>).SECURITY).toEqual({ ...sec, Name: '\\x1b[31mEve\\x1b[0m' });
+    expect((a.details.alternateContacts as Record<string, AlternateContact>).SECURITY).toEqual({
+      ...sec,
+      Name: '\\x1b[31mEve\\x1b[0m',
+    });
   });
 
   it('warns about a stored contact that AWS would no longer accept', () => {
-    const a = assessBillingRecovery(state({ alternateContacts: { BILLING: { ...jane, EmailAddress: 'not-an-email' }, OPERATIONS: ops, SECURITY: sec } }));
-    expect(a.findings.find((x) => x.id === 'billing-recovery.contact.BILLING.invalid')?.message).toContain('EmailAddress');
+    const a = assessBillingRecovery(
+      state({
+        alternateContacts: { BILLING: { ...jane, EmailAddress: 'not-an-email' }, OPERATIONS: ops, SECURITY: sec },
+      }),
+    );
+    expect(a.findings.find((x) => x.id === 'billing-recovery.contact.BILLING.invalid')?.message).toContain(
+      'EmailAddress',
+    );
     expect(a.status).toBe('pass');
   });
 
   it('fails verification when AWS reads back different values than this session sent', () => {
-    const s = state({ written: { alternate: { OPERATIONS: { ...(ops as Required<AlternateContact>), Name: 'Someone Else' } } } });
+    const s = state({
+      written: { alternate: { OPERATIONS: { ...(ops as Required<AlternateContact>), Name: 'Someone Else' } } },
+    });
     const a = assessBillingRecovery(s);
     expect(a.status).toBe('fail');
-    expect(a.findings.find((f) => f.id === 'billing-recovery.contact.OPERATIONS.not-verified')?.message).toContain('Name');
+    expect(a.findings.find((f) => f.id === 'billing-recovery.contact.OPERATIONS.not-verified')?.message).toContain(
+      'Name',
+    );
     expect(a.summary).toMatch(/reading them back/);
   });
 
   it('says verified when what was sent reads back the same', () => {
-    const a = assessBillingRecovery(state({ written: { alternate: { BILLING: jane as Required<AlternateContact> }, primary } }));
+    const a = assessBillingRecovery(
+      state({ written: { alternate: { BILLING: jane as Required<AlternateContact> }, primary } }),
+    );
     expect(a.status).toBe('pass');
     expect(a.summary).toContain('complete and verified');
   });
 
   it('reports an attestation of this session as manual evidence, in the finding and the details', () => {
-    const at = { item: 'iam-billing-access', by: 'arn:aws:iam::123456789012:root', at: '2026-01-02T03:04:05.000Z', statement: 'done', evidence: 'manual' as const };
+    const at = {
+      item: 'iam-billing-access',
+      by: 'arn:aws:iam::123456789012:root',
+      at: '2026-01-02T03:04:05.000Z',
+      statement: 'done',
+      evidence: 'manual' as const,
+    };
     const a = assessBillingRecovery(state({ attestations: [at] }));
     const f = a.findings.find((x) => x.id === 'billing-recovery.billing-access')!;
     expect(f.kind).toBe('manual');
@@ -146,7 +214,9 @@ describe('assessBillingRecovery', () => {
       primaryContact: primary,
       attestations: [],
     });
-    expect(assessBillingRecovery(state({ targeted: true, accountId: '210987654321' })).details.targetAccount).toBe('210987654321');
+    expect(assessBillingRecovery(state({ targeted: true, accountId: '210987654321' })).details.targetAccount).toBe(
+      '210987654321',
+    );
   });
 });
 

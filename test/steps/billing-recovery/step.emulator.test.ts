@@ -5,7 +5,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetAlternateContactCommand, GetContactInformationCommand, PutAlternateContactCommand } from '@aws-sdk/client-account';
+import {
+  GetAlternateContactCommand,
+  GetContactInformationCommand,
+  PutAlternateContactCommand,
+} from '@aws-sdk/client-account';
 import { describe, expect, it } from 'vitest';
 import { testClients, type TestCredentials } from '../../support/clients.js';
 import { useEmulator } from '../../support/emulator.js';
@@ -15,9 +19,24 @@ const emu = useEmulator();
 const ACCOUNT = '123456789012';
 const ONLY = ['--only', 'billing-recovery'];
 
-const BILLING = { Name: 'Jane Doe', Title: 'Finance lead', EmailAddress: 'billing@example.com', PhoneNumber: '+1 206 555 0100' };
-const OPERATIONS = { Name: 'Ops Team', Title: 'On-call', EmailAddress: 'ops@example.com', PhoneNumber: '+1 206 555 0101' };
-const SECURITY = { Name: 'Security Team', Title: 'CISO', EmailAddress: 'security@example.com', PhoneNumber: '+1 206 555 0102' };
+const BILLING = {
+  Name: 'Jane Doe',
+  Title: 'Finance lead',
+  EmailAddress: 'billing@example.com',
+  PhoneNumber: '+1 206 555 0100',
+};
+const OPERATIONS = {
+  Name: 'Ops Team',
+  Title: 'On-call',
+  EmailAddress: 'ops@example.com',
+  PhoneNumber: '+1 206 555 0101',
+};
+const SECURITY = {
+  Name: 'Security Team',
+  Title: 'CISO',
+  EmailAddress: 'security@example.com',
+  PhoneNumber: '+1 206 555 0102',
+};
 const PRIMARY = {
   FullName: 'Example Corp',
   AddressLine1: '1 Main St',
@@ -35,12 +54,16 @@ function root(): TestCredentials {
 }
 
 async function seedContact(creds: TestCredentials, type: ContactType, c: Contact): Promise<void> {
-  await testClients(emu().endpoint, creds).account.send(new PutAlternateContactCommand({ AlternateContactType: type, ...c }));
+  await testClients(emu().endpoint, creds).account.send(
+    new PutAlternateContactCommand({ AlternateContactType: type, ...c }),
+  );
 }
 
 async function readContact(creds: TestCredentials, type: ContactType): Promise<Contact | null> {
   try {
-    const r = await testClients(emu().endpoint, creds).account.send(new GetAlternateContactCommand({ AlternateContactType: type }));
+    const r = await testClients(emu().endpoint, creds).account.send(
+      new GetAlternateContactCommand({ AlternateContactType: type }),
+    );
     const { Name, Title, EmailAddress, PhoneNumber } = r.AlternateContact ?? {};
     return { Name: Name!, Title: Title!, EmailAddress: EmailAddress!, PhoneNumber: PhoneNumber! };
   } catch (err) {
@@ -94,14 +117,27 @@ describe('billing-recovery against the emulator', () => {
     expect(step.id).toBe('billing-recovery');
     expect(step.status).toBe('fail');
     expect(step.summary).toBe('Incomplete: billing contact, operations contact, security contact, primary contact.');
-    expect(step.details).toEqual({ alternateContacts: { BILLING: null, OPERATIONS: null, SECURITY: null }, primaryContact: null, attestations: [] });
+    expect(step.details).toEqual({
+      alternateContacts: { BILLING: null, OPERATIONS: null, SECURITY: null },
+      primaryContact: null,
+      attestations: [],
+    });
     const byId = Object.fromEntries(step.findings.map((f: { id: string; kind: string }) => [f.id, f]));
-    expect(byId['billing-recovery.contact.SECURITY.missing'].controls).toEqual(['CIS v5.0.0 1.2', 'CIS v3.0.0 1.2', 'Security Hub Account.1']);
+    expect(byId['billing-recovery.contact.SECURITY.missing'].controls).toEqual([
+      'CIS v5.0.0 1.2',
+      'CIS v3.0.0 1.2',
+      'Security Hub Account.1',
+    ]);
     expect(byId['billing-recovery.security-questions'].kind).toBe('retired');
     expect(byId['billing-recovery.billing-access'].kind).toBe('manual');
-    expect(byId['billing-recovery.billing-access'].remediation).toContain('https://console.aws.amazon.com/billing/home#/account');
+    expect(byId['billing-recovery.billing-access'].remediation).toContain(
+      'https://console.aws.amazon.com/billing/home#/account',
+    );
     expect(r.code).toBe(1);
-    expect(r.json.apiCalls.byOperation).toMatchObject({ 'account:GetAlternateContact': 3, 'account:GetContactInformation': 1 });
+    expect(r.json.apiCalls.byOperation).toMatchObject({
+      'account:GetAlternateContact': 3,
+      'account:GetContactInformation': 1,
+    });
     expect(mutatingRequests(emu().layer.requests)).toEqual([]);
   });
 
@@ -156,11 +192,21 @@ describe('billing-recovery against the emulator', () => {
       'account:PutContactInformation',
     ]);
     // Verified by reading back in the same run.
-    expect(r.output.text).toContain('PASS: The three alternate contacts and the primary contact are complete and verified');
+    expect(r.output.text).toContain(
+      'PASS: The three alternate contacts and the primary contact are complete and verified',
+    );
     // The attestation is in the journal, with who and when.
-    const journal = readFileSync(r.journalPath!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const journal = readFileSync(r.journalPath!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const att = journal.find((e) => e.type === 'attestation');
-    expect(att).toMatchObject({ step: 'billing-recovery', item: 'iam-billing-access', by: `arn:aws:iam::${ACCOUNT}:root`, at: now.toISOString() });
+    expect(att).toMatchObject({
+      step: 'billing-recovery',
+      item: 'iam-billing-access',
+      by: `arn:aws:iam::${ACCOUNT}:root`,
+      at: now.toISOString(),
+    });
     // And in the verified assessment's details, as manual evidence.
     const verify = journal.filter((e) => e.type === 'verify' && e.step === 'billing-recovery');
     expect(verify.at(-1).status).toBe('pass');
@@ -183,10 +229,14 @@ describe('billing-recovery against the emulator', () => {
     // The SECURITY contact copied from OPERATIONS (itself a copy of BILLING): one mailbox for all, warned about, not failed.
     expect(await readContact(creds, 'SECURITY')).toEqual(BILLING);
     expect(await readContact(creds, 'OPERATIONS')).toEqual(BILLING);
-    expect(r.output.text).toMatch(/\[warn\] The SECURITY contact is the same person and mailbox as the BILLING and OPERATIONS contacts/);
+    expect(r.output.text).toMatch(
+      /\[warn\] The SECURITY contact is the same person and mailbox as the BILLING and OPERATIONS contacts/,
+    );
     // After apply the runner re-reads and re-assesses: the attestation of this session is part of that assessment.
-    expect(r.output.text).toMatch(/\[warn\] \[manual\] IAM user and role access to Billing information: attested by arn:aws:iam::123456789012:root at \d{4}-/);
-    expect(r.output.text).toContain('The attestation lives in this session\'s journal only');
+    expect(r.output.text).toMatch(
+      /\[warn\] \[manual\] IAM user and role access to Billing information: attested by arn:aws:iam::123456789012:root at \d{4}-/,
+    );
+    expect(r.output.text).toContain("The attestation lives in this session's journal only");
     expect(await readPrimary(creds)).toBeNull();
   });
 
@@ -219,7 +269,11 @@ describe('billing-recovery against the emulator', () => {
       'billing-recovery.billing-access.attest',
       'billing-recovery.apply',
     ]);
-    expect(emu().layer.requests.filter((q) => q.operation === 'PutAlternateContact').map((q) => q.params.AlternateContactType)).toEqual(['OPERATIONS']);
+    expect(
+      emu()
+        .layer.requests.filter((q) => q.operation === 'PutAlternateContact')
+        .map((q) => q.params.AlternateContactType),
+    ).toEqual(['OPERATIONS']);
     expect(await readContact(creds, 'OPERATIONS')).toEqual(OPERATIONS);
     expect(await readContact(creds, 'BILLING')).toEqual(BILLING);
     expect(await readContact(creds, 'SECURITY')).toEqual(SECURITY);
@@ -300,9 +354,13 @@ describe('billing-recovery against the emulator', () => {
         'billing-recovery.contact.BILLING.change': false,
         'billing-recovery.contact.OPERATIONS.change': false,
         'billing-recovery.contact.SECURITY.reuse': 'new',
-        'billing-recovery.contact.SECURITY.name': { sequence: ['', 'x'.repeat(65), 'Sec\u001b[2JTeam', 'Security Team'] },
+        'billing-recovery.contact.SECURITY.name': {
+          sequence: ['', 'x'.repeat(65), 'Sec\u001b[2JTeam', 'Security Team'],
+        },
         'billing-recovery.contact.SECURITY.title': { sequence: ['C\u200bISO', 'CISO'] },
-        'billing-recovery.contact.SECURITY.email': { sequence: ['security@', 'sec;rm@example.com', 'security@example.com'] },
+        'billing-recovery.contact.SECURITY.email': {
+          sequence: ['security@', 'sec;rm@example.com', 'security@example.com'],
+        },
         'billing-recovery.contact.SECURITY.phone': { sequence: ['call me', '$(reboot)', '+1 206 555 0102'] },
         'billing-recovery.primary.fill': true,
         'billing-recovery.primary.full-name': { sequence: ['', PRIMARY.FullName] },
@@ -323,7 +381,9 @@ describe('billing-recovery against the emulator', () => {
       'Name must be at most 64 characters (it has 65).',
       expect.stringMatching(/control character U\+001B \(the start of a terminal escape sequence\)/),
     ]);
-    expect(rejected['billing-recovery.contact.SECURITY.title']).toEqual([expect.stringMatching(/invisible formatting character U\+200B/)]);
+    expect(rejected['billing-recovery.contact.SECURITY.title']).toEqual([
+      expect.stringMatching(/invisible formatting character U\+200B/),
+    ]);
     expect(rejected['billing-recovery.contact.SECURITY.email']).toHaveLength(2);
     expect(rejected['billing-recovery.contact.SECURITY.email']![0]).toMatch(/must look like name@example.com/);
     expect(rejected['billing-recovery.contact.SECURITY.phone']).toEqual([
@@ -343,12 +403,22 @@ describe('billing-recovery against the emulator', () => {
 
   it('fills only the missing primary fields and sends the existing ones again (Put replaces the record)', async () => {
     const creds = root();
-    for (const [t, c] of [['BILLING', BILLING], ['OPERATIONS', OPERATIONS], ['SECURITY', SECURITY]] as const) await seedContact(creds, t, c);
-    const existing = { ...PRIMARY, CompanyName: 'Example Corp Ltd', AddressLine2: 'Suite 100' } as Record<string, string>;
+    for (const [t, c] of [
+      ['BILLING', BILLING],
+      ['OPERATIONS', OPERATIONS],
+      ['SECURITY', SECURITY],
+    ] as const)
+      await seedContact(creds, t, c);
+    const existing = { ...PRIMARY, CompanyName: 'Example Corp Ltd', AddressLine2: 'Suite 100' } as Record<
+      string,
+      string
+    >;
     delete existing.PhoneNumber;
     emu().layer.root(ACCOUNT).contactInformation = existing as never;
     const { step } = await check(creds);
-    expect(step.findings.find((f: { id: string }) => f.id === 'billing-recovery.primary.incomplete').message).toBe('The primary contact lacks: PhoneNumber.');
+    expect(step.findings.find((f: { id: string }) => f.id === 'billing-recovery.primary.incomplete').message).toBe(
+      'The primary contact lacks: PhoneNumber.',
+    );
     emu().layer.requests.length = 0;
     const r = await runRootlock(emu().endpoint, ONLY, {
       credentials: creds,
@@ -382,7 +452,9 @@ describe('billing-recovery against the emulator', () => {
     });
     expect(mutatingRequests(emu().layer.requests)).toEqual([]);
     expect(r.output.text).toContain('Plan (dry run: nothing will be sent), 4 change(s)');
-    expect(r.output.text).toContain('account:PutAlternateContact {"AlternateContactType":"SECURITY","Name":"Security Team"');
+    expect(r.output.text).toContain(
+      'account:PutAlternateContact {"AlternateContactType":"SECURITY","Name":"Security Team"',
+    );
     expect(r.output.text).toContain('Dry run: the attestation is not asked or recorded.');
     expect(asked(r)).not.toContain('billing-recovery.billing-access.attest');
     expect(await readContact(creds, 'BILLING')).toBeNull();
@@ -405,11 +477,16 @@ describe('billing-recovery against the emulator', () => {
     });
     expect(planned.code).toBe(0);
     expect(mutatingRequests(emu().layer.requests)).toEqual([]);
-    const applied = await runRootlock(emu().endpoint, ['apply', file, ...ONLY], { credentials: creds, answers: { 'apply.confirm': true } });
+    const applied = await runRootlock(emu().endpoint, ['apply', file, ...ONLY], {
+      credentials: creds,
+      answers: { 'apply.confirm': true },
+    });
     expect(applied.code).toBe(0);
     expect(await readContact(creds, 'OPERATIONS')).toEqual(OPERATIONS);
     expect(await readPrimary(creds)).toEqual(PRIMARY);
-    expect(applied.output.text).toContain('PASS: The three alternate contacts and the primary contact are complete and verified');
+    expect(applied.output.text).toContain(
+      'PASS: The three alternate contacts and the primary contact are complete and verified',
+    );
   });
 
   it('shows a contact name holding an ANSI escape sequence escaped, never raw', async () => {
@@ -423,10 +500,16 @@ describe('billing-recovery against the emulator', () => {
     emu().layer.root(ACCOUNT).contactInformation = { ...PRIMARY };
 
     const { r: c, step } = await check(creds);
-    expect(step.findings.find((f: { id: string }) => f.id === 'billing-recovery.contact.SECURITY.unsafe-characters').kind).toBe('warn');
+    expect(
+      step.findings.find((f: { id: string }) => f.id === 'billing-recovery.contact.SECURITY.unsafe-characters').kind,
+    ).toBe('warn');
     expect(c.stdout).not.toMatch(/[\u001b\u009b]/);
     // In details the planted characters are visible escapes; the other values are as AWS returned them.
-    expect(step.details.alternateContacts.SECURITY).toEqual({ ...SECURITY, Name: '\\x1b[2J\\x1b[31mSecurity\\x1b[0m', Title: 'CISO\\x9b1m' });
+    expect(step.details.alternateContacts.SECURITY).toEqual({
+      ...SECURITY,
+      Name: '\\x1b[2J\\x1b[31mSecurity\\x1b[0m',
+      Title: 'CISO\\x9b1m',
+    });
     expect(c.output.text).not.toMatch(/[\u001b\u009b]/);
 
     const r = await runRootlock(emu().endpoint, ONLY, {
@@ -443,7 +526,9 @@ describe('billing-recovery against the emulator', () => {
     expect(r.output.text).toContain('SECURITY: \\x1b[2J\\x1b[31mSecurity\\x1b[0m, CISO\\x9b1m, security@example.com');
     const change = r.prompter.asked.find((q) => q.id === 'billing-recovery.contact.SECURITY.change')!;
     expect(change.message).toContain('\\x1b[2J');
-    expect(r.output.text).toMatch(/\[warn\] The SECURITY alternate contact's Name, Title holds control or invisible characters/);
+    expect(r.output.text).toMatch(
+      /\[warn\] The SECURITY alternate contact's Name, Title holds control or invisible characters/,
+    );
   });
 
   it('--target-account sends AccountId on every Account API call and writes into the member account', async () => {
@@ -468,9 +553,13 @@ describe('billing-recovery against the emulator', () => {
     expect(accountCalls.length).toBeGreaterThan(0);
     expect(accountCalls.every((q) => q.params.AccountId === MEMBER)).toBe(true);
     const { account } = testClients(emu().endpoint, creds);
-    const got = await account.send(new GetAlternateContactCommand({ AlternateContactType: 'SECURITY', AccountId: MEMBER }));
+    const got = await account.send(
+      new GetAlternateContactCommand({ AlternateContactType: 'SECURITY', AccountId: MEMBER }),
+    );
     expect(got.AlternateContact).toMatchObject(SECURITY);
-    expect((await account.send(new GetContactInformationCommand({ AccountId: MEMBER }))).ContactInformation).toEqual(PRIMARY);
+    expect((await account.send(new GetContactInformationCommand({ AccountId: MEMBER }))).ContactInformation).toEqual(
+      PRIMARY,
+    );
     // The caller's own account was not touched.
     expect(await readContact(creds, 'SECURITY')).toBeNull();
     expect(await readPrimary(creds)).toBeNull();
@@ -478,11 +567,13 @@ describe('billing-recovery against the emulator', () => {
     expect(r.output.text).toContain('Set the SECURITY alternate contact of member account 210987654321');
   });
 
-  it('--target-account naming the caller\'s own account sends no AccountId (AWS refuses it from the management account)', async () => {
+  it("--target-account naming the caller's own account sends no AccountId (AWS refuses it from the management account)", async () => {
     const creds = root();
     emu().layer.requests.length = 0;
     const { step } = await (async () => {
-      const r = await runRootlock(emu().endpoint, ['check', '--json', '--target-account', ACCOUNT, ...ONLY], { credentials: creds });
+      const r = await runRootlock(emu().endpoint, ['check', '--json', '--target-account', ACCOUNT, ...ONLY], {
+        credentials: creds,
+      });
       return { step: r.json.steps[0] };
     })();
     expect(step.status).toBe('fail');

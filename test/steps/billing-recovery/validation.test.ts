@@ -14,7 +14,12 @@ import {
 const { Name, Title, EmailAddress, PhoneNumber } = ALTERNATE_FIELDS;
 
 /** [rule, value, expected: true or a fragment of the reason] */
-type Row = [string, (typeof ALTERNATE_FIELDS)[keyof typeof ALTERNATE_FIELDS] | (typeof PRIMARY_FIELDS)[keyof typeof PRIMARY_FIELDS], string, true | RegExp];
+type Row = [
+  string,
+  (typeof ALTERNATE_FIELDS)[keyof typeof ALTERNATE_FIELDS] | (typeof PRIMARY_FIELDS)[keyof typeof PRIMARY_FIELDS],
+  string,
+  true | RegExp,
+];
 
 const rows: Row[] = [
   // empty
@@ -76,7 +81,12 @@ const rows: Row[] = [
   ['country code of 3', PRIMARY_FIELDS.CountryCode, 'DEU', /exactly 2 characters/],
   ['country code with digit', PRIMARY_FIELDS.CountryCode, 'D1', /two-letter ISO-3166/],
   // control characters (ANSI escapes) in any field
-  ['ANSI colour in name', Name, '\u001b[31mEve', /control character U\+001B \(the start of a terminal escape sequence\)/],
+  [
+    'ANSI colour in name',
+    Name,
+    '\u001b[31mEve',
+    /control character U\+001B \(the start of a terminal escape sequence\)/,
+  ],
   ['ANSI clear-screen in title', Title, 'CFO\u001b[2J', /U\+001B/],
   ['C1 CSI in name', Name, 'Eve\u009b31m', /U\+009B/],
   ['BEL in name', Name, 'Eve\u0007', /control character U\+0007/],
@@ -102,7 +112,12 @@ const rows: Row[] = [
   ['Japanese name', Name, '山田 太郎', true],
   ['words in different scripts', Name, 'Maria Иванова', true],
   ['name with apostrophe and hyphen', Name, "O'Brien-Smith", true],
-  ['shell metacharacters in a name (AWS has no pattern; stored as data, shown escaped)', Name, 'Bob $(id); `x` | y', true],
+  [
+    'shell metacharacters in a name (AWS has no pattern; stored as data, shown escaped)',
+    Name,
+    'Bob $(id); `x` | y',
+    true,
+  ],
   ['emoji name', Title, 'On-call 🔔', true],
 ];
 
@@ -160,6 +175,14 @@ describe('StateOrRegion requirement', () => {
     expect(requiredPrimaryFields(cc)).not.toContain('StateOrRegion');
   });
   it('asks the country before the state and the rest in a fixed order', () => {
-    expect(requiredPrimaryFields('US')).toEqual(['FullName', 'AddressLine1', 'City', 'CountryCode', 'StateOrRegion', 'PostalCode', 'PhoneNumber']);
+    expect(requiredPrimaryFields('US')).toEqual([
+      'FullName',
+      'AddressLine1',
+      'City',
+      'CountryCode',
+      'StateOrRegion',
+      'PostalCode',
+      'PhoneNumber',
+    ]);
   });
 });

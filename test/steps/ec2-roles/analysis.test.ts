@@ -23,7 +23,10 @@ const trust = (principal: Record<string, unknown>, action: unknown = 'sts:Assume
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: effect, Principal: principal, Action: action }] });
 const EC2_TRUST = trust({ Service: 'ec2.amazonaws.com' });
 
-function roleDetail(name: string, opts: { trust?: string; profiles?: string[]; attached?: string[]; path?: string } = {}): RoleDetail {
+function roleDetail(
+  name: string,
+  opts: { trust?: string; profiles?: string[]; attached?: string[]; path?: string } = {},
+): RoleDetail {
   return {
     RoleName: name,
     Arn: `arn:aws:iam::${ACCOUNT}:role${opts.path ?? '/'}${name}`,
@@ -50,7 +53,9 @@ const adminPolicy = {
     {
       VersionId: 'v1',
       IsDefaultVersion: true,
-      Document: encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] })),
+      Document: encodeURIComponent(
+        JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+      ),
     },
   ],
 };
@@ -82,7 +87,12 @@ function state(over: Partial<Ec2RolesState> = {}): Ec2RolesState {
   };
 }
 
-const inst = (id: string, region: string, over: Partial<Ec2Instance> = {}): Ec2Instance => ({ id, region, state: 'running', ...over });
+const inst = (id: string, region: string, over: Partial<Ec2Instance> = {}): Ec2Instance => ({
+  id,
+  region,
+  state: 'running',
+  ...over,
+});
 const profileArn = (n: string) => `arn:aws:iam::${ACCOUNT}:instance-profile/${n}`;
 
 describe('enabledRegions', () => {
@@ -92,7 +102,10 @@ describe('enabledRegions', () => {
     [[{ RegionName: 'ap-east-1', OptInStatus: 'not-opted-in' }], []],
     [[{ RegionName: 'eu-west-1' }], ['eu-west-1']],
     [[{ OptInStatus: 'opted-in' }], []],
-    [[{ RegionName: 'us-west-2' }, { RegionName: 'eu-west-1' }, { RegionName: 'us-west-2' }], ['eu-west-1', 'us-west-2']],
+    [
+      [{ RegionName: 'us-west-2' }, { RegionName: 'eu-west-1' }, { RegionName: 'us-west-2' }],
+      ['eu-west-1', 'us-west-2'],
+    ],
     [undefined, []],
   ])('%j -> %j', (input, want) => {
     expect(enabledRegions(input)).toEqual(want);
@@ -107,7 +120,10 @@ describe('instancesOf', () => {
           {
             InstanceId: 'i-1',
             State: { Name: 'running' },
-            Tags: [{ Key: 'env', Value: 'x' }, { Key: 'Name', Value: 'web' }],
+            Tags: [
+              { Key: 'env', Value: 'x' },
+              { Key: 'Name', Value: 'web' },
+            ],
             IamInstanceProfile: { Arn: profileArn('p'), Id: 'AIPA1' },
           },
           { InstanceId: 'i-2', State: { Name: 'stopped' } },
@@ -127,11 +143,30 @@ describe('withAssociations', () => {
   const base = [inst('i-1', 'r'), inst('i-2', 'r', { instanceProfileArn: profileArn('old') }), inst('i-3', 'r')];
   it('takes the profile, id and state from live associations and ignores ones being removed', () => {
     const out = withAssociations(base, [
-      { InstanceId: 'i-1', AssociationId: 'iip-1', State: 'associating', IamInstanceProfile: { Arn: profileArn('new') } },
-      { InstanceId: 'i-2', AssociationId: 'iip-2', State: 'associated', IamInstanceProfile: { Arn: profileArn('old') } },
-      { InstanceId: 'i-3', AssociationId: 'iip-3', State: 'disassociating', IamInstanceProfile: { Arn: profileArn('gone') } },
+      {
+        InstanceId: 'i-1',
+        AssociationId: 'iip-1',
+        State: 'associating',
+        IamInstanceProfile: { Arn: profileArn('new') },
+      },
+      {
+        InstanceId: 'i-2',
+        AssociationId: 'iip-2',
+        State: 'associated',
+        IamInstanceProfile: { Arn: profileArn('old') },
+      },
+      {
+        InstanceId: 'i-3',
+        AssociationId: 'iip-3',
+        State: 'disassociating',
+        IamInstanceProfile: { Arn: profileArn('gone') },
+      },
     ]);
-    expect(out[0]).toMatchObject({ instanceProfileArn: profileArn('new'), associationId: 'iip-1', associationState: 'associating' });
+    expect(out[0]).toMatchObject({
+      instanceProfileArn: profileArn('new'),
+      associationId: 'iip-1',
+      associationState: 'associating',
+    });
     expect(out[1]).toMatchObject({ instanceProfileArn: profileArn('old'), associationId: 'iip-2' });
     expect(out[2]).toEqual(inst('i-3', 'r'));
   });
@@ -243,13 +278,23 @@ describe('assessEc2Roles', () => {
 
   it('passes when every instance has a role, and reports them in details', () => {
     const a = assessEc2Roles(
-      state({ roles: [role('app')], instances: [inst('i-1', 'eu-west-1', { name: 'web', instanceProfileArn: profileArn('app') })] }),
+      state({
+        roles: [role('app')],
+        instances: [inst('i-1', 'eu-west-1', { name: 'web', instanceProfileArn: profileArn('app') })],
+      }),
     );
     expect(a.status).toBe('pass');
     expect(a.details).toEqual({
       regions: ['eu-west-1', 'us-east-1'],
       instances: [
-        { id: 'i-1', region: 'eu-west-1', name: 'web', state: 'running', instanceProfileArn: profileArn('app'), roleName: 'app' },
+        {
+          id: 'i-1',
+          region: 'eu-west-1',
+          name: 'web',
+          state: 'running',
+          instanceProfileArn: profileArn('app'),
+          roleName: 'app',
+        },
       ],
     });
   });
@@ -257,7 +302,10 @@ describe('assessEc2Roles', () => {
   it('fails per instance without a profile, and per profile that holds no role, with the instance-role controls', () => {
     const a = assessEc2Roles(
       state({
-        instances: [inst('i-1', 'eu-west-1', { name: 'db\u001b[2J' }), inst('i-2', 'us-east-1', { instanceProfileArn: profileArn('empty') })],
+        instances: [
+          inst('i-1', 'eu-west-1', { name: 'db\u001b[2J' }),
+          inst('i-2', 'us-east-1', { instanceProfileArn: profileArn('empty') }),
+        ],
       }),
     );
     expect(a.status).toBe('fail');
@@ -277,7 +325,10 @@ describe('assessEc2Roles', () => {
     const a = assessEc2Roles(
       state({
         roles: [admin],
-        instances: [inst('i-1', 'eu-west-1', { instanceProfileArn: profileArn('god') }), inst('i-2', 'us-east-1', { instanceProfileArn: profileArn('god') })],
+        instances: [
+          inst('i-1', 'eu-west-1', { instanceProfileArn: profileArn('god') }),
+          inst('i-2', 'us-east-1', { instanceProfileArn: profileArn('god') }),
+        ],
       }),
     );
     expect(a.status).toBe('pass');
@@ -289,7 +340,9 @@ describe('assessEc2Roles', () => {
 
   it('names at most 3 instances in the admin-role message', () => {
     const admin = role('god', { fullAdmin: true, adminVia: ['x'] });
-    const instances = ['i-1', 'i-2', 'i-3', 'i-4', 'i-5'].map((id) => inst(id, 'eu-west-1', { instanceProfileArn: profileArn('god') }));
+    const instances = ['i-1', 'i-2', 'i-3', 'i-4', 'i-5'].map((id) =>
+      inst(id, 'eu-west-1', { instanceProfileArn: profileArn('god') }),
+    );
     const a = assessEc2Roles(state({ roles: [admin], instances }));
     expect(a.findings[0]!.message).toMatch(/i-1, i-2, i-3 and 2 more/);
     expect(a.findings[0]!.message).not.toMatch(/i-4/);
@@ -298,7 +351,11 @@ describe('assessEc2Roles', () => {
   it('notes EC2-trusted roles without an instance profile (not service-linked ones, not others)', () => {
     const a = assessEc2Roles(
       state({
-        roles: [role('lonely', { profiles: [] }), role('svc', { profiles: [], serviceLinked: true }), role('lambda', { profiles: [], trustsEc2: false })],
+        roles: [
+          role('lonely', { profiles: [] }),
+          role('svc', { profiles: [], serviceLinked: true }),
+          role('lambda', { profiles: [], trustsEc2: false }),
+        ],
       }),
     );
     expect(a.status).toBe('pass');
@@ -311,14 +368,20 @@ describe('assessEc2Roles', () => {
     const a = assessEc2Roles(
       state({
         regions: ['eu-west-1', 'us-east-1'],
-        regionErrors: [{ region: 'eu-west-1', code: 'UnauthorizedOperation', message: 'no', deniedAction: 'ec2:DescribeInstances' }],
+        regionErrors: [
+          { region: 'eu-west-1', code: 'UnauthorizedOperation', message: 'no', deniedAction: 'ec2:DescribeInstances' },
+        ],
         roles: [role('app')],
         instances: [inst('i-9', 'us-east-1', { instanceProfileArn: profileArn('app') })],
       }),
     );
     expect(a.status).toBe('fail');
     expect(a.findings).toHaveLength(1);
-    expect(a.findings[0]).toMatchObject({ id: 'ec2-roles.region-unreadable', kind: 'fail', resource: `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/*` });
+    expect(a.findings[0]).toMatchObject({
+      id: 'ec2-roles.region-unreadable',
+      kind: 'fail',
+      resource: `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/*`,
+    });
     expect(a.findings[0]!.message).toMatch(/access denied for ec2:DescribeInstances/);
     expect(a.summary).toMatch(/1 region could not be read/);
     expect((a.details as any).regionErrors).toEqual([
@@ -329,7 +392,10 @@ describe('assessEc2Roles', () => {
 
   it('is an error when no scanned region could be read', () => {
     const a = assessEc2Roles(
-      state({ regions: ['eu-west-1'], regionErrors: [{ region: 'eu-west-1', code: 'RequestTimeout', message: 'slow' }] }),
+      state({
+        regions: ['eu-west-1'],
+        regionErrors: [{ region: 'eu-west-1', code: 'RequestTimeout', message: 'slow' }],
+      }),
     );
     expect(a.status).toBe('error');
     expect(a.findings[0]!.message).toMatch(/RequestTimeout: slow/);

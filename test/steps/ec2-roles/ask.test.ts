@@ -25,7 +25,12 @@ const role = (name: string, over: Partial<RoleInfo> = {}): RoleInfo => ({
   adminVia: [],
   ...over,
 });
-const inst = (id: string, over: Partial<Ec2Instance> = {}): Ec2Instance => ({ id, region: 'eu-west-1', state: 'running', ...over });
+const inst = (id: string, over: Partial<Ec2Instance> = {}): Ec2Instance => ({
+  id,
+  region: 'eu-west-1',
+  state: 'running',
+  ...over,
+});
 const state = (over: Partial<Ec2RolesState> = {}): Ec2RolesState => ({
   accountId: ACCOUNT,
   partition: 'aws',
@@ -60,7 +65,13 @@ function ctx(answers: Record<string, ScriptedAnswer>) {
 }
 
 describe('validateRoleName', () => {
-  const s = state({ roles: [role('Web'), role('lambda-x', { trustsEc2: false, profiles: [] }), role('r', { profiles: [{ name: 'shared-profile', arn: pArn('shared-profile') }] })] });
+  const s = state({
+    roles: [
+      role('Web'),
+      role('lambda-x', { trustsEc2: false, profiles: [] }),
+      role('r', { profiles: [{ name: 'shared-profile', arn: pArn('shared-profile') }] }),
+    ],
+  });
   it.each([
     ['app-role', true],
     ['a'.repeat(64), true],
@@ -80,7 +91,9 @@ describe('validateRoleName', () => {
 
   it('defaults to a free name', () => {
     expect(defaultRoleName(state())).toBe('rootlock-ec2-instance');
-    expect(defaultRoleName(state({ roles: [role('rootlock-ec2-instance'), role('rootlock-ec2-instance-2')] }))).toBe('rootlock-ec2-instance-3');
+    expect(defaultRoleName(state({ roles: [role('rootlock-ec2-instance'), role('rootlock-ec2-instance-2')] }))).toBe(
+      'rootlock-ec2-instance-3',
+    );
   });
 });
 
@@ -93,11 +106,15 @@ describe('choices', () => {
       [`arn:aws:iam::${ACCOUNT}:policy/app`, false],
     ]);
     expect(JSON.stringify(c)).not.toContain('AdministratorAccess');
-    expect(policyChoices(state({ partition: 'aws-cn' }))[0]!.value).toBe('arn:aws-cn:iam::aws:policy/AmazonSSMManagedInstanceCore');
+    expect(policyChoices(state({ partition: 'aws-cn' }))[0]!.value).toBe(
+      'arn:aws-cn:iam::aws:policy/AmazonSSMManagedInstanceCore',
+    );
   });
 
   it('lists reusable roles (admins last and marked), then "create"', () => {
-    const c = roleChoices(state({ roles: [role('god', { fullAdmin: true }), role('app'), role('fn', { trustsEc2: false })] }));
+    const c = roleChoices(
+      state({ roles: [role('god', { fullAdmin: true }), role('app'), role('fn', { trustsEc2: false })] }),
+    );
     expect(c.map((x) => x.value)).toEqual(['app', 'god', NEW_ROLE]);
     expect(c[1]!.name).toMatch(/not recommended/);
   });
@@ -122,7 +139,11 @@ describe('askEc2Roles', () => {
       'ec2-roles.policies': ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'],
     });
     const a = await askEc2Roles(s, c);
-    expect(prompter.asked.map((q) => q.id)).toEqual(['ec2-roles.instances', 'ec2-roles.role.name', 'ec2-roles.policies']);
+    expect(prompter.asked.map((q) => q.id)).toEqual([
+      'ec2-roles.instances',
+      'ec2-roles.role.name',
+      'ec2-roles.policies',
+    ]);
     const instancesQ = prompter.checkboxes[0]!;
     expect(instancesQ.choices.map((ch) => [ch.value, ch.checked])).toEqual([
       ['i-1', true],
@@ -154,11 +175,17 @@ describe('askEc2Roles', () => {
 
     const yes = ctx({ 'ec2-roles.instances': ['i-2'], 'ec2-roles.replace': true, 'ec2-roles.role': 'app' });
     const b = await askEc2Roles(s, yes.c);
-    expect(b?.replace).toEqual([{ id: 'i-2', region: 'eu-west-1', associationId: 'iip-2', currentProfileArn: pArn('god') }]);
+    expect(b?.replace).toEqual([
+      { id: 'i-2', region: 'eu-west-1', associationId: 'iip-2', currentProfileArn: pArn('god') },
+    ]);
 
     // --yes does not answer it: the confirmation is not safe by default
     const scripted = new ScriptedPrompter({ 'ec2-roles.instances': ['i-2'] }, { yes: true });
-    const c3 = { prompter: scripted, output: new RecordingOutput(), memory: memoryOfNewSession() } as unknown as InteractiveContext;
+    const c3 = {
+      prompter: scripted,
+      output: new RecordingOutput(),
+      memory: memoryOfNewSession(),
+    } as unknown as InteractiveContext;
     await expect(askEc2Roles(s, c3)).rejects.toThrow(/Unexpected question ec2-roles.replace/);
   });
 
@@ -178,10 +205,22 @@ describe('askEc2Roles', () => {
 
   it('an existing role with no policy: says so, and the policies are chosen as for a new role', async () => {
     const s = state({ roles: [role('half', { profiles: [], policyCount: 0 })], instances: [inst('i-1')] });
-    expect(roleChoices(s)[0]?.description).toBe('no instance profile yet: one of the same name will be created; no policies yet: you choose them next');
-    const { c, output } = ctx({ 'ec2-roles.instances': ['i-1'], 'ec2-roles.role': 'half', 'ec2-roles.policies': ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'] });
+    expect(roleChoices(s)[0]?.description).toBe(
+      'no instance profile yet: one of the same name will be created; no policies yet: you choose them next',
+    );
+    const { c, output } = ctx({
+      'ec2-roles.instances': ['i-1'],
+      'ec2-roles.role': 'half',
+      'ec2-roles.policies': ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'],
+    });
     const a = await askEc2Roles(s, c);
-    expect(a?.role).toEqual({ kind: 'existing', roleName: 'half', profileName: 'half', createProfile: true, policyArns: ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'] });
+    expect(a?.role).toEqual({
+      kind: 'existing',
+      roleName: 'half',
+      profileName: 'half',
+      createProfile: true,
+      policyArns: ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'],
+    });
     expect(output.text).toContain('Role half has no policies, so instances with it would get no permissions.');
   });
 

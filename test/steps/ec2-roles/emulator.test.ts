@@ -22,7 +22,12 @@ import {
 } from '@aws-sdk/client-iam';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { trustsEc2 } from '../../../src/steps/ec2-roles/analysis.js';
-import { createIamUserWithKey, MOTO_BOOTSTRAP_CREDENTIALS, testClients, type IamUserCredentials } from '../../support/clients.js';
+import {
+  createIamUserWithKey,
+  MOTO_BOOTSTRAP_CREDENTIALS,
+  testClients,
+  type IamUserCredentials,
+} from '../../support/clients.js';
 import { useEmulator } from '../../support/emulator.js';
 import { mutatingRequests, runRootlock } from '../../support/harness.js';
 import { startFaultProxy, type CallInfo } from '../../support/fault-proxy.js';
@@ -68,7 +73,9 @@ async function launch(region: string, opts: { name?: string; profile?: string } 
       MinCount: 1,
       MaxCount: 1,
       ...(opts.profile ? { IamInstanceProfile: { Name: opts.profile } } : {}),
-      ...(opts.name ? { TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: opts.name }] }] } : {}),
+      ...(opts.name
+        ? { TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: opts.name }] }] }
+        : {}),
     }),
   );
   const id = res.Instances?.[0]?.InstanceId;
@@ -149,18 +156,47 @@ describe('ec2-roles against the emulator', () => {
   it('inventories every enabled region, resolves profile -> role from IAM, and changes nothing (check --json)', async () => {
     const r = await runRootlock(emu().endpoint, ['check', '--json', '--only', 'ec2-roles'], { credentials: f.alice });
     const step = r.json.steps[0];
-    const enabled = (await ec2('us-east-1').send(new DescribeRegionsCommand({}))).Regions!.filter((x) =>
-      ['opt-in-not-required', 'opted-in'].includes(x.OptInStatus ?? ''),
-    ).map((x) => x.RegionName!).sort();
+    const enabled = (await ec2('us-east-1').send(new DescribeRegionsCommand({})))
+      .Regions!.filter((x) => ['opt-in-not-required', 'opted-in'].includes(x.OptInStatus ?? ''))
+      .map((x) => x.RegionName!)
+      .sort();
     expect(step.details.regions).toEqual(enabled);
     expect(step.details.regions.length).toBeGreaterThan(10);
     expect(step.details.instances).toEqual(
       [
-        { id: f.syd, region: 'ap-southeast-2', name: 'syd', state: 'running', instanceProfileArn: null, roleName: null },
+        {
+          id: f.syd,
+          region: 'ap-southeast-2',
+          name: 'syd',
+          state: 'running',
+          instanceProfileArn: null,
+          roleName: null,
+        },
         { id: f.batch, region: 'eu-west-1', name: null, state: 'stopped', instanceProfileArn: null, roleName: null },
-        { id: f.godBox, region: 'eu-west-1', name: 'ops', state: 'running', instanceProfileArn: profileArn('god'), roleName: 'god' },
-        { id: f.api, region: 'us-east-1', name: 'api', state: 'running', instanceProfileArn: profileArn('app'), roleName: 'app' },
-        { id: f.web, region: 'us-east-1', name: 'web \u202eevil', state: 'running', instanceProfileArn: null, roleName: null },
+        {
+          id: f.godBox,
+          region: 'eu-west-1',
+          name: 'ops',
+          state: 'running',
+          instanceProfileArn: profileArn('god'),
+          roleName: 'god',
+        },
+        {
+          id: f.api,
+          region: 'us-east-1',
+          name: 'api',
+          state: 'running',
+          instanceProfileArn: profileArn('app'),
+          roleName: 'app',
+        },
+        {
+          id: f.web,
+          region: 'us-east-1',
+          name: 'web \u202eevil',
+          state: 'running',
+          instanceProfileArn: null,
+          roleName: null,
+        },
       ].sort((a, b) => a.region.localeCompare(b.region) || a.id.localeCompare(b.id)),
     );
     expect(step.details.regionErrors).toBeUndefined();
@@ -220,7 +256,10 @@ describe('ec2-roles against the emulator', () => {
       'ec2:AssociateIamInstanceProfile',
     ]);
     // the associations went to each instance's own region
-    const assocRegions = seen.filter((q) => q.operation === 'AssociateIamInstanceProfile').map((q) => q.region).sort();
+    const assocRegions = seen
+      .filter((q) => q.operation === 'AssociateIamInstanceProfile')
+      .map((q) => q.region)
+      .sort();
     expect(assocRegions).toEqual(['ap-southeast-2', 'eu-west-1', 'us-east-1']);
 
     // IAM state
@@ -242,7 +281,12 @@ describe('ec2-roles against the emulator', () => {
     // the runner verified by reading EC2 after the last change, and the step now passes
     const lastChange = seen.map((q) => q.operation).lastIndexOf('AssociateIamInstanceProfile');
     const after = seen.slice(lastChange + 1);
-    expect(after.filter((q) => q.operation === 'DescribeInstances').map((q) => q.region).sort()).toEqual(REGIONS);
+    expect(
+      after
+        .filter((q) => q.operation === 'DescribeInstances')
+        .map((q) => q.region)
+        .sort(),
+    ).toEqual(REGIONS);
     expect(after.filter((q) => q.operation === 'GetAccountAuthorizationDetails')).toHaveLength(1);
     expect(r.output.text).toMatch(/PASS: All 5 instances in 3 regions have an instance role/);
     expect(r.output.text).not.toContain('\u202e');
@@ -275,7 +319,9 @@ describe('ec2-roles against the emulator', () => {
     expect(r.output.text).toMatch(/iam:CreateRole/);
     expect(r.output.text).toMatch(/ec2:AssociateIamInstanceProfile .*\(region ap-southeast-2\)/);
     expect(r.gate?.results.every((x) => x.outcome === 'dry-run')).toBe(true);
-    await expect(iam().send(new GetRoleCommand({ RoleName: 'web-servers' }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
+    await expect(iam().send(new GetRoleCommand({ RoleName: 'web-servers' }))).rejects.toMatchObject({
+      name: 'NoSuchEntityException',
+    });
     expect(await profileOf('us-east-1', f.web)).toBeUndefined();
   });
 
@@ -289,31 +335,55 @@ describe('ec2-roles against the emulator', () => {
         'ec2-roles.apply': true,
       },
     });
-    expect(r.prompter.asked.map((q) => q.id)).toEqual(['ec2-roles.instances', 'ec2-roles.replace', 'ec2-roles.role', 'ec2-roles.apply']);
+    expect(r.prompter.asked.map((q) => q.id)).toEqual([
+      'ec2-roles.instances',
+      'ec2-roles.replace',
+      'ec2-roles.role',
+      'ec2-roles.apply',
+    ]);
     // the apply confirmation of a destructive plan defaults to no
     expect(r.output.text).toMatch(/\[destructive\]/);
-    expect(mutatingRequests(emu().layer.requests)).toEqual(['ec2:AssociateIamInstanceProfile', 'ec2:ReplaceIamInstanceProfileAssociation']);
+    expect(mutatingRequests(emu().layer.requests)).toEqual([
+      'ec2:AssociateIamInstanceProfile',
+      'ec2:ReplaceIamInstanceProfileAssociation',
+    ]);
     // moto does not update DescribeInstances' IamInstanceProfile on Replace (it does on
     // Associate); the association listing is the truthful source, and the step reads it.
-    expect((await associationOf('eu-west-1', f.godBox)).map((a) => a.IamInstanceProfile?.Arn)).toEqual([profileArn('app')]);
+    expect((await associationOf('eu-west-1', f.godBox)).map((a) => a.IamInstanceProfile?.Arn)).toEqual([
+      profileArn('app'),
+    ]);
     expect(await profileOf('eu-west-1', f.batch)).toBe(profileArn('app'));
     // not chosen: untouched
     expect(await profileOf('us-east-1', f.web)).toBeUndefined();
     expect(r.code).toBe(1);
     // the step's own verification saw the new role, and so does a fresh check
     expect(r.output.text).toMatch(/FAIL: 2 of 5 instances in 3 regions have no instance role/);
-    const check = await runRootlock(emu().endpoint, ['check', '--json', '--only', 'ec2-roles', ...regionsFlag], { credentials: f.alice });
+    const check = await runRootlock(emu().endpoint, ['check', '--json', '--only', 'ec2-roles', ...regionsFlag], {
+      credentials: f.alice,
+    });
     const god = check.json.steps[0].details.instances.find((i: { id: string }) => i.id === f.godBox);
     expect(god).toMatchObject({ instanceProfileArn: profileArn('app'), roleName: 'app' });
-    expect(check.json.steps[0].findings.map((x: { id: string }) => x.id)).not.toContain('ec2-roles.admin-instance-role');
+    expect(check.json.steps[0].findings.map((x: { id: string }) => x.id)).not.toContain(
+      'ec2-roles.admin-instance-role',
+    );
   });
 
   it('an existing role with no policy (left by an interrupted run) gets its policies chosen and attached before use', async () => {
     const r = await runRootlock(emu().endpoint, ['--only', 'ec2-roles', ...regionsFlag], {
       credentials: f.alice,
-      answers: { 'ec2-roles.instances': [f.web], 'ec2-roles.role': 'orphan-ec2', 'ec2-roles.policies': [SSM], 'ec2-roles.apply': true },
+      answers: {
+        'ec2-roles.instances': [f.web],
+        'ec2-roles.role': 'orphan-ec2',
+        'ec2-roles.policies': [SSM],
+        'ec2-roles.apply': true,
+      },
     });
-    expect(r.prompter.asked.map((q) => q.id)).toEqual(['ec2-roles.instances', 'ec2-roles.role', 'ec2-roles.policies', 'ec2-roles.apply']);
+    expect(r.prompter.asked.map((q) => q.id)).toEqual([
+      'ec2-roles.instances',
+      'ec2-roles.role',
+      'ec2-roles.policies',
+      'ec2-roles.apply',
+    ]);
     expect(r.output.text).toContain('Role orphan-ec2 has no policies, so instances with it would get no permissions.');
     expect(mutatingRequests(emu().layer.requests)).toEqual([
       'iam:AttachRolePolicy',
@@ -327,7 +397,8 @@ describe('ec2-roles against the emulator', () => {
   });
 
   it('a region where DescribeInstances is denied or the connection drops is reported; the others are still read', async () => {
-    const describeIn = (region: string) => (c: CallInfo) => c.service === 'ec2' && c.operation === 'DescribeInstances' && c.region === region;
+    const describeIn = (region: string) => (c: CallInfo) =>
+      c.service === 'ec2' && c.operation === 'DescribeInstances' && c.region === region;
     const proxy = await startFaultProxy({
       target: emu().endpoint,
       rules: [
@@ -336,7 +407,9 @@ describe('ec2-roles against the emulator', () => {
       ],
     });
     try {
-      const r = await runRootlock(proxy.url, ['check', '--json', '--only', 'ec2-roles', ...regionsFlag], { credentials: f.alice });
+      const r = await runRootlock(proxy.url, ['check', '--json', '--only', 'ec2-roles', ...regionsFlag], {
+        credentials: f.alice,
+      });
       const step = r.json.steps[0];
       const failed = proxy.faulted().map((c) => `${c.region}:${c.operation}`);
       expect(failed).toContain('eu-west-1:DescribeInstances');
@@ -345,7 +418,10 @@ describe('ec2-roles against the emulator', () => {
       expect(step.details.regions).toEqual(REGIONS);
       expect(step.details.instances.map((i: { id: string }) => i.id).sort()).toEqual([f.api, f.web].sort());
       const errors = Object.fromEntries(step.details.regionErrors.map((e: { region: string }) => [e.region, e]));
-      expect(errors['eu-west-1']).toMatchObject({ code: 'UnauthorizedOperation', deniedAction: 'ec2:DescribeInstances' });
+      expect(errors['eu-west-1']).toMatchObject({
+        code: 'UnauthorizedOperation',
+        deniedAction: 'ec2:DescribeInstances',
+      });
       expect(errors['ap-southeast-2'].code).toBeTruthy();
       expect(errors['ap-southeast-2'].deniedAction).toBeUndefined();
       const unreadable = step.findings.filter((x: { id: string }) => x.id === 'ec2-roles.region-unreadable');
@@ -353,7 +429,9 @@ describe('ec2-roles against the emulator', () => {
         `arn:aws:ec2:ap-southeast-2:${ACCOUNT}:instance/*`,
         `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/*`,
       ]);
-      expect(unreadable.find((x: { resource: string }) => x.resource.includes('eu-west-1')).message).toMatch(/access denied for ec2:DescribeInstances/);
+      expect(unreadable.find((x: { resource: string }) => x.resource.includes('eu-west-1')).message).toMatch(
+        /access denied for ec2:DescribeInstances/,
+      );
       expect(step.summary).toMatch(/2 regions could not be read/);
       expect(r.code).toBe(1);
     } finally {
@@ -365,7 +443,11 @@ describe('ec2-roles against the emulator', () => {
 describe('ec2-roles with no instances', () => {
   it('passes with a note', async () => {
     const alice = await createIamUserWithKey(emu().endpoint, 'alice', ADMIN);
-    const r = await runRootlock(emu().endpoint, ['check', '--json', '--only', 'ec2-roles', '--regions', 'us-east-1,eu-west-1'], { credentials: alice });
+    const r = await runRootlock(
+      emu().endpoint,
+      ['check', '--json', '--only', 'ec2-roles', '--regions', 'us-east-1,eu-west-1'],
+      { credentials: alice },
+    );
     const step = r.json.steps[0];
     expect(step.status).toBe('pass');
     expect(step.summary).toMatch(/No EC2 instances .* in 2 regions/);

@@ -6,7 +6,12 @@ import { MutationGate } from '../../../src/engine/gate.js';
 import { nullJournal } from '../../../src/engine/journal.js';
 import { SessionFactory } from '../../../src/engine/session.js';
 import type { Clock } from '../../../src/engine/types.js';
-import { buildPlan, ec2TrustPolicy, PROFILE_NOT_READY_RETRY, type Ec2RolesAnswers } from '../../../src/steps/ec2-roles/plan.js';
+import {
+  buildPlan,
+  ec2TrustPolicy,
+  PROFILE_NOT_READY_RETRY,
+  type Ec2RolesAnswers,
+} from '../../../src/steps/ec2-roles/plan.js';
 import { trustsEc2 } from '../../../src/steps/ec2-roles/analysis.js';
 import { RecordingOutput } from '../../support/harness.js';
 
@@ -23,7 +28,10 @@ const base: Omit<Ec2RolesAnswers, 'role'> = {
 
 describe('buildPlan', () => {
   it('an existing role without policies gets the chosen ones attached before its profile and the associations', () => {
-    const plan = buildPlan({ ...base, role: { kind: 'existing', roleName: 'half', profileName: 'half', createProfile: true, policyArns: [SSM] } });
+    const plan = buildPlan({
+      ...base,
+      role: { kind: 'existing', roleName: 'half', profileName: 'half', createProfile: true, policyArns: [SSM] },
+    });
     expect(plan.map((c) => `${c.service}:${c.operation}`)).toEqual([
       'iam:AttachRolePolicy',
       'iam:CreateInstanceProfile',
@@ -32,12 +40,12 @@ describe('buildPlan', () => {
       'ec2:AssociateIamInstanceProfile',
     ]);
     expect(plan[0]!.params).toEqual({ RoleName: 'half', PolicyArn: SSM });
-    expect(buildPlan({ ...base, role: { kind: 'existing', roleName: 'app', profileName: 'app', createProfile: false } }).map((c) => c.operation)).toEqual([
-      'AssociateIamInstanceProfile',
-      'AssociateIamInstanceProfile',
-    ]);
+    expect(
+      buildPlan({ ...base, role: { kind: 'existing', roleName: 'app', profileName: 'app', createProfile: false } }).map(
+        (c) => c.operation,
+      ),
+    ).toEqual(['AssociateIamInstanceProfile', 'AssociateIamInstanceProfile']);
   });
-
 
   it('creates the role, attaches the chosen policies, creates and fills the profile, then associates, in that order', () => {
     const plan = buildPlan({ ...base, role: { kind: 'new', roleName: 'app-role', policyArns: [SSM, CW] } });
@@ -78,13 +86,19 @@ describe('buildPlan', () => {
   });
 
   it('reuses an existing role and profile: only associations', () => {
-    const plan = buildPlan({ ...base, role: { kind: 'existing', roleName: 'web', profileName: 'web-profile', createProfile: false } });
+    const plan = buildPlan({
+      ...base,
+      role: { kind: 'existing', roleName: 'web', profileName: 'web-profile', createProfile: false },
+    });
     expect(plan.map((c) => c.operation)).toEqual(['AssociateIamInstanceProfile', 'AssociateIamInstanceProfile']);
     expect(plan[0]!.params).toEqual({ InstanceId: 'i-1', IamInstanceProfile: { Name: 'web-profile' } });
   });
 
   it('gives an existing role without a profile a new one first', () => {
-    const plan = buildPlan({ ...base, role: { kind: 'existing', roleName: 'web', profileName: 'web', createProfile: true } });
+    const plan = buildPlan({
+      ...base,
+      role: { kind: 'existing', roleName: 'web', profileName: 'web', createProfile: true },
+    });
     expect(plan.map((c) => c.operation)).toEqual([
       'CreateInstanceProfile',
       'AddRoleToInstanceProfile',
@@ -97,7 +111,12 @@ describe('buildPlan', () => {
     const plan = buildPlan({
       associate: [],
       replace: [
-        { id: 'i-7', region: 'eu-west-1', associationId: 'iip-assoc-7', currentProfileArn: 'arn:aws:iam::123456789012:instance-profile/god' },
+        {
+          id: 'i-7',
+          region: 'eu-west-1',
+          associationId: 'iip-assoc-7',
+          currentProfileArn: 'arn:aws:iam::123456789012:instance-profile/god',
+        },
       ],
       role: { kind: 'existing', roleName: 'web', profileName: 'web', createProfile: false },
     });
@@ -113,7 +132,11 @@ describe('buildPlan', () => {
   });
 
   it('sanitizes account data in descriptions but not in parameters', () => {
-    const plan = buildPlan({ associate: [{ id: 'i-1', region: 'r', name: 'x\u001b]0;pwned\u0007' }], replace: [], role: { kind: 'existing', roleName: 'web', profileName: 'web', createProfile: false } });
+    const plan = buildPlan({
+      associate: [{ id: 'i-1', region: 'r', name: 'x\u001b]0;pwned\u0007' }],
+      replace: [],
+      role: { kind: 'existing', roleName: 'web', profileName: 'web', createProfile: false },
+    });
     expect(plan[0]!.description).not.toMatch(/[\u0000-\u001f]/);
   });
 
@@ -139,18 +162,30 @@ describe('the association retry, through the real gate', () => {
     });
   const gate = () =>
     new MutationGate({
-      pool: new ClientPool({ region: 'us-east-1', credentials: { accessKeyId: 'AKIAEXAMPLEEXAMPLE00', secretAccessKey: 'x'.repeat(40) }, endpoint: 'http://127.0.0.1:9' }),
+      pool: new ClientPool({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIAEXAMPLEEXAMPLE00', secretAccessKey: 'x'.repeat(40) },
+        endpoint: 'http://127.0.0.1:9',
+      }),
       dryRun: false,
       journal: nullJournal,
       output: new RecordingOutput(),
       clock,
       sessions: new SessionFactory(clock),
     });
-  const change = buildPlan({ associate: [{ id: 'i-1', region: 'eu-west-1' }], replace: [], role: { kind: 'existing', roleName: 'app-role', profileName: 'app-role', createProfile: false } })[0]!;
+  const change = buildPlan({
+    associate: [{ id: 'i-1', region: 'eu-west-1' }],
+    replace: [],
+    role: { kind: 'existing', roleName: 'app-role', profileName: 'app-role', createProfile: false },
+  })[0]!;
 
   it('retries while the new profile is not yet visible to EC2, then succeeds', async () => {
     sleeps.length = 0;
-    ec2.on(AssociateIamInstanceProfileCommand).rejectsOnce(notReady()).rejectsOnce(notReady()).resolves({ IamInstanceProfileAssociation: { AssociationId: 'iip-1', State: 'associating' } });
+    ec2
+      .on(AssociateIamInstanceProfileCommand)
+      .rejectsOnce(notReady())
+      .rejectsOnce(notReady())
+      .resolves({ IamInstanceProfileAssociation: { AssociationId: 'iip-1', State: 'associating' } });
     const r = await gate().execute(change);
     expect(r.outcome).toBe('applied');
     expect(ec2.commandCalls(AssociateIamInstanceProfileCommand)).toHaveLength(3);
@@ -166,9 +201,16 @@ describe('the association retry, through the real gate', () => {
   });
 
   it('does not retry another InvalidParameterValue', async () => {
-    ec2.on(AssociateIamInstanceProfileCommand).rejects(
-      new EC2ServiceException({ name: 'InvalidParameterValue', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Value (i-1) for parameter instanceId is invalid.' }),
-    );
+    ec2
+      .on(AssociateIamInstanceProfileCommand)
+      .rejects(
+        new EC2ServiceException({
+          name: 'InvalidParameterValue',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+          message: 'Value (i-1) for parameter instanceId is invalid.',
+        }),
+      );
     const r = await gate().execute(change);
     expect(r.outcome).toBe('failed');
     expect(ec2.commandCalls(AssociateIamInstanceProfileCommand)).toHaveLength(1);

@@ -38,7 +38,14 @@ function context(options: Partial<RunOptions> = {}) {
   const output = new ProgressOutput();
   const ctx: StepContext = testSessionContext({
     pool,
-    caller: { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/alice`, userId: 'AIDA', type: 'iam-user', name: 'alice', temporary: false },
+    caller: {
+      accountId: ACCOUNT,
+      arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
+      userId: 'AIDA',
+      type: 'iam-user',
+      name: 'alice',
+      temporary: false,
+    },
     account: { id: ACCOUNT },
     clock,
     output,
@@ -47,7 +54,9 @@ function context(options: Partial<RunOptions> = {}) {
   return { ctx, output, pool };
 }
 
-const reservation = (...ids: string[]): Reservation => ({ Instances: ids.map((id) => ({ InstanceId: id, State: { Name: 'running' } })) });
+const reservation = (...ids: string[]): Reservation => ({
+  Instances: ids.map((id) => ({ InstanceId: id, State: { Name: 'running' } })),
+});
 const denied = () =>
   new EC2ServiceException({
     name: 'UnauthorizedOperation',
@@ -91,7 +100,17 @@ describe('readEc2Roles', () => {
 
   it('when only assessing, takes profiles from DescribeInstances and reads no association ids', async () => {
     ec2.on(DescribeInstancesCommand).resolves({
-      Reservations: [{ Instances: [{ InstanceId: 'i-1', State: { Name: 'running' }, IamInstanceProfile: { Arn: `arn:aws:iam::${ACCOUNT}:instance-profile/app` } }] }],
+      Reservations: [
+        {
+          Instances: [
+            {
+              InstanceId: 'i-1',
+              State: { Name: 'running' },
+              IamInstanceProfile: { Arn: `arn:aws:iam::${ACCOUNT}:instance-profile/app` },
+            },
+          ],
+        },
+      ],
     });
     const { ctx } = context({ regions: ['us-east-1'], assessOnly: true });
     const state = await readEc2Roles(ctx);
@@ -102,7 +121,10 @@ describe('readEc2Roles', () => {
   it('lists every enabled region, all pages, the scanned states only, with bounded concurrency and counted progress', async () => {
     const regions = Array.from({ length: 17 }, (_, i) => `r-${String(i).padStart(2, '0')}`);
     ec2.on(DescribeRegionsCommand).resolves({
-      Regions: [...regions.map((RegionName) => ({ RegionName, OptInStatus: 'opt-in-not-required' })), { RegionName: 'zz-off', OptInStatus: 'not-opted-in' }],
+      Regions: [
+        ...regions.map((RegionName) => ({ RegionName, OptInStatus: 'opt-in-not-required' })),
+        { RegionName: 'zz-off', OptInStatus: 'not-opted-in' },
+      ],
     });
     let inFlight = 0;
     let peak = 0;
@@ -123,18 +145,29 @@ describe('readEc2Roles', () => {
     const state = await readEc2Roles(ctx);
 
     expect(state.regions).toEqual(regions);
-    expect(state.instances.map((i) => `${i.region}/${i.id}`)).toEqual(['r-03/i-3a', 'r-03/i-3b', 'r-03/i-3c', 'r-10/i-10']);
+    expect(state.instances.map((i) => `${i.region}/${i.id}`)).toEqual([
+      'r-03/i-3a',
+      'r-03/i-3b',
+      'r-03/i-3c',
+      'r-10/i-10',
+    ]);
     expect(state.regionErrors).toEqual([]);
     expect(peak).toBeLessThanOrEqual(REGION_CONCURRENCY);
     expect(peak).toBeGreaterThan(1);
     for (const input of seenInputs) {
       expect(input.MaxResults).toBe(1000);
-      expect(input.Filters).toEqual([{ Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }]);
+      expect(input.Filters).toEqual([
+        { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+      ]);
     }
     expect(seenInputs.filter((i) => i.region === 'r-03').map((i) => i.NextToken)).toEqual([undefined, 'page2']);
     expect(seenInputs.some((i) => i.region === 'zz-off')).toBe(false);
     // associations only where there are instances
-    const assocRegions = await Promise.all(ec2.commandCalls(DescribeIamInstanceProfileAssociationsCommand).map((c) => (c.thisValue as EC2Client).config.region()));
+    const assocRegions = await Promise.all(
+      ec2
+        .commandCalls(DescribeIamInstanceProfileAssociationsCommand)
+        .map((c) => (c.thisValue as EC2Client).config.region()),
+    );
     expect(assocRegions.sort()).toEqual(['r-03', 'r-10']);
     expect(output.updates.at(-1)).toBe('Scanned 17/17 regions, 4 instances so far');
     expect(output.updates).toHaveLength(17);
@@ -162,7 +195,12 @@ describe('readEc2Roles', () => {
     const state = await readEc2Roles(ctx);
     expect(state.instances.map((i) => i.id)).toEqual(['i-ok']);
     expect(state.regionErrors).toEqual([
-      { region: 'eu-west-2', code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.', deniedAction: 'ec2:DescribeInstances' },
+      {
+        region: 'eu-west-2',
+        code: 'UnauthorizedOperation',
+        message: 'You are not authorized to perform this operation.',
+        deniedAction: 'ec2:DescribeInstances',
+      },
     ]);
     expect(output.lines.at(-1)).toMatch(/^\[fail\] Scanned 3\/3 regions: 1 instance; 1 region\(s\) could not be read/);
     const a = assessEc2Roles(state);

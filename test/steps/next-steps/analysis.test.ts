@@ -19,7 +19,8 @@ import { daysSince } from '../../../src/util/time.js';
 
 const ACCT = '123456789012';
 const NOW = new Date('2026-11-28T12:00:00Z');
-const daysAgo = (n: number): string => new Date(NOW.getTime() - n * 86_400_000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+const daysAgo = (n: number): string =>
+  new Date(NOW.getTime() - n * 86_400_000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 
 /** A credential-report row with AWS's column names; everything off unless given. */
 function row(user: string, o: Partial<Record<string, string>> = {}): Record<string, string> {
@@ -75,7 +76,11 @@ describe('root MFA (CIS v5.0.0 1.4)', () => {
     [{ AccountMFAEnabled: 1, AccountAccessKeysPresent: 1 }, 'pass', /has MFA/],
     [{ AccountMFAEnabled: 0, AccountAccessKeysPresent: 1 }, 'fail', /no MFA/],
     [{ AccountMFAEnabled: 0 }, 'fail', /no MFA/],
-    [{ AccountMFAEnabled: 0, AccountPasswordPresent: 0, AccountAccessKeysPresent: 0 }, 'pass', /no password and no access keys/],
+    [
+      { AccountMFAEnabled: 0, AccountPasswordPresent: 0, AccountAccessKeysPresent: 0 },
+      'pass',
+      /no password and no access keys/,
+    ],
     [{ AccountMFAEnabled: 0, AccountPasswordPresent: 1, AccountAccessKeysPresent: 0 }, 'fail', /no MFA/],
   ])('summary %j -> %s', (summary, status, message) => {
     const r = rootMfa({ summary: ok(summary), report });
@@ -84,7 +89,9 @@ describe('root MFA (CIS v5.0.0 1.4)', () => {
   });
 
   it('falls back to the credential report root row, and says why when neither can be read', () => {
-    expect(rootMfa({ summary: no('denied'), report: ok({ rows: [row('<root_account>', { mfa_active: 'true' })] }) }).status).toBe('pass');
+    expect(
+      rootMfa({ summary: no('denied'), report: ok({ rows: [row('<root_account>', { mfa_active: 'true' })] }) }).status,
+    ).toBe('pass');
     expect(rootMfa({ summary: no('denied'), report: ok({ rows: [row('<root_account>')] }) }).status).toBe('fail');
     const r = rootMfa({ summary: no('iam:GetAccountSummary was denied'), report: no('x') });
     expect(r).toMatchObject({ status: 'not-checked', message: 'Not checked: iam:GetAccountSummary was denied' });
@@ -93,23 +100,53 @@ describe('root MFA (CIS v5.0.0 1.4)', () => {
 
 describe('root hardware MFA (CIS v5.0.0 1.5)', () => {
   const withMfa = rootMfa({ summary: ok({ AccountMFAEnabled: 1 }), report: ok({ rows: [] }) });
-  const rootDevice = { serialNumber: `arn:aws:iam::${ACCT}:mfa/root-account-mfa-device`, userArn: `arn:aws:iam::${ACCT}:root` };
+  const rootDevice = {
+    serialNumber: `arn:aws:iam::${ACCT}:mfa/root-account-mfa-device`,
+    userArn: `arn:aws:iam::${ACCT}:root`,
+  };
 
   it('recognises the root virtual device by serial or by user, in any partition', () => {
     expect(isRootVirtualDevice(rootDevice, ACCT)).toBe(true);
-    expect(isRootVirtualDevice({ serialNumber: `arn:aws:iam::${ACCT}:mfa/phone`, userArn: `arn:aws-us-gov:iam::${ACCT}:root` }, ACCT)).toBe(true);
+    expect(
+      isRootVirtualDevice(
+        { serialNumber: `arn:aws:iam::${ACCT}:mfa/phone`, userArn: `arn:aws-us-gov:iam::${ACCT}:root` },
+        ACCT,
+      ),
+    ).toBe(true);
     expect(isRootVirtualDevice({ serialNumber: `arn:aws:iam::${ACCT}:mfa/root-account-mfa-device` }, ACCT)).toBe(true);
-    expect(isRootVirtualDevice({ serialNumber: `arn:aws:iam::${ACCT}:mfa/alice`, userArn: `arn:aws:iam::${ACCT}:user/alice` }, ACCT)).toBe(false);
-    expect(isRootVirtualDevice({ serialNumber: 'arn:aws:iam::999999999999:mfa/root-account-mfa-device' }, ACCT)).toBe(false);
+    expect(
+      isRootVirtualDevice(
+        { serialNumber: `arn:aws:iam::${ACCT}:mfa/alice`, userArn: `arn:aws:iam::${ACCT}:user/alice` },
+        ACCT,
+      ),
+    ).toBe(false);
+    expect(isRootVirtualDevice({ serialNumber: 'arn:aws:iam::999999999999:mfa/root-account-mfa-device' }, ACCT)).toBe(
+      false,
+    );
   });
 
   it('fails for a virtual root device, passes otherwise, and follows root MFA', () => {
     expect(rootHardwareMfa(withMfa, ok([rootDevice]), ACCT)).toMatchObject({ status: 'fail', resources: [ACCT] });
-    expect(rootHardwareMfa(withMfa, ok([{ serialNumber: `arn:aws:iam::${ACCT}:mfa/alice`, userArn: `arn:aws:iam::${ACCT}:user/alice` }]), ACCT).status).toBe('pass');
-    expect(rootHardwareMfa(withMfa, no('iam:ListVirtualMFADevices was denied'), ACCT)).toMatchObject({ status: 'not-checked', message: 'Not checked: iam:ListVirtualMFADevices was denied' });
+    expect(
+      rootHardwareMfa(
+        withMfa,
+        ok([{ serialNumber: `arn:aws:iam::${ACCT}:mfa/alice`, userArn: `arn:aws:iam::${ACCT}:user/alice` }]),
+        ACCT,
+      ).status,
+    ).toBe('pass');
+    expect(rootHardwareMfa(withMfa, no('iam:ListVirtualMFADevices was denied'), ACCT)).toMatchObject({
+      status: 'not-checked',
+      message: 'Not checked: iam:ListVirtualMFADevices was denied',
+    });
     const noMfa = rootMfa({ summary: ok({ AccountMFAEnabled: 0 }), report: ok({ rows: [] }) });
-    expect(rootHardwareMfa(noMfa, undefined, ACCT)).toMatchObject({ status: 'fail', message: expect.stringMatching(/no MFA device at all/) });
-    const noCreds = rootMfa({ summary: ok({ AccountMFAEnabled: 0, AccountPasswordPresent: 0, AccountAccessKeysPresent: 0 }), report: ok({ rows: [] }) });
+    expect(rootHardwareMfa(noMfa, undefined, ACCT)).toMatchObject({
+      status: 'fail',
+      message: expect.stringMatching(/no MFA device at all/),
+    });
+    const noCreds = rootMfa({
+      summary: ok({ AccountMFAEnabled: 0, AccountPasswordPresent: 0, AccountAccessKeysPresent: 0 }),
+      report: ok({ rows: [] }),
+    });
     expect(rootHardwareMfa(noCreds, undefined, ACCT).status).toBe('pass');
   });
 });
@@ -122,43 +159,103 @@ describe('console users without MFA (CIS v5.0.0 1.9)', () => {
       row('bob', { password_enabled: 'true' }),
       row('ci', { access_key_1_active: 'true', access_key_1_last_rotated: daysAgo(1) }),
     ];
-    expect(consoleMfa(rows)).toMatchObject({ status: 'fail', message: '1 console user without MFA: bob.', resources: [`arn:aws:iam::${ACCT}:user/bob`] });
-    expect(consoleMfa(rows.filter((r) => r.user !== 'bob'))).toMatchObject({ status: 'pass', message: 'The only console user has MFA.' });
+    expect(consoleMfa(rows)).toMatchObject({
+      status: 'fail',
+      message: '1 console user without MFA: bob.',
+      resources: [`arn:aws:iam::${ACCT}:user/bob`],
+    });
+    expect(consoleMfa(rows.filter((r) => r.user !== 'bob'))).toMatchObject({
+      status: 'pass',
+      message: 'The only console user has MFA.',
+    });
     expect(consoleMfa([row('ci')])).toMatchObject({ status: 'pass', message: 'No IAM user has a console password.' });
   });
 });
 
 describe('unused credentials (CIS v5.0.0 1.11, 45 days)', () => {
   it.each([
-    ['password used 45 days ago', row('u', { password_enabled: 'true', password_last_used: daysAgo(45) }), ['console password']],
+    [
+      'password used 45 days ago',
+      row('u', { password_enabled: 'true', password_last_used: daysAgo(45) }),
+      ['console password'],
+    ],
     ['password used 44 days ago', row('u', { password_enabled: 'true', password_last_used: daysAgo(44) }), []],
-    ['password never used, set 50 days ago', row('u', { password_enabled: 'true', password_last_used: 'no_information', password_last_changed: daysAgo(50) }), ['console password']],
-    ['password never used, user 10 days old', row('u', { user_creation_time: daysAgo(10), password_enabled: 'true', password_last_used: 'no_information' }), []],
-    ['active key used yesterday', row('u', { access_key_1_active: 'true', access_key_1_last_rotated: daysAgo(200), access_key_1_last_used_date: daysAgo(1) }), []],
-    ['active key never used, 60 days old', row('u', { access_key_1_active: 'true', access_key_1_last_rotated: daysAgo(60) }), ['access key 1']],
-    ['inactive key never used', row('u', { access_key_2_active: 'false', access_key_2_last_rotated: daysAgo(300) }), []],
-    ['second key unused 100 days', row('u', { access_key_2_active: 'true', access_key_2_last_rotated: daysAgo(300), access_key_2_last_used_date: daysAgo(100) }), ['access key 2']],
+    [
+      'password never used, set 50 days ago',
+      row('u', { password_enabled: 'true', password_last_used: 'no_information', password_last_changed: daysAgo(50) }),
+      ['console password'],
+    ],
+    [
+      'password never used, user 10 days old',
+      row('u', { user_creation_time: daysAgo(10), password_enabled: 'true', password_last_used: 'no_information' }),
+      [],
+    ],
+    [
+      'active key used yesterday',
+      row('u', {
+        access_key_1_active: 'true',
+        access_key_1_last_rotated: daysAgo(200),
+        access_key_1_last_used_date: daysAgo(1),
+      }),
+      [],
+    ],
+    [
+      'active key never used, 60 days old',
+      row('u', { access_key_1_active: 'true', access_key_1_last_rotated: daysAgo(60) }),
+      ['access key 1'],
+    ],
+    [
+      'inactive key never used',
+      row('u', { access_key_2_active: 'false', access_key_2_last_rotated: daysAgo(300) }),
+      [],
+    ],
+    [
+      'second key unused 100 days',
+      row('u', {
+        access_key_2_active: 'true',
+        access_key_2_last_rotated: daysAgo(300),
+        access_key_2_last_used_date: daysAgo(100),
+      }),
+      ['access key 2'],
+    ],
   ])('%s', (_name, r, expected) => {
     expect(unusedCredentials([r], NOW).map((u) => u.credential)).toEqual(expected);
   });
 
   it('never counts the root row (the root-keys step owns it)', () => {
-    expect(unusedCredentials([row('<root_account>', { access_key_1_active: 'true', access_key_1_last_rotated: daysAgo(999) })], NOW)).toEqual([]);
+    expect(
+      unusedCredentials(
+        [row('<root_account>', { access_key_1_active: 'true', access_key_1_last_rotated: daysAgo(999) })],
+        NOW,
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('two active keys (CIS v5.0.0 1.12) and old keys (CIS v5.0.0 1.13)', () => {
   const rows = [
-    row('both', { access_key_1_active: 'true', access_key_1_last_rotated: daysAgo(91), access_key_2_active: 'true', access_key_2_last_rotated: daysAgo(5) }),
+    row('both', {
+      access_key_1_active: 'true',
+      access_key_1_last_rotated: daysAgo(91),
+      access_key_2_active: 'true',
+      access_key_2_last_rotated: daysAgo(5),
+    }),
     row('one', { access_key_1_active: 'true', access_key_1_last_rotated: daysAgo(90) }),
     row('inactive-old', { access_key_1_active: 'false', access_key_1_last_rotated: daysAgo(500) }),
   ];
   it('flags users with two active keys', () => {
-    expect(twoActiveKeys(rows)).toMatchObject({ status: 'fail', message: '1 user with two active access keys: both.', resources: [`arn:aws:iam::${ACCT}:user/both`] });
+    expect(twoActiveKeys(rows)).toMatchObject({
+      status: 'fail',
+      message: '1 user with two active access keys: both.',
+      resources: [`arn:aws:iam::${ACCT}:user/both`],
+    });
     expect(twoActiveKeys(rows.slice(1)).status).toBe('pass');
   });
   it('flags active keys older than 90 days (90 exactly is still within), never inactive ones', () => {
-    expect(oldAccessKeys(rows, NOW)).toMatchObject({ status: 'fail', message: '1 active access key older than 90 days: both (key 1, 91 days).' });
+    expect(oldAccessKeys(rows, NOW)).toMatchObject({
+      status: 'fail',
+      message: '1 active access key older than 90 days: both (key 1, 91 days).',
+    });
     expect(oldAccessKeys(rows.slice(1), NOW).status).toBe('pass');
   });
 });
@@ -167,10 +264,22 @@ describe('password policy (CIS v5.0.0 1.7 and 1.8)', () => {
   it.each([
     [{ state: 'none' as const }, 'fail', /No account password policy/],
     [{ state: 'unknown' as const, reason: 'iam:GetAccountPasswordPolicy was denied' }, 'not-checked', /denied/],
-    [{ state: 'present' as const, policy: { MinimumPasswordLength: 14, PasswordReusePrevention: 24 } }, 'pass', /Minimum length 14, 24 passwords remembered/],
-    [{ state: 'present' as const, policy: { MinimumPasswordLength: 8, PasswordReusePrevention: 24 } }, 'fail', /minimum length 8 \(needs 14\)/],
+    [
+      { state: 'present' as const, policy: { MinimumPasswordLength: 14, PasswordReusePrevention: 24 } },
+      'pass',
+      /Minimum length 14, 24 passwords remembered/,
+    ],
+    [
+      { state: 'present' as const, policy: { MinimumPasswordLength: 8, PasswordReusePrevention: 24 } },
+      'fail',
+      /minimum length 8 \(needs 14\)/,
+    ],
     [{ state: 'present' as const, policy: { MinimumPasswordLength: 16 } }, 'fail', /no reuse prevention \(needs 24\)/],
-    [{ state: 'present' as const, policy: { MinimumPasswordLength: 14, PasswordReusePrevention: 5 } }, 'fail', /5 passwords remembered \(needs 24\)/],
+    [
+      { state: 'present' as const, policy: { MinimumPasswordLength: 14, PasswordReusePrevention: 5 } },
+      'fail',
+      /5 passwords remembered \(needs 24\)/,
+    ],
   ])('%j -> %s', (state, status, message) => {
     const r = passwordPolicy(state, ACCT);
     expect(r.status).toBe(status);
@@ -181,7 +290,10 @@ describe('password policy (CIS v5.0.0 1.7 and 1.8)', () => {
 describe('S3 Block Public Access for the account (CIS v5.0.0 2.1.4, Security Hub S3.1)', () => {
   const all = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
   it('passes only with all four settings on', () => {
-    expect(s3PublicAccessBlock(ok({ configured: true, settings: all }), ACCT)).toMatchObject({ status: 'pass', resources: [] });
+    expect(s3PublicAccessBlock(ok({ configured: true, settings: all }), ACCT)).toMatchObject({
+      status: 'pass',
+      resources: [],
+    });
   });
   it('fails when none was ever set, naming the account', () => {
     const r = s3PublicAccessBlock(ok({ configured: false }), ACCT);
@@ -190,9 +302,14 @@ describe('S3 Block Public Access for the account (CIS v5.0.0 2.1.4, Security Hub
     expect(r.controls).toEqual(['CIS v5.0.0 2.1.4', 'CIS v3.0.0 2.1.4', 'Security Hub S3.1']);
   });
   it('fails when any setting is off or missing, and names which', () => {
-    const r = s3PublicAccessBlock(ok({ configured: true, settings: { ...all, BlockPublicPolicy: false, RestrictPublicBuckets: undefined } }), ACCT);
+    const r = s3PublicAccessBlock(
+      ok({ configured: true, settings: { ...all, BlockPublicPolicy: false, RestrictPublicBuckets: undefined } }),
+      ACCT,
+    );
     expect(r).toMatchObject({ status: 'fail', resources: [ACCT] });
-    expect(r.message).toBe('Account-level Block Public Access is only partly on; off: BlockPublicPolicy, RestrictPublicBuckets.');
+    expect(r.message).toBe(
+      'Account-level Block Public Access is only partly on; off: BlockPublicPolicy, RestrictPublicBuckets.',
+    );
   });
   it('is not-checked with the reason when it cannot be read', () => {
     expect(s3PublicAccessBlock(no('s3:GetAccountPublicAccessBlock was denied'), ACCT)).toMatchObject({
@@ -207,10 +324,15 @@ describe('analyzeNextSteps', () => {
     accountId: ACCT,
     now: NOW,
     summary: ok({ AccountMFAEnabled: 1 }),
-    report: ok({ rows: [row('alice', { password_enabled: 'true', mfa_active: 'true', password_last_used: daysAgo(1) })] }),
+    report: ok({
+      rows: [row('alice', { password_enabled: 'true', mfa_active: 'true', password_last_used: daysAgo(1) })],
+    }),
     virtualMfa: ok([]),
     passwordPolicy: { state: 'present', policy: { MinimumPasswordLength: 14, PasswordReusePrevention: 24 } },
-    publicAccessBlock: ok({ configured: true, settings: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } }),
+    publicAccessBlock: ok({
+      configured: true,
+      settings: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+    }),
     ...o,
   });
 
@@ -225,7 +347,10 @@ describe('analyzeNextSteps', () => {
     const items = analyzeNextSteps(input({ report: no('iam:GenerateCredentialReport was denied') }));
     const byId = Object.fromEntries(items.map((i) => [i.id, i]));
     for (const id of ['console-mfa', 'unused-credentials', 'two-active-keys', 'old-access-keys'] as const) {
-      expect(byId[id]).toMatchObject({ status: 'not-checked', message: 'Not checked: iam:GenerateCredentialReport was denied' });
+      expect(byId[id]).toMatchObject({
+        status: 'not-checked',
+        message: 'Not checked: iam:GenerateCredentialReport was denied',
+      });
     }
     expect(byId['root-mfa']!.status).toBe('pass');
     expect(byId['password-policy']!.status).toBe('pass');

@@ -48,7 +48,12 @@ async function seed(opts: { rootMfa: boolean }) {
   await iam.send(new CreateLoginProfileCommand({ UserName: 'erin', Password: 'Erin-password-00000' }));
   const device = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'root-account-mfa-device' }));
   await iam.send(
-    new EnableMFADeviceCommand({ UserName: 'erin', SerialNumber: device.VirtualMFADevice!.SerialNumber!, AuthenticationCode1: '123456', AuthenticationCode2: '654321' }),
+    new EnableMFADeviceCommand({
+      UserName: 'erin',
+      SerialNumber: device.VirtualMFADevice!.SerialNumber!,
+      AuthenticationCode1: '123456',
+      AuthenticationCode2: '654321',
+    }),
   );
   await iam.send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: 8 }));
   emu().layer.requests.length = 0;
@@ -61,7 +66,10 @@ const byId = (items: Item[]) => Object.fromEntries(items.map((i) => [i.id, i])) 
 describe('next steps in rootlock check', () => {
   it('finds the console user without MFA, two active keys, old and unused keys, the weak policy and root without MFA', async () => {
     const { ops } = await seed({ rootMfa: false });
-    const r = await runRootlock(emu().endpoint, ['check', '--json', '--regions', 'us-east-1'], { credentials: ops, deps: { clock: clockAhead(100) } });
+    const r = await runRootlock(emu().endpoint, ['check', '--json', '--regions', 'us-east-1'], {
+      credentials: ops,
+      deps: { clock: clockAhead(100) },
+    });
     expect(r.json.nextSteps.map((i: Item) => i.id)).toEqual([
       'root-mfa',
       'root-hardware-mfa',
@@ -73,10 +81,22 @@ describe('next steps in rootlock check', () => {
       's3-public-access-block',
     ]);
     const n = byId(r.json.nextSteps);
-    expect(n['root-mfa']).toMatchObject({ status: 'fail', controls: ['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'], resources: [ACCT] });
+    expect(n['root-mfa']).toMatchObject({
+      status: 'fail',
+      controls: ['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'],
+      resources: [ACCT],
+    });
     expect(n['root-hardware-mfa']!.status).toBe('fail');
-    expect(n['console-mfa']).toMatchObject({ status: 'fail', message: '1 console user without MFA: carol.', resources: [userArn('carol')] });
-    expect(n['two-active-keys']).toMatchObject({ status: 'fail', message: '1 user with two active access keys: dave.', resources: [userArn('dave')] });
+    expect(n['console-mfa']).toMatchObject({
+      status: 'fail',
+      message: '1 console user without MFA: carol.',
+      resources: [userArn('carol')],
+    });
+    expect(n['two-active-keys']).toMatchObject({
+      status: 'fail',
+      message: '1 user with two active access keys: dave.',
+      resources: [userArn('dave')],
+    });
     expect(n['old-access-keys']!.status).toBe('fail');
     expect(n['old-access-keys']!.message).toMatch(/^3 active access keys older than 90 days: /);
     expect(n['old-access-keys']!.resources.sort()).toEqual([userArn('dave'), userArn('ops')]);
@@ -84,11 +104,22 @@ describe('next steps in rootlock check', () => {
     expect(n['unused-credentials']!.message).toContain('carol (console password, never used, 100 days old)');
     expect(n['unused-credentials']!.resources).toEqual(expect.arrayContaining([userArn('carol'), userArn('dave')]));
     expect(n['console-mfa']!.resources).not.toContain(userArn('erin'));
-    expect(n['password-policy']).toMatchObject({ status: 'fail', message: expect.stringContaining('minimum length 8 (needs 14)') });
+    expect(n['password-policy']).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('minimum length 8 (needs 14)'),
+    });
     // No account-level Block Public Access was ever set (S3 answers NoSuchPublicAccessBlockConfiguration).
-    expect(n['s3-public-access-block']).toMatchObject({ status: 'fail', resources: [ACCT], message: expect.stringContaining('No account-level Block Public Access') });
+    expect(n['s3-public-access-block']).toMatchObject({
+      status: 'fail',
+      resources: [ACCT],
+      message: expect.stringContaining('No account-level Block Public Access'),
+    });
     expect(r.json.apiCalls.byOperation['s3control:GetPublicAccessBlock']).toBe(1);
-    expect(emu().layer.requests.filter((q) => q.service === 's3control').map((q) => [q.operation, q.params.AccountId])).toEqual([['GetPublicAccessBlock', ACCT]]);
+    expect(
+      emu()
+        .layer.requests.filter((q) => q.service === 's3control')
+        .map((q) => [q.operation, q.params.AccountId]),
+    ).toEqual([['GetPublicAccessBlock', ACCT]]);
     // Read-only, and the shared reads were not repeated for the next steps.
     expect(mutatingRequests(emu().layer.requests)).toEqual([]);
     expect(r.json.apiCalls.byOperation['iam:GetCredentialReport']).toBe(1);
@@ -97,7 +128,11 @@ describe('next steps in rootlock check', () => {
     // Root has no MFA: no need to ask which devices are virtual.
     expect(r.json.apiCalls.byOperation['iam:ListVirtualMFADevices']).toBeUndefined();
     // Next steps never change the exit code: the same as the steps alone.
-    const stepsOnly = await runRootlock(emu().endpoint, ['check', '--json', '--regions', 'us-east-1', '--skip', 'next-steps'], { credentials: ops });
+    const stepsOnly = await runRootlock(
+      emu().endpoint,
+      ['check', '--json', '--regions', 'us-east-1', '--skip', 'next-steps'],
+      { credentials: ops },
+    );
     expect(stepsOnly.json.nextSteps).toEqual([]);
     expect(r.code).toBe(stepsOnly.code);
   });
@@ -111,7 +146,10 @@ describe('next steps in rootlock check', () => {
     expect(n['two-active-keys']!.status).toBe('fail');
     expect(n['console-mfa']!.status).toBe('fail');
     expect(n['root-mfa']!.status).toBe('pass');
-    expect(n['root-hardware-mfa']).toMatchObject({ status: 'fail', message: expect.stringContaining(`arn:aws:iam::${ACCT}:mfa/root-account-mfa-device`) });
+    expect(n['root-hardware-mfa']).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining(`arn:aws:iam::${ACCT}:mfa/root-account-mfa-device`),
+    });
     const listed = emu().layer.requests.filter((q) => q.operation === 'ListVirtualMFADevices');
     expect(listed.map((q) => q.params.AssignmentStatus)).toEqual(['Assigned']);
   });
@@ -119,21 +157,37 @@ describe('next steps in rootlock check', () => {
   it('S3 Block Public Access: partly on fails naming what is off; all four on passes', async () => {
     const { ops } = await seed({ rootMfa: false });
     const { s3control } = testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
-    const settings = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: true };
-    await s3control.send(new PutPublicAccessBlockCommand({ AccountId: ACCT, PublicAccessBlockConfiguration: settings }));
-    const partly = await runRootlock(emu().endpoint, ['check', '--json', '--regions', 'us-east-1'], { credentials: ops });
+    const settings = {
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: false,
+      RestrictPublicBuckets: true,
+    };
+    await s3control.send(
+      new PutPublicAccessBlockCommand({ AccountId: ACCT, PublicAccessBlockConfiguration: settings }),
+    );
+    const partly = await runRootlock(emu().endpoint, ['check', '--json', '--regions', 'us-east-1'], {
+      credentials: ops,
+    });
     expect(byId(partly.json.nextSteps)['s3-public-access-block']).toMatchObject({
       status: 'fail',
       message: 'Account-level Block Public Access is only partly on; off: BlockPublicPolicy.',
     });
-    await s3control.send(new PutPublicAccessBlockCommand({ AccountId: ACCT, PublicAccessBlockConfiguration: { ...settings, BlockPublicPolicy: true } }));
+    await s3control.send(
+      new PutPublicAccessBlockCommand({
+        AccountId: ACCT,
+        PublicAccessBlockConfiguration: { ...settings, BlockPublicPolicy: true },
+      }),
+    );
     const on = await runRootlock(emu().endpoint, ['check', '--json', '--regions', 'us-east-1'], { credentials: ops });
     expect(byId(on.json.nextSteps)['s3-public-access-block']).toMatchObject({ status: 'pass', resources: [] });
   });
 
   it('--only leaves the next steps out (no extra calls for a single step)', async () => {
     const { ops } = await seed({ rootMfa: false });
-    const r = await runRootlock(emu().endpoint, ['check', '--json', '--only', 'billing-recovery'], { credentials: ops });
+    const r = await runRootlock(emu().endpoint, ['check', '--json', '--only', 'billing-recovery'], {
+      credentials: ops,
+    });
     expect(r.json.nextSteps).toEqual([]);
     expect(r.json.apiCalls.byOperation['iam:GetCredentialReport']).toBeUndefined();
   });
@@ -141,7 +195,11 @@ describe('next steps in rootlock check', () => {
   it('check --asff writes valid ASFF findings (owner-only) for the steps, their findings and the next steps', async () => {
     const { ops } = await seed({ rootMfa: false });
     const file = join(mkdtempSync(join(tmpdir(), 'rootlock-asff-')), 'findings.json');
-    const r = await runRootlock(emu().endpoint, ['check', '--asff', file, '--regions', 'us-east-1', '--region', 'eu-west-1'], { credentials: ops });
+    const r = await runRootlock(
+      emu().endpoint,
+      ['check', '--asff', file, '--regions', 'us-east-1', '--region', 'eu-west-1'],
+      { credentials: ops },
+    );
     expect(r.output.text).toContain(`Findings for AWS Security Hub (ASFF) written to ${file}`);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const findings = JSON.parse(readFileSync(file, 'utf8')) as Array<Record<string, any>>;
@@ -155,15 +213,27 @@ describe('next steps in rootlock check', () => {
     expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
     const consoleMfa = findings.find((f) => f.GeneratorId === 'rootlock/next-steps/console-mfa')!;
     expect(consoleMfa).toMatchObject({
-      Compliance: { Status: 'FAILED', RelatedRequirements: ['CIS AWS Foundations Benchmark v5.0.0/1.9', 'CIS AWS Foundations Benchmark v3.0.0/1.10', 'Security Hub IAM.5'] },
+      Compliance: {
+        Status: 'FAILED',
+        RelatedRequirements: [
+          'CIS AWS Foundations Benchmark v5.0.0/1.9',
+          'CIS AWS Foundations Benchmark v3.0.0/1.10',
+          'Security Hub IAM.5',
+        ],
+      },
       Resources: [{ Type: 'AwsIamUser', Id: userArn('carol'), Partition: 'aws', Region: 'eu-west-1' }],
       Types: ['Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark'],
       Severity: { Label: 'MEDIUM' },
     });
     const s3 = findings.find((f) => f.GeneratorId === 'rootlock/next-steps/s3-public-access-block')!;
-    expect(s3.Compliance).toMatchObject({ Status: 'FAILED', RelatedRequirements: expect.arrayContaining(['Security Hub S3.1']) });
+    expect(s3.Compliance).toMatchObject({
+      Status: 'FAILED',
+      RelatedRequirements: expect.arrayContaining(['Security Hub S3.1']),
+    });
     // Each step appears as a whole.
-    expect(findings.filter((f) => String(f.GeneratorId).startsWith('rootlock/step/')).map((f) => f.GeneratorId)).toEqual([
+    expect(
+      findings.filter((f) => String(f.GeneratorId).startsWith('rootlock/step/')).map((f) => f.GeneratorId),
+    ).toEqual([
       'rootlock/step/admins',
       'rootlock/step/ec2-roles',
       'rootlock/step/billing-recovery',

@@ -88,7 +88,12 @@ describe('rootRowFromReport', () => {
   });
 
   it.each([
-    ['an inactive key keeps its rotation date', { access_key_2_active: 'false', access_key_2_last_rotated: '2024-05-05T00:00:00+00:00' }, [1, 2], [true, false]],
+    [
+      'an inactive key keeps its rotation date',
+      { access_key_2_active: 'false', access_key_2_last_rotated: '2024-05-05T00:00:00+00:00' },
+      [1, 2],
+      [true, false],
+    ],
     ['a deleted key (false, N/A) is gone', {}, [1], [true]],
     ['no key at all', { access_key_1_active: 'false', access_key_1_last_rotated: 'N/A' }, [], []],
   ])('%s', (_name, over, slots, active) => {
@@ -114,8 +119,24 @@ describe('choosePath', () => {
   it.each([
     [{ callerType: 'root', temporary: false }, 'root-own', 'signing key'],
     [{ callerType: 'root', temporary: true }, 'root-own', 'temporary credentials'],
-    [{ callerType: 'root', temporary: true, listError: { action: 'iam:ListAccessKeys', code: 'AccessDenied', message: 'no' } }, 'console', 'GetSessionToken'],
-    [{ callerType: 'root', temporary: false, listError: { action: 'iam:ListAccessKeys', code: 'AccessDenied', message: 'no' } }, 'console', 'service control policy'],
+    [
+      {
+        callerType: 'root',
+        temporary: true,
+        listError: { action: 'iam:ListAccessKeys', code: 'AccessDenied', message: 'no' },
+      },
+      'console',
+      'GetSessionToken',
+    ],
+    [
+      {
+        callerType: 'root',
+        temporary: false,
+        listError: { action: 'iam:ListAccessKeys', code: 'AccessDenied', message: 'no' },
+      },
+      'console',
+      'service control policy',
+    ],
     [{ callerType: 'iam-user', temporary: false }, 'console', 'no IAM user or role'],
     [{ callerType: 'sso-role', temporary: true, org: 'enabled' }, 'console', '--target-account'],
     [{ callerType: 'assumed-role', temporary: true, targetAccount: MEMBER }, 'organizations', MEMBER],
@@ -127,7 +148,9 @@ describe('choosePath', () => {
   });
 
   it('mentions --target-account only when the organization allows it', () => {
-    expect(choosePath({ callerType: 'iam-user', temporary: false, org: 'no-organization' }).reason).not.toContain('--target-account');
+    expect(choosePath({ callerType: 'iam-user', temporary: false, org: 'no-organization' }).reason).not.toContain(
+      '--target-account',
+    );
   });
 
   it('names a refused iam:ListOrganizationsFeatures and the statement to allow it', () => {
@@ -196,7 +219,10 @@ describe('helpers', () => {
     expect(revisitDate(NOW, 14).toISOString()).toBe('2026-12-12T12:00:00.000Z');
   });
   it('describes a key masked, and escapes what AWS returned', () => {
-    const line = describeKey(key({ lastUsed: daysAgo(1), lastUsedService: 's3\u001b[2J', lastUsedRegion: 'eu-west-1', sessionKey: true }), NOW);
+    const line = describeKey(
+      key({ lastUsed: daysAgo(1), lastUsedService: 's3\u001b[2J', lastUsedRegion: 'eu-west-1', sessionKey: true }),
+      NOW,
+    );
     expect(line).toContain('AKIA************1111');
     expect(line).not.toContain('AKIAAAAAAAAAAAAA1111');
     expect(line).not.toContain('\u001b');
@@ -205,8 +231,12 @@ describe('helpers', () => {
   });
   it('knows when prerequisites are ready', () => {
     expect(prerequisitesReady(READY)).toBe(true);
-    expect(prerequisitesReady([...READY, { id: 'admins', title: 'a', status: 'fail', summary: '', source: 'session' }])).toBe(false);
-    expect(prerequisitesReady([{ id: 'admins', title: 'a', status: 'not-checked', summary: '', source: 'not-checked' }])).toBe(false);
+    expect(
+      prerequisitesReady([...READY, { id: 'admins', title: 'a', status: 'fail', summary: '', source: 'session' }]),
+    ).toBe(false);
+    expect(
+      prerequisitesReady([{ id: 'admins', title: 'a', status: 'not-checked', summary: '', source: 'not-checked' }]),
+    ).toBe(false);
   });
 });
 
@@ -221,7 +251,10 @@ describe('assessRootKeys', () => {
 
   it('fails on root keys, with counts, controls and a path-specific remediation', () => {
     const a = assessRootKeys(
-      state({ summary: { keysPresent: true, mfaEnabled: true }, keys: [key(), key({ id: 'AKIABBBBBBBBBBBB2222', active: false })] }),
+      state({
+        summary: { keysPresent: true, mfaEnabled: true },
+        keys: [key(), key({ id: 'AKIABBBBBBBBBBBB2222', active: false })],
+      }),
     );
     expect(a.status).toBe('fail');
     expect(a.summary).toBe('The root user has 2 access keys (1 active, 1 inactive).');
@@ -233,10 +266,16 @@ describe('assessRootKeys', () => {
 
   it('says inactive keys still count, and when the operator planned to come back', () => {
     const a = assessRootKeys(
-      state({ summary: { keysPresent: true, mfaEnabled: true }, keys: [key({ active: false })], revisitAfter: new Date('2026-12-12T00:00:00Z') }),
+      state({
+        summary: { keysPresent: true, mfaEnabled: true },
+        keys: [key({ active: false })],
+        revisitAfter: new Date('2026-12-12T00:00:00Z'),
+      }),
     );
     expect(a.status).toBe('fail');
-    expect(a.findings.find((f) => f.id === 'root-keys.present')?.message).toMatch(/still count until deleted.*come back after 2026-12-12/);
+    expect(a.findings.find((f) => f.id === 'root-keys.present')?.message).toMatch(
+      /still count until deleted.*come back after 2026-12-12/,
+    );
     expect(a.summary).toContain('Come back after 2026-12-12');
     expect(a.details.revisitAfter).toBe('2026-12-12T00:00:00.000Z');
   });
@@ -254,7 +293,12 @@ describe('assessRootKeys', () => {
 
   it('uses the key listing when GetAccountSummary is refused (an AssumeRoot-scoped session)', () => {
     const a = assessRootKeys(
-      state({ summary: undefined, summaryError: { action: 'iam:GetAccountSummary', code: 'AccessDenied', message: 'no' }, temporary: true, keys: [key()] }),
+      state({
+        summary: undefined,
+        summaryError: { action: 'iam:GetAccountSummary', code: 'AccessDenied', message: 'no' },
+        temporary: true,
+        keys: [key()],
+      }),
     );
     expect(a.status).toBe('fail');
     expect(a.details.keysPresent).toBe(true);
@@ -263,7 +307,12 @@ describe('assessRootKeys', () => {
 
   it('is an error when nothing says whether keys exist', () => {
     const a = assessRootKeys(
-      state({ path: 'console', summary: undefined, keysSource: 'none', summaryError: { action: 'iam:GetAccountSummary', code: 'AccessDenied', message: 'denied' } }),
+      state({
+        path: 'console',
+        summary: undefined,
+        keysSource: 'none',
+        summaryError: { action: 'iam:GetAccountSummary', code: 'AccessDenied', message: 'denied' },
+      }),
     );
     expect(a.status).toBe('error');
     expect(a.summary).toContain('iam:GetAccountSummary failed (AccessDenied)');
@@ -280,8 +329,21 @@ describe('assessRootKeys', () => {
         report: { generatedAt: NOW, keys: [{ slot: 2, active: true, sessionKey: false }] },
       }),
     );
-    expect(a.details.keys).toEqual([{ id: null, slot: 2, active: true, lastUsed: null, lastUsedService: null, lastUsedRegion: null, ageDays: 10, sessionKey: false }]);
-    expect(a.findings.find((f) => f.id === 'root-keys.present')?.remediation).toContain('https://console.aws.amazon.com/iam/home#/security_credentials');
+    expect(a.details.keys).toEqual([
+      {
+        id: null,
+        slot: 2,
+        active: true,
+        lastUsed: null,
+        lastUsedService: null,
+        lastUsedRegion: null,
+        ageDays: 10,
+        sessionKey: false,
+      },
+    ]);
+    expect(a.findings.find((f) => f.id === 'root-keys.present')?.remediation).toContain(
+      'https://console.aws.amazon.com/iam/home#/security_credentials',
+    );
   });
 
   it('says the report can be 4 hours old when it disagrees with GetAccountSummary', () => {
@@ -300,7 +362,11 @@ describe('assessRootKeys', () => {
   });
 
   it('compares the report with the key listing too', () => {
-    const s = state({ summary: { keysPresent: true, mfaEnabled: true }, keys: [key({ active: false })], report: { generatedAt: NOW, keys: [{ slot: 1, active: true, sessionKey: false }] } });
+    const s = state({
+      summary: { keysPresent: true, mfaEnabled: true },
+      keys: [key({ active: false })],
+      report: { generatedAt: NOW, keys: [{ slot: 1, active: true, sessionKey: false }] },
+    });
     expect(reportDisagreement(s)).toContain('IAM lists 1 access key (1 inactive)');
   });
 
@@ -326,8 +392,12 @@ describe('assessRootKeys', () => {
       { id: 'ec2-roles', title: 'EC2', status: 'not-checked', summary: '', source: 'not-checked' },
       READY[2]!,
     ];
-    const a = assessRootKeys(state({ summary: { keysPresent: true, mfaEnabled: true }, keys: [key()], prerequisites: notReady }));
-    expect(a.findings.find((f) => f.id === 'root-keys.prerequisites')?.message).toBe('Prepare first: admins FAIL, ec2-roles not checked.');
+    const a = assessRootKeys(
+      state({ summary: { keysPresent: true, mfaEnabled: true }, keys: [key()], prerequisites: notReady }),
+    );
+    expect(a.findings.find((f) => f.id === 'root-keys.prerequisites')?.message).toBe(
+      'Prepare first: admins FAIL, ec2-roles not checked.',
+    );
     expect(ids(assessRootKeys(state({ prerequisites: notReady })))).not.toContain('root-keys.prerequisites');
     expect(a.details.prerequisites).toEqual([
       { id: 'admins', status: 'fail', source: 'assessed-here' },
@@ -337,7 +407,14 @@ describe('assessRootKeys', () => {
   });
 
   it('needs verification elsewhere after the session deleted its own key', () => {
-    const a = assessRootKeys(state({ summary: undefined, keys: [], keysSource: 'none', sessionEnded: { action: 'delete', keyId: 'AKIAAAAAAAAAAAAA1111' } }));
+    const a = assessRootKeys(
+      state({
+        summary: undefined,
+        keys: [],
+        keysSource: 'none',
+        sessionEnded: { action: 'delete', keyId: 'AKIAAAAAAAAAAAAA1111' },
+      }),
+    );
     expect(a.status).toBe('manual');
     expect(a.summary).toContain('verify from another session');
     const f = a.findings.find((x) => x.id === 'root-keys.verify-elsewhere')!;
@@ -348,53 +425,101 @@ describe('assessRootKeys', () => {
 
   it('passes or fails on what --verify-profile saw after the session key went', () => {
     const ok = assessRootKeys(
-      state({ summary: undefined, keysSource: 'none', sessionEnded: { action: 'delete', keyId: 'AKIAAAAAAAAAAAAA1111', verified: { keysPresent: false, mfaEnabled: true, profile: 'admin' } } }),
+      state({
+        summary: undefined,
+        keysSource: 'none',
+        sessionEnded: {
+          action: 'delete',
+          keyId: 'AKIAAAAAAAAAAAAA1111',
+          verified: { keysPresent: false, mfaEnabled: true, profile: 'admin' },
+        },
+      }),
     );
     expect(ok.status).toBe('pass');
     expect(ok.details.sessionEnded).toMatchObject({ verifiedBy: 'admin' });
     const still = assessRootKeys(
-      state({ summary: undefined, keysSource: 'none', sessionEnded: { action: 'delete', keyId: 'AKIAAAAAAAAAAAAA1111', verified: { keysPresent: true, mfaEnabled: true, profile: 'admin' } } }),
+      state({
+        summary: undefined,
+        keysSource: 'none',
+        sessionEnded: {
+          action: 'delete',
+          keyId: 'AKIAAAAAAAAAAAAA1111',
+          verified: { keysPresent: true, mfaEnabled: true, profile: 'admin' },
+        },
+      }),
     );
     expect(still.status).toBe('fail');
   });
 
   describe('organizations path', () => {
-    const org = (over: Partial<RootKeysState>) => state({ path: 'organizations', account: MEMBER, callerType: 'assumed-role', summary: undefined, ...over });
+    const org = (over: Partial<RootKeysState>) =>
+      state({ path: 'organizations', account: MEMBER, callerType: 'assumed-role', summary: undefined, ...over });
 
     it('is an error (nothing to do) when the caller cannot use centralized root access', () => {
-      for (const status of ['root-caller', 'self-target', 'not-management', 'no-organization', 'not-all-features', 'denied'] as const) {
+      for (const status of [
+        'root-caller',
+        'self-target',
+        'not-management',
+        'no-organization',
+        'not-all-features',
+        'denied',
+      ] as const) {
         const a = assessRootKeys(org({ org: { status, features: [] }, keysSource: 'none' }));
         expect(a.status, status).toBe('error');
         expect(a.summary).toContain(`Cannot act on member account ${MEMBER}`);
       }
-      expect(assessRootKeys(org({ org: { status: 'root-caller', features: [] } })).summary).toContain('cannot be called with root user credentials');
+      expect(assessRootKeys(org({ org: { status: 'root-caller', features: [] } })).summary).toContain(
+        'cannot be called with root user credentials',
+      );
     });
 
     it('fails, offering to enable, when centralized root access is off', () => {
       const a = assessRootKeys(org({ org: { status: 'trusted-access-off', features: [] }, keysSource: 'none' }));
       expect(a.status).toBe('fail');
       expect(a.summary).toBe('Centralized root access is not enabled yet.');
-      expect(a.findings.find((f) => f.id === 'root-keys.org-feature-off')?.remediation).toContain('EnableOrganizationsRootCredentialsManagement');
+      expect(a.findings.find((f) => f.id === 'root-keys.org-feature-off')?.remediation).toContain(
+        'EnableOrganizationsRootCredentialsManagement',
+      );
     });
 
     it('names the refused AssumeRoot and says nothing changed', () => {
       const a = assessRootKeys(
-        org({ org: { status: 'enabled', features: ['RootCredentialsManagement'] }, keysSource: 'none', targetError: { action: 'sts:AssumeRoot', code: 'AccessDenied', message: 'not authorized' } }),
+        org({
+          org: { status: 'enabled', features: ['RootCredentialsManagement'] },
+          keysSource: 'none',
+          targetError: { action: 'sts:AssumeRoot', code: 'AccessDenied', message: 'not authorized' },
+        }),
       );
       expect(a.status).toBe('error');
-      expect(a.summary).toMatch(/sts:AssumeRoot was refused for member account 210987654321 \(AccessDenied\).*Nothing was changed/);
+      expect(a.summary).toMatch(
+        /sts:AssumeRoot was refused for member account 210987654321 \(AccessDenied\).*Nothing was changed/,
+      );
     });
 
     it('judges the member account by its key listing and does not judge its MFA', () => {
-      const a = assessRootKeys(org({ org: { status: 'enabled', features: ['RootCredentialsManagement'] }, keys: [key()], sessionAccountKeysPresent: true }));
+      const a = assessRootKeys(
+        org({
+          org: { status: 'enabled', features: ['RootCredentialsManagement'] },
+          keys: [key()],
+          sessionAccountKeysPresent: true,
+        }),
+      );
       expect(a.status).toBe('fail');
       expect(a.summary).toBe(`The root user has 1 access key (1 active) in member account ${MEMBER}.`);
       expect(a.details.mfaEnabled).toBeNull();
-      expect(ids(a)).toEqual(expect.arrayContaining(['root-keys.session-account-keys', 'root-keys.member-mfa-not-checked']));
-      const clean = assessRootKeys(org({ org: { status: 'enabled', features: ['RootCredentialsManagement'] }, keys: [] }));
+      expect(ids(a)).toEqual(
+        expect.arrayContaining(['root-keys.session-account-keys', 'root-keys.member-mfa-not-checked']),
+      );
+      const clean = assessRootKeys(
+        org({ org: { status: 'enabled', features: ['RootCredentialsManagement'] }, keys: [] }),
+      );
       expect(clean.status).toBe('pass');
       expect(clean.summary).toBe(`No root access keys in member account ${MEMBER}.`);
-      expect(clean.details.organization).toEqual({ status: 'enabled', organizationId: null, features: ['RootCredentialsManagement'] });
+      expect(clean.details.organization).toEqual({
+        status: 'enabled',
+        organizationId: null,
+        features: ['RootCredentialsManagement'],
+      });
     });
   });
 
@@ -402,12 +527,24 @@ describe('assessRootKeys', () => {
     const a = assessRootKeys(
       state({
         summary: { keysPresent: true, mfaEnabled: true },
-        keys: [key({ lastUsed: daysAgo(50), lastUsedService: 'iam', lastUsedRegion: 'us-east-1', createdAt: daysAgo(400) })],
+        keys: [
+          key({ lastUsed: daysAgo(50), lastUsedService: 'iam', lastUsedRegion: 'us-east-1', createdAt: daysAgo(400) }),
+        ],
         report: { generatedAt: NOW, passwordLastUsed: null, keys: [{ slot: 1, active: true, sessionKey: false }] },
       }),
     );
     expect(a.details).toMatchObject({
-      keys: [{ id: 'AKIA************1111', active: true, lastUsed: daysAgo(50).toISOString(), lastUsedService: 'iam', lastUsedRegion: 'us-east-1', ageDays: 400, sessionKey: false }],
+      keys: [
+        {
+          id: 'AKIA************1111',
+          active: true,
+          lastUsed: daysAgo(50).toISOString(),
+          lastUsedService: 'iam',
+          lastUsedRegion: 'us-east-1',
+          ageDays: 400,
+          sessionKey: false,
+        },
+      ],
       passwordLastUsed: 'never',
       reportGeneratedAt: NOW.toISOString(),
     });

@@ -9,7 +9,15 @@ import { describe, expect, it } from 'vitest';
 import { createIamUserWithKey, testClients } from '../../support/clients.js';
 import { useEmulator } from '../../support/emulator.js';
 import { mutatingRequests, RecordingOutput, runRootlock } from '../../support/harness.js';
-import { ACCT, ADMIN_POLICY, assumeRootCredentials, FAST, HookedPrompter, journalEntries, makeOrganization } from './support.js';
+import {
+  ACCT,
+  ADMIN_POLICY,
+  assumeRootCredentials,
+  FAST,
+  HookedPrompter,
+  journalEntries,
+  makeOrganization,
+} from './support.js';
 
 const emu = useEmulator();
 const layer = () => emu().layer;
@@ -18,7 +26,8 @@ describe('root-keys as an IAM principal (console path)', () => {
   it('guides the console steps and re-checks GetAccountSummary until the keys are gone', async () => {
     const { keys } = layer().seedRoot(ACCT, { keys: [{}], mfaEnabled: true });
     const admin = await createIamUserWithKey(emu().endpoint, 'admin', ADMIN_POLICY);
-    const summaries = () => layer().requests.filter((q) => q.operation === 'GetAccountSummary' && q.accessKeyId === admin.accessKeyId).length;
+    const summaries = () =>
+      layer().requests.filter((q) => q.operation === 'GetAccountSummary' && q.accessKeyId === admin.accessKeyId).length;
     const seen: number[] = [];
     const prompter = new HookedPrompter(
       { 'root-keys.override': ACCT, 'root-keys.recheck': 'check' },
@@ -26,12 +35,18 @@ describe('root-keys as an IAM principal (console path)', () => {
         'root-keys.recheck': async (n) => {
           seen.push(summaries());
           // Between the first and the second "check again", the operator deletes the key in the console.
-          if (n === 2) await testClients(emu().endpoint, keys[0]!).iam.send(new DeleteAccessKeyCommand({ AccessKeyId: keys[0]!.accessKeyId }));
+          if (n === 2)
+            await testClients(emu().endpoint, keys[0]!).iam.send(
+              new DeleteAccessKeyCommand({ AccessKeyId: keys[0]!.accessKeyId }),
+            );
         },
       },
     );
     const output = new RecordingOutput();
-    const r = await runRootlock(emu().endpoint, ['--only', 'root-keys', ...FAST], { credentials: admin, deps: { ui: { output, prompter, close: () => {} } } });
+    const r = await runRootlock(emu().endpoint, ['--only', 'root-keys', ...FAST], {
+      credentials: admin,
+      deps: { ui: { output, prompter, close: () => {} } },
+    });
 
     expect(prompter.asked.filter((q) => q.id === 'root-keys.recheck')).toHaveLength(2);
     // Each "check again" asked AWS once more (not the memoized summary); then one final read for the result.
@@ -44,7 +59,11 @@ describe('root-keys as an IAM principal (console path)', () => {
     // The final state is AWS's: pass, recorded in the journal and the exit code.
     expect(output.text).toContain('Root access keys: PASS: No root access keys.');
     expect(r.code).toBe(0);
-    expect(journalEntries(r.journalPath).filter((e) => e.type === 'verify').at(-1)).toMatchObject({ status: 'pass' });
+    expect(
+      journalEntries(r.journalPath)
+        .filter((e) => e.type === 'verify')
+        .at(-1),
+    ).toMatchObject({ status: 'pass' });
     // rootlock itself sent nothing (the test's own console stand-in did).
     expect(mutatingRequests(layer().requests.filter((q) => q.accessKeyId === admin.accessKeyId))).toEqual([]);
     // The report's root row told the operator which key and when it was last used.
@@ -67,7 +86,9 @@ describe('root-keys as an IAM principal (console path)', () => {
     await makeOrganization(emu().endpoint, { trustedIam: true });
     const admin = await createIamUserWithKey(emu().endpoint, 'admin', ADMIN_POLICY);
     await testClients(emu().endpoint, admin).iam.send(new EnableOrganizationsRootCredentialsManagementCommand({}));
-    const r = await runRootlock(emu().endpoint, ['check', '--json', '--only', 'root-keys', ...FAST], { credentials: admin });
+    const r = await runRootlock(emu().endpoint, ['check', '--json', '--only', 'root-keys', ...FAST], {
+      credentials: admin,
+    });
     const s = r.json.steps[0];
     expect(s.details.path).toBe('console');
     expect(s.details.organization).toMatchObject({ status: 'enabled', features: ['RootCredentialsManagement'] });
@@ -81,11 +102,15 @@ describe('root-keys as an IAM principal (console path)', () => {
     layer().seedRoot(memberId, { keys: [{}] });
     // A root session scoped to IAMCreateRootUserPassword: iam:ListAccessKeys is not in it.
     const creds = await assumeRootCredentials(emu().endpoint, admin, memberId, 'IAMCreateRootUserPassword');
-    const r = await runRootlock(emu().endpoint, ['check', '--json', '--only', 'root-keys', ...FAST], { credentials: creds });
+    const r = await runRootlock(emu().endpoint, ['check', '--json', '--only', 'root-keys', ...FAST], {
+      credentials: creds,
+    });
     const s = r.json.steps[0];
     expect(r.json.principal).toMatchObject({ type: 'root' });
     expect(s.details.path).toBe('console');
-    expect(s.findings.find((f: { id: string }) => f.id === 'root-keys.path').message).toMatch(/AWS refused iam:ListAccessKeys \(AccessDenied\)\. Temporary root credentials/);
+    expect(s.findings.find((f: { id: string }) => f.id === 'root-keys.path').message).toMatch(
+      /AWS refused iam:ListAccessKeys \(AccessDenied\)\. Temporary root credentials/,
+    );
     expect(s.findings.map((f: { id: string }) => f.id)).toContain('root-keys.api-refused');
     // This session may not read GetAccountSummary or the report either: it says it cannot tell, rather than pass.
     expect(s.status).toBe('error');

@@ -4,14 +4,28 @@
  * scoped to IAMDeleteRootUserCredentials signs rootlock in as root, and that policy has no
  * UpdateAccessKey), and AccessDenied on AssumeRoot (when reading and when applying).
  */
-import { DeleteAccessKeyCommand, DisableOrganizationsRootCredentialsManagementCommand, EnableOrganizationsRootCredentialsManagementCommand } from '@aws-sdk/client-iam';
+import {
+  DeleteAccessKeyCommand,
+  DisableOrganizationsRootCredentialsManagementCommand,
+  EnableOrganizationsRootCredentialsManagementCommand,
+} from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
 import { runStep } from '../../../src/engine/runner.js';
 import { step } from '../../../src/steps/root-keys/index.js';
 import { createIamUserWithKey, testClients } from '../../support/clients.js';
 import { useEmulator } from '../../support/emulator.js';
 import { mutatingRequests, runRootlock, ScriptedPrompter } from '../../support/harness.js';
-import { ACCT, ADMIN_POLICY, assumeRootCredentials, FAST, HookedPrompter, journalEntries, makeOrganization, prerequisites, stepContext } from './support.js';
+import {
+  ACCT,
+  ADMIN_POLICY,
+  assumeRootCredentials,
+  FAST,
+  HookedPrompter,
+  journalEntries,
+  makeOrganization,
+  prerequisites,
+  stepContext,
+} from './support.js';
 
 const emu = useEmulator();
 const layer = () => emu().layer;
@@ -19,8 +33,14 @@ const layer = () => emu().layer;
 describe('root-keys: bad input and refusals', () => {
   it('re-asks a wrong account id at the override prompt, with the reason, then records the override', async () => {
     const { keys } = layer().seedRoot(ACCT, { keys: [{}, {}], mfaEnabled: true });
-    const prompter = new ScriptedPrompter({ 'root-keys.override': { sequence: ['111111111111', 'yes please', ACCT] }, 'root-keys.active': 'stop' });
-    const { ctx, output, journal } = await stepContext(emu().endpoint, keys[0]!, { prompter, assessments: prerequisites({ admins: 'fail' }) });
+    const prompter = new ScriptedPrompter({
+      'root-keys.override': { sequence: ['111111111111', 'yes please', ACCT] },
+      'root-keys.active': 'stop',
+    });
+    const { ctx, output, journal } = await stepContext(emu().endpoint, keys[0]!, {
+      prompter,
+      assessments: prerequisites({ admins: 'fail' }),
+    });
     await runStep(step, ctx);
     const asked = prompter.asked.find((q) => q.id === 'root-keys.override')!;
     expect(asked.rejected).toEqual([
@@ -30,19 +50,29 @@ describe('root-keys: bad input and refusals', () => {
     expect(asked.answer).toBe(ACCT);
     expect(output.text).toContain('Administrators (admins): FAIL');
     expect(output.text).toContain('nobody may be able to administer the account');
-    expect(journalEntries(journal.path).find((e) => e.type === 'attestation')).toMatchObject({ item: 'prerequisites-override', statement: expect.stringContaining('admins is fail') });
+    expect(journalEntries(journal.path).find((e) => e.type === 'attestation')).toMatchObject({
+      item: 'prerequisites-override',
+      statement: expect.stringContaining('admins is fail'),
+    });
     expect(mutatingRequests(layer().requests)).toEqual([]);
   });
 
   it('stops without changing anything when the override is left empty', async () => {
     const { keys } = layer().seedRoot(ACCT, { keys: [{}, {}], mfaEnabled: true });
     const prompter = new ScriptedPrompter({ 'root-keys.override': '' });
-    const { ctx, output } = await stepContext(emu().endpoint, keys[0]!, { prompter, assessments: prerequisites({ 'ec2-roles': 'error' }) });
+    const { ctx, output } = await stepContext(emu().endpoint, keys[0]!, {
+      prompter,
+      assessments: prerequisites({ 'ec2-roles': 'error' }),
+    });
     const o = await runStep(step, ctx);
     expect(prompter.asked.map((q) => q.id)).toEqual(['root-keys.override']);
     expect(output.text).toContain('Root keys left as they are. Finish first: rootlock --only ec2-roles');
     expect(o.plan).toEqual([]);
-    expect(layer().root(ACCT).rootKeys.map((k) => k.status)).toEqual(['Active', 'Active']);
+    expect(
+      layer()
+        .root(ACCT)
+        .rootKeys.map((k) => k.status),
+    ).toEqual(['Active', 'Active']);
   });
 
   it('treats deleting a key that vanished between plan and apply as done, and says so', async () => {
@@ -53,16 +83,27 @@ describe('root-keys: bad input and refusals', () => {
       {
         // Someone deletes the key in the console while the plan is on screen.
         'root-keys.apply': async (n) => {
-          if (n === 1) await testClients(emu().endpoint, own).iam.send(new DeleteAccessKeyCommand({ AccessKeyId: other.accessKeyId }));
+          if (n === 1)
+            await testClients(emu().endpoint, own).iam.send(
+              new DeleteAccessKeyCommand({ AccessKeyId: other.accessKeyId }),
+            );
         },
       },
     );
     const { ctx, output, gate } = await stepContext(emu().endpoint, own, { prompter });
     const o = await runStep(step, ctx);
-    expect(gate.results.map((r) => [r.changeId, r.outcome])).toEqual([[`root-keys/delete/${other.accessKeyId}`, 'already-done']]);
-    expect(output.text).toMatch(/Root access key AKIA\*+\w{4} no longer existed when rootlock sent the call \(NoSuchEntity: deleted after the plan was made/);
+    expect(gate.results.map((r) => [r.changeId, r.outcome])).toEqual([
+      [`root-keys/delete/${other.accessKeyId}`, 'already-done'],
+    ]);
+    expect(output.text).toMatch(
+      /Root access key AKIA\*+\w{4} no longer existed when rootlock sent the call \(NoSuchEntity: deleted after the plan was made/,
+    );
     expect(output.text).not.toMatch(/\[fail\].*NoSuchEntity/);
-    expect(layer().root(ACCT).rootKeys.map((k) => k.accessKeyId)).toEqual([own.accessKeyId]);
+    expect(
+      layer()
+        .root(ACCT)
+        .rootKeys.map((k) => k.accessKeyId),
+    ).toEqual([own.accessKeyId]);
     expect(o.after?.summary).toBe('The root user has 1 access key (1 active).');
   });
 
@@ -77,10 +118,16 @@ describe('root-keys: bad input and refusals', () => {
       credentials: rootSession,
       answers: { 'root-keys.override': memberId, 'root-keys.active': 'deactivate', 'root-keys.apply': true },
     });
-    expect(layer().root(memberId).rootKeys.map((k) => k.status)).toEqual(['Active']);
+    expect(
+      layer()
+        .root(memberId)
+        .rootKeys.map((k) => k.status),
+    ).toEqual(['Active']);
     expect(r.code).toBe(1);
     expect(r.output.text).toContain('temporary credentials');
-    expect(r.output.text).toMatch(/AWS refused iam:UpdateAccessKey for root access key AKIA\*+\w{4}; that key is unchanged/);
+    expect(r.output.text).toMatch(
+      /AWS refused iam:UpdateAccessKey for root access key AKIA\*+\w{4}; that key is unchanged/,
+    );
     expect(r.output.text).toContain('root-keys.active=delete');
     expect(r.output.text).toContain('https://console.aws.amazon.com/iam/home#/security_credentials');
     expect(r.output.text).toMatch(/Where the root keys stand now:\n\s+AKIA\*+\w{4}, active/);
@@ -100,9 +147,14 @@ describe('root-keys: bad input and refusals', () => {
     const admin = await createIamUserWithKey(emu().endpoint, 'org-admin', ADMIN_POLICY);
     await testClients(emu().endpoint, admin).iam.send(new EnableOrganizationsRootCredentialsManagementCommand({}));
     const before = layer().requests.length;
-    const r = await runRootlock(emu().endpoint, ['--only', 'root-keys', ...FAST, '--target-account', '111122223333'], { credentials: admin, answers: {} });
+    const r = await runRootlock(emu().endpoint, ['--only', 'root-keys', ...FAST, '--target-account', '111122223333'], {
+      credentials: admin,
+      answers: {},
+    });
     expect(r.code).toBe(1);
-    expect(r.output.text).toMatch(/ERROR: sts:AssumeRoot was refused for member account 111122223333 \(AccessDenied\).*Nothing was changed/);
+    expect(r.output.text).toMatch(
+      /ERROR: sts:AssumeRoot was refused for member account 111122223333 \(AccessDenied\).*Nothing was changed/,
+    );
     expect(r.prompter.asked).toEqual([]);
     expect(mutatingRequests(layer().requests.slice(before))).toEqual([]);
   });
@@ -119,10 +171,16 @@ describe('root-keys: bad input and refusals', () => {
     );
     const { ctx, output, gate } = await stepContext(emu().endpoint, admin, { prompter, targetAccount: memberId });
     await runStep(step, ctx);
-    expect(layer().root(memberId).rootKeys.map((k) => k.accessKeyId)).toEqual(keys.map((k) => k.accessKeyId));
+    expect(
+      layer()
+        .root(memberId)
+        .rootKeys.map((k) => k.accessKeyId),
+    ).toEqual(keys.map((k) => k.accessKeyId));
     expect(gate.results).toHaveLength(1);
     expect(gate.results[0]!.error).toMatchObject({ code: 'AccessDenied', deniedAction: 'sts:AssumeRoot' });
-    expect(output.text).toContain(`sts:AssumeRoot (task policy IAMDeleteRootUserCredentials) was refused for member account ${memberId}, so nothing was deleted there`);
+    expect(output.text).toContain(
+      `sts:AssumeRoot (task policy IAMDeleteRootUserCredentials) was refused for member account ${memberId}, so nothing was deleted there`,
+    );
     expect(output.text).toMatch(/Stopped here\. Not sent: Delete root access key/);
   });
 });

@@ -9,16 +9,30 @@ const K1 = 'AKIAKEYONEKEYONE0001';
 const K2 = 'AKIAKEYTWOKEYTWO0002';
 
 const line = (o: Record<string, unknown>) => JSON.stringify(o);
-const start = (session: string, account = ACCT, dryRun = false) => line({ ts: '2026-11-01T00:00:00Z', session, type: 'session-start', account, dryRun });
+const start = (session: string, account = ACCT, dryRun = false) =>
+  line({ ts: '2026-11-01T00:00:00Z', session, type: 'session-start', account, dryRun });
 const end = (session: string, change: string, outcome = 'applied', ts = '2026-11-01T10:00:00Z') =>
   line({ ts, session, type: 'change-end', step: 'root-keys', change, outcome });
 const wait = (session: string, keyIds: string[], revisitAfter: string) =>
-  line({ ts: '2026-11-01T10:01:00Z', session, type: 'answers', step: 'root-keys', answers: { action: 'wait', keyIds, waitDays: 14, revisitAfter } });
+  line({
+    ts: '2026-11-01T10:01:00Z',
+    session,
+    type: 'answers',
+    step: 'root-keys',
+    answers: { action: 'wait', keyIds, waitDays: 14, revisitAfter },
+  });
 
 describe('keyHistoryFromLines', () => {
   it('records when rootlock deactivated a key and when the operator planned to come back', () => {
-    const h = keyHistoryFromLines([start('a'), end('a', `root-keys/deactivate/${K1}`), wait('a', [K1], '2026-11-15T10:00:00Z')], ACCT);
-    expect(h.get(K1)).toEqual({ keyId: K1, deactivatedAt: new Date('2026-11-01T10:00:00Z'), revisitAfter: new Date('2026-11-15T10:00:00Z') });
+    const h = keyHistoryFromLines(
+      [start('a'), end('a', `root-keys/deactivate/${K1}`), wait('a', [K1], '2026-11-15T10:00:00Z')],
+      ACCT,
+    );
+    expect(h.get(K1)).toEqual({
+      keyId: K1,
+      deactivatedAt: new Date('2026-11-01T10:00:00Z'),
+      revisitAfter: new Date('2026-11-15T10:00:00Z'),
+    });
   });
 
   it('forgets keys reactivated or deleted later', () => {
@@ -45,7 +59,14 @@ describe('keyHistoryFromLines', () => {
         end('other', `root-keys/deactivate/${K1}`),
         start('a'),
         end('a', `root-keys/deactivate/${K2}`, 'failed'),
-        line({ ts: '2026-11-01T10:00:00Z', session: 'a', type: 'change-end', step: 'admins', change: `root-keys/deactivate/${K2}`, outcome: 'applied' }),
+        line({
+          ts: '2026-11-01T10:00:00Z',
+          session: 'a',
+          type: 'change-end',
+          step: 'admins',
+          change: `root-keys/deactivate/${K2}`,
+          outcome: 'applied',
+        }),
         '{"ts":"2026-11-01T10:00:00Z","session":"a","type":"change-e',
         end('unknown-session', `root-keys/deactivate/${K1}`),
       ],
@@ -58,8 +79,18 @@ describe('keyHistoryFromLines', () => {
 describe('readKeyHistory', () => {
   it('reads every journal of the directory, oldest first', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rootlock-history-'));
-    writeFileSync(join(dir, '2026-11-01T00-00-00-000Z-a.jsonl'), [start('a'), end('a', `root-keys/deactivate/${K1}`)].join('\n'));
-    writeFileSync(join(dir, '2026-11-05T00-00-00-000Z-b.jsonl'), [start('b'), end('b', `root-keys/reactivate/${K1}`, 'applied', '2026-11-05T00:00:00Z'), end('b', `root-keys/deactivate/${K2}`, 'applied', '2026-11-05T01:00:00Z')].join('\n'));
+    writeFileSync(
+      join(dir, '2026-11-01T00-00-00-000Z-a.jsonl'),
+      [start('a'), end('a', `root-keys/deactivate/${K1}`)].join('\n'),
+    );
+    writeFileSync(
+      join(dir, '2026-11-05T00-00-00-000Z-b.jsonl'),
+      [
+        start('b'),
+        end('b', `root-keys/reactivate/${K1}`, 'applied', '2026-11-05T00:00:00Z'),
+        end('b', `root-keys/deactivate/${K2}`, 'applied', '2026-11-05T01:00:00Z'),
+      ].join('\n'),
+    );
     writeFileSync(join(dir, 'notes.txt'), 'not a journal');
     const h = readKeyHistory(dir, ACCT);
     expect([...h.keys()]).toEqual([K2]);

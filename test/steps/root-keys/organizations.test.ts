@@ -50,12 +50,17 @@ describe('root-keys for a member account (centralized root access)', () => {
     // The plan was shown before each apply: first the enabling calls, then the deletions with the AssumeRoot note.
     expect(r.prompter.asked.filter((q) => q.id === 'root-keys.apply')).toHaveLength(2);
     expect(r.output.text).toContain('organizations:EnableAWSServiceAccess {"ServicePrincipal":"iam.amazonaws.com"}');
-    expect(r.output.text).toContain(`as a root session of account ${memberId} (sts:AssumeRoot, IAMDeleteRootUserCredentials)`);
+    expect(r.output.text).toContain(
+      `as a root session of account ${memberId} (sts:AssumeRoot, IAMDeleteRootUserCredentials)`,
+    );
     expect(r.output.text).toContain('allows iam:DeleteAccessKey but not iam:UpdateAccessKey');
     expect(r.output.text).toContain(`PASS: No root access keys in member account ${memberId}.`);
 
     const before = layer().requests.length;
-    const again = await runRootlock(emu().endpoint, ['--only', 'root-keys', ...FAST, '--target-account', memberId], { credentials: admin, answers: {} });
+    const again = await runRootlock(emu().endpoint, ['--only', 'root-keys', ...FAST, '--target-account', memberId], {
+      credentials: admin,
+      answers: {},
+    });
     expect(again.code).toBe(0);
     expect(again.prompter.asked).toEqual([]);
     expect(mutatingRequests(layer().requests.slice(before))).toEqual([]);
@@ -66,7 +71,11 @@ describe('root-keys for a member account (centralized root access)', () => {
     const admin = await createIamUserWithKey(emu().endpoint, 'org-admin', ADMIN_POLICY);
     layer().seedRoot(memberId, { keys: [{}] });
     const start = layer().requests.length;
-    const r = await runRootlock(emu().endpoint, ['--only', 'root-keys', ...FAST, '--target-account', memberId, '--dry-run'], { credentials: admin, answers: {} });
+    const r = await runRootlock(
+      emu().endpoint,
+      ['--only', 'root-keys', ...FAST, '--target-account', memberId, '--dry-run'],
+      { credentials: admin, answers: {} },
+    );
     expect(mutatingRequests(layer().requests.slice(start))).toEqual([]);
     expect(layer().organizationFeatures(orgId)).toEqual([]);
     expect(r.output.text).toContain('iam:EnableOrganizationsRootCredentialsManagement {}');
@@ -78,12 +87,23 @@ describe('root-keys for a member account (centralized root access)', () => {
   it('refuses --target-account for a root caller (AssumeRoot cannot be called with root credentials) and for a non-management account', async () => {
     const { memberId } = await makeOrganization(emu().endpoint, { trustedIam: true });
     const { keys } = layer().seedRoot('123456789012', { keys: [{}], mfaEnabled: true });
-    const asRoot = await runRootlock(emu().endpoint, ['check', '--json', '--only', 'root-keys', ...FAST, '--target-account', memberId], { credentials: keys[0]! });
-    expect(asRoot.json.steps[0]).toMatchObject({ status: 'error', details: { path: 'organizations', organization: { status: 'root-caller' } } });
+    const asRoot = await runRootlock(
+      emu().endpoint,
+      ['check', '--json', '--only', 'root-keys', ...FAST, '--target-account', memberId],
+      { credentials: keys[0]! },
+    );
+    expect(asRoot.json.steps[0]).toMatchObject({
+      status: 'error',
+      details: { path: 'organizations', organization: { status: 'root-caller' } },
+    });
     expect(asRoot.json.steps[0].summary).toContain('cannot be called with root user credentials');
 
     const { keys: memberKeys } = layer().seedRoot(memberId, { keys: [{}] });
-    const fromMember = await runRootlock(emu().endpoint, ['check', '--json', '--only', 'root-keys', ...FAST, '--target-account', '123456789012'], { credentials: memberKeys[0]! });
+    const fromMember = await runRootlock(
+      emu().endpoint,
+      ['check', '--json', '--only', 'root-keys', ...FAST, '--target-account', '123456789012'],
+      { credentials: memberKeys[0]! },
+    );
     expect(fromMember.json.steps[0].details.organization.status).toBe('root-caller');
   });
 });

@@ -24,13 +24,21 @@ function state(keys: RootKey[]): RootKeysState {
 
 const own: RootKey = { id: OWN, active: true, sessionKey: true };
 const other: RootKey = { id: OTHER, active: true, sessionKey: false };
-const calls = (changes: ReturnType<typeof buildPlan>) => changes.map((c) => `${c.operation} ${String(c.params.AccessKeyId ?? '')}${c.params.Status ? ` ${String(c.params.Status)}` : ''}`.trim());
+const calls = (changes: ReturnType<typeof buildPlan>) =>
+  changes.map((c) =>
+    `${c.operation} ${String(c.params.AccessKeyId ?? '')}${c.params.Status ? ` ${String(c.params.Status)}` : ''}`.trim(),
+  );
 
 describe('buildPlan (root user, own keys)', () => {
   it('deactivates first, without UserName (IAM infers the root user)', () => {
     const plan = buildPlan(state([own, other]), { action: 'deactivate', keyIds: [OTHER] });
     expect(calls(plan)).toEqual([`UpdateAccessKey ${OTHER} Inactive`]);
-    expect(plan[0]).toMatchObject({ id: `root-keys/deactivate/${OTHER}`, service: 'iam', destructive: true, alreadyDoneCodes: ['NoSuchEntity'] });
+    expect(plan[0]).toMatchObject({
+      id: `root-keys/deactivate/${OTHER}`,
+      service: 'iam',
+      destructive: true,
+      alreadyDoneCodes: ['NoSuchEntity'],
+    });
     expect(plan[0]!.params).not.toHaveProperty('UserName');
     expect(plan[0]!.description).toBe('Deactivate root access key AKIA************0002');
   });
@@ -39,7 +47,10 @@ describe('buildPlan (root user, own keys)', () => {
     const s = state([own, other, { id: 'AKIAINACTIVEINACT003', active: false, sessionKey: false }]);
     const answers = { action: 'deactivate', keyIds: [OTHER] } as const;
     // What a dry run shows: this round's changes, then the later rounds' (the runner adds planAhead).
-    const plan = [...buildPlan(s, { ...answers, keyIds: [...answers.keyIds] }), ...planAhead(s, { ...answers, keyIds: [...answers.keyIds] })];
+    const plan = [
+      ...buildPlan(s, { ...answers, keyIds: [...answers.keyIds] }),
+      ...planAhead(s, { ...answers, keyIds: [...answers.keyIds] }),
+    ];
     expect(calls(plan)).toEqual([
       `UpdateAccessKey ${OTHER} Inactive`,
       `DeleteAccessKey ${OTHER}`,
@@ -52,7 +63,11 @@ describe('buildPlan (root user, own keys)', () => {
   it('deletes (treating a key already gone as done); the session key only when asked for', () => {
     const plan = buildPlan(state([own, { ...other, active: false }]), { action: 'delete', keyIds: [OTHER] });
     expect(calls(plan)).toEqual([`DeleteAccessKey ${OTHER}`]);
-    expect(plan[0]).toMatchObject({ destructive: true, alreadyDoneCodes: ['NoSuchEntity'], warning: 'A deleted key cannot be restored.' });
+    expect(plan[0]).toMatchObject({
+      destructive: true,
+      alreadyDoneCodes: ['NoSuchEntity'],
+      warning: 'A deleted key cannot be restored.',
+    });
   });
 
   it('removes the session key alone, with the warning that the session ends', () => {
@@ -72,7 +87,14 @@ describe('buildPlan (root user, own keys)', () => {
   });
 
   it('sends nothing for "come back later"', () => {
-    expect(buildPlan(state([{ ...other, active: false }]), { action: 'wait', keyIds: [OTHER], waitDays: 14, revisitAfter: '2026-12-12T12:00:00.000Z' })).toEqual([]);
+    expect(
+      buildPlan(state([{ ...other, active: false }]), {
+        action: 'wait',
+        keyIds: [OTHER],
+        waitDays: 14,
+        revisitAfter: '2026-12-12T12:00:00.000Z',
+      }),
+    ).toEqual([]);
   });
 });
 

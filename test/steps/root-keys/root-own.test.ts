@@ -11,18 +11,30 @@ import { ACCT, ADMIN_POLICY, FAST, journalEntries, useProfile } from './support.
 
 const emu = useEmulator();
 const layer = () => emu().layer;
-const rootKeys = () => layer().root(ACCT).rootKeys.map((k) => ({ id: k.accessKeyId, status: k.status }));
+const rootKeys = () =>
+  layer()
+    .root(ACCT)
+    .rootKeys.map((k) => ({ id: k.accessKeyId, status: k.status }));
 /** Mutating requests with the key they name and the key that signed them. */
 const mutations = (from = 0) =>
   layer()
     .requests.slice(from)
     .filter((r) => mutatingRequests([r]).length > 0)
-    .map((r) => ({ op: r.operation, key: r.params.AccessKeyId, status: r.params.Status, signer: r.accessKeyId, http: r.status }));
+    .map((r) => ({
+      op: r.operation,
+      key: r.params.AccessKeyId,
+      status: r.params.Status,
+      signer: r.accessKeyId,
+      http: r.status,
+    }));
 
 describe('root-keys as the root user (own keys)', () => {
   it('deactivates, then deletes, the session key last; verifies with --verify-profile; a rerun changes nothing', async () => {
     const threeDaysAgo = new Date(Date.now() - 3 * 86_400_000);
-    const { keys } = layer().seedRoot(ACCT, { keys: [{}, { lastUsed: { date: threeDaysAgo, region: 'eu-west-1', service: 's3' } }], mfaEnabled: true });
+    const { keys } = layer().seedRoot(ACCT, {
+      keys: [{}, { lastUsed: { date: threeDaysAgo, region: 'eu-west-1', service: 's3' } }],
+      mfaEnabled: true,
+    });
     const [own, other] = keys as [(typeof keys)[0], (typeof keys)[0]];
     const verifier = await createIamUserWithKey(emu().endpoint, 'verifier', ADMIN_POLICY);
     const restore = useProfile('verifier', verifier);
@@ -54,10 +66,18 @@ describe('root-keys as the root user (own keys)', () => {
     ]);
     // After its own key went, the session's only call was the probe, refused; verification used the profile.
     const reqs = layer().requests;
-    const lastDelete = reqs.findIndex((q) => q.operation === 'DeleteAccessKey' && q.params.AccessKeyId === own.accessKeyId);
+    const lastDelete = reqs.findIndex(
+      (q) => q.operation === 'DeleteAccessKey' && q.params.AccessKeyId === own.accessKeyId,
+    );
     const after = reqs.slice(lastDelete + 1);
-    expect(after.filter((q) => q.accessKeyId === own.accessKeyId).map((q) => [q.operation, q.status])).toEqual([['GetCallerIdentity', 403]]);
-    expect(after.some((q) => q.accessKeyId === verifier.accessKeyId && q.operation === 'GetAccountSummary' && q.status === 200)).toBe(true);
+    expect(after.filter((q) => q.accessKeyId === own.accessKeyId).map((q) => [q.operation, q.status])).toEqual([
+      ['GetCallerIdentity', 403],
+    ]);
+    expect(
+      after.some(
+        (q) => q.accessKeyId === verifier.accessKeyId && q.operation === 'GetAccountSummary' && q.status === 200,
+      ),
+    ).toBe(true);
     expect(r.prompter.asked.map((q) => q.id)).toEqual([
       'root-keys.override',
       'root-keys.active',
@@ -77,11 +97,19 @@ describe('root-keys as the root user (own keys)', () => {
       expect(r.output.text).not.toContain(k.secretAccessKey);
       expect(journal).not.toContain(k.secretAccessKey);
     }
-    expect(r.output.text.split('\n').filter((l) => !l.includes('{"AccessKeyId"')).join('\n')).not.toContain(other.accessKeyId);
+    expect(
+      r.output.text
+        .split('\n')
+        .filter((l) => !l.includes('{"AccessKeyId"'))
+        .join('\n'),
+    ).not.toContain(other.accessKeyId);
 
     // Rerun after success (the root keys are gone, so as the IAM administrator): nothing asked, nothing sent.
     const before = layer().requests.length;
-    const again = await runRootlock(emu().endpoint, ['--only', 'root-keys', ...FAST], { credentials: verifier, answers: {} });
+    const again = await runRootlock(emu().endpoint, ['--only', 'root-keys', ...FAST], {
+      credentials: verifier,
+      answers: {},
+    });
     expect(again.code).toBe(0);
     expect(again.prompter.asked).toEqual([]);
     expect(mutatingRequests(layer().requests.slice(before))).toEqual([]);
@@ -101,19 +129,33 @@ describe('root-keys as the root user (own keys)', () => {
     expect(r.output.text).toContain('rootlock check --only root-keys');
     expect(r.output.text).not.toMatch(/ERROR|InvalidClientTokenId/);
     // The session key was the only one, so no deactivate/delete round came first.
-    expect(r.prompter.asked.map((q) => q.id)).toEqual(['root-keys.override', 'root-keys.session-key', 'root-keys.apply']);
+    expect(r.prompter.asked.map((q) => q.id)).toEqual([
+      'root-keys.override',
+      'root-keys.session-key',
+      'root-keys.apply',
+    ]);
   });
 
   it('offers an inactive key found on a rerun for deletion (the session key stays when told to)', async () => {
     const { keys } = layer().seedRoot(ACCT, { keys: [{}, { status: 'Inactive' }], mfaEnabled: true });
     const r = await runRootlock(emu().endpoint, ['--only', 'root-keys', ...FAST], {
       credentials: keys[0]!,
-      answers: { 'root-keys.override': ACCT, 'root-keys.inactive': 'delete', 'root-keys.apply': true, 'root-keys.session-key': 'stop' },
+      answers: {
+        'root-keys.override': ACCT,
+        'root-keys.inactive': 'delete',
+        'root-keys.apply': true,
+        'root-keys.session-key': 'stop',
+      },
     });
     expect(rootKeys()).toEqual([{ id: keys[0]!.accessKeyId, status: 'Active' }]);
     expect(r.code).toBe(1);
     expect(r.output.text).toContain('FAIL: The root user has 1 access key (1 active).');
-    expect(r.prompter.asked.map((q) => q.id)).toEqual(['root-keys.override', 'root-keys.inactive', 'root-keys.apply', 'root-keys.session-key']);
+    expect(r.prompter.asked.map((q) => q.id)).toEqual([
+      'root-keys.override',
+      'root-keys.inactive',
+      'root-keys.apply',
+      'root-keys.session-key',
+    ]);
   });
 
   it('reactivates an inactive key when something broke, and does not propose deactivating it again', async () => {
@@ -126,7 +168,9 @@ describe('root-keys as the root user (own keys)', () => {
       { id: keys[0]!.accessKeyId, status: 'Active' },
       { id: keys[1]!.accessKeyId, status: 'Active' },
     ]);
-    expect(mutations()).toEqual([{ op: 'UpdateAccessKey', key: keys[1]!.accessKeyId, status: 'Active', signer: keys[0]!.accessKeyId, http: 200 }]);
+    expect(mutations()).toEqual([
+      { op: 'UpdateAccessKey', key: keys[1]!.accessKeyId, status: 'Active', signer: keys[0]!.accessKeyId, http: 200 },
+    ]);
     expect(r.prompter.asked.map((q) => q.id)).toEqual(['root-keys.override', 'root-keys.inactive', 'root-keys.apply']);
     expect(r.output.text).toContain('You reactivated');
   });
@@ -135,7 +179,13 @@ describe('root-keys as the root user (own keys)', () => {
     const { keys } = layer().seedRoot(ACCT, { keys: [{}, {}], mfaEnabled: true });
     const r = await runRootlock(emu().endpoint, ['--only', 'root-keys', ...FAST], {
       credentials: keys[0]!,
-      answers: { 'root-keys.override': ACCT, 'root-keys.active': 'deactivate', 'root-keys.apply': true, 'root-keys.inactive': 'wait', 'root-keys.wait-days': '10' },
+      answers: {
+        'root-keys.override': ACCT,
+        'root-keys.active': 'deactivate',
+        'root-keys.apply': true,
+        'root-keys.inactive': 'wait',
+        'root-keys.wait-days': '10',
+      },
     });
     expect(rootKeys()).toEqual([
       { id: keys[0]!.accessKeyId, status: 'Active' },
@@ -144,7 +194,10 @@ describe('root-keys as the root user (own keys)', () => {
     expect(mutatingRequests(layer().requests)).toEqual(['iam:UpdateAccessKey']);
     const due = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
     const entries = journalEntries(r.journalPath);
-    expect(entries.find((e) => e.type === 'answers' && e.answers.action === 'wait')?.answers).toMatchObject({ keyIds: [keys[1]!.accessKeyId], waitDays: 10 });
+    expect(entries.find((e) => e.type === 'answers' && e.answers.action === 'wait')?.answers).toMatchObject({
+      keyIds: [keys[1]!.accessKeyId],
+      waitDays: 10,
+    });
     expect(entries.filter((e) => e.type === 'verify').at(-1)?.summary).toContain(`Come back after ${due}`);
     expect(r.output.text).toContain(`Summary`);
     expect(r.output.text).toMatch(new RegExp(`Root access keys: FAIL: .*Come back after ${due}`));
@@ -155,7 +208,11 @@ describe('root-keys as the root user (own keys)', () => {
       journalDir: r.journalDir,
       answers: { 'root-keys.override': ACCT, 'root-keys.inactive': 'stop' },
     });
-    expect(rerun.output.text).toMatch(new RegExp(`AKIA\\*+\\w{4}: deactivated by rootlock on \\d{4}-\\d\\d-\\d\\d you planned to come back after ${due}`));
+    expect(rerun.output.text).toMatch(
+      new RegExp(
+        `AKIA\\*+\\w{4}: deactivated by rootlock on \\d{4}-\\d\\d-\\d\\d you planned to come back after ${due}`,
+      ),
+    );
     expect(rerun.prompter.asked.find((q) => q.id === 'root-keys.inactive')?.message).toContain('inactive');
   });
 

@@ -7,14 +7,26 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateAccountCommand, CreateOrganizationCommand, EnableAWSServiceAccessCommand } from '@aws-sdk/client-organizations';
+import {
+  CreateAccountCommand,
+  CreateOrganizationCommand,
+  EnableAWSServiceAccessCommand,
+} from '@aws-sdk/client-organizations';
 import { AssumeRootCommand } from '@aws-sdk/client-sts';
 import { readIdentity } from '../../../src/aws/identity.js';
 import { ClientPool } from '../../../src/aws/pool.js';
 import { testWizardContext } from '../../support/context.js';
 import { openJournal } from '../../../src/engine/journal.js';
 import type { WizardContext } from '../../../src/engine/runner.js';
-import type { Assessment, CheckboxQuestion, Clock, ConfirmQuestion, InputQuestion, SelectQuestion, StepId } from '../../../src/engine/types.js';
+import type {
+  Assessment,
+  CheckboxQuestion,
+  Clock,
+  ConfirmQuestion,
+  InputQuestion,
+  SelectQuestion,
+  StepId,
+} from '../../../src/engine/types.js';
 import { MOTO_BOOTSTRAP_CREDENTIALS, testClients, type TestCredentials } from '../../support/clients.js';
 import { RecordingOutput, ScriptedPrompter, type ScriptedAnswer } from '../../support/harness.js';
 
@@ -27,7 +39,9 @@ export const FAST = ['--regions', 'us-east-1'];
 export const testClock: Clock = { now: () => new Date(), sleep: async () => {} };
 
 /** Prerequisite assessments, as if admins, ec2-roles and billing-recovery had run in this session. */
-export function prerequisites(status: Partial<Record<'admins' | 'ec2-roles' | 'billing-recovery', Assessment['status']>> = {}): Map<StepId, Assessment> {
+export function prerequisites(
+  status: Partial<Record<'admins' | 'ec2-roles' | 'billing-recovery', Assessment['status']>> = {},
+): Map<StepId, Assessment> {
   const a = (s: Assessment['status']): Assessment => ({ status: s, summary: `${s} (test)`, findings: [], details: {} });
   return new Map<StepId, Assessment>([
     ['admins', a(status.admins ?? 'pass')],
@@ -84,8 +98,19 @@ export async function stepContext(endpoint: string, credentials: TestCredentials
   const { caller, account } = await readIdentity(pool);
   const output = new RecordingOutput();
   const journalDir = opts.journalDir ?? mkdtempSync(join(tmpdir(), 'rootlock-root-keys-'));
-  const journal = openJournal({ dir: journalDir, sessionId: Math.random().toString(36).slice(2, 10), now: testClock.now() });
-  journal.write({ type: 'session-start', command: 'wizard', dryRun: Boolean(opts.dryRun), account: account.id, principal: caller.arn, version: 'test' });
+  const journal = openJournal({
+    dir: journalDir,
+    sessionId: Math.random().toString(36).slice(2, 10),
+    now: testClock.now(),
+  });
+  journal.write({
+    type: 'session-start',
+    command: 'wizard',
+    dryRun: Boolean(opts.dryRun),
+    account: account.id,
+    principal: caller.arn,
+    version: 'test',
+  });
   const dryRun = opts.dryRun ?? false;
   const prompter = opts.prompter ?? new ScriptedPrompter(opts.answers ?? {});
   const ctx: WizardContext = testWizardContext({
@@ -114,21 +139,35 @@ export function journalEntries(path: string | undefined): Array<Record<string, a
 }
 
 /** An organization (all features) managed by the default account, with one member account. */
-export async function makeOrganization(endpoint: string, opts: { trustedIam?: boolean } = {}): Promise<{ orgId: string; memberId: string }> {
+export async function makeOrganization(
+  endpoint: string,
+  opts: { trustedIam?: boolean } = {},
+): Promise<{ orgId: string; memberId: string }> {
   const { organizations } = testClients(endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
   const org = await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
-  const created = await organizations.send(new CreateAccountCommand({ AccountName: 'member', Email: 'member@example.com' }));
+  const created = await organizations.send(
+    new CreateAccountCommand({ AccountName: 'member', Email: 'member@example.com' }),
+  );
   const memberId = created.CreateAccountStatus?.AccountId;
   const orgId = org.Organization?.Id;
   if (!memberId || !orgId) throw new Error('organization setup failed');
-  if (opts.trustedIam) await organizations.send(new EnableAWSServiceAccessCommand({ ServicePrincipal: 'iam.amazonaws.com' }));
+  if (opts.trustedIam)
+    await organizations.send(new EnableAWSServiceAccessCommand({ ServicePrincipal: 'iam.amazonaws.com' }));
   return { orgId, memberId };
 }
 
 /** Short root-session credentials for a member account (what `aws sts assume-root` gives). */
-export async function assumeRootCredentials(endpoint: string, caller: TestCredentials, target: string, task: string): Promise<TestCredentials> {
+export async function assumeRootCredentials(
+  endpoint: string,
+  caller: TestCredentials,
+  target: string,
+  task: string,
+): Promise<TestCredentials> {
   const out = await testClients(endpoint, caller).sts.send(
-    new AssumeRootCommand({ TargetPrincipal: target, TaskPolicyArn: { arn: `arn:aws:iam::aws:policy/root-task/${task}` } }),
+    new AssumeRootCommand({
+      TargetPrincipal: target,
+      TaskPolicyArn: { arn: `arn:aws:iam::aws:policy/root-task/${task}` },
+    }),
   );
   const c = out.Credentials;
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error('AssumeRoot returned no credentials');
@@ -143,7 +182,11 @@ export function useProfile(name: string, creds: TestCredentials): () => void {
   const dir = mkdtempSync(join(tmpdir(), 'rootlock-profile-'));
   const credentialsFile = join(dir, 'credentials');
   const configFile = join(dir, 'config');
-  writeFileSync(credentialsFile, `[${name}]\naws_access_key_id = ${creds.accessKeyId}\naws_secret_access_key = ${creds.secretAccessKey}\n`, { mode: 0o600 });
+  writeFileSync(
+    credentialsFile,
+    `[${name}]\naws_access_key_id = ${creds.accessKeyId}\naws_secret_access_key = ${creds.secretAccessKey}\n`,
+    { mode: 0o600 },
+  );
   writeFileSync(configFile, `[profile ${name}]\nregion = us-east-1\n`, { mode: 0o600 });
   const saved = { c: process.env.AWS_SHARED_CREDENTIALS_FILE, f: process.env.AWS_CONFIG_FILE };
   process.env.AWS_SHARED_CREDENTIALS_FILE = credentialsFile;
