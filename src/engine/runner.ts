@@ -5,7 +5,13 @@
  * a step's requirements (`meta.requires`), handoff points (`meta.handoff`) and whether this run
  * sends changes (the gate's dry-run fact).
  */
-import { CredentialsLostError, describeAwsError, explainFailure, isCredentialProblem, UngatedMutationError } from '../aws/errors.js';
+import {
+  CredentialsLostError,
+  describeAwsError,
+  explainFailure,
+  isCredentialProblem,
+  UngatedMutationError,
+} from '../aws/errors.js';
 import { formatParams, isSecretPlaceholder, sanitize } from '../util/text.js';
 import { redact } from '../util/text.js';
 import type { CallerIdentity } from '../aws/identity.js';
@@ -18,7 +24,17 @@ import { planDrift, findingKeys, type PlannedStep } from './plan-file.js';
 import type { Registry } from './registry.js';
 import type { SessionFactory } from './session.js';
 import type { InteractiveContext, StepContext, StepDefinition } from './step.js';
-import { findingRecord, type Assessment, type Change, type ChangeResult, type Finding, type Output, type Prompter, type StepId, type StepStatus } from './types.js';
+import {
+  findingRecord,
+  type Assessment,
+  type Change,
+  type ChangeResult,
+  type Finding,
+  type Output,
+  type Prompter,
+  type StepId,
+  type StepStatus,
+} from './types.js';
 
 /** The record of one step in a run. */
 export interface StepOutcome {
@@ -51,7 +67,8 @@ export interface EngineContext extends StepContext {
 }
 
 /** What a session context is built from. */
-export interface SessionParts extends Omit<StepContext, 'assessments' | 'metaOf' | 'memory' | 'sessions' | 'assessedAsRequirement'> {
+export interface SessionParts
+  extends Omit<StepContext, 'assessments' | 'metaOf' | 'memory' | 'sessions' | 'assessedAsRequirement'> {
   registry: Registry;
   factory: SessionFactory;
 }
@@ -73,7 +90,10 @@ export function sessionContext(parts: SessionParts): EngineContext {
 }
 
 /** The same session acting as another principal (a handoff): its pool, reads and caller. */
-export function asPrincipal<C extends EngineContext>(ctx: C, who: { pool: ClientPool; reads: AccountReads; caller: CallerIdentity }): C {
+export function asPrincipal<C extends EngineContext>(
+  ctx: C,
+  who: { pool: ClientPool; reads: AccountReads; caller: CallerIdentity },
+): C {
   return { ...ctx, pool: who.pool, reads: who.reads, caller: who.caller, sessions: ctx.factory.forSteps(who.pool) };
 }
 
@@ -121,7 +141,10 @@ async function assessRequirements(step: StepDefinition, ctx: EngineContext): Pro
   }
 }
 
-async function readAndAssess(step: StepDefinition, ctx: StepContext): Promise<{ state?: unknown; assessment: Assessment }> {
+async function readAndAssess(
+  step: StepDefinition,
+  ctx: StepContext,
+): Promise<{ state?: unknown; assessment: Assessment }> {
   try {
     const state = await step.read(ctx);
     return { state, assessment: step.assess(state, ctx) };
@@ -134,7 +157,10 @@ async function readAndAssess(step: StepDefinition, ctx: StepContext): Promise<{ 
  * Reads and assesses one step (its requirements first); any failure becomes an `error`
  * assessment so the other steps still run.
  */
-export async function assessStep(step: StepDefinition, ctx: EngineContext): Promise<{ state?: unknown; assessment: Assessment }> {
+export async function assessStep(
+  step: StepDefinition,
+  ctx: EngineContext,
+): Promise<{ state?: unknown; assessment: Assessment }> {
   await assessRequirements(step, ctx);
   const result = await readAndAssess(step, forStep(ctx, step.meta.id));
   (ctx.assessments as Map<StepId, Assessment>).set(step.meta.id, result.assessment);
@@ -149,15 +175,23 @@ export async function assessStep(step: StepDefinition, ctx: EngineContext): Prom
  * are the step's own, and a step that ends well (root-keys after deleting the key this session
  * signs with) does not stop the run.
  */
-export function credentialFailure(outcome: Pick<StepOutcome, 'before' | 'after' | 'results'>): { code: string; message: string } | undefined {
+export function credentialFailure(
+  outcome: Pick<StepOutcome, 'before' | 'after' | 'results'>,
+): { code: string; message: string } | undefined {
   const final = outcome.after ?? outcome.before;
   if (final.status !== 'error') return undefined;
   const lost = (e: { code?: unknown; message?: unknown } | undefined) =>
     e && typeof e.code === 'string' && isCredentialProblem({ code: e.code, message: String(e.message ?? '') })
       ? { code: e.code, message: String(e.message ?? '') }
       : undefined;
-  const d = final.details as { error?: { code?: unknown; message?: unknown }; regionErrors?: Array<{ code?: unknown; message?: unknown }> };
-  const regional = Array.isArray(d.regionErrors) && d.regionErrors.length > 0 && d.regionErrors.every((e) => lost(e)) ? lost(d.regionErrors[0]) : undefined;
+  const d = final.details as {
+    error?: { code?: unknown; message?: unknown };
+    regionErrors?: Array<{ code?: unknown; message?: unknown }>;
+  };
+  const regional =
+    Array.isArray(d.regionErrors) && d.regionErrors.length > 0 && d.regionErrors.every((e) => lost(e))
+      ? lost(d.regionErrors[0])
+      : undefined;
   return lost(d.error) ?? regional ?? outcome.results.map((r) => lost(r.error)).find(Boolean);
 }
 
@@ -171,7 +205,12 @@ export async function runCheck(steps: StepDefinition[], ctx: EngineContext): Pro
     const outcome: StepOutcome = { id: step.meta.id, step, before: assessment, plan: [], results: [], answers: [] };
     out.push(outcome);
     const lost = credentialFailure(outcome);
-    if (lost) throw new CredentialsLostError(lost, step.meta.id, steps.slice(i + 1).map((s) => s.meta.id));
+    if (lost)
+      throw new CredentialsLostError(
+        lost,
+        step.meta.id,
+        steps.slice(i + 1).map((s) => s.meta.id),
+      );
   }
   return out;
 }
@@ -230,7 +269,11 @@ export interface HandoffSession {
  * to that principal's session, or undefined to go on as root. `session` holds the accepted one.
  */
 export interface AdminHandoff {
-  offer(ctx: WizardContext, rest: StepDefinition[], candidates: ReturnType<NonNullable<StepDefinition['handoffCandidates']>>): Promise<HandoffSession | undefined>;
+  offer(
+    ctx: WizardContext,
+    rest: StepDefinition[],
+    candidates: ReturnType<NonNullable<StepDefinition['handoffCandidates']>>,
+  ): Promise<HandoffSession | undefined>;
   session?: HandoffSession;
 }
 
@@ -248,7 +291,12 @@ export async function runWizard(steps: StepDefinition[], ctx: WizardContext): Pr
     outcomes.push(outcome);
     // Expired or revoked credentials: every later call would fail the same way. Stop cleanly.
     const lost = credentialFailure(outcome);
-    if (lost) throw new CredentialsLostError(lost, step.meta.id, steps.slice(i + 1).map((s) => s.meta.id));
+    if (lost)
+      throw new CredentialsLostError(
+        lost,
+        step.meta.id,
+        steps.slice(i + 1).map((s) => s.meta.id),
+      );
     const rest = steps.slice(i + 1);
     const passed = (outcome.after ?? outcome.before).status === 'pass';
     if (!other && step.meta.handoff && ctx.caller.type === 'root' && passed && rest.length > 0) {
@@ -263,15 +311,26 @@ export async function runWizard(steps: StepDefinition[], ctx: WizardContext): Pr
  * principals it found (an AWS profile) for every remaining step that does not need root; the
  * steps that do stay with root. Without an offer to make (a dry run, or no handoff), say how.
  */
-async function handOff(from: StepDefinition, outcome: StepOutcome, ctx: WizardContext, rest: StepDefinition[]): Promise<WizardContext | undefined> {
+async function handOff(
+  from: StepDefinition,
+  outcome: StepOutcome,
+  ctx: WizardContext,
+  rest: StepDefinition[],
+): Promise<WizardContext | undefined> {
   const movable = rest.filter((s) => !s.meta.needsRoot).map((s) => s.meta.id);
   const rootOnly = rest.filter((s) => s.meta.needsRoot).map((s) => s.meta.id);
   if (movable.length === 0) return undefined;
   ctx.output.info(from.meta.handoff?.message ?? '');
   if (!ctx.handoff || ctx.gate.dryRun) {
     ctx.output.detail([
-      `To use root as little as possible, run the rest as an admin: rootlock --profile ADMIN --only ${movable.join(',')}`,
-      ...(rootOnly.length ? [`and, as root: rootlock --only ${rootOnly.join(',')} (and the billing-access console setting, which only root can change).`] : []),
+      'To use root as little as possible, run the rest as an admin: ' +
+        `rootlock --profile ADMIN --only ${movable.join(',')}`,
+      ...(rootOnly.length
+        ? [
+            `and, as root: rootlock --only ${rootOnly.join(',')} ` +
+              '(and the billing-access console setting, which only root can change).',
+          ]
+        : []),
     ]);
     return undefined;
   }
@@ -282,9 +341,24 @@ async function handOff(from: StepDefinition, outcome: StepOutcome, ctx: WizardCo
     return undefined;
   }
   ctx.handoff.session = session;
-  ctx.journal.write({ type: 'session-switch', principal: session.caller.arn, principalType: session.caller.type, profile: session.profile, steps: movable });
-  ctx.output.success(`From here on rootlock acts as ${sanitize(session.caller.arn)} (profile ${sanitize(session.profile)}) for ${movable.join(', ')}.`);
-  if (rootOnly.length) ctx.output.detail([`${rootOnly.join(', ')} stays with the root user: ${rest.filter((s) => s.meta.needsRoot).map((s) => s.meta.needsRoot).join('; ')}.`]);
+  ctx.journal.write({
+    type: 'session-switch',
+    principal: session.caller.arn,
+    principalType: session.caller.type,
+    profile: session.profile,
+    steps: movable,
+  });
+  ctx.output.success(
+    `From here on rootlock acts as ${sanitize(session.caller.arn)} (profile ${sanitize(session.profile)}) ` +
+      `for ${movable.join(', ')}.`,
+  );
+  if (rootOnly.length)
+    ctx.output.detail([
+      `${rootOnly.join(', ')} stays with the root user: ${rest
+        .filter((s) => s.meta.needsRoot)
+        .map((s) => s.meta.needsRoot)
+        .join('; ')}.`,
+    ]);
   return asPrincipal(ctx, session);
 }
 
@@ -330,7 +404,8 @@ export async function runStep(step: StepDefinition, wctx: WizardContext): Promis
     journalAssessment(ctx.journal, step.meta.id, 'after', assessment);
     showAssessment(output, assessment);
     outcome.after = assessment;
-    if ((sent.some((r) => r.outcome === 'failed') && !step.continueAfterFailure) || assessment.status === 'error') break;
+    if ((sent.some((r) => r.outcome === 'failed') && !step.continueAfterFailure) || assessment.status === 'error')
+      break;
   }
   if (step.after && state !== undefined) {
     const fresh = await step.after(state, assessment, ctx);
@@ -360,7 +435,11 @@ export async function confirmAndApply(
   const plan = planned.flatMap((p) => p.changes);
   showPlan(output, plan, ctx.gate.dryRun);
   for (const p of planned) {
-    ctx.journal.write({ type: 'plan', step: p.step.meta.id, changes: p.changes.map((c) => ({ ...c, params: redact(c.params) })) });
+    ctx.journal.write({
+      type: 'plan',
+      step: p.step.meta.id,
+      changes: p.changes.map((c) => ({ ...c, params: redact(c.params) })),
+    });
   }
   if (ctx.gate.dryRun) {
     const results: ChangeResult[] = [];
@@ -399,7 +478,11 @@ export interface RecordedPlanResult {
  * changes (equal to the recorded ones, and carrying their read-backs) go through
  * {@link confirmAndApply} once for the whole plan, then each step is verified.
  */
-export async function applyRecordedPlan(recorded: PlannedStep[], steps: StepDefinition[], ctx: WizardContext): Promise<RecordedPlanResult> {
+export async function applyRecordedPlan(
+  recorded: PlannedStep[],
+  steps: StepDefinition[],
+  ctx: WizardContext,
+): Promise<RecordedPlanResult> {
   const { output } = ctx;
   const drift: string[] = [];
   const planned: Array<{ step: StepDefinition; changes: Change[]; state: unknown; answers: unknown }> = [];
@@ -413,7 +496,8 @@ export async function applyRecordedPlan(recorded: PlannedStep[], steps: StepDefi
       continue;
     }
     const changes = step.plan ? step.plan(state, entry.answers) : [];
-    for (const d of planDrift(entry, { findings: findingKeys(assessment.findings), changes })) drift.push(`${entry.id}: ${d}`);
+    for (const d of planDrift(entry, { findings: findingKeys(assessment.findings), changes }))
+      drift.push(`${entry.id}: ${d}`);
     // Sent in the order the file lists them; each re-derived change is the recorded one's equal.
     const byId = new Map(changes.map((c) => [c.id, c]));
     planned.push({ step, changes: entry.changes.map((c) => byId.get(c.id) ?? c), state, answers: entry.answers });
@@ -428,7 +512,11 @@ export async function applyRecordedPlan(recorded: PlannedStep[], steps: StepDefi
     output.success('The plan holds no changes.');
     return { drift, statuses: [], results: [] };
   }
-  const results = await confirmAndApply(planned.filter((p) => p.changes.length > 0), ctx, 'apply.confirm');
+  const results = await confirmAndApply(
+    planned.filter((p) => p.changes.length > 0),
+    ctx,
+    'apply.confirm',
+  );
   if (!results || ctx.gate.dryRun) return { drift, statuses: [], results: results ?? [] };
   for (const p of planned) {
     const ids = new Set(p.changes.map((c) => c.id));
@@ -467,7 +555,10 @@ export function journalAssessment(journal: Journal, step: StepId, phase: 'before
  * Where the output draws task lists, the plan is one list (a task per change, those not sent shown as
  * skipped); elsewhere each change is a progress line.
  */
-export async function applyPlan(plan: Change[], ctx: { gate: MutationGate; output: Output; pool?: ClientPool }): Promise<ChangeResult[]> {
+export async function applyPlan(
+  plan: Change[],
+  ctx: { gate: MutationGate; output: Output; pool?: ClientPool },
+): Promise<ChangeResult[]> {
   const results: ChangeResult[] = [];
   const list = plan.length > 0 ? ctx.output.tasks?.(plan.map((c) => c.description)) : undefined;
   try {
@@ -476,8 +567,10 @@ export async function applyPlan(plan: Change[], ctx: { gate: MutationGate; outpu
       const r = await ctx.gate.execute(change, {
         pool: ctx.pool,
         // Eventual consistency (a new instance profile EC2 cannot see yet): say what the wait is for.
-        onRetry: ({ attempt, attempts, code, delayMs }) =>
-          progress.update(`${change.description}: AWS is not ready yet (${code}); attempt ${attempt + 1} of ${attempts} in ${Math.round(delayMs / 1000)} s`),
+        onRetry: ({ attempt, attempts, code, delayMs }) => {
+          const next = `attempt ${attempt + 1} of ${attempts} in ${Math.round(delayMs / 1000)} s`;
+          progress.update(`${change.description}: AWS is not ready yet (${code}); ${next}`);
+        },
       });
       results.push(r);
       if (r.outcome === 'failed') {
@@ -485,7 +578,8 @@ export async function applyPlan(plan: Change[], ctx: { gate: MutationGate; outpu
         ctx.output.error(r.error?.message ?? 'failed');
         const notSent = plan.slice(i + 1);
         if (notSent.length > 0) {
-          ctx.output.warn(`Stopped here. Not sent: ${notSent.map((c) => c.description).join('; ')}. Run again to continue from AWS's current state.`);
+          const names = notSent.map((c) => c.description).join('; ');
+          ctx.output.warn(`Stopped here. Not sent: ${names}. Run again to continue from AWS's current state.`);
         }
         break;
       }
@@ -515,7 +609,8 @@ export function showAssessment(output: Output, a: Assessment): void {
   else if (a.status === 'manual') output.warn(line);
   else output.error(line);
   for (const f of a.findings) {
-    const text = `${f.kind === 'manual' ? '[manual] ' : f.kind === 'retired' ? '[retired] ' : ''}${sanitize(f.message, { maxLength: 400, escapeBackslash: false })}`;
+    const tag = f.kind === 'manual' ? '[manual] ' : f.kind === 'retired' ? '[retired] ' : '';
+    const text = `${tag}${sanitize(f.message, { maxLength: 400, escapeBackslash: false })}`;
     output[MARK[f.kind]](text);
     const extra: string[] = [];
     if (f.remediation) extra.push(f.remediation);
@@ -534,11 +629,20 @@ function showSecrets(v: unknown): unknown {
 
 /** Prints a plan: each change in words, then the exact API call with its (redacted) parameters. */
 export function showPlan(output: Output, plan: Change[], dryRun: boolean): void {
-  output.heading(dryRun ? `Plan (dry run: nothing will be sent), ${plan.length} change(s)` : `Plan: ${plan.length} change(s)`);
+  output.heading(
+    dryRun ? `Plan (dry run: nothing will be sent), ${plan.length} change(s)` : `Plan: ${plan.length} change(s)`,
+  );
   for (const [i, c] of plan.entries()) {
     output.info(`${i + 1}. ${c.description}${c.destructive ? ' [destructive]' : ''}`);
-    const lines = [`${c.service}:${c.operation} ${formatParams(showSecrets(redact(c.params)), { secretKeys: [] })}${c.region ? ` (region ${c.region})` : ''}`];
-    if (c.session) lines.push(`as a root session of account ${c.session.assumeRoot.accountId} (sts:AssumeRoot, ${c.session.assumeRoot.taskPolicy})`);
+    const lines = [
+      `${c.service}:${c.operation} ${formatParams(showSecrets(redact(c.params)), { secretKeys: [] })}` +
+        (c.region ? ` (region ${c.region})` : ''),
+    ];
+    if (c.session)
+      lines.push(
+        `as a root session of account ${c.session.assumeRoot.accountId} ` +
+          `(sts:AssumeRoot, ${c.session.assumeRoot.taskPolicy})`,
+      );
     if (c.warning) lines.push(`Warning: ${c.warning}`);
     output.detail(lines);
   }

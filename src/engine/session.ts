@@ -75,11 +75,6 @@ export class SessionFactory {
     return { pool, reads: new AccountReads(pool, this.clock), caller, account };
   }
 
-  /** A session over an already identified pool (the identity was read by the caller). */
-  fromPool(pool: ClientPool, identity: { caller: CallerIdentity; account: AccountInfo }): Session {
-    return { pool, reads: new AccountReads(pool, this.clock), ...identity };
-  }
-
   /** A pool for a named profile on `base`'s endpoint and region, counted with `base`'s calls. */
   profilePool(base: ClientPool, profile: string): ClientPool {
     return this.pool({ region: base.options.region, endpoint: base.options.endpoint, profile, counter: base.counter });

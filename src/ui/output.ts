@@ -6,17 +6,19 @@
  * given, only decorated with a marker and indented.
  *
  * Two looks:
- * - interactive terminal with colour: coloured ✔ ⚠ ✖ ℹ symbols, and `progress()` is an
- *   ora spinner;
+ * - interactive terminal with colour: coloured ✔ ⚠ ✖ ℹ symbols, `progress()` is an
+ *   ora spinner and `tasks()` a listr2 task list (./tasks.ts);
  * - otherwise (a pipe, CI, NO_COLOR): one plain line per message with ASCII markers
  *   (`[ok]`, `[warn]`, `[fail]`, `[info]`); a progress prints `[start] text` and its
  *   final line only, with no frames and no carriage returns. Colour (FORCE_COLOR) may
- *   still tint the markers.
+ *   still tint the markers. `tasks()` returns undefined there, so the engine shows each task
+ *   as a progress and those lines stay exactly as they are.
  */
 import ora from 'ora';
-import type { Output, Progress } from '../engine/types.js';
+import type { Output, Progress, TaskList } from '../engine/types.js';
 import { TerminalSession, type SessionSpinner, type TerminalSessionOptions } from './session.js';
 import { marker, markerText, painter, type Tone } from './style.js';
+import { startTaskList } from './tasks.js';
 import { wrapLine } from './wrap.js';
 
 /** The terminal output: the engine's `Output` plus what only the CLI needs. */
@@ -29,9 +31,12 @@ export interface TerminalOutput extends Output {
    * Shows a secret in a framed box saying it is shown once, and returns true, only
    * when the stream is a terminal. Otherwise writes a warning line naming `label`
    * (never the value) and returns false: the caller must then deliver the secret
-   * some other way, or not create it. Check `canShowSecrets` before generating one.
+   * some other way, or not create it. Check `canShowSecrets` before generating one. While a
+   * task list is drawn the box is held back (in memory only) and shown right after the list.
    */
   secret(label: string, value: string): boolean;
+  /** A task list on an interactive colour terminal, otherwise undefined; see `Output.tasks`. */
+  tasks(titles: string[]): TaskList | undefined;
   /**
    * Writes machine-readable data (e.g. `--json`) exactly as given to the data stream
    * (stdout by default), never decorated; add the trailing newline yourself.
@@ -135,12 +140,19 @@ export function createOutput(options: CreateOutputOptions): TerminalOutput {
     };
   };
 
+  /**
+   * A listr2 task list where ora spins with Unicode symbols (an operator at a terminal, colour
+   * on); none in the plain looks (pipes, CI, NO_COLOR, --no-color), whose lines logs and tests read.
+   * While it is drawn, other messages and secrets are held back by the session and written after it.
+   */
+  const tasks = (titles: string[]): TaskList | undefined => {
+    if (!session.animates || !look.unicode || titles.length === 0) return undefined;
+    return startTaskList(session, titles);
+  };
+
   const secret = (label: string, value: string): boolean => {
     if (!session.isTerminal) {
-      say(
-        'warn',
-        `Not shown: ${label}. Secrets are shown only on a terminal, and this output is not one.`,
-      );
+      say('warn', `Not shown: ${label}. Secrets are shown only on a terminal, and this output is not one.`);
       return false;
     }
     session.write(secretBox(label, value, look.unicode, bold));
@@ -170,6 +182,7 @@ export function createOutput(options: CreateOutputOptions): TerminalOutput {
       if (text !== '') session.write(text);
     },
     progress,
+    tasks,
     secret,
     data: (text) => session.write(text, dataStream),
     close: () => session.close(),
@@ -181,12 +194,7 @@ function width(text: string): number {
   return [...text].length;
 }
 
-function secretBox(
-  label: string,
-  value: string,
-  unicode: boolean,
-  emphasize: (text: string) => string,
-): string {
+function secretBox(label: string, value: string, unicode: boolean, emphasize: (text: string) => string): string {
   const notice = 'Shown once: copy it now. rootlock does not store it.';
   const rows: Array<{ plain: string; shown: string }> = [
     // A label with line breaks gets one row per line, so the frame stays closed.

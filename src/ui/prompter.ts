@@ -9,13 +9,7 @@
  */
 import { Writable } from 'node:stream';
 import { checkbox, confirm, input, select } from '@inquirer/prompts';
-import type {
-  CheckboxQuestion,
-  ConfirmQuestion,
-  InputQuestion,
-  Prompter,
-  SelectQuestion,
-} from '../engine/types.js';
+import type { CheckboxQuestion, ConfirmQuestion, InputQuestion, Prompter, SelectQuestion } from '../engine/types.js';
 import { CancelledError } from './errors.js';
 import type { SessionStream, TerminalSession } from './session.js';
 import { painter } from './style.js';
@@ -35,9 +29,7 @@ export function isPromptCancellation(error: unknown): boolean {
 
 /** Rethrows inquirer's cancellations as {@link CancelledError}, anything else as is. */
 export function toCancelledError(error: unknown): unknown {
-  return isPromptCancellation(error)
-    ? new CancelledError('Cancelled at a prompt.', { cause: error })
-    : error;
+  return isPromptCancellation(error) ? new CancelledError('Cancelled at a prompt.', { cause: error }) : error;
 }
 
 /**
@@ -120,9 +112,7 @@ export function createTerminalPrompter(session: TerminalSession): Prompter {
 
   const ask = async <T>(prompt: (context: PromptContext) => Promise<T>): Promise<T> => {
     try {
-      return await session.whilePrompting(() =>
-        prompt({ input: session.input, output: promptOutput(session.stream) }),
-      );
+      return await session.whilePrompting(() => prompt({ input: session.input, output: promptOutput(session.stream) }));
     } catch (error) {
       throw toCancelledError(error);
     }

@@ -8,7 +8,11 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutAlternateContactCommand } from '@aws-sdk/client-account';
-import { DescribeIamInstanceProfileAssociationsCommand, DescribeImagesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeIamInstanceProfileAssociationsCommand,
+  DescribeImagesCommand,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import {
   AddRoleToInstanceProfileCommand,
   AddUserToGroupCommand,
@@ -19,7 +23,13 @@ import {
   CreateRoleCommand,
 } from '@aws-sdk/client-iam';
 import { expect } from 'vitest';
-import { createIamUserWithKey, MOTO_BOOTSTRAP_CREDENTIALS, testClients, type IamUserCredentials, type TestCredentials } from '../support/clients.js';
+import {
+  createIamUserWithKey,
+  MOTO_BOOTSTRAP_CREDENTIALS,
+  testClients,
+  type IamUserCredentials,
+  type TestCredentials,
+} from '../support/clients.js';
 import type { Emulator } from '../support/emulator.js';
 import { SPINNER_DOTS, type PtySession } from '../support/pty.js';
 
@@ -48,13 +58,19 @@ const SPINNER_GLYPH = new RegExp(`[${SPINNER_DOTS}]`);
  * left running under the prompt would both keep `settle` from returning early and leave its
  * frames in what was written after the prompt appeared.
  */
-export async function atPrompt(pty: PtySession, prompt: string | RegExp, act: (pty: PtySession) => void): Promise<void> {
+export async function atPrompt(
+  pty: PtySession,
+  prompt: string | RegExp,
+  act: (pty: PtySession) => void,
+): Promise<void> {
   await pty.waitFor(prompt);
   const from = pty.transcript.length;
   await pty.settle(150);
   const written = pty.transcript.slice(from);
   expect(written, `spinner frames were drawn while the prompt ${String(prompt)} was open`).not.toMatch(SPINNER_GLYPH);
-  expect(pty.screen.visible().join('\n'), `a spinner frame is on screen with the prompt ${String(prompt)}`).not.toMatch(SPINNER_GLYPH);
+  expect(pty.screen.visible().join('\n'), `a spinner frame is on screen with the prompt ${String(prompt)}`).not.toMatch(
+    SPINNER_GLYPH,
+  );
   act(pty);
 }
 
@@ -140,7 +156,10 @@ export function terminalWrappedWords(pty: PtySession): string[] {
     const indent = /^ */.exec(w.line)?.[0].length ?? 0;
     // The room a word had: the line's width after the message marker or the detail indent.
     const room = pty.screen.cols - Math.max(indent, 2);
-    expect(word.length, `the terminal broke "${word}" in "${w.line}" although it fits in ${room} columns`).toBeGreaterThan(room);
+    expect(
+      word.length,
+      `the terminal broke "${word}" in "${w.line}" although it fits in ${room} columns`,
+    ).toBeGreaterThan(room);
     words.push(word);
   }
   return words;
@@ -158,8 +177,18 @@ const EC2_TRUST = JSON.stringify({
 });
 
 export const CONTACTS = {
-  BILLING: { Name: 'Bea Biller', Title: 'Finance lead', EmailAddress: 'billing@example.com', PhoneNumber: '+1 555 0100' },
-  OPERATIONS: { Name: 'Olga Ops', Title: 'Operations manager', EmailAddress: 'ops@example.com', PhoneNumber: '+1 555 0101' },
+  BILLING: {
+    Name: 'Bea Biller',
+    Title: 'Finance lead',
+    EmailAddress: 'billing@example.com',
+    PhoneNumber: '+1 555 0100',
+  },
+  OPERATIONS: {
+    Name: 'Olga Ops',
+    Title: 'Operations manager',
+    EmailAddress: 'ops@example.com',
+    PhoneNumber: '+1 555 0101',
+  },
   SECURITY: { Name: 'Sam Secure', Title: 'CISO', EmailAddress: 'security@example.com', PhoneNumber: '+1 555 0102' },
 } as const;
 export type ContactType = keyof typeof CONTACTS;
@@ -204,7 +233,9 @@ let amiCache: string | undefined;
 async function ami(endpoint: string): Promise<string> {
   if (amiCache) return amiCache;
   const { ec2 } = testClients(endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
-  const res = await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], Filters: [{ Name: 'name', Values: ['amzn2-ami-hvm-*'] }] }));
+  const res = await ec2.send(
+    new DescribeImagesCommand({ Owners: ['amazon'], Filters: [{ Name: 'name', Values: ['amzn2-ami-hvm-*'] }] }),
+  );
   const id = res.Images?.find((i) => i.ImageId)?.ImageId;
   if (!id) throw new Error('the emulator offered no amzn2 image');
   amiCache = id;
@@ -230,7 +261,10 @@ async function launch(endpoint: string, count: number, profile?: string): Promis
 /** Builds an account in the emulator (account 123456789012) with the fixture SDK credentials. */
 export async function seedAccount(emu: Pick<Emulator, 'endpoint' | 'layer'>, o: SeedOptions): Promise<SeededAccount> {
   const { endpoint } = emu;
-  const { keys } = emu.layer.seedRoot(ACCOUNT, { keys: Array.from({ length: o.rootKeys }, () => ({ status: 'Active' as const })), mfaEnabled: o.rootMfa ?? false });
+  const { keys } = emu.layer.seedRoot(ACCOUNT, {
+    keys: Array.from({ length: o.rootKeys }, () => ({ status: 'Active' as const })),
+    mfaEnabled: o.rootMfa ?? false,
+  });
   const { iam, account } = testClients(endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
   await iam.send(new CreateGroupCommand({ GroupName: 'Administrators' }));
   await iam.send(new AttachGroupPolicyCommand({ GroupName: 'Administrators', PolicyArn: ADMIN_POLICY }));
@@ -242,7 +276,12 @@ export async function seedAccount(emu: Pick<Emulator, 'endpoint' | 'layer'>, o: 
   }
   if ((o.roleInstances ?? 0) > 0) {
     await iam.send(new CreateRoleCommand({ RoleName: 'app-role', AssumeRolePolicyDocument: EC2_TRUST }));
-    await iam.send(new AttachRolePolicyCommand({ RoleName: 'app-role', PolicyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' }));
+    await iam.send(
+      new AttachRolePolicyCommand({
+        RoleName: 'app-role',
+        PolicyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+      }),
+    );
     await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'app-role' }));
     await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'app-role', RoleName: 'app-role' }));
   }
@@ -310,7 +349,13 @@ export async function startNotReadyProxy(target: string): Promise<NotReadyProxy>
         return;
       }
       const fwd = http.request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host, 'content-length': String(body.length) } },
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host, 'content-length': String(body.length) },
+        },
         (up) => {
           res.writeHead(up.statusCode ?? 502, up.headers);
           up.pipe(res);

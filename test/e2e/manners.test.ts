@@ -13,7 +13,15 @@ import { MOTO_BOOTSTRAP_CREDENTIALS, testClients } from '../support/clients.js';
 import { useEmulator } from '../support/emulator.js';
 import { mutatingRequests, primaryContactAnswers } from '../support/harness.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { assertFreshBuild, killAllPtys, readJournals, rootlockEnv, runPiped, SGR, startRootlock } from '../support/pty.js';
+import {
+  assertFreshBuild,
+  killAllPtys,
+  readJournals,
+  rootlockEnv,
+  runPiped,
+  SGR,
+  startRootlock,
+} from '../support/pty.js';
 import {
   ACCOUNT,
   atPrompt,
@@ -72,7 +80,12 @@ describe('colour', () => {
     emu().layer.requests.splice(0);
     const home = tempHome();
     // FORCE_COLOR too, as CI systems set it for every tool: NO_COLOR, the operator's own choice, wins.
-    const env = rootlockEnv({ endpoint: emu().endpoint, home, credentials: seeded.root[0]!, extra: { NO_COLOR: '1', FORCE_COLOR: '1' } });
+    const env = rootlockEnv({
+      endpoint: emu().endpoint,
+      home,
+      credentials: seeded.root[0]!,
+      extra: { NO_COLOR: '1', FORCE_COLOR: '1' },
+    });
     const pty = startRootlock(['--only', 'admins'], { env });
     await atPrompt(pty, 'The account has no password policy. Set one', typeLine('n'));
     await atPrompt(pty, 'Create an admin user now', typeLine('n'));
@@ -88,7 +101,9 @@ describe('colour', () => {
   it('a terminal without NO_COLOR is coloured (so the test above can fail)', async () => {
     const seeded = await seedAccount(emu(), { rootKeys: 1, admins: ['first-admin', 'second-admin'], contacts: true });
     const home = tempHome();
-    const pty = startRootlock(['check', '--only', 'billing-recovery'], { env: rootlockEnv({ endpoint: emu().endpoint, home, credentials: seeded.root[0]! }) });
+    const pty = startRootlock(['check', '--only', 'billing-recovery'], {
+      env: rootlockEnv({ endpoint: emu().endpoint, home, credentials: seeded.root[0]! }),
+    });
     expect(await pty.waitForExit()).toBe(0);
     expect(pty.transcript).toMatch(SGR);
   }, 60_000);
@@ -168,7 +183,9 @@ describe('without a terminal', () => {
     const run = await runPiped(['--only', 'admins'], { env, stdin: 'null', timeoutMs: 60_000 });
     expect(run.timedOut).toBe(false);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('[fail] Question "admins.password-policy" needs an answer and there is no terminal to ask it on.');
+    expect(run.stderr).toContain(
+      '[fail] Question "admins.password-policy" needs an answer and there is no terminal to ask it on.',
+    );
     expect(run.stderr).toContain('--answer admins.password-policy=true|false');
     expect(run.stderr).toContain('(--answers file.json)');
     expectPlain(run.stderr, 'stderr');
@@ -198,9 +215,15 @@ describe('permissions', () => {
 
   it('a denied read names the IAM action and the statement to add; the other steps still run', async () => {
     const seeded = await seedAccount(emu(), { rootKeys: 0, rootMfa: true, admins: ['alice', 'bob'] });
-    faults = await startFaultProxy({ target: emu().endpoint, rules: [{ kind: 'deny', match: 'account:GetAlternateContact' }], principalArn: seeded.admin.arn });
+    faults = await startFaultProxy({
+      target: emu().endpoint,
+      rules: [{ kind: 'deny', match: 'account:GetAlternateContact' }],
+      principalArn: seeded.admin.arn,
+    });
     const home = tempHome();
-    const run = await runPiped(['check', '--regions', 'us-east-1'], { env: rootlockEnv({ endpoint: faults.url, home, credentials: seeded.admin }) });
+    const run = await runPiped(['check', '--regions', 'us-east-1'], {
+      env: rootlockEnv({ endpoint: faults.url, home, credentials: seeded.admin }),
+    });
     expect(run.timedOut).toBe(false);
     expectPlain(run.stderr, 'check on stderr');
     expect(run.stderr).toContain(
@@ -213,9 +236,19 @@ describe('permissions', () => {
 
   it('a denied change stops the plan there, names the action, and says what was not sent', async () => {
     const seeded = await seedAccount(emu(), { rootKeys: 0, rootMfa: true, admins: ['alice'] });
-    faults = await startFaultProxy({ target: emu().endpoint, rules: [{ kind: 'deny', match: 'iam:CreateUser' }], principalArn: seeded.admin.arn });
+    faults = await startFaultProxy({
+      target: emu().endpoint,
+      rules: [{ kind: 'deny', match: 'iam:CreateUser' }],
+      principalArn: seeded.admin.arn,
+    });
     const home = tempHome();
-    const answers = ['admins.password-policy=false', 'admins.create=true', 'admins.create.count=1', 'admins.create.name.1=carol', 'admins.apply=true'];
+    const answers = [
+      'admins.password-policy=false',
+      'admins.create=true',
+      'admins.create.count=1',
+      'admins.create.name.1=carol',
+      'admins.apply=true',
+    ];
     const run = await runPiped(['--only', 'admins', ...answers.flatMap((a) => ['--answer', a])], {
       env: rootlockEnv({ endpoint: faults.url, home, credentials: seeded.admin }),
       stdin: 'null',
@@ -226,12 +259,16 @@ describe('permissions', () => {
     expect(run.stderr).toContain(
       '[fail] Access denied for iam:CreateUser. Add this statement to the caller\'s policy, or run as a principal that has it: {"Effect":"Allow","Action":"iam:CreateUser","Resource":"*"}',
     );
-    expect(run.stderr).toMatch(/\[warn\] Stopped here\. Not sent: Give carol a one-time console password.*; Add carol to group Administrators; Mark carol as set up/);
+    expect(run.stderr).toMatch(
+      /\[warn\] Stopped here\. Not sent: Give carol a one-time console password.*; Add carol to group Administrators; Mark carol as set up/,
+    );
     expect(run.code).toBe(1);
     const { iam } = testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
     expect(((await iam.send(new ListUsersCommand({}))).Users ?? []).map((u) => u.UserName)).toEqual(['alice']);
     const [journal] = journalOf(home);
-    expect(journal!.entries.filter((e) => e.type === 'change-end').map((e) => [e.change, e.outcome])).toEqual([['admins/create-user/carol', 'failed']]);
+    expect(journal!.entries.filter((e) => e.type === 'change-end').map((e) => [e.change, e.outcome])).toEqual([
+      ['admins/create-user/carol', 'failed'],
+    ]);
   }, 60_000);
 });
 
@@ -256,10 +293,15 @@ describe('Ctrl-C', () => {
     expect(flat).toContain(
       'Interrupted. 5 change(s) had been applied: admins/password-policy, admins/create-user/carol, admins/login-profile/carol, admins/add-to-group/Administrators/carol, admins/finish-setup/carol.',
     );
-    expect(flat).toContain("Run the same rootlock command again: it re-reads AWS and continues from the account's actual state.");
+    expect(flat).toContain(
+      "Run the same rootlock command again: it re-reads AWS and continues from the account's actual state.",
+    );
     const [journal] = journalOf(home);
     expect(flat).toContain(`Journal of this session: ${journal!.path}`);
-    expect(journal!.entries.at(-1)).toMatchObject({ type: 'session-end', outcome: 'interrupted: cancelled at a prompt' });
+    expect(journal!.entries.at(-1)).toMatchObject({
+      type: 'session-end',
+      outcome: 'interrupted: cancelled at a prompt',
+    });
     expect(unfinished(journal!.entries)).toEqual([]);
     // What was applied is in AWS; what was not asked yet is not.
     const { iam } = testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
@@ -300,7 +342,9 @@ describe('Ctrl-C', () => {
     proxy.notReady = false;
     const again = startRootlock(['--only', 'ec2-roles', '--regions', 'us-east-1'], { env });
     await again.waitFor(`An earlier session on this account did not finish (${first!.path}).`);
-    await again.waitFor(`In flight when it stopped (it may or may not have reached AWS; the steps below check): ec2-roles: ec2:AssociateIamInstanceProfile (${associate})`);
+    await again.waitFor(
+      `In flight when it stopped (it may or may not have reached AWS; the steps below check): ec2-roles: ec2:AssociateIamInstanceProfile (${associate})`,
+    );
     await atPrompt(again, 'Which instances should get an instance role?', enter);
     // The role made before the interruption is offered; "Create a new role" is the default.
     await atPrompt(again, 'Which role should these instances get?', upThenEnter(1));

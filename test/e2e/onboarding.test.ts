@@ -30,9 +30,30 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testClients } from '../support/clients.js';
 import { REPO_ROOT, useEmulator } from '../support/emulator.js';
-import { assertFreshBuild, killAllPtys, readJournals, rootlockEnv, startRootlock, writeAwsProfile } from '../support/pty.js';
+import {
+  assertFreshBuild,
+  killAllPtys,
+  readJournals,
+  rootlockEnv,
+  startRootlock,
+  writeAwsProfile,
+} from '../support/pty.js';
 import { seedNewAccount } from '../support/seed.js';
-import { ACCOUNT, atPrompt, CONTACTS, enter, maskSecrets, PRIMARY, removeTempHomes, secretsOnScreen, section, tempHome, terminalWrappedWords, typeLine, upThenEnter } from './helpers.js';
+import {
+  ACCOUNT,
+  atPrompt,
+  CONTACTS,
+  enter,
+  maskSecrets,
+  PRIMARY,
+  removeTempHomes,
+  secretsOnScreen,
+  section,
+  tempHome,
+  terminalWrappedWords,
+  typeLine,
+  upThenEnter,
+} from './helpers.js';
 
 const emu = useEmulator();
 beforeAll(() => assertFreshBuild());
@@ -77,7 +98,8 @@ describe('onboarding a brand-new account in a terminal', () => {
 
     // --- Billing and recovery contacts, typed in; the console-only item attested.
     for (const type of ['BILLING', 'OPERATIONS', 'SECURITY'] as const) {
-      if (type !== 'BILLING') await atPrompt(pty, `Reuse the details of another contact for the ${type} contact?`, enter);
+      if (type !== 'BILLING')
+        await atPrompt(pty, `Reuse the details of another contact for the ${type} contact?`, enter);
       const c = CONTACTS[type];
       await atPrompt(pty, `${type} contact name`, typeLine(c.Name));
       await atPrompt(pty, `${type} contact title`, typeLine(c.Title));
@@ -126,22 +148,33 @@ describe('onboarding a brand-new account in a terminal', () => {
     expect(Number(scanned?.[2])).toBeGreaterThan(1);
     // The two one-time passwords, each in its box, each shown exactly once.
     const secrets = secretsOnScreen(screen);
-    expect(secrets.map((s) => s.label)).toEqual(['one-time console password for alice', 'one-time console password for bob']);
+    expect(secrets.map((s) => s.label)).toEqual([
+      'one-time console password for alice',
+      'one-time console password for bob',
+    ]);
     for (const s of secrets) {
       expect(s.value.length).toBeGreaterThanOrEqual(14);
       expect(text.split(s.value).length - 1).toBe(1);
     }
-    expect(flat).toContain(`From here on rootlock acts as arn:aws:iam::${ACCOUNT}:user/first-admin (profile admin) for ec2-roles, billing-recovery.`);
+    expect(flat).toContain(
+      `From here on rootlock acts as arn:aws:iam::${ACCOUNT}:user/first-admin (profile admin) for ec2-roles, billing-recovery.`,
+    );
     expect(flat).toContain('root-keys stays with the root user');
     expect(flat).toContain('PASS: All 2 instances in');
     expect(flat).toContain('Attestation recorded in the journal');
-    expect(flat).toContain("Verified with profile admin after this session's own key was deleted: AccountAccessKeysPresent = 0.");
+    expect(flat).toContain(
+      "Verified with profile admin after this session's own key was deleted: AccountAccessKeysPresent = 0.",
+    );
     // The SDK's "multiple credential sources" notice (env keys plus --verify-profile) stays off the screen.
     expect(text).not.toContain('Multiple credential sources');
     const summary = section(screen, /^Summary$/);
     expect(summary).toContain('✔ Administrators: PASS: 3 full admins (first-admin, alice, bob).');
-    expect(summary.join('\n')).toMatch(/✔ EC2 instance roles: PASS: All 2 instances in \d+ regions have an instance role\./);
-    expect(summary.join(' ')).toMatch(/✔ Billing and recovery contacts: PASS: The three alternate contacts and the\s+primary contact are complete and verified/);
+    expect(summary.join('\n')).toMatch(
+      /✔ EC2 instance roles: PASS: All 2 instances in \d+ regions have an instance role\./,
+    );
+    expect(summary.join(' ')).toMatch(
+      /✔ Billing and recovery contacts: PASS: The three alternate contacts and the\s+primary contact are complete and verified/,
+    );
     // Root MFA cannot be set through any API, and the seeded account has none: the keys are gone,
     // and the step still fails on MFA alone, which makes the run's exit code 1.
     expect(summary).toContain('✖ Root access keys: FAIL: No root access keys. Root MFA is off.');
@@ -163,7 +196,9 @@ describe('onboarding a brand-new account in a terminal', () => {
     const entries = journal!.entries;
     expect(entries[0]).toMatchObject({ type: 'session-start', command: 'wizard', dryRun: false, account: ACCOUNT });
     expect(entries.at(-1)).toMatchObject({ type: 'session-end', outcome: 'completed' });
-    expect(entries.filter((e) => e.type === 'session-switch').map((e) => [e.profile, e.steps])).toEqual([['admin', ['ec2-roles', 'billing-recovery']]]);
+    expect(entries.filter((e) => e.type === 'session-switch').map((e) => [e.profile, e.steps])).toEqual([
+      ['admin', ['ec2-roles', 'billing-recovery']],
+    ]);
     const ends = entries.filter((e) => e.type === 'change-end');
     expect(ends.map((e) => e.outcome)).toEqual(Array(11 + 6 + 4 + 3).fill('applied'));
     for (const s of secrets) expect(journal!.text).not.toContain(s.value);
@@ -178,7 +213,9 @@ describe('onboarding a brand-new account in a terminal', () => {
     const group = await iam.send(new GetGroupCommand({ GroupName: 'Administrators' }));
     expect(group.Users?.map((u) => u.UserName).sort()).toEqual(['alice', 'bob']);
     const groupPolicies = await iam.send(new ListAttachedGroupPoliciesCommand({ GroupName: 'Administrators' }));
-    expect(groupPolicies.AttachedPolicies?.map((p) => p.PolicyArn)).toEqual(['arn:aws:iam::aws:policy/AdministratorAccess']);
+    expect(groupPolicies.AttachedPolicies?.map((p) => p.PolicyArn)).toEqual([
+      'arn:aws:iam::aws:policy/AdministratorAccess',
+    ]);
     for (const user of ['alice', 'bob']) {
       expect((await iam.send(new GetLoginProfileCommand({ UserName: user }))).LoginProfile?.UserName).toBe(user);
       const tags = (await iam.send(new ListUserTagsCommand({ UserName: user }))).Tags ?? [];
@@ -188,11 +225,14 @@ describe('onboarding a brand-new account in a terminal', () => {
     expect(decodeURIComponent(role?.AssumeRolePolicyDocument ?? '')).toContain('ec2.amazonaws.com');
     const rolePolicies = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'rootlock-ec2-instance' }));
     expect(rolePolicies.AttachedPolicies?.map((p) => p.PolicyName)).toEqual(['AmazonSSMManagedInstanceCore']);
-    const profile = (await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'rootlock-ec2-instance' }))).InstanceProfile;
+    const profile = (await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'rootlock-ec2-instance' })))
+      .InstanceProfile;
     expect(profile?.Roles?.map((r) => r.RoleName)).toEqual(['rootlock-ec2-instance']);
-    const associations = (await ec2.send(new DescribeIamInstanceProfileAssociationsCommand({}))).IamInstanceProfileAssociations ?? [];
+    const associations =
+      (await ec2.send(new DescribeIamInstanceProfileAssociationsCommand({}))).IamInstanceProfileAssociations ?? [];
     expect(associations.map((a) => a.InstanceId).sort()).toEqual([...account.instanceIds].sort());
-    for (const a of associations) expect(a.IamInstanceProfile?.Arn).toBe(`arn:aws:iam::${ACCOUNT}:instance-profile/rootlock-ec2-instance`);
+    for (const a of associations)
+      expect(a.IamInstanceProfile?.Arn).toBe(`arn:aws:iam::${ACCOUNT}:instance-profile/rootlock-ec2-instance`);
     for (const type of ['BILLING', 'OPERATIONS', 'SECURITY'] as const) {
       const got = (await acct.send(new GetAlternateContactCommand({ AlternateContactType: type }))).AlternateContact;
       expect(got).toMatchObject(CONTACTS[type]);
@@ -211,7 +251,12 @@ describe('onboarding a brand-new account in a terminal', () => {
  * `<!-- /capture -->`, replacing what was there; every marker must exist, and every capture
  * must find its marker. Secrets become a placeholder; the temporary home becomes ~/.rootlock.
  */
-function writeCaptures(home: string, secrets: ReturnType<typeof secretsOnScreen>, screen: string[], live: Record<string, string[]>): void {
+function writeCaptures(
+  home: string,
+  secrets: ReturnType<typeof secretsOnScreen>,
+  screen: string[],
+  live: Record<string, string[]>,
+): void {
   const docPath = path.join(REPO_ROOT, 'docs', 'walkthrough.md');
   const clean = (lines: string[]): string[] => {
     const out = maskSecrets(lines, secrets).map((l) => l.split(home).join('~/.rootlock'));
@@ -236,7 +281,10 @@ function writeCaptures(home: string, secrets: ReturnType<typeof secretsOnScreen>
     'root-keys-last': section(screen, /the key this session signs with, so it goes last/, /^Summary$/),
     // The summary and where the journal went. The read-only next steps between them are left out
     // of the walkthrough (see the report: after the session deleted its own key they cannot read).
-    summary: [...section(screen, /^Summary$/, /^(Next steps|ℹ Journal of this session)/), ...section(screen, /^ℹ Journal of this session/)],
+    summary: [
+      ...section(screen, /^Summary$/, /^(Next steps|ℹ Journal of this session)/),
+      ...section(screen, /^ℹ Journal of this session/),
+    ],
   };
   let doc = readFileSync(docPath, 'utf8');
   const seen = new Set<string>();

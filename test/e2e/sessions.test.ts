@@ -58,7 +58,11 @@ describe('a dry-run in a terminal', () => {
     const answersFile = path.join(home, 'answers.json');
     writeFileSync(answersFile, JSON.stringify(contactAnswers(), null, 2));
     const env = rootlockEnv({ endpoint: emu().endpoint, home, credentials: seeded.root[0]! });
-    const pty = startRootlock(['--dry-run', '--regions', 'us-east-1', '--answers', answersFile], { env, cols: 100, rows: 50 });
+    const pty = startRootlock(['--dry-run', '--regions', 'us-east-1', '--answers', answersFile], {
+      env,
+      cols: 100,
+      rows: 50,
+    });
 
     await pty.waitFor('Dry run: every change is shown and none is sent.');
     await atPrompt(pty, 'The account has no password policy. Set one', enter);
@@ -76,7 +80,11 @@ describe('a dry-run in a terminal', () => {
     await pty.waitFor('Dry run: the attestation is not asked or recorded.');
     await pty.waitFor('Plan (dry run: nothing will be sent), 4 change(s)');
     // Nothing was prepared for real, so removing root keys needs the typed override; a wrong id is refused.
-    await atPrompt(pty, `To remove the root keys of account ${ACCOUNT} anyway, type that account id`, typeLine('111111111111'));
+    await atPrompt(
+      pty,
+      `To remove the root keys of account ${ACCOUNT} anyway, type that account id`,
+      typeLine('111111111111'),
+    );
     await pty.waitFor(`111111111111 is not the account whose root keys would be removed (${ACCOUNT}).`);
     await pty.settle(150);
     pty.press('backspace', 12);
@@ -87,7 +95,16 @@ describe('a dry-run in a terminal', () => {
 
     const text = pty.text();
     const flat = text.replace(/\s+/g, ' ');
-    for (const call of ['iam:UpdateAccountPasswordPolicy', 'iam:CreateUser {"UserName":"carol"', 'iam:CreateRole', 'ec2:AssociateIamInstanceProfile', 'account:PutAlternateContact', 'account:PutContactInformation', 'iam:UpdateAccessKey {"AccessKeyId":', 'iam:DeleteAccessKey {"AccessKeyId":']) {
+    for (const call of [
+      'iam:UpdateAccountPasswordPolicy',
+      'iam:CreateUser {"UserName":"carol"',
+      'iam:CreateRole',
+      'ec2:AssociateIamInstanceProfile',
+      'account:PutAlternateContact',
+      'account:PutContactInformation',
+      'iam:UpdateAccessKey {"AccessKeyId":',
+      'iam:DeleteAccessKey {"AccessKeyId":',
+    ]) {
       expect(flat).toContain(call);
     }
     expect(text).not.toMatch(/Apply (this change|these \d+ changes)\?/);
@@ -99,9 +116,15 @@ describe('a dry-run in a terminal', () => {
     expect(mutatingRequests(emu().layer.requests)).toEqual([]);
     const { iam, account } = testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
     expect(((await iam.send(new ListUsersCommand({}))).Users ?? []).map((u) => u.UserName)).toEqual(['first-admin']);
-    expect(emu().layer.root(ACCOUNT).rootKeys.map((k) => k.status)).toEqual(['Active', 'Active']);
+    expect(
+      emu()
+        .layer.root(ACCOUNT)
+        .rootKeys.map((k) => k.status),
+    ).toEqual(['Active', 'Active']);
     expect(await profileAssociations(emu().endpoint)).toEqual({});
-    await expect(account.send(new GetAlternateContactCommand({ AlternateContactType: 'BILLING' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(
+      account.send(new GetAlternateContactCommand({ AlternateContactType: 'BILLING' })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
 
     // The journal records the dry run as such.
     const [journal] = readJournals(home);
@@ -112,7 +135,9 @@ describe('a dry-run in a terminal', () => {
     expect(shown.length).toBe(4);
     expect(starts.length).toBe(shown.reduce((a, b) => a + b, 0));
     expect(starts.every((e) => e.dryRun === true)).toBe(true);
-    expect(new Set(journal!.entries.filter((e) => e.type === 'change-end').map((e) => e.outcome))).toEqual(new Set(['dry-run']));
+    expect(new Set(journal!.entries.filter((e) => e.type === 'change-end').map((e) => e.outcome))).toEqual(
+      new Set(['dry-run']),
+    );
   }, 120_000);
 });
 

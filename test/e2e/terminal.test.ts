@@ -3,7 +3,15 @@
  * parts of the binary that need no AWS: --version and --help in a real terminal.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertFreshBuild, killAllPtys, rootlockEnv, runPiped, startRootlock, stripAnsi, VirtualScreen } from '../support/pty.js';
+import {
+  assertFreshBuild,
+  killAllPtys,
+  rootlockEnv,
+  runPiped,
+  startRootlock,
+  stripAnsi,
+  VirtualScreen,
+} from '../support/pty.js';
 import { removeTempHomes, tempHome } from './helpers.js';
 
 afterEach(() => killAllPtys());
@@ -57,17 +65,25 @@ describe('the binary in a terminal, without AWS', () => {
   beforeAll(() => assertFreshBuild());
 
   it('--version prints the version and exits 0', async () => {
-    const pty = startRootlock(['--version'], { env: rootlockEnv({ endpoint: 'http://127.0.0.1:9', home: tempHome() }) });
+    const pty = startRootlock(['--version'], {
+      env: rootlockEnv({ endpoint: 'http://127.0.0.1:9', home: tempHome() }),
+    });
     await pty.waitFor(/^\d+\.\d+\.\d+/m);
     expect(await pty.waitForExit()).toBe(0);
   });
 
   it('--help fits an 80-column terminal: the terminal wraps nothing', async () => {
-    const pty = startRootlock(['--help'], { env: rootlockEnv({ endpoint: 'http://127.0.0.1:9', home: tempHome() }), cols: 80, rows: 80 });
+    const pty = startRootlock(['--help'], {
+      env: rootlockEnv({ endpoint: 'http://127.0.0.1:9', home: tempHome() }),
+      cols: 80,
+      rows: 80,
+    });
     expect(await pty.waitForExit()).toBe(0);
     expect(pty.screen.lines()[0]).toMatch(/^rootlock: /);
     expect(pty.screen.autoWraps()).toEqual([]);
-    const piped = await runPiped(['--help'], { env: rootlockEnv({ endpoint: 'http://127.0.0.1:9', home: tempHome() }) });
+    const piped = await runPiped(['--help'], {
+      env: rootlockEnv({ endpoint: 'http://127.0.0.1:9', home: tempHome() }),
+    });
     for (const line of piped.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
   });
 

@@ -128,7 +128,9 @@ export class VirtualScreen {
       while (start > 0 && this.wrappedRows[start]) start--;
       let end = r;
       while (end + 1 < this.buf.length && this.wrappedRows[end + 1]) end++;
-      const parts = lines.slice(start, end + 1).map((l, i, all) => (i < all.length - 1 ? l.padEnd(this.cols, ' ') : l.replace(/\s+$/, '')));
+      const parts = lines
+        .slice(start, end + 1)
+        .map((l, i, all) => (i < all.length - 1 ? l.padEnd(this.cols, ' ') : l.replace(/\s+$/, '')));
       const at = parts.slice(0, r - start).reduce((n, p) => n + p.length, 0);
       out.push({ row: r, line: parts.join(''), at });
     }
@@ -360,7 +362,11 @@ export function rootlockEnv(o: RootlockEnvOptions): Record<string, string> {
 export function writeAwsProfile(home: string, name: string, credentials: TestCredentialsLike): void {
   const dir = path.join(home, 'aws');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const lines = [`[${name}]`, `aws_access_key_id = ${credentials.accessKeyId}`, `aws_secret_access_key = ${credentials.secretAccessKey}`];
+  const lines = [
+    `[${name}]`,
+    `aws_access_key_id = ${credentials.accessKeyId}`,
+    `aws_secret_access_key = ${credentials.secretAccessKey}`,
+  ];
   if (credentials.sessionToken) lines.push(`aws_session_token = ${credentials.sessionToken}`);
   appendFileSync(path.join(dir, 'credentials'), `${lines.join('\n')}\n`, { mode: 0o600 });
 }
@@ -399,7 +405,18 @@ export function assertFreshBuild(): void {
 /* Pseudo-terminal sessions                                                                    */
 /* ------------------------------------------------------------------------------------------ */
 
-export type Key = 'enter' | 'up' | 'down' | 'left' | 'right' | 'space' | 'tab' | 'backspace' | 'escape' | 'ctrl-c' | 'ctrl-d';
+export type Key =
+  | 'enter'
+  | 'up'
+  | 'down'
+  | 'left'
+  | 'right'
+  | 'space'
+  | 'tab'
+  | 'backspace'
+  | 'escape'
+  | 'ctrl-c'
+  | 'ctrl-d';
 
 const KEYS: Record<Key, string> = {
   enter: '\r',
@@ -512,7 +529,8 @@ export class PtySession {
 
   /** Everything written, as plain text (see {@link stripAnsi}). */
   text(): string {
-    if (this.plainCache.length !== this.raw.length) this.plainCache = { length: this.raw.length, text: stripAnsi(this.raw) };
+    if (this.plainCache.length !== this.raw.length)
+      this.plainCache = { length: this.raw.length, text: stripAnsi(this.raw) };
     return this.plainCache.text;
   }
 
@@ -544,8 +562,12 @@ export class PtySession {
         this.mark += found.index + found.match.length;
         return found.match;
       }
-      if (this.exit) throw new Error(`rootlock exited (code ${this.exit.code}) without printing ${String(pattern)}.\n${this.describe()}`);
-      if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${String(pattern)}.\n${this.describe()}`);
+      if (this.exit)
+        throw new Error(
+          `rootlock exited (code ${this.exit.code}) without printing ${String(pattern)}.\n${this.describe()}`,
+        );
+      if (Date.now() > deadline)
+        throw new Error(`Timed out after ${timeoutMs} ms waiting for ${String(pattern)}.\n${this.describe()}`);
       await sleep(20);
     }
   }
@@ -556,8 +578,14 @@ export class PtySession {
     for (;;) {
       const screen = this.screen.visible();
       if (toRegExp(pattern).test(screen.join('\n'))) return screen;
-      if (this.exit) throw new Error(`rootlock exited (code ${this.exit.code}) before the screen showed ${String(pattern)}.\n${this.describe()}`);
-      if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for the screen to show ${String(pattern)}.\n${this.describe()}`);
+      if (this.exit)
+        throw new Error(
+          `rootlock exited (code ${this.exit.code}) before the screen showed ${String(pattern)}.\n${this.describe()}`,
+        );
+      if (Date.now() > deadline)
+        throw new Error(
+          `Timed out after ${timeoutMs} ms waiting for the screen to show ${String(pattern)}.\n${this.describe()}`,
+        );
       await sleep(20);
     }
   }
@@ -590,7 +618,10 @@ export class PtySession {
   async waitForExit(timeoutMs = this.waitTimeoutMs): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`rootlock did not exit within ${timeoutMs} ms.\n${this.describe()}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`rootlock did not exit within ${timeoutMs} ms.\n${this.describe()}`)),
+        timeoutMs,
+      );
     });
     try {
       const e = await Promise.race([this.exited, timeout]);
@@ -609,7 +640,10 @@ export class PtySession {
     if (!dir) return;
     mkdirSync(dir, { recursive: true });
     const base = path.join(dir, `rootlock-${this.proc.pid}`);
-    writeFileSync(`${base}.screen.txt`, `$ rootlock ${this.args.join(' ')}\n${this.screen.text()}\n[exit ${this.exit?.code}]\n`);
+    writeFileSync(
+      `${base}.screen.txt`,
+      `$ rootlock ${this.args.join(' ')}\n${this.screen.text()}\n[exit ${this.exit?.code}]\n`,
+    );
     writeFileSync(`${base}.raw.txt`, this.raw);
   }
 

@@ -6,12 +6,7 @@ import type {
   Prompter,
   SelectQuestion,
 } from '../../src/engine/types.js';
-import {
-  createAnswersPrompter,
-  mergeAnswers,
-  parseAnswerFlags,
-  parseAnswersJson,
-} from '../../src/ui/answers.js';
+import { createAnswersPrompter, mergeAnswers, parseAnswerFlags, parseAnswersJson } from '../../src/ui/answers.js';
 import { InvalidAnswerError, NeedsInputError } from '../../src/ui/errors.js';
 
 const safeConfirm: ConfirmQuestion = { id: 'admins.create', message: 'Create an admin user?', safeDefault: true };
@@ -179,11 +174,17 @@ describe('createAnswersPrompter: input', () => {
   it('an optional question (an offer) takes its default without a terminal; a supplied answer or a terminal still wins', async () => {
     const offer: InputQuestion = { id: 'session.admin-profile', message: 'Profile?', default: '', optional: true };
     await expect(createAnswersPrompter({ answers: {}, yes: false }).input(offer)).resolves.toBe('');
-    await expect(createAnswersPrompter({ answers: { 'session.admin-profile': 'alice' }, yes: false }).input(offer)).resolves.toBe('alice');
+    await expect(
+      createAnswersPrompter({ answers: { 'session.admin-profile': 'alice' }, yes: false }).input(offer),
+    ).resolves.toBe('alice');
     const fallback = fallbackPrompter();
-    await expect(createAnswersPrompter({ answers: {}, yes: false, fallback }).input(offer)).resolves.toBe('from terminal');
+    await expect(createAnswersPrompter({ answers: {}, yes: false, fallback }).input(offer)).resolves.toBe(
+      'from terminal',
+    );
     // Without a default there is nothing safe to take: it still needs an answer.
-    await expect(createAnswersPrompter({ answers: {}, yes: false }).input({ ...offer, default: undefined })).rejects.toThrow(NeedsInputError);
+    await expect(
+      createAnswersPrompter({ answers: {}, yes: false }).input({ ...offer, default: undefined }),
+    ).rejects.toThrow(NeedsInputError);
   });
 });
 
@@ -242,7 +243,9 @@ describe('createAnswersPrompter: checkbox', () => {
 
   it('reads an empty string as none, then applies validate', async () => {
     const prompter = createAnswersPrompter({ answers: { [usersCheckbox.id]: '' }, yes: false });
-    await expect(prompter.checkbox(usersCheckbox)).rejects.toThrow('Invalid answer for "admins.users": pick at least one');
+    await expect(prompter.checkbox(usersCheckbox)).rejects.toThrow(
+      'Invalid answer for "admins.users": pick at least one',
+    );
   });
 
   it('accepts none when there is no validate', async () => {

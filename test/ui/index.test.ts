@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTerminalUi, NeedsInputError, resolveColor, resolveInteractive, type TerminalUi } from '../../src/ui/index.js';
+import {
+  createTerminalUi,
+  NeedsInputError,
+  resolveColor,
+  resolveInteractive,
+  type TerminalUi,
+} from '../../src/ui/index.js';
 import { KEY, Keyboard, RecordingStream, waitFor } from './helpers/streams.js';
 
 const uis: TerminalUi[] = [];
@@ -41,7 +47,13 @@ describe('resolveInteractive', () => {
 });
 
 describe('createTerminalUi', () => {
-  function make(options: { tty: boolean; env?: Record<string, string>; answers?: Record<string, unknown>; yes?: boolean; color?: boolean }) {
+  function make(options: {
+    tty: boolean;
+    env?: Record<string, string>;
+    answers?: Record<string, unknown>;
+    yes?: boolean;
+    color?: boolean;
+  }) {
     const stdin = new Keyboard({ tty: options.tty });
     const stderr = new RecordingStream({ tty: options.tty });
     const stdout = new RecordingStream();

@@ -144,7 +144,9 @@ describe('TerminalSession', () => {
   });
 
   it('is a terminal only when its stream says so', () => {
-    expect(new TerminalSession({ stream: new RecordingStream({ tty: true }), color: false, interactive: true }).isTerminal).toBe(true);
+    expect(
+      new TerminalSession({ stream: new RecordingStream({ tty: true }), color: false, interactive: true }).isTerminal,
+    ).toBe(true);
     const piped = new TerminalSession({ stream: new RecordingStream(), color: false, interactive: true });
     expect(piped.isTerminal).toBe(false);
     // Told it is interactive, but it cannot draw frames on a pipe.

@@ -9,8 +9,18 @@ describe('wrapLine', () => {
     ['breaks at the last space that fits', 'alpha beta gamma delta', 11, ['alpha beta', 'gamma delta']],
     ['drops the spaces at a break', 'alpha   beta', 6, ['alpha', 'beta']],
     ['keeps runs of spaces inside a line', 'a   b c', 5, ['a   b', 'c']],
-    ['never cuts a word longer than the width', 'see https://example.com/a/very/long/path now', 12, ['see', 'https://example.com/a/very/long/path', 'now']],
-    ['keeps an id whole', 'instance i-0123456789abcdef0 in us-east-1', 20, ['instance', 'i-0123456789abcdef0', 'in us-east-1']],
+    [
+      'never cuts a word longer than the width',
+      'see https://example.com/a/very/long/path now',
+      12,
+      ['see', 'https://example.com/a/very/long/path', 'now'],
+    ],
+    [
+      'keeps an id whole',
+      'instance i-0123456789abcdef0 in us-east-1',
+      20,
+      ['instance', 'i-0123456789abcdef0', 'in us-east-1'],
+    ],
     ['keeps the leading indent on every line', '  1. one two three', 10, ['  1. one', '  two', '  three']],
     ['zero width: as is', 'a b', 0, ['a b']],
   ])('%s', (_name, text, width, expected) => {
@@ -26,7 +36,8 @@ describe('wrapLine', () => {
   });
 
   it('every line fits unless it is one word longer than the width', () => {
-    const text = 'The root user of account 123456789012 has 2 access keys (2 active): AKIA************ABCD and AKIA************EFGH, see https://console.aws.amazon.com/iam/home#/security_credentials for details.';
+    const text =
+      'The root user of account 123456789012 has 2 access keys (2 active): AKIA************ABCD and AKIA************EFGH, see https://console.aws.amazon.com/iam/home#/security_credentials for details.';
     for (const width of [20, 33, 47, 80]) {
       const lines = wrapLine(text, width);
       expect(lines.join(' ').replace(/\s+/g, ' ')).toBe(text);
@@ -65,13 +76,17 @@ describe('the terminal output wraps to the terminal, and only there', () => {
     output.info('one two three four five six seven');
     stream.columns = 80;
     output.info('one two three four five six seven');
-    expect(stream.text()).toBe('[info] one two three four five\n       six seven\n[info] one two three four five six seven\n');
+    expect(stream.text()).toBe(
+      '[info] one two three four five\n       six seven\n[info] one two three four five six seven\n',
+    );
   });
 
   it('not on a terminal (a pipe, a log): one message, one line, whatever the width says', () => {
     const { stream, output } = make(false, 30);
     output.warn('Admin first-admin has no MFA device and no console password.');
     output.detail(['Controls: CIS v5.0.0 1.14, Security Hub IAM.2']);
-    expect(stream.text()).toBe('[warn] Admin first-admin has no MFA device and no console password.\n  Controls: CIS v5.0.0 1.14, Security Hub IAM.2\n');
+    expect(stream.text()).toBe(
+      '[warn] Admin first-admin has no MFA device and no console password.\n  Controls: CIS v5.0.0 1.14, Security Hub IAM.2\n',
+    );
   });
 });
