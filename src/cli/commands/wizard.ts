@@ -38,7 +38,15 @@ export async function wizardCommand(
     caller.type === 'root'
       ? profileHandoff(ctx.factory, { region: run.region, endpoint: args.endpointUrl })
       : undefined;
-  const wctx = wizardContext(ctx, { prompter, journal, gate, recording, onlyFailing: args.command === 'fix', handoff });
+  const wctx = wizardContext(ctx, {
+    prompter,
+    journal,
+    gate,
+    recording,
+    // fix and plan walk only what fails: offers to improve what passes are the onboarding wizard's.
+    onlyFailing: args.command === 'fix' || recording,
+    handoff,
+  });
   if (args.dryRun) output.warn('Dry run: every change is shown and none is sent.');
   const outcomes = await runWizard(run.steps, wctx);
   // After a handoff the admin reads the next steps (root may have just removed the key it signs with).
@@ -60,7 +68,8 @@ export async function wizardCommand(
     };
     writeFileSync(args.out, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
     output.success(
-      `Plan written to ${args.out}: ${outcomes.reduce((n, o) => n + o.plan.length, 0)} change(s). Apply it with: rootlock apply ${args.out}`,
+      `Plan written to ${args.out}: ${outcomes.reduce((n, o) => n + o.plan.length, 0)} change(s). Apply it with: ` +
+        `rootlock apply ${args.out}`,
     );
     return EXIT.ok;
   }
