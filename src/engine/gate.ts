@@ -11,16 +11,8 @@ import { redact } from '../util/text.js';
 import type { Change, ChangeResult, Clock, Output } from './types.js';
 import type { Journal } from './journal.js';
 import type { SessionFactory } from './session.js';
-import { fillSecrets, generatePassword } from './secrets.js';
+import { fillSecrets, generatePassword, secretLabels } from './secrets.js';
 import { classifyAttempt, isIdempotent, verifyChange, type AttemptFailure, type Verdict } from './reconcile.js';
-import { isSecretPlaceholder } from '../util/text.js';
-
-function hasSecret(v: unknown): boolean {
-  if (isSecretPlaceholder(v)) return true;
-  if (Array.isArray(v)) return v.some(hasSecret);
-  if (v && typeof v === 'object') return Object.values(v).some(hasSecret);
-  return false;
-}
 
 export interface GateOptions {
   pool: ClientPool;
@@ -115,13 +107,15 @@ export class MutationGate {
     if (this.opts.dryRun) {
       return this.finish(change, { changeId: change.id, outcome: 'dry-run' });
     }
-    if (output.canShowSecrets === false && hasSecret(change.params)) {
+    if (output.canShowSecrets === false && secretLabels(change.params).length > 0) {
       return this.finish(change, {
         changeId: change.id,
         outcome: 'failed',
         error: {
           code: 'SecretNotShowable',
-          message: `${change.description} needs a one-time secret, and this output is not a terminal, so nobody would see it. Nothing was sent. Run this step in a terminal.`,
+          message:
+            `${change.description} needs a one-time secret, and this output is not a terminal, so nobody ` +
+            `would see it. Nothing was sent. Run this step in a terminal.`,
         },
       });
     }
@@ -135,7 +129,8 @@ export class MutationGate {
       result = { changeId: change.id, outcome: 'applied', response: summarize(response) };
       if (tally.reconciled) {
         output.info(
-          `${change.description}: AWS's answer was lost (connection dropped or server error), so rootlock read it back: it is in place.`,
+          `${change.description}: AWS's answer was lost (connection dropped or server error), so rootlock read it ` +
+            `back: it is in place.`,
         );
       }
     } catch (err) {
@@ -160,7 +155,9 @@ export class MutationGate {
     if (result.outcome === 'applied') for (const s of secrets) output.secret(s.label, s.value);
     if (result.outcome === 'failed' && tally.lost > 0 && secrets.length > 0) {
       output.warn(
-        `${change.description}: AWS's answer was lost and could not be confirmed, so the one-time secret was not shown. If AWS did apply it, nobody knows that secret: reset it (for a console password: aws iam update-login-profile) before handing the account over.`,
+        `${change.description}: AWS's answer was lost and could not be confirmed, so the one-time secret was not ` +
+          `shown. If AWS did apply it, nobody knows that secret: reset it (for a console password: aws iam ` +
+          `update-login-profile) before handing the account over.`,
       );
     }
     if (result.outcome === 'already-done' && secrets.length > 0) {
@@ -239,8 +236,11 @@ export class MutationGate {
             throw Object.assign(
               new OutcomeUnknownError(
                 verdict === 'conflict'
-                  ? `AWS's answer to ${change.service}:${change.operation} was lost, and AWS now shows something else in its place. Nothing more was sent; run again to re-read the account.`
-                  : `AWS's answer to ${change.service}:${change.operation} was lost and reading the account back did not settle whether it was applied, so it was not sent again. Run again: rootlock re-reads AWS and continues from what is there.`,
+                  ? `AWS's answer to ${change.service}:${change.operation} was lost, and AWS now shows something ` +
+                      `else in its place. Nothing more was sent; run again to re-read the account.`
+                  : `AWS's answer to ${change.service}:${change.operation} was lost and reading the account back did ` +
+                      `not settle whether it was applied, so it was not sent again. Run again: rootlock re-reads AWS ` +
+                      `and continues from what is there.`,
               ),
               { $rootlockCall: { service: change.service, operation: change.operation } },
             );

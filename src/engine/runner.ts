@@ -20,6 +20,7 @@ import type { AccountReads } from '../aws/reads.js';
 import type { MutationGate } from './gate.js';
 import type { Journal } from './journal.js';
 import { manualActions } from './manual.js';
+import { secretLabels } from './secrets.js';
 import { planDrift, findingKeys, type PlannedStep } from './plan-file.js';
 import type { Registry } from './registry.js';
 import type { SessionFactory } from './session.js';
@@ -446,6 +447,17 @@ export async function confirmAndApply(
     for (const change of plan) results.push(await ctx.gate.execute(change));
     output.info(`Dry run: ${plan.length} change${plan.length === 1 ? '' : 's'} shown, none sent.`);
     return results;
+  }
+  // Decided before the first change: a plan whose one-time secret nobody would see is not started
+  // (a user created without the password shown would be left half done).
+  const unseen = output.canShowSecrets === false ? plan.flatMap((c) => secretLabels(c.params)) : [];
+  if (unseen.length > 0) {
+    output.error(
+      `This plan sets a one-time secret (${unseen.join('; ')}), and this output is not a terminal, ` +
+        'so nobody would see it. Nothing was sent.',
+    );
+    output.detail(['Run rootlock in a terminal to apply it: the secret is shown there once, and nowhere else.']);
+    return undefined;
   }
   const destructive = plan.some((c) => c.destructive);
   const go = await ctx.prompter.confirm({

@@ -38,6 +38,16 @@ export interface RevealedSecret {
   value: string;
 }
 
+/** The labels of the secrets a change's parameters would generate (placeholders, in order). */
+export function secretLabels(v: unknown): string[] {
+  if (isSecretPlaceholder(v)) return [(v as SecretPlaceholder).label];
+  if (Array.isArray(v)) return v.flatMap(secretLabels);
+  if (v && typeof v === 'object' && !(v instanceof Date) && !(v instanceof Uint8Array)) {
+    return Object.values(v).flatMap(secretLabels);
+  }
+  return [];
+}
+
 /** Replaces placeholders with fresh values; returns the filled params and the secrets to reveal. */
 export function fillSecrets(
   params: Record<string, unknown>,

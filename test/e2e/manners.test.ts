@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetAlternateContactCommand } from '@aws-sdk/client-account';
-import { GetUserCommand, ListUsersCommand } from '@aws-sdk/client-iam';
+import { GetUserCommand, ListRolesCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MOTO_BOOTSTRAP_CREDENTIALS, testClients } from '../support/clients.js';
 import { useEmulator } from '../support/emulator.js';
@@ -235,12 +235,48 @@ describe('permissions', () => {
   }, 60_000);
 
   it('a denied change stops the plan there, names the action, and says what was not sent', async () => {
-    const seeded = await seedAccount(emu(), { rootKeys: 0, rootMfa: true, admins: ['alice'] });
+    const seeded = await seedAccount(emu(), { rootKeys: 0, rootMfa: true, admins: ['alice', 'bob'], bareInstances: 1 });
     faults = await startFaultProxy({
       target: emu().endpoint,
-      rules: [{ kind: 'deny', match: 'iam:CreateUser' }],
+      rules: [{ kind: 'deny', match: 'iam:CreateRole' }],
       principalArn: seeded.admin.arn,
     });
+    const home = tempHome();
+    const answers = [
+      `ec2-roles.instances=${seeded.bareInstances[0]}`,
+      'ec2-roles.role.name=web-servers',
+      'ec2-roles.policies=arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+      'ec2-roles.apply=true',
+    ];
+    const run = await runPiped(
+      ['--only', 'ec2-roles', '--regions', 'us-east-1', ...answers.flatMap((a) => ['--answer', a])],
+      {
+        env: rootlockEnv({ endpoint: faults.url, home, credentials: seeded.admin }),
+        stdin: 'null',
+      },
+    );
+    expect(run.timedOut).toBe(false);
+    expectPlain(run.stderr, 'the wizard on stderr');
+    expect(run.stderr).toContain('[fail] Create IAM role web-servers that EC2 instances can assume: failed');
+    expect(run.stderr).toContain(
+      '[fail] Access denied for iam:CreateRole. Add this statement to the caller\'s policy, or run as a principal that has it: {"Effect":"Allow","Action":"iam:CreateRole","Resource":"*"}',
+    );
+    expect(run.stderr).toMatch(
+      /\[warn\] Stopped here\. Not sent: Attach AmazonSSMManagedInstanceCore to role web-servers; Create instance profile web-servers; Put role web-servers in instance profile web-servers; Attach instance profile web-servers to instance/,
+    );
+    expect(run.code).toBe(1);
+    const { iam } = testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
+    expect(((await iam.send(new ListRolesCommand({}))).Roles ?? []).map((r) => r.RoleName)).not.toContain(
+      'web-servers',
+    );
+    const [journal] = journalOf(home);
+    expect(journal!.entries.filter((e) => e.type === 'change-end').map((e) => [e.change, e.outcome])).toEqual([
+      ['ec2-roles/create-role/web-servers', 'failed'],
+    ]);
+  }, 60_000);
+
+  it('a plan that sets a one-time password is refused up front without a terminal: nothing is half done', async () => {
+    const seeded = await seedAccount(emu(), { rootKeys: 0, rootMfa: true, admins: ['alice'] });
     const home = tempHome();
     const answers = [
       'admins.password-policy=false',
@@ -249,26 +285,22 @@ describe('permissions', () => {
       'admins.create.name.1=carol',
       'admins.apply=true',
     ];
+    emu().layer.requests.length = 0;
     const run = await runPiped(['--only', 'admins', ...answers.flatMap((a) => ['--answer', a])], {
-      env: rootlockEnv({ endpoint: faults.url, home, credentials: seeded.admin }),
+      env: rootlockEnv({ endpoint: emu().endpoint, home, credentials: seeded.admin }),
       stdin: 'null',
     });
     expect(run.timedOut).toBe(false);
-    expectPlain(run.stderr, 'the wizard on stderr');
-    expect(run.stderr).toContain('[fail] Create IAM user carol: failed');
     expect(run.stderr).toContain(
-      '[fail] Access denied for iam:CreateUser. Add this statement to the caller\'s policy, or run as a principal that has it: {"Effect":"Allow","Action":"iam:CreateUser","Resource":"*"}',
+      '[fail] This plan sets a one-time secret (one-time console password for carol), and this output is not a terminal, so nobody would see it. Nothing was sent.',
     );
-    expect(run.stderr).toMatch(
-      /\[warn\] Stopped here\. Not sent: Give carol a one-time console password.*; Add carol to group Administrators; Mark carol as set up/,
-    );
+    expect(run.stderr).toContain('Run rootlock in a terminal to apply it');
     expect(run.code).toBe(1);
+    expect(mutatingRequests(emu().layer.requests)).toEqual([]);
     const { iam } = testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS);
     expect(((await iam.send(new ListUsersCommand({}))).Users ?? []).map((u) => u.UserName)).toEqual(['alice']);
     const [journal] = journalOf(home);
-    expect(journal!.entries.filter((e) => e.type === 'change-end').map((e) => [e.change, e.outcome])).toEqual([
-      ['admins/create-user/carol', 'failed'],
-    ]);
+    expect(journal!.entries.filter((e) => e.type === 'change-start')).toEqual([]);
   }, 60_000);
 });
 
