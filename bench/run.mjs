@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { hasGnuTime, runMeasured } from './lib/measure.mjs';
-import { compareWithMinimum, countsFromPlan, minimumCalls, projectToAws } from './lib/minimum.mjs';
+import { compareWithMinimum, countsFromPlan, minimumCalls } from './lib/minimum.mjs';
 import { ensureMoto, startMoto, MOTO_VERSION } from './lib/moto.mjs';
 import { median, runBounded } from './lib/procs.mjs';
 import {
@@ -28,7 +28,7 @@ import {
   summarizeOcsf,
 } from './lib/prowler.mjs';
 import { startEgressTrap, startProxy } from './lib/proxy.mjs';
-import { buildTable, renderMarkdown, renderText } from './lib/report.mjs';
+import { buildTable, renderMarkdownReport, renderText } from './lib/report.mjs';
 import { DEFAULT_SCALE, planScale, RawAws, seedScaleAccount } from './lib/seed.mjs';
 import { interleavedRuns, timeToFirstPrompt } from './lib/startup.mjs';
 
@@ -191,6 +191,7 @@ async function main() {
     shims: opt['no-shims']
       ? []
       : [
+          'iam:GetAccountAuthorizationDetails paged by MaxItems with Markers, from one moto answer (moto: everything in one page, MaxItems and Marker ignored)',
           'iam:ListOrganizationsFeatures -> 400 OrganizationNotFoundException (moto: 500 NotImplemented, which SDKs retry)',
           'account:Get/PutContactInformation kept by the proxy (moto: 404 HTML page)',
           'iam:GetCredentialReport GeneratedTime = when it was generated (moto: always 2015-02-02T20:02:02Z)',
@@ -258,8 +259,7 @@ async function main() {
 
   // 2. rootlock check --json.
   const counts = countsFromPlan(plan);
-  const minimum = minimumCalls(counts, { regionsGiven: true });
-  results.minimum = minimum;
+  const minimumOnAws = minimumCalls(counts, { regionsGiven: true });
   const rlEnv = toolEnv(creds, trap.url);
   const checkArgs = [BIN, 'check', '--json', '--endpoint-url', proxy.url, '--regions', REGIONS.join(',')];
   proxy.log.reset();
@@ -278,10 +278,13 @@ async function main() {
   const aadSent = rlRequests.params['iam:GetAccountAuthorizationDetails']
     ?.map((p) => Number(p.MaxItems))
     .filter((n) => n > 0);
-  const projected = projectToAws(doc.apiCalls.byOperation, {
-    authorizationItems: minimum.authorizationItems,
-    aadMaxItemsSent: aadSent?.length ? Math.max(...aadSent) : undefined,
-  });
+  // The proxy pages moto's one authorization-details answer by the MaxItems rootlock sends, so
+  // the pages are counted as made. They are compared with the minimum for the same answer
+  // (moto lists every AWS managed policy); the minimum on AWS is kept beside it.
+  const aadPaging = rlRequests.paged['iam:GetAccountAuthorizationDetails'];
+  const minimum = minimumCalls(counts, { regionsGiven: true, answeredItems: aadPaging?.answerItems?.[0] });
+  results.minimum = { ...minimum, onAws: minimumOnAws };
+  const calls = { total: rlRequests.total, byOperation: rlRequests.byOperation };
   results.rootlock = {
     command: ['bin/rootlock', ...checkArgs.slice(1)].join(' '),
     principal: doc.principal,
@@ -296,8 +299,10 @@ async function main() {
       apiCalls: doc.apiCalls,
       requests: rlRequests,
       aadMaxItemsSent: aadSent,
-      projected,
-      versusMinimum: compareWithMinimum(minimum, projected.byOperation),
+      aadPaging,
+      calls,
+      versusMinimum: compareWithMinimum(minimum, calls.byOperation),
+      versusMinimumOnAws: compareWithMinimum(minimumOnAws, calls.byOperation),
       // rootlock's own count (apiCalls) and the requests the emulator saw should agree.
       countsAgree: doc.apiCalls.attempts === rlRequests.total,
       startupBeforeFirstCallMs: rlRequests.firstRequestMs,
@@ -307,20 +312,15 @@ async function main() {
     },
   };
   log(
-    `rootlock check: ${(rl.wallMs / 1000).toFixed(1)} s, ${rl.peakRssMiB} MiB, ${doc.apiCalls.total} calls (${rlRequests.total} requests)`,
+    `rootlock check: ${(rl.wallMs / 1000).toFixed(1)} s, ${rl.peakRssMiB} MiB, ${doc.apiCalls.total} calls (${rlRequests.total} requests, ${aadPaging?.pages ?? '?'} authorization-details pages)`,
   );
 
-  results.rootlock.memoryProbes = await memoryProbes(rlEnv, proxy);
-  const aadProbe = results.rootlock.memoryProbes.find((m) => m.mode === 'aad' && m.variant === 'rootlock filter');
-  if (aadProbe?.awsManagedPolicies !== undefined) {
-    // Sensitivity of the minimum: if AWS listed every AWS managed policy as moto does.
-    const items = minimum.authorizationItems - counts.awsManagedAttached + aadProbe.awsManagedPolicies;
-    results.minimum.ifAllAwsManagedListed = {
-      awsManagedPolicies: aadProbe.awsManagedPolicies,
-      authorizationItems: items,
-      aadPages: Math.ceil(items / 1000),
-      total: minimum.total - minimum.byOperation['iam:GetAccountAuthorizationDetails'] + Math.ceil(items / 1000),
-    };
+  // The probes get a proxy of their own: none of their requests is counted as rootlock's.
+  const probeProxy = await startProxy(moto.url, { shims: !opt['no-shims'] });
+  try {
+    results.rootlock.memoryProbes = await memoryProbes(rlEnv, probeProxy);
+  } finally {
+    await probeProxy.close();
   }
 
   // 3. Prowler on the same emulator, same run.
@@ -369,18 +369,24 @@ async function main() {
   writeFileSync(outFile, `${JSON.stringify(results, (k, v) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`);
   printReport(results);
   process.stdout.write(`\nWritten: ${path.relative(ROOT, outFile)}\n`);
-  writeFileSync(outFile.replace(/\.json$/, '.md'), `${renderMarkdown(results.table)}\n`);
+  writeFileSync(outFile.replace(/\.json$/, '.md'), `${renderMarkdownReport(results)}\n`);
 }
 
-/** Explains rootlock's peak RSS: the cost of loading the EC2 client and of parsing one authorization-details response. */
+/**
+ * Explains rootlock's peak RSS: the cost of loading the EC2 client, of reading every
+ * authorization-details page, and of the two in either order. `proxy` is the probes' own
+ * (it pages as the one rootlock talked to does, and counts nothing of rootlock's).
+ */
 async function memoryProbes(env, proxy) {
   const probe = path.join(ROOT, 'bench', 'probes', 'memory.mjs');
   const runs = [
     { mode: 'floor', args: ['floor'], variant: 'node + probe script' },
     { mode: 'iam-import', args: ['iam-import'], variant: 'load @aws-sdk/client-iam' },
     { mode: 'ec2-import', args: ['ec2-import'], variant: 'load @aws-sdk/client-ec2' },
-    { mode: 'aad', args: ['aad', proxy.url], variant: 'rootlock filter' },
+    { mode: 'aad', args: ['aad', proxy.url], variant: 'rootlock filter, every page' },
     { mode: 'aad', args: ['aad', proxy.url, 'no-aws-managed'], variant: 'without AWSManagedPolicy' },
+    { mode: 'aad', args: ['aad', proxy.url, 'ec2-after'], variant: 'every page, then load EC2' },
+    { mode: 'aad', args: ['aad', proxy.url, 'ec2-before'], variant: 'load EC2, then every page' },
   ];
   const out = [];
   for (const r of runs) {
@@ -518,7 +524,10 @@ function printReport(r) {
   out.push('');
   out.push(renderText(r.table));
   out.push('');
-  out.push('API calls, rootlock (projected to AWS) against the computed minimum:');
+  const paging = r.rootlock.check.aadPaging;
+  out.push(
+    `API calls rootlock made (seen by the proxy) against the computed minimum for the same answers${paging ? ` (authorization details: ${paging.answerItems[0]} items in ${paging.pages} pages of MaxItems ${paging.maxItems.join('/')})` : ''}; on AWS, which lists only the AWS managed policies in use, the minimum is ${r.minimum.onAws.total}:`,
+  );
   for (const row of r.rootlock.check.versusMinimum.rows) {
     out.push(
       `  ${row.op.padEnd(44)} min ${String(row.min).padStart(3)}  made ${String(row.made).padStart(3)}${row.extra ? `  (${row.extra > 0 ? '+' : ''}${row.extra})` : ''}`,

@@ -1,14 +1,15 @@
 /**
  * The fewest API calls AWS allows for the answers `rootlock check --json` gives, computed
- * from the seeded entity counts (moto ignores MaxItems on GetAccountAuthorizationDetails,
- * so the page count cannot be observed on the emulator: it is computed for AWS).
+ * from the entity counts.
  *
  * Assumptions, each stated in docs/performance.md:
  * - GetAccountAuthorizationDetails: MaxItems 1000 (the API's maximum); every user, group,
  *   role and managed policy counts as one item against MaxItems; AWS fills each page
- *   (it may return fewer: then the minimum is higher, never lower); with the
+ *   (it may return fewer: then the minimum is higher, never lower). With the
  *   AWSManagedPolicy filter AWS lists only AWS managed policies attached to something in
- *   the account (moto lists every one of them).
+ *   the account; moto lists every one of them, so the benchmark computes the minimum twice:
+ *   for the items the emulator actually answered (what the measured pages are compared
+ *   with) and for AWS.
  * - DescribeInstances: up to 1000 instances per page (MaxResults' maximum), per region.
  * - The credential report: one GenerateCredentialReport that finds a report newer than
  *   4 hours (state COMPLETE) and one GetCredentialReport; a first generation needs polling.
@@ -45,10 +46,12 @@ export const pagesFor = (items, perPage) => Math.max(1, Math.ceil(items / perPag
 
 /**
  * The minimum, operation by operation, each with the answer it is needed for.
- * `regionsGiven`: --regions was passed (no DescribeRegions).
+ * `regionsGiven`: --regions was passed (no DescribeRegions). `answeredItems`: the items
+ * GetAccountAuthorizationDetails actually answered (the emulator lists every AWS managed
+ * policy); by default, the items AWS answers for the counts.
  */
-export function minimumCalls(counts, { regionsGiven = true } = {}) {
-  const items = authorizationItems(counts);
+export function minimumCalls(counts, { regionsGiven = true, answeredItems } = {}) {
+  const items = answeredItems ?? authorizationItems(counts);
   const rows = [
     { op: 'sts:GetCallerIdentity', min: 1, why: 'who is calling, which account' },
     { op: 'iam:ListAccountAliases', min: 1, why: 'the account alias in the report' },
@@ -85,25 +88,6 @@ export function minimumCalls(counts, { regionsGiven = true } = {}) {
   for (const r of rows) byOperation[r.op] = (byOperation[r.op] ?? 0) + r.min;
   const total = rows.reduce((s, r) => s + r.min, 0);
   return { rows, byOperation, total, authorizationItems: items };
-}
-
-/**
- * Projects calls measured on moto onto AWS: moto answers GetAccountAuthorizationDetails in
- * one page whatever MaxItems says, so its page count is replaced by the pages AWS would need
- * at the MaxItems the tool actually sent (1000 if it sent none larger; AWS's default is 100).
- */
-export function projectToAws(observedByOperation, { authorizationItems: items, aadMaxItemsSent }) {
-  const byOperation = { ...observedByOperation };
-  const observedPages = byOperation['iam:GetAccountAuthorizationDetails'] ?? 0;
-  let projectedPages = observedPages;
-  if (observedPages > 0) {
-    const per = Math.min(aadMaxItemsSent ?? 100, AAD_MAX_ITEMS);
-    // moto returns everything on the first page; a tool that read every page on AWS would send ceil(items/per).
-    projectedPages = pagesFor(items, per);
-    byOperation['iam:GetAccountAuthorizationDetails'] = projectedPages;
-  }
-  const total = Object.values(byOperation).reduce((s, n) => s + n, 0);
-  return { byOperation, total, observedPages, projectedPages };
 }
 
 /**

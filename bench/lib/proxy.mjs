@@ -1,14 +1,24 @@
 /**
  * A counting reverse proxy in front of moto, on 127.0.0.1. Both tools under test are
  * pointed at it, so the benchmark counts every request each one sends (by service and
- * operation, with HTTP status) the same way, independently of the tool's own report.
+ * operation, with HTTP status) the same way, independently of the tool's own report. It
+ * also fills moto's gaps (EmulatorShims) and pages GetAccountAuthorizationDetails as AWS
+ * does (AuthorizationDetailsPager), so every page a tool reads is a request counted here.
  */
 import http from 'node:http';
+
+/** The S3 Control operations the tools send, by method and path (after /v20180820). */
+const S3_CONTROL_OPERATIONS = {
+  'GET /configuration/publicAccessBlock': 'GetPublicAccessBlock',
+  'PUT /configuration/publicAccessBlock': 'PutPublicAccessBlock',
+  'DELETE /configuration/publicAccessBlock': 'DeletePublicAccessBlock',
+};
 
 /**
  * Names the AWS operation of one request, from whichever protocol it uses:
  * awsJson (X-Amz-Target), awsQuery / ec2Query (Action= in the form body or query string),
- * rpc-v2-cbor (/service/S/operation/Op) and rest-json (the Account API: POST /getAlternateContact).
+ * rpc-v2-cbor (/service/S/operation/Op), rest-json (the Account API: POST /getAlternateContact) and
+ * rest-xml (S3 Control: GET /v20180820/configuration/publicAccessBlock).
  */
 export function operationOf({ method, url, headers, body }) {
   const auth = String(headers.authorization ?? '');
@@ -31,6 +41,11 @@ export function operationOf({ method, url, headers, body }) {
   }
   if (!operation && body && body.length && /x-www-form-urlencoded/.test(String(headers['content-type'] ?? ''))) {
     operation = new URLSearchParams(body.toString('utf8')).get('Action') ?? undefined;
+  }
+  if (!operation && u.pathname.startsWith('/v20180820/')) {
+    // S3 Control is REST, signed as "s3": the method and path name the operation.
+    service = 's3control';
+    operation = S3_CONTROL_OPERATIONS[`${method} ${u.pathname.slice('/v20180820'.length)}`];
   }
   if (!operation && service === 'account') {
     const m = /^\/([a-zA-Z]+)$/.exec(u.pathname);
@@ -65,6 +80,8 @@ export class RequestLog {
     this.params = {};
     /** Requests the bench answered itself (emulator gaps), by operation. */
     this.shimmed = {};
+    /** Pages the proxy cut from an emulator answer, by operation (see AuthorizationDetailsPager). */
+    this.paged = {};
   }
   start(key, params) {
     const now = process.hrtime.bigint();
@@ -93,6 +110,17 @@ export class RequestLog {
     if (region) this.regions.add(region);
     if (shim) this.shimmed[key] = (this.shimmed[key] ?? 0) + 1;
   }
+  /** Notes one page handed out: its MaxItems, how many items it held, and the size of the whole answer. */
+  page(key, { maxItems, items, answerItems, first }) {
+    const p = (this.paged[key] ??= { pages: 0, answers: 0, items: 0, answerItems: [], maxItems: [] });
+    p.pages += 1;
+    p.items += items;
+    if (first) {
+      p.answers += 1;
+      p.answerItems.push(answerItems);
+    }
+    if (!p.maxItems.includes(maxItems)) p.maxItems.push(maxItems);
+  }
   /** A plain-object snapshot, operations sorted by name; `since` (hrtime) dates the timeline. */
   toJSON(since) {
     const byOperation = {};
@@ -116,8 +144,10 @@ export class RequestLog {
       firstRequestMs: rel(this.firstAt),
       lastResponseMs: rel(this.lastAt),
       firstSeen: this.firstSeen.map((f) => ({ op: f.key, atMs: rel(f.at) })),
-      params: this.params,
-      shimmed: this.shimmed,
+      // Copies: the log goes on recording after a snapshot, and a snapshot must not change.
+      params: structuredClone(this.params),
+      shimmed: { ...this.shimmed },
+      paged: structuredClone(this.paged),
     };
   }
 }
@@ -215,6 +245,143 @@ export class EmulatorShims {
   }
 }
 
+/** The item lists of a GetAccountAuthorizationDetails answer, in the order AWS returns them. */
+const AAD_LISTS = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies'];
+/** AWS's default and largest MaxItems for GetAccountAuthorizationDetails. */
+export const AAD_DEFAULT_MAX_ITEMS = 100;
+export const AAD_LARGEST_MAX_ITEMS = 1000;
+
+/**
+ * Cuts a GetAccountAuthorizationDetails answer (IAM query XML) into its items: each user,
+ * group, role and managed policy is one `<member>` at the top of its list. Returns the lists
+ * the answer holds and the items in answer order, or undefined when the text is not such an
+ * answer (an error, say). moto writes no CDATA, comments or unescaped `<` in text.
+ */
+export function splitAuthorizationDetails(xml) {
+  const open = '<GetAccountAuthorizationDetailsResult>';
+  const start = xml.indexOf(open);
+  const end = xml.indexOf('</GetAccountAuthorizationDetailsResult>');
+  if (start < 0 || end < start) return undefined;
+  const body = xml.slice(start + open.length, end);
+  const lists = [];
+  const items = [];
+  const tag = /<(\/?)([A-Za-z0-9_]+)[^>]*?(\/?)>/g;
+  let depth = 0;
+  let list;
+  let itemStart = -1;
+  for (let m = tag.exec(body); m; m = tag.exec(body)) {
+    const [text, closing, name, selfClosing] = m;
+    if (selfClosing) {
+      if (depth === 0 && AAD_LISTS.includes(name)) lists.push(name);
+      continue;
+    }
+    if (!closing) {
+      if (depth === 0 && AAD_LISTS.includes(name)) {
+        list = name;
+        lists.push(name);
+      } else if (depth === 1 && list && name === 'member') {
+        itemStart = m.index;
+      }
+      depth += 1;
+      continue;
+    }
+    depth -= 1;
+    if (depth === 1 && list && name === 'member' && itemStart >= 0) {
+      items.push({ list, xml: body.slice(itemStart, m.index + text.length) });
+      itemStart = -1;
+    } else if (depth === 0) {
+      list = undefined;
+    }
+  }
+  if (depth !== 0) return undefined;
+  return { lists, items };
+}
+
+/**
+ * Pages GetAccountAuthorizationDetails as AWS does, which moto does not: moto answers every
+ * item at once and ignores MaxItems and Marker. The first request of a listing goes to moto;
+ * its answer is cut into items and handed out MaxItems at a time (AWS's default 100, at
+ * most 1000), each page but the last with IsTruncated and a Marker for the next. Requests
+ * that carry a Marker are answered from the kept answer, so a tool pages through one
+ * consistent listing, as it would on AWS.
+ */
+export class AuthorizationDetailsPager {
+  constructor() {
+    /** Answers being paged, by listing id. */
+    this.listings = new Map();
+  }
+
+  /** MaxItems of a request, or an error answer when AWS would refuse it. */
+  maxItemsOf(params) {
+    if (params?.MaxItems === undefined) return { maxItems: AAD_DEFAULT_MAX_ITEMS };
+    const n = Number(params.MaxItems);
+    if (!Number.isInteger(n) || n < 1 || n > AAD_LARGEST_MAX_ITEMS) {
+      return {
+        error: errorAnswer(
+          'ValidationError',
+          `1 validation error detected: Value '${params.MaxItems}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000`,
+        ),
+      };
+    }
+    return { maxItems: n };
+  }
+
+  /**
+   * Answers a request that carries a Marker (or refuses a bad MaxItems) without moto;
+   * returns undefined when the request starts a listing and must go to moto.
+   */
+  answer(params) {
+    const { maxItems, error } = this.maxItemsOf(params);
+    if (error) return { response: error };
+    if (!params?.Marker) return undefined;
+    const [id, offset] = Buffer.from(String(params.Marker), 'base64url').toString('utf8').split(':');
+    const listing = this.listings.get(id);
+    if (!listing || !(Number(offset) > 0)) {
+      return { response: errorAnswer('InvalidInput', 'Invalid Marker.') };
+    }
+    return this.page(id, listing, Number(offset), maxItems);
+  }
+
+  /** Starts a listing from moto's full answer; undefined when the answer is not one (it goes back as is). */
+  start(params, status, body) {
+    if (status !== 200) return undefined;
+    const split = splitAuthorizationDetails(body.toString('utf8'));
+    if (!split) return undefined;
+    const id = crypto.randomUUID();
+    this.listings.set(id, split);
+    return this.page(id, split, 0, this.maxItemsOf(params).maxItems);
+  }
+
+  page(id, listing, offset, maxItems) {
+    const items = listing.items.slice(offset, offset + maxItems);
+    const next = offset + items.length;
+    const truncated = next < listing.items.length;
+    if (!truncated) this.listings.delete(id);
+    const lists = listing.lists.map((name) => {
+      const members = items.filter((i) => i.list === name).map((i) => i.xml);
+      return members.length ? `<${name}>${members.join('')}</${name}>` : `<${name}/>`;
+    });
+    const marker = truncated ? `<Marker>${Buffer.from(`${id}:${next}`).toString('base64url')}</Marker>` : '';
+    const xml =
+      `<GetAccountAuthorizationDetailsResponse xmlns="${IAM_XMLNS}"><GetAccountAuthorizationDetailsResult>` +
+      `${lists.join('')}<IsTruncated>${truncated}</IsTruncated>${marker}</GetAccountAuthorizationDetailsResult>` +
+      `<ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata></GetAccountAuthorizationDetailsResponse>`;
+    return {
+      response: { status: 200, headers: { 'content-type': 'text/xml' }, body: xml },
+      page: { maxItems, items: items.length, answerItems: listing.items.length, first: offset === 0 },
+    };
+  }
+}
+
+function errorAnswer(code, message) {
+  const requestId = crypto.randomUUID();
+  return {
+    status: 400,
+    headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+    body: `<ErrorResponse xmlns="${IAM_XMLNS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+  };
+}
+
 /**
  * Starts the proxy on a free 127.0.0.1 port in front of `upstreamUrl` (moto).
  * Returns { url, log, shims, close() }. `shims: false` forwards everything untouched.
@@ -225,6 +392,12 @@ export async function startProxy(upstreamUrl, { shims: useShims = true, captureP
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const log = new RequestLog({ captureParams });
   const shims = useShims ? new EmulatorShims() : undefined;
+  const pager = useShims ? new AuthorizationDetailsPager() : undefined;
+  const send = (res, answer) => {
+    const headers = { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) };
+    res.writeHead(answer.status, headers);
+    res.end(answer.body);
+  };
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -239,12 +412,15 @@ export async function startProxy(upstreamUrl, { shims: useShims = true, captureP
       const key = `${service}:${operation}`;
       const t0 = process.hrtime.bigint();
       const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e6;
-      log.start(key, log.captureParams.has(key) ? paramsOf(req.headers, body, req.url) : undefined);
-      const own = shims?.answer(key, body);
+      const paging = pager && key === 'iam:GetAccountAuthorizationDetails';
+      const params = log.captureParams.has(key) || paging ? paramsOf(req.headers, body, req.url) : undefined;
+      log.start(key, log.captureParams.has(key) ? params : undefined);
+      const shimmed = paging ? undefined : shims?.answer(key, body);
+      const own = paging ? pager.answer(params) : shimmed && { response: shimmed };
       if (own) {
-        res.writeHead(own.status, { ...own.headers, 'content-length': Buffer.byteLength(own.body) });
-        res.end(own.body);
-        log.record(key, own.status, elapsed(), region, { shim: true });
+        send(res, own.response);
+        if (own.page) log.page(key, own.page);
+        log.record(key, own.response.status, elapsed(), region, { shim: true });
         return;
       }
       const up = http.request(
@@ -259,6 +435,25 @@ export async function startProxy(upstreamUrl, { shims: useShims = true, captureP
         },
         (upRes) => {
           const status = upRes.statusCode ?? 502;
+          if (paging) {
+            const parts = [];
+            upRes.on('data', (c) => parts.push(c));
+            upRes.on('end', () => {
+              const raw = Buffer.concat(parts);
+              const first = pager.start(params, status, raw);
+              if (first) {
+                send(res, first.response);
+                log.page(key, first.page);
+              } else {
+                const headers = { ...upRes.headers, 'content-length': raw.length };
+                delete headers['transfer-encoding'];
+                res.writeHead(status, headers);
+                res.end(raw);
+              }
+              log.record(key, status, elapsed(), region);
+            });
+            return;
+          }
           if (shims?.rewrites(key)) {
             const parts = [];
             upRes.on('data', (c) => parts.push(c));

@@ -62,10 +62,10 @@ export function buildTable(r) {
       ? `Prowler / rootlock = ${fmt(ratio(r.prowler.requests.total, check.requests.total))}x`
       : undefined,
   });
-  const callsRatio = ratio(check.projected.total, r.minimum.total);
+  const callsRatio = ratio(check.calls.total, r.minimum.total);
   rows.push({
-    figure: 'check: API calls on AWS (rootlock projected) vs computed minimum',
-    rootlock: check.projected.total,
+    figure: 'check: API calls (pages counted through the paging proxy) vs computed minimum',
+    rootlock: check.calls.total,
     prowler: undefined,
     floor: r.minimum.total,
     ratio: callsRatio === undefined ? undefined : `rootlock / minimum = ${fmt(callsRatio, 2)}`,
@@ -144,6 +144,17 @@ export function renderMarkdown(rows) {
       `| ${r.figure} | ${fmt(r.rootlock, r.digits)} | ${fmt(r.prowler, r.digits)} | ${fmt(r.floor, r.digits)} | ${r.ratio ?? '—'} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : '**no**'} |`,
   );
   return [head, ...body].join('\n');
+}
+
+/** bench/results/latest.md: the table, dated, with the machine it was measured on. */
+export function renderMarkdownReport(r) {
+  const m = r.machine;
+  const load = `load average ${m.loadAverageAtStart[0]} at the start and ${m.loadAverageAtEnd?.[0] ?? '—'} at the end`;
+  const prowler = r.prowler?.version ? `, Prowler ${r.prowler.version}` : ', Prowler not run';
+  return (
+    `Measured on ${r.generatedAt.slice(0, 10)} by \`npm run bench\` (scale ${r.scaleFactor}): ${m.cpus} CPUs, ` +
+    `Node ${m.node}, moto ${m.moto}${prowler}; ${load}.\n\n${renderMarkdown(r.table)}`
+  );
 }
 
 export { fmt };

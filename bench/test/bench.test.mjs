@@ -5,17 +5,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseGnuTime } from '../lib/measure.mjs';
-import {
-  authorizationItems,
-  compareWithMinimum,
-  countsFromPlan,
-  minimumCalls,
-  pagesFor,
-  projectToAws,
-} from '../lib/minimum.mjs';
+import { authorizationItems, compareWithMinimum, countsFromPlan, minimumCalls, pagesFor } from '../lib/minimum.mjs';
 import { parseCheckList, PROWLER_CHECKS, prowlerArgs } from '../lib/prowler.mjs';
-import { EmulatorShims, operationOf, RequestLog } from '../lib/proxy.mjs';
-import { buildTable, renderMarkdown } from '../lib/report.mjs';
+import {
+  AuthorizationDetailsPager,
+  EmulatorShims,
+  operationOf,
+  RequestLog,
+  splitAuthorizationDetails,
+} from '../lib/proxy.mjs';
+import { buildTable, renderMarkdown, renderMarkdownReport } from '../lib/report.mjs';
 import { ADMIN_POLICY_ARN, DEFAULT_SCALE, planScale, queryParams, RUNNER_USER } from '../lib/seed.mjs';
 import { firstPromptLine, promptShown } from '../lib/startup.mjs';
 import { median } from '../lib/procs.mjs';
@@ -79,6 +78,15 @@ describe('operationOf', () => {
       }).operation,
       'DescribeRegions',
     );
+  });
+  it('names S3 Control requests, which are signed as s3, by method and path', () => {
+    const r = operationOf({
+      method: 'GET',
+      url: '/v20180820/configuration/publicAccessBlock',
+      headers: { authorization: auth('s3'), 'x-amz-account-id': '123456789012' },
+      body: Buffer.alloc(0),
+    });
+    assert.equal(`${r.service}:${r.operation}`, 's3control:GetPublicAccessBlock');
   });
   it('falls back to method and path', () => {
     assert.equal(
@@ -145,24 +153,21 @@ describe('minimum calls', () => {
     assert.equal(m.byOperation['iam:GetAccountAuthorizationDetails'], 3);
     assert.equal(m.byOperation['ec2:DescribeInstances'], 3);
     assert.equal(m.byOperation['ec2:DescribeRegions'], 0);
-    assert.equal(m.total, 17);
-    assert.equal(minimumCalls(counts, { regionsGiven: false }).total, 18);
+    assert.equal(m.byOperation['s3control:GetPublicAccessBlock'], 1);
+    assert.equal(m.total, 18);
+    assert.equal(minimumCalls(counts, { regionsGiven: false }).total, 19);
+  });
+  it('computes the authorization-details pages for the items actually answered when given', () => {
+    // moto lists all 1,582 AWS managed policies: 4,282 items, 5 pages.
+    const m = minimumCalls(counts, { answeredItems: 4282 });
+    assert.equal(m.authorizationItems, 4282);
+    assert.equal(m.byOperation['iam:GetAccountAuthorizationDetails'], 5);
+    assert.equal(m.total, 20);
   });
   it('pages: at least one, ceil otherwise', () => {
     assert.equal(pagesFor(0, 1000), 1);
     assert.equal(pagesFor(1000, 1000), 1);
     assert.equal(pagesFor(1001, 1000), 2);
-  });
-  it("projects moto's single authorization-details page onto AWS at the MaxItems sent", () => {
-    const observed = { 'iam:GetAccountAuthorizationDetails': 1, 'sts:GetCallerIdentity': 1 };
-    assert.equal(projectToAws(observed, { authorizationItems: 2702, aadMaxItemsSent: 1000 }).total, 4);
-    // A tool that sent no MaxItems gets AWS's default of 100 per page.
-    assert.equal(
-      projectToAws(observed, { authorizationItems: 2702, aadMaxItemsSent: undefined }).byOperation[
-        'iam:GetAccountAuthorizationDetails'
-      ],
-      28,
-    );
   });
   it('compares per operation and names extra operations', () => {
     const m = minimumCalls(counts);
@@ -173,14 +178,14 @@ describe('minimum calls', () => {
     };
     delete made['ec2:DescribeRegions'];
     const c = compareWithMinimum(m, made);
-    assert.equal(c.made, 21);
-    assert.equal(c.minimum, 17);
+    assert.equal(c.made, 22);
+    assert.equal(c.minimum, 18);
     assert.deepEqual(c.extraOperations, ['ec2:DescribeIamInstanceProfileAssociations']);
     assert.deepEqual(
       c.over.map((r) => r.op),
       ['ec2:DescribeIamInstanceProfileAssociations', 'iam:GenerateCredentialReport'],
     );
-    assert.ok(Math.abs(c.ratio - 21 / 17) < 1e-9);
+    assert.ok(Math.abs(c.ratio - 22 / 18) < 1e-9);
   });
 });
 
@@ -269,13 +274,101 @@ describe('RequestLog', () => {
     assert.deepEqual(j.params, { 'iam:GetAccountAuthorizationDetails': [{ MaxItems: '1000' }] });
     assert.equal(j.maxConcurrent, 2);
   });
+  it('keeps a snapshot as it was when later requests are logged', () => {
+    const log = new RequestLog({ captureParams: ['iam:GetAccountAuthorizationDetails'] });
+    log.start('iam:GetAccountAuthorizationDetails', { MaxItems: '1000' });
+    log.record('iam:GetAccountAuthorizationDetails', 200, 5, 'us-east-1', { shim: true });
+    log.page('iam:GetAccountAuthorizationDetails', { maxItems: 1000, items: 1000, answerItems: 4282, first: true });
+    const j = log.toJSON();
+    log.start('iam:GetAccountAuthorizationDetails', { MaxItems: '1000', Marker: 'x' });
+    log.record('iam:GetAccountAuthorizationDetails', 200, 5, 'us-east-1', { shim: true });
+    log.page('iam:GetAccountAuthorizationDetails', { maxItems: 1000, items: 1000, answerItems: 4282, first: false });
+    assert.equal(j.params['iam:GetAccountAuthorizationDetails'].length, 1);
+    assert.deepEqual(j.shimmed, { 'iam:GetAccountAuthorizationDetails': 1 });
+    assert.deepEqual(j.paged['iam:GetAccountAuthorizationDetails'], {
+      pages: 1,
+      answers: 1,
+      items: 1000,
+      answerItems: [4282],
+      maxItems: [1000],
+    });
+    assert.equal(log.toJSON().paged['iam:GetAccountAuthorizationDetails'].pages, 2);
+  });
+});
+
+describe('authorization-details paging', () => {
+  const user = (n) =>
+    `<member><UserName>u${n}</UserName><GroupList><member>g</member></GroupList><UserPolicyList/>` +
+    `<AttachedManagedPolicies><member><PolicyArn>arn:p</PolicyArn></member></AttachedManagedPolicies></member>`;
+  const policy = (n) =>
+    `<member><Arn>arn:aws:iam::aws:policy/P${n}</Arn><PolicyVersionList><member><Document>%7B%7D</Document>` +
+    `</member></PolicyVersionList></member>`;
+  const answer = (users, policies) =>
+    '<GetAccountAuthorizationDetailsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">' +
+    `<GetAccountAuthorizationDetailsResult><UserDetailList>${users.join('')}</UserDetailList><GroupDetailList/>` +
+    `<RoleDetailList/><Policies>${policies.join('')}</Policies><IsTruncated>false</IsTruncated>` +
+    '</GetAccountAuthorizationDetailsResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>' +
+    '</GetAccountAuthorizationDetailsResponse>';
+  const xml = answer([user(1), user(2), user(3)], [policy(1), policy(2)]);
+
+  it('cuts an answer into its top-level items, nested members left inside', () => {
+    const split = splitAuthorizationDetails(xml);
+    assert.deepEqual(split.lists, ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies']);
+    assert.deepEqual(
+      split.items.map((i) => i.list),
+      ['UserDetailList', 'UserDetailList', 'UserDetailList', 'Policies', 'Policies'],
+    );
+    assert.equal(split.items[0].xml, user(1));
+    assert.equal(split.items[4].xml, policy(2));
+    assert.equal(splitAuthorizationDetails('<ErrorResponse><Error/></ErrorResponse>'), undefined);
+  });
+
+  it('hands the answer out MaxItems at a time, with a Marker for each next page', () => {
+    const pager = new AuthorizationDetailsPager();
+    const body = (r) => r.response.body;
+    const first = pager.start({ MaxItems: '2' }, 200, Buffer.from(xml));
+    assert.deepEqual(first.page, { maxItems: 2, items: 2, answerItems: 5, first: true });
+    assert.match(body(first), /<IsTruncated>true<\/IsTruncated><Marker>/);
+    assert.deepEqual(
+      splitAuthorizationDetails(body(first)).items.map((i) => i.xml),
+      [user(1), user(2)],
+    );
+    const marker = /<Marker>([^<]+)</.exec(body(first))[1];
+    assert.equal(pager.answer({ MaxItems: '2' }), undefined, 'a request without a Marker goes to moto');
+    const second = pager.answer({ MaxItems: '2', Marker: marker });
+    assert.deepEqual(
+      splitAuthorizationDetails(body(second)).items.map((i) => i.xml),
+      [user(3), policy(1)],
+    );
+    const third = pager.answer({ MaxItems: '2', Marker: /<Marker>([^<]+)</.exec(body(second))[1] });
+    assert.deepEqual(third.page, { maxItems: 2, items: 1, answerItems: 5, first: false });
+    assert.match(body(third), /<UserDetailList\/>.*<Policies><member>.*<IsTruncated>false<\/IsTruncated><\/Get/);
+    assert.equal(pager.listings.size, 0, 'a listing is let go after its last page');
+  });
+
+  it("uses AWS's default of 100 and refuses what AWS refuses", () => {
+    const pager = new AuthorizationDetailsPager();
+    const many = answer(
+      Array.from({ length: 150 }, (_, i) => user(i)),
+      [],
+    );
+    assert.equal(pager.start({}, 200, Buffer.from(many)).page.items, 100);
+    assert.equal(pager.answer({ MaxItems: '1001' }).response.status, 400);
+    assert.match(pager.answer({ MaxItems: '0' }).response.body, /ValidationError/);
+    assert.match(pager.answer({ MaxItems: '10', Marker: 'bm9uZTo1' }).response.body, /InvalidInput/);
+    assert.equal(
+      pager.start({}, 500, Buffer.from('<ErrorResponse/>')),
+      undefined,
+      'an error goes back as moto sent it',
+    );
+  });
 });
 
 describe('report', () => {
   it('judges the targets from the figures', () => {
     const rows = buildTable({
       rootlock: {
-        check: { wallMs: 10_000, cpuMs: 3000, peakRssMiB: 150, requests: { total: 20 }, projected: { total: 20 } },
+        check: { wallMs: 10_000, cpuMs: 3000, peakRssMiB: 150, requests: { total: 20 }, calls: { total: 20 } },
         help: { medianMs: 80 },
         firstPrompt: { medianMs: 500, beforeFirstCallMs: 300 },
       },
@@ -290,6 +383,19 @@ describe('report', () => {
     const met = Object.fromEntries(rows.filter((r) => r.target).map((r) => [r.figure, r.met]));
     assert.deepEqual(Object.values(met), [true, true, true, true]);
     assert.match(renderMarkdown(rows), /\| check: wall time \(s\) \| 10 \| 60 \|/);
+  });
+  it('dates the Markdown table and names the machine', () => {
+    const md = renderMarkdownReport({
+      generatedAt: '2026-12-06T04:18:18.387Z',
+      scaleFactor: 1,
+      machine: { cpus: 2, node: 'v20.20.2', moto: '5.2.5', loadAverageAtStart: [3.26], loadAverageAtEnd: [4.39] },
+      prowler: { version: '5.46.0' },
+      table: [],
+    });
+    assert.match(
+      md,
+      /^Measured on 2026-12-06 by `npm run bench` \(scale 1\): 2 CPUs, Node v20\.20\.2, moto 5\.2\.5, Prowler 5\.46\.0; load average 3\.26 at the start and 4\.39 at the end\.\n\n\| figure/,
+    );
   });
   it('median', () => {
     assert.equal(median([3, 1, 2]), 2);

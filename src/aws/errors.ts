@@ -31,7 +31,8 @@ export class CredentialsLostError extends RunError {
     super(
       'CREDENTIALS_LOST',
       `The credentials stopped working during step ${step} (${failure.code}), so rootlock stopped there.`,
-      "Refresh them (aws sso login, new keys) and run the same rootlock command again: it re-reads AWS and continues from the account's actual state.",
+      'Refresh them (aws sso login, new keys) and run the same rootlock command again: it re-reads AWS and continues ' +
+        "from the account's actual state.",
     );
     this.name = 'CredentialsLost';
   }
@@ -91,7 +92,10 @@ const ACTION_NAMES: Record<string, string> = {
   's3control:GetPublicAccessBlock': 's3:GetAccountPublicAccessBlock',
 };
 
-/** The IAM action AWS authorizes for one API call, e.g. s3control GetPublicAccessBlock -> s3:GetAccountPublicAccessBlock. */
+/**
+ * The IAM action AWS authorizes for one API call, e.g. s3control GetPublicAccessBlock ->
+ * s3:GetAccountPublicAccessBlock.
+ */
 export function iamAction(service: string, operation: string): string {
   return ACTION_NAMES[`${service}:${operation}`] ?? `${ACTION_PREFIX[service] ?? service}:${operation}`;
 }
@@ -142,10 +146,16 @@ export function statementFor(action: string): string {
 /** One line an operator can act on. */
 export function explainFailure(f: AwsFailure): string {
   if (f.deniedAction) {
-    return `Access denied for ${f.deniedAction}. Add this statement to the caller's policy, or run as a principal that has it: ${statementFor(f.deniedAction)}`;
+    return (
+      `Access denied for ${f.deniedAction}. Add this statement to the caller's policy, or run as a principal ` +
+      `that has it: ${statementFor(f.deniedAction)}`
+    );
   }
   if (isCredentialProblem(f)) {
-    return `The credentials were refused (${f.code}): ${f.message.replace(/\.$/, '')}. Refresh them (aws sso login, new keys) and run again.`;
+    return (
+      `The credentials were refused (${f.code}): ${f.message.replace(/\.$/, '')}. Refresh them (aws sso login, ` +
+      `new keys) and run again.`
+    );
   }
   // Throttling, 5xx and dropped connections are retried first: say so, since running again is the remedy.
   return `${f.code}: ${f.message}${f.attempts ? ` (gave up after ${f.attempts} attempts; run again)` : ''}`;
@@ -164,7 +174,9 @@ export function toRunError(err: unknown, endpoint?: string): RunError {
     return new RunError(
       'NO_CREDENTIALS',
       'No AWS credentials were found.',
-      'Use --profile NAME, set AWS_PROFILE, run `aws sso login`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.',
+      'Use --profile NAME, set AWS_PROFILE, run `aws sso login`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. ' +
+        'To try rootlock without an AWS account: `npm ci && npm run demo` in a clone of its repository runs the ' +
+        'wizard on a local emulator.',
     );
   }
   const f = describeAwsError(err);

@@ -164,6 +164,14 @@ export class ClientPool {
     return c;
   }
 
+  /**
+   * Loads services' SDK modules now instead of at their first call (see StepDefinition.preload).
+   * A module that fails to load is left for its first call to report.
+   */
+  async preload(services: readonly ServiceName[]): Promise<void> {
+    await Promise.all(services.map((s) => MODULES[s].load().catch(() => undefined)));
+  }
+
   /** Builds the SDK command object for `operation` (e.g. "CreateUser") with `params`. */
   async command(service: ServiceName, operation: string, params: Record<string, unknown>): Promise<unknown> {
     const mod = await MODULES[service].load();

@@ -5,6 +5,7 @@
 import type {
   GetAccountAuthorizationDetailsResponse,
   GroupDetail,
+  InstanceProfile,
   ManagedPolicyDetail,
   RoleDetail,
   UserDetail,
@@ -19,7 +20,10 @@ export interface ProgressNote {
   update(text: string): void;
 }
 
-/** All pages of GetAccountAuthorizationDetails, merged. */
+/**
+ * All pages of GetAccountAuthorizationDetails, merged, each entity cut down to what the
+ * analyses read (see {@link readAuthorizationDetails}).
+ */
 export interface AuthorizationDetails {
   users: UserDetail[];
   groups: GroupDetail[];
@@ -33,31 +37,130 @@ export async function allPages<T extends { IsTruncated?: boolean; Marker?: strin
   fetchPage: (marker?: string) => Promise<T>,
 ): Promise<T[]> {
   const pages: T[] = [];
+  await forEachPage(fetchPage, (page) => pages.push(page));
+  return pages;
+}
+
+/** Pages through a marker-based IAM listing, handing each page to `take` and keeping none; returns the page count. */
+export async function forEachPage<T extends { IsTruncated?: boolean; Marker?: string }>(
+  fetchPage: (marker?: string) => Promise<T>,
+  take: (page: T) => void,
+): Promise<number> {
+  let pages = 0;
   let marker: string | undefined;
   do {
     const page = await fetchPage(marker);
-    pages.push(page);
+    pages += 1;
+    take(page);
     marker = page.IsTruncated ? page.Marker : undefined;
   } while (marker);
   return pages;
 }
 
-/** Reads GetAccountAuthorizationDetails for users, groups, roles and managed policies, all pages. */
-export async function readAuthorizationDetails(pool: ClientPool): Promise<AuthorizationDetails> {
-  const pages = await allPages((Marker) =>
-    pool.call<GetAccountAuthorizationDetailsResponse>('iam', 'GetAccountAuthorizationDetails', {
-      Filter: ['User', 'Group', 'Role', 'LocalManagedPolicy', 'AWSManagedPolicy'],
-      MaxItems: 1000,
-      Marker,
-    }),
-  );
-  const out: AuthorizationDetails = { users: [], groups: [], roles: [], policies: [], pages: pages.length };
-  for (const p of pages) {
-    out.users.push(...(p.UserDetailList ?? []));
-    out.groups.push(...(p.GroupDetailList ?? []));
-    out.roles.push(...(p.RoleDetailList ?? []));
-    out.policies.push(...(p.Policies ?? []));
+const AWS_MANAGED_POLICY = /^arn:aws[a-z-]*:iam::aws:policy\//;
+
+/** Copies the fields that are set, and no others (an absent field stays absent). */
+function pick<T extends object, K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const k of keys) if (from[k] !== undefined) out[k] = from[k];
+  return out;
+}
+
+/**
+ * The fields of each entity that anything reads: src/iam/principals.ts (policies, groups,
+ * boundaries, trust, role paths), the admins step and the next steps (user names, tags and
+ * creation dates) and the ec2-roles step (instance profiles). IDs, last-used data, counts,
+ * descriptions, role tags and the non-default versions of managed policies are left behind.
+ */
+const USER_FIELDS = [
+  'UserName',
+  'Arn',
+  'CreateDate',
+  'Tags',
+  'GroupList',
+  'UserPolicyList',
+  'AttachedManagedPolicies',
+  'PermissionsBoundary',
+] as const satisfies ReadonlyArray<keyof UserDetail>;
+const GROUP_FIELDS = [
+  'GroupName',
+  'Arn',
+  'GroupPolicyList',
+  'AttachedManagedPolicies',
+] as const satisfies ReadonlyArray<keyof GroupDetail>;
+const ROLE_FIELDS = [
+  'RoleName',
+  'Arn',
+  'Path',
+  'AssumeRolePolicyDocument',
+  'RolePolicyList',
+  'AttachedManagedPolicies',
+  'PermissionsBoundary',
+] as const satisfies ReadonlyArray<keyof RoleDetail>;
+
+function extractRole(r: RoleDetail): RoleDetail {
+  const out: RoleDetail = pick(r, ROLE_FIELDS);
+  if (r.InstanceProfileList) {
+    // A profile's name and ARN; its Roles (a second copy of the role) and the rest are left out.
+    out.InstanceProfileList = r.InstanceProfileList.map(
+      (p) => pick(p, ['InstanceProfileName', 'Arn'] as const) as InstanceProfile,
+    );
   }
+  return out;
+}
+
+/** A managed policy with its default version only: the one document the analyses evaluate. */
+function extractPolicy(p: ManagedPolicyDetail): ManagedPolicyDetail {
+  const out: ManagedPolicyDetail = pick(p, ['PolicyName', 'Arn', 'DefaultVersionId'] as const);
+  const versions = p.PolicyVersionList;
+  if (versions) {
+    const byDefault =
+      p.DefaultVersionId === undefined ? undefined : versions.find((v) => v.VersionId === p.DefaultVersionId);
+    // Without a version named by DefaultVersionId, every version is kept: the analyses decide.
+    const keep = byDefault ? [byDefault] : versions;
+    out.PolicyVersionList = keep.map((v) => pick(v, ['VersionId', 'IsDefaultVersion', 'Document'] as const));
+  }
+  return out;
+}
+
+/** ARNs of the managed policies something uses: attached to a user, group or role, or a permissions boundary. */
+function usedPolicies(d: AuthorizationDetails): Set<string> {
+  const used = new Set<string>();
+  for (const e of [...d.users, ...d.groups, ...d.roles]) {
+    for (const a of e.AttachedManagedPolicies ?? []) if (a.PolicyArn) used.add(a.PolicyArn);
+  }
+  for (const e of [...d.users, ...d.roles]) {
+    const arn = e.PermissionsBoundary?.PermissionsBoundaryArn;
+    if (arn) used.add(arn);
+  }
+  return used;
+}
+
+/**
+ * Reads GetAccountAuthorizationDetails for users, groups, roles and managed policies, all
+ * pages. Each page is cut down to the fields the analyses read as it arrives and then let
+ * go, and AWS managed policies that nothing uses are dropped at the end: a large account's
+ * pages weigh many megabytes, and AWS may list AWS managed policies that nothing in the
+ * account uses. Customer managed policies are all kept (the ec2-roles step offers them).
+ */
+export async function readAuthorizationDetails(pool: ClientPool): Promise<AuthorizationDetails> {
+  const out: AuthorizationDetails = { users: [], groups: [], roles: [], policies: [], pages: 0 };
+  out.pages = await forEachPage(
+    (Marker) =>
+      pool.call<GetAccountAuthorizationDetailsResponse>('iam', 'GetAccountAuthorizationDetails', {
+        Filter: ['User', 'Group', 'Role', 'LocalManagedPolicy', 'AWSManagedPolicy'],
+        MaxItems: 1000,
+        Marker,
+      }),
+    (page) => {
+      for (const u of page.UserDetailList ?? []) out.users.push(pick(u, USER_FIELDS));
+      for (const g of page.GroupDetailList ?? []) out.groups.push(pick(g, GROUP_FIELDS));
+      for (const r of page.RoleDetailList ?? []) out.roles.push(extractRole(r));
+      for (const p of page.Policies ?? []) out.policies.push(extractPolicy(p));
+    },
+  );
+  const used = usedPolicies(out);
+  out.policies = out.policies.filter((p) => !p.Arn || !AWS_MANAGED_POLICY.test(p.Arn) || used.has(p.Arn));
   return out;
 }
 

@@ -101,7 +101,8 @@ export function parseCli(argv: string[]): CliArgs {
   if (first !== undefined) {
     if (!(COMMANDS as readonly string[]).includes(first)) {
       throw new UsageError(
-        `Unknown command "${first}". Commands: ${COMMANDS.filter((c) => c !== 'wizard').join(', ')} (none runs the wizard).`,
+        `Unknown command "${first}". Commands: ${COMMANDS.filter((c) => c !== 'wizard').join(', ')} (none runs the ` +
+          `wizard).`,
       );
     }
     command = first as Command;
@@ -141,7 +142,8 @@ export function parseCli(argv: string[]): CliArgs {
     const bad = regions.filter((r) => !REGION.test(r));
     if (bad.length > 0)
       throw new UsageError(
-        `--regions takes AWS region names such as eu-west-1,us-east-1; not: ${bad.map((r) => `"${shown(r)}"`).join(', ')}.`,
+        `--regions takes AWS region names such as eu-west-1,us-east-1; ` +
+          `not: ${bad.map((r) => `"${shown(r)}"`).join(', ')}.`,
       );
     if (regions.length === 0)
       throw new UsageError('--regions needs at least one region (leave it out to scan every enabled region).');

@@ -15,7 +15,10 @@ export function exitForSteps(statuses: readonly StepStatus[], changeFailed = fal
   return changeFailed || statuses.some((s) => s === 'fail' || s === 'error') ? EXIT.stepFailed : EXIT.ok;
 }
 
-/** Names of the errors that end a run, by the exit code they mean (UI errors are matched by name: the CLI loads the UI lazily). */
+/**
+ * Names of the errors that end a run, by the exit code they mean (UI errors are matched by name:
+ * the CLI loads the UI lazily).
+ */
 const BY_NAME: Record<string, ExitCode> = {
   CancelledError: EXIT.interrupted,
   NeedsInputError: EXIT.runFailed,

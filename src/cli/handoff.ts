@@ -23,7 +23,10 @@ export function refusal(caller: CallerIdentity, accountId: string, admins: Hando
   if (caller.type === 'root') return 'it signs in as the root user too.';
   if (caller.type === 'iam-user') {
     if (admins.users.some((a) => a.arn === caller.arn)) return undefined;
-    return `IAM user ${caller.name} is not one of the administrators found (${admins.users.map((a) => a.name).join(', ') || 'none'}).`;
+    return (
+      `IAM user ${caller.name} is not one of the administrators found ` +
+      `(${admins.users.map((a) => a.name).join(', ') || 'none'}).`
+    );
   }
   if (caller.type === 'assumed-role' || caller.type === 'sso-role') {
     const role = caller.name.split('/')[0] ?? '';
@@ -54,7 +57,9 @@ export function profileHandoff(factory: SessionFactory, opts: HandoffOptions): A
         const profile = (
           await ctx.prompter.input({
             id: ADMIN_PROFILE_QUESTION,
-            message: `Go on as an admin${names.length ? ` (${names.join(', ')})` : ''} for ${movable.join(', ')}? AWS profile to use (empty: go on as root)`,
+            message:
+              `Go on as an admin${names.length ? ` (${names.join(', ')})` : ''} for ${movable.join(', ')}? ` +
+              `AWS profile to use (empty: go on as root)`,
             default: '',
             optional: true,
             validate: (v) => /^[^\s\p{C}]*$/u.test(v.trim()) || 'A profile name has no spaces or control characters.',
@@ -82,7 +87,8 @@ export function profileHandoff(factory: SessionFactory, opts: HandoffOptions): A
         } catch (err) {
           why =
             err instanceof RunError && err.code === 'NO_CREDENTIALS'
-              ? `no credentials for it were found in the AWS config and credentials files (set it up with aws configure --profile ${shown}, or aws sso login --profile ${shown}).`
+              ? `no credentials for it were found in the AWS config and credentials files (set it up with aws ` +
+                `configure --profile ${shown}, or aws sso login --profile ${shown}).`
               : err instanceof RunError
                 ? `${err.message}${err.hint ? ` ${err.hint}` : ''}`
                 : (err as Error).message;

@@ -44,16 +44,19 @@ function interrupted(output: Output, live: LiveSession, why: string): void {
   const applied = live.gate?.results.filter((r) => r.outcome === 'applied' || r.outcome === 'already-done') ?? [];
   live.journal?.write({ type: 'session-end', outcome: `interrupted: ${why}` });
   output.warn(
-    `Interrupted. ${applied.length} change(s) had been applied${applied.length ? `: ${applied.map((r) => r.changeId).join(', ')}` : ''}.`,
+    `Interrupted. ${applied.length} change(s) had been ` +
+      `applied${applied.length ? `: ${applied.map((r) => r.changeId).join(', ')}` : ''}.`,
   );
   const inFlight = live.gate?.inFlight;
   if (inFlight) {
     output.warn(
-      `In flight when interrupted: ${inFlight.description} (${inFlight.service}:${inFlight.operation}). It may or may not have reached AWS; the next run reads AWS and finishes it if needed.`,
+      `In flight when interrupted: ${inFlight.description} (${inFlight.service}:${inFlight.operation}). It may or ` +
+        `may not have reached AWS; the next run reads AWS and finishes it if needed.`,
     );
   }
   output.detail([
-    "Changes already sent stay in place. Run the same rootlock command again: it re-reads AWS and continues from the account's actual state.",
+    'Changes already sent stay in place. Run the same rootlock command again: it re-reads AWS and continues from the ' +
+      "account's actual state.",
     ...(live.journal?.path
       ? [
           `Journal of this session: ${live.journal.path}`,

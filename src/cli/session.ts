@@ -94,8 +94,10 @@ export async function openRunSession(
   if (caller.type === 'root') {
     output.warn(
       args.command === 'check'
-        ? 'You are signed in as the root user. For checks, an IAM principal with the read-only policy in docs/iam/check-policy.json is enough.'
-        : "You are signed in as the root user. rootlock uses root only for what needs it: once the account has its admins, it offers to go on with an admin's AWS profile.",
+        ? 'You are signed in as the root user. For checks, an IAM principal with the read-only policy in ' +
+            'docs/iam/check-policy.json is enough.'
+        : 'You are signed in as the root user. rootlock uses root only for what needs it: once the account has its ' +
+            "admins, it offers to go on with an admin's AWS profile.",
     );
   }
   return { ctx, steps, advisories: registry.selectAdvisories(args.only, args.skip), region };
@@ -118,13 +120,15 @@ export function openChangeSession(
   const earlier = args.dryRun ? undefined : findInterrupted(journalDir, account.id);
   if (earlier) {
     output.warn(
-      `An earlier session on this account did not finish (${earlier.path}). rootlock re-reads AWS and continues from the account's actual state.`,
+      `An earlier session on this account did not finish (${earlier.path}). rootlock re-reads AWS and continues from ` +
+        `the account's actual state.`,
     );
     if (earlier.inFlight.length > 0) {
       output.detail(
         earlier.inFlight.map(
           (c) =>
-            `In flight when it stopped (it may or may not have reached AWS; the steps below check): ${c.step}: ${c.operation} (${c.change})`,
+            `In flight when it stopped (it may or may not have reached AWS; the steps below ` +
+            `check): ${c.step}: ${c.operation} (${c.change})`,
         ),
       );
     }
@@ -135,7 +139,9 @@ export function openChangeSession(
   } catch (err) {
     throw new RunError(
       'BAD_JOURNAL_DIR',
-      `Cannot write the session journal in ${sanitize(journalDir, { maxLength: 200 })}: ${sanitize((err as Error).message, { maxLength: 200 })}. Nothing was changed.`,
+      `Cannot write the session journal ` +
+        `in ${sanitize(journalDir, { maxLength: 200 })}: ${sanitize((err as Error).message, { maxLength: 200 })}. ` +
+        `Nothing was changed.`,
       'Use --journal-dir DIR (or ROOTLOCK_HOME) to choose a directory you can write to.',
     );
   }
@@ -158,6 +164,7 @@ export function openChangeSession(
     clock,
     sessions: ctx.factory,
     generateSecret: deps.generateSecret,
+    signingKeyId: caller.accessKeyId,
   });
   live.journal = journal;
   live.gate = gate;
@@ -175,7 +182,8 @@ export async function journaledNextSteps(
   if (run.advisories.length === 0) return [];
   if (gate.removedSigningKey(ctx.caller.accessKeyId)) {
     ctx.output.info(
-      'Next steps not checked: this session removed the key it signs with. Run `rootlock check` with other credentials.',
+      'Next steps not checked: this session removed the key it signs with. Run `rootlock check` with other ' +
+        'credentials.',
     );
     return [];
   }
@@ -199,7 +207,8 @@ export function writeReports(journal: Journal, output: Output, region: string): 
     );
   } catch (err) {
     output.warn(
-      `The session report could not be written (${sanitize((err as Error).message, { maxLength: 300 })}). Make it later with: rootlock report ${journal.path}`,
+      `The session report could not be written (${sanitize((err as Error).message, { maxLength: 300 })}). Make it ` +
+        `later with: rootlock report ${journal.path}`,
     );
   }
 }

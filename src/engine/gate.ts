@@ -24,6 +24,8 @@ export interface GateOptions {
   sessions: SessionFactory;
   /** Generates secret values (tests may inject a known generator to search for leaks). */
   generateSecret?: () => string;
+  /** The access key `pool` signs with, if any: once this gate removed it, nothing more is sent with it. */
+  signingKeyId?: string;
 }
 
 /** A retry the gate is about to make (see Change.retryOn), for progress shown while it waits. */
@@ -106,6 +108,20 @@ export class MutationGate {
     });
     if (this.opts.dryRun) {
       return this.finish(change, { changeId: change.id, outcome: 'dry-run' });
+    }
+    // IAM may accept a removed key for a few seconds: an answer then would prove nothing.
+    const ownPool = (hooks.pool ?? this.opts.pool) === this.opts.pool;
+    if (ownPool && !change.session && this.removedSigningKey(this.opts.signingKeyId)) {
+      return this.finish(change, {
+        changeId: change.id,
+        outcome: 'failed',
+        error: {
+          code: 'SigningKeyRemoved',
+          message:
+            `${change.description}: not sent, because this session removed the access key it signs with. Run ` +
+            `again with other credentials.`,
+        },
+      });
     }
     if (output.canShowSecrets === false && secretLabels(change.params).length > 0) {
       return this.finish(change, {

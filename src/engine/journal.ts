@@ -40,7 +40,10 @@ export type JournalEntry =
       reconciled?: boolean;
     }
   | { type: 'verify'; step: string; status: string; summary: string }
-  /** A step's assessment, before any change (`before`) and after each verification (`after`): what reports are built from. */
+  /**
+   * A step's assessment, before any change (`before`) and after each verification (`after`): what
+   * reports are built from.
+   */
   | {
       type: 'assessment';
       step: string;
@@ -68,10 +71,14 @@ export interface Journal {
 /** A journal that records nothing (check mode). */
 export const nullJournal: Journal = { path: undefined, write: () => {} };
 
-/** Opens a new journal file for a session. Each write is appended synchronously, so a crash loses nothing written. */
+/**
+ * Opens a new journal file for a session. Each write is appended synchronously, so a crash loses nothing written.
+ * The directory is made owner-only (0700) and the file 0600, also when they already existed with wider modes.
+ */
 export function openJournal(opts: { dir?: string; sessionId: string; now: Date }): Journal {
   const dir = opts.dir ?? defaultJournalDir();
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
   const stamp = opts.now.toISOString().replace(/[:.]/g, '-');
   const path = join(dir, `${stamp}-${opts.sessionId}.jsonl`);
   closeSync(openSync(path, 'a', 0o600));

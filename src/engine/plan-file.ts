@@ -40,7 +40,8 @@ export function parsePlanFile(text: string, source: string, stepIds: readonly St
     v = JSON.parse(text);
   } catch (err) {
     throw new PlanFileError(
-      `${source} is not valid JSON (${(err as Error).message}); it may be truncated. Make a new plan with rootlock plan --out FILE.`,
+      `${source} is not valid JSON (${(err as Error).message}); it may be truncated. Make a new plan with rootlock ` +
+        `plan --out FILE.`,
     );
   }
   const p = v as Partial<PlanFile>;

@@ -12,8 +12,7 @@ import {
   isCredentialProblem,
   UngatedMutationError,
 } from '../aws/errors.js';
-import { formatParams, isSecretPlaceholder, sanitize } from '../util/text.js';
-import { redact } from '../util/text.js';
+import { formatParams, isSecretPlaceholder, redact, sanitize } from '../util/text.js';
 import type { CallerIdentity } from '../aws/identity.js';
 import type { ClientPool } from '../aws/pool.js';
 import type { AccountReads } from '../aws/reads.js';
@@ -55,9 +54,8 @@ const MAX_ROUNDS = 4;
 const SESSION = Symbol('rootlock.session');
 
 interface SessionState {
+  /** Each step's memory, by step id (see StepContext.memory). */
   memories: Map<StepId, object>;
-  /** Requirements the runner assessed for a step that needed them (not run as steps). */
-  assessedAsRequirement: Set<StepId>;
 }
 
 /** A session's context as the engine holds it: the step context plus the registry and sessions. */
@@ -76,17 +74,16 @@ export interface SessionParts
 
 /** The context of a new session: empty assessments and memories, metadata from the registry. */
 export function sessionContext(parts: SessionParts): EngineContext {
-  const state: SessionState = { memories: new Map(), assessedAsRequirement: new Set() };
   return {
     ...parts,
     assessments: new Map<StepId, Assessment>(),
-    assessedAsRequirement: state.assessedAsRequirement,
+    assessedAsRequirement: new Set<StepId>(),
     metaOf: (id) => parts.registry.meta(id),
     memory: () => {
       throw new Error('memory() is for steps: the runner binds it to the step it runs');
     },
     sessions: parts.factory.forSteps(parts.pool),
-    [SESSION]: state,
+    [SESSION]: { memories: new Map() },
   };
 }
 
@@ -138,7 +135,7 @@ async function assessRequirements(step: StepDefinition, ctx: EngineContext): Pro
     // assessStep turns any read failure into an `error` assessment, so this never throws.
     const { assessment } = await readAndAssess(required, forStep(ctx, id));
     assessments.set(id, assessment);
-    ctx[SESSION].assessedAsRequirement.add(id);
+    (ctx.assessedAsRequirement as Set<StepId>).add(id);
   }
 }
 
@@ -165,7 +162,7 @@ export async function assessStep(
   await assessRequirements(step, ctx);
   const result = await readAndAssess(step, forStep(ctx, step.meta.id));
   (ctx.assessments as Map<StepId, Assessment>).set(step.meta.id, result.assessment);
-  ctx[SESSION].assessedAsRequirement.delete(step.meta.id);
+  (ctx.assessedAsRequirement as Set<StepId>).delete(step.meta.id);
   return result;
 }
 
@@ -198,6 +195,8 @@ export function credentialFailure(
 
 /** Check mode: every step read and assessed, no prompts, no changes. */
 export async function runCheck(steps: StepDefinition[], ctx: EngineContext): Promise<StepOutcome[]> {
+  // Large SDK modules load first, while the process is still small (StepDefinition.preload).
+  await ctx.pool.preload([...new Set(steps.flatMap((s) => s.preload ?? []))]);
   const out: StepOutcome[] = [];
   for (const [i, step] of steps.entries()) {
     const progress = ctx.output.progress(`Checking ${step.meta.title}`);
@@ -285,6 +284,11 @@ export async function runWizard(steps: StepDefinition[], ctx: WizardContext): Pr
   let previous: WizardContext = ctx;
   for (const [i, step] of steps.entries()) {
     const sctx = other && !step.meta.needsRoot ? other : ctx;
+    // Root-keys removed the key this principal signs with: nothing is sent with it again.
+    if (ctx.gate.removedSigningKey(sctx.caller.accessKeyId)) {
+      outcomes.push(notRunWithRemovedKey(step, sctx, 'run'));
+      continue;
+    }
     // The other principal may have changed the account since this one last read it.
     if (sctx !== previous) sctx.reads.invalidate();
     previous = sctx;
@@ -363,6 +367,27 @@ async function handOff(
   return asPrincipal(ctx, session);
 }
 
+/**
+ * A step left out because this session removed the access key it signs with (root-keys deleted
+ * or deactivated it). IAM is eventually consistent: the key may still work for a few seconds,
+ * so an answer would prove nothing, and a read could stop halfway. Nothing is sent with it; the
+ * step is reported as a manual item, with how to run it.
+ */
+function notRunWithRemovedKey(step: StepDefinition, ctx: WizardContext, what: 'run' | 'verified'): StepOutcome {
+  const assessment: Assessment = {
+    status: 'manual',
+    summary:
+      `Not ${what}: this session removed the access key it signs with. Run \`rootlock check --only ` +
+      `${step.meta.id}\` with other credentials.`,
+    findings: [],
+    details: {},
+  };
+  ctx.output.heading(step.meta.title);
+  showAssessment(ctx.output, assessment);
+  journalAssessment(ctx.journal, step.meta.id, what === 'run' ? 'before' : 'after', assessment);
+  return { id: step.meta.id, step, before: assessment, plan: [], results: [], answers: [] };
+}
+
 /** One step through read -> assess -> ask -> plan -> apply -> verify, in rounds. */
 export async function runStep(step: StepDefinition, wctx: WizardContext): Promise<StepOutcome> {
   const { output } = wctx;
@@ -374,7 +399,7 @@ export async function runStep(step: StepDefinition, wctx: WizardContext): Promis
   let { state, assessment } = await assessStep(step, wctx);
   progress.stop();
   const outcome: StepOutcome = { id: step.meta.id, step, before: assessment, plan: [], results: [], answers: [] };
-  showAssessment(output, assessment);
+  showAssessment(output, assessment, { inWizard: true });
   journalAssessment(ctx.journal, step.meta.id, 'before', assessment);
 
   if (assessment.status === 'error' || !step.ask || !step.plan) return outcome;
@@ -403,7 +428,7 @@ export async function runStep(step: StepDefinition, wctx: WizardContext): Promis
     verifying.stop();
     ctx.journal.write({ type: 'verify', step: step.meta.id, status: assessment.status, summary: assessment.summary });
     journalAssessment(ctx.journal, step.meta.id, 'after', assessment);
-    showAssessment(output, assessment);
+    showAssessment(output, assessment, { inWizard: true });
     outcome.after = assessment;
     if ((sent.some((r) => r.outcome === 'failed') && !step.continueAfterFailure) || assessment.status === 'error')
       break;
@@ -413,7 +438,8 @@ export async function runStep(step: StepDefinition, wctx: WizardContext): Promis
     if (fresh) {
       ctx.journal.write({ type: 'verify', step: step.meta.id, status: fresh.status, summary: fresh.summary });
       journalAssessment(ctx.journal, step.meta.id, 'after', fresh);
-      if (fresh.status !== assessment.status || fresh.summary !== assessment.summary) showAssessment(output, fresh);
+      if (fresh.status !== assessment.status || fresh.summary !== assessment.summary)
+        showAssessment(output, fresh, { inWizard: true });
       (wctx.assessments as Map<StepId, Assessment>).set(step.meta.id, fresh);
       outcome.after = fresh;
     }
@@ -536,7 +562,13 @@ export async function applyRecordedPlan(
     if (mine.length > 0) p.step.applied?.(p.state, p.answers, mine, forStep(ctx, p.step.meta.id));
   }
   const statuses: StepStatus[] = [];
-  for (const { step } of planned) {
+  const keyId = ctx.caller.accessKeyId;
+  for (const { step, changes } of planned) {
+    // Only the step that removed the session's key knows how to verify without it.
+    if (ctx.gate.removedSigningKey(keyId) && !changes.some((c) => c.params.AccessKeyId === keyId)) {
+      statuses.push(notRunWithRemovedKey(step, ctx, 'verified').before.status);
+      continue;
+    }
     const { assessment } = await assessStep(step, ctx);
     journalAssessment(ctx.journal, step.meta.id, 'after', assessment);
     output.heading(step.meta.title);
@@ -613,8 +645,8 @@ const MARK: Record<Finding['kind'], 'error' | 'warn' | 'info' | 'success'> = {
   retired: 'info',
 };
 
-/** Prints a step's status and findings. */
-export function showAssessment(output: Output, a: Assessment): void {
+/** Prints a step's status and findings; `inWizard` while the wizard runs the step (`Finding.wizardRemediation`). */
+export function showAssessment(output: Output, a: Assessment, { inWizard = false } = {}): void {
   // Steps escape account data where they build messages; this is the safety net at the sink.
   const line = `${a.status.toUpperCase()}: ${sanitize(a.summary, { maxLength: 400, escapeBackslash: false })}`;
   if (a.status === 'pass') output.success(line);
@@ -625,7 +657,8 @@ export function showAssessment(output: Output, a: Assessment): void {
     const text = `${tag}${sanitize(f.message, { maxLength: 400, escapeBackslash: false })}`;
     output[MARK[f.kind]](text);
     const extra: string[] = [];
-    if (f.remediation) extra.push(f.remediation);
+    const remediation = (inWizard && f.wizardRemediation) || f.remediation;
+    if (remediation) extra.push(remediation);
     if (f.controls.length > 0) extra.push(`Controls: ${f.controls.join(', ')}`);
     if (extra.length) output.detail(extra);
   }

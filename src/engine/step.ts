@@ -5,7 +5,7 @@
  * imports no other step, nor the registry, the runner or the CLI.
  */
 import type { AccountInfo, CallerIdentity } from '../aws/identity.js';
-import type { ClientPool } from '../aws/pool.js';
+import type { ClientPool, ServiceName } from '../aws/pool.js';
 import type { AccountReads } from '../aws/reads.js';
 import type { Journal } from './journal.js';
 import type { ManualActions } from './manual.js';
@@ -109,6 +109,13 @@ export interface HandoffCandidates {
  */
 export interface StepDefinition<S = any, A = any> {
   meta: StepMeta;
+  /**
+   * Services whose SDK module is large enough to load before any step reads (check mode does).
+   * `@aws-sdk/client-ec2` is the largest rootlock loads: loaded while the process is still small,
+   * the memory its loading needs is reused by the reads that follow instead of adding to their peak
+   * (docs/performance.md).
+   */
+  preload?: ServiceName[];
   read(ctx: StepContext): Promise<S>;
   assess(state: S, ctx: StepContext): Assessment;
   ask?(state: S, assessment: Assessment, ctx: InteractiveContext): Promise<A | undefined>;

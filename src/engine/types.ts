@@ -41,8 +41,14 @@ export interface Finding {
   resource: string;
   message: string;
   controls: string[];
-  /** What to do about it, in one or two sentences. */
+  /** What to do about it, in one or two sentences, as `check`, `apply`, reports and Security Hub show it. */
   remediation?: string;
+  /**
+   * The remediation as the wizard says it while this step is on screen, when `remediation` would
+   * read wrong there by sending the operator to run the very step they are in (`rootlock --only
+   * root-keys`): "with this step" instead. Shown only by the wizard; never journaled.
+   */
+  wizardRemediation?: string;
 }
 
 /** A finding as plain data for JSON documents and journals (only its own fields, copied). */

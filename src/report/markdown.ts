@@ -73,11 +73,13 @@ function changeLines(c: ReportChange, n: number): string[] {
   // Continuation lines are indented by the marker's width, so they stay inside item 10 and up.
   const indent = ' '.repeat(marker.length);
   const lines = [
-    `${marker}${codeSpan(c.operation)} (${md(c.step)}): ${OUTCOME[c.outcome] ?? md(c.outcome)}${c.description ? `. ${md(c.description)}` : ''}`,
+    `${marker}${codeSpan(c.operation)} ` +
+      `(${md(c.step)}): ${OUTCOME[c.outcome] ?? md(c.outcome)}${c.description ? `. ${md(c.description)}` : ''}`,
   ];
   if (c.error)
     lines.push(
-      `${indent}- Error ${md(c.error.code)}: ${md(c.error.message)}${c.error.deniedAction ? ` (denied: ${md(c.error.deniedAction)})` : ''}`,
+      `${indent}- Error ${md(c.error.code)}: ${md(c.error.message)}` +
+        `${c.error.deniedAction ? ` (denied: ${md(c.error.deniedAction)})` : ''}`,
     );
   lines.push('', codeBlock(formatParams(c.params), 'json').replace(/^/gm, indent), '');
   return lines;
@@ -102,14 +104,16 @@ export function renderMarkdown(r: SessionReport, files: { asff?: string } = {}):
   if (r.handoff) {
     const h = r.handoff;
     out.push(
-      `| Then, as an admin | ${md(h.arn)}${h.type ? ` (${md(h.type)})` : ''}, profile ${md(h.profile)}, for ${h.steps.map(md).join(', ')} |`,
+      `| Then, as an admin | ${md(h.arn)}${h.type ? ` (${md(h.type)})` : ''}, profile ${md(h.profile)}, ` +
+        `for ${h.steps.map(md).join(', ')} |`,
     );
   }
   out.push(`| Mode | ${modeLine(r)} |`);
   out.push(`| Started | ${md(r.session.startedAt)} |`);
-  out.push(
-    `| Ended | ${r.session.endedAt ? md(r.session.endedAt) : 'never (the journal has no end: the process was killed or crashed)'} |`,
-  );
+  const ended = r.session.endedAt
+    ? md(r.session.endedAt)
+    : 'never (the journal has no end: the process was killed or crashed)';
+  out.push(`| Ended | ${ended} |`);
   out.push(`| Outcome | ${md(r.session.outcome)} |`);
   out.push(`| rootlock | ${md(r.session.rootlockVersion)} |`);
   out.push(`| Journal | ${md(r.session.journal)} (session ${md(r.session.id)}) |`, '');
@@ -121,14 +125,16 @@ export function renderMarkdown(r: SessionReport, files: { asff?: string } = {}):
     for (const s of r.steps) {
       const after = s.after ? status(s.after.status) : 'unchanged';
       out.push(
-        `| ${md(s.title)} | ${s.before ? status(s.before.status) : 'not assessed'} | ${after} | ${changeCount(r, s.id)} |`,
+        `| ${md(s.title)} | ${s.before ? status(s.before.status) : 'not assessed'} | ${after} ` +
+          `| ${changeCount(r, s.id)} |`,
       );
     }
     out.push('');
   }
   const t = r.totals;
   out.push(
-    `Changes: ${t.applied} applied, ${t['already-done']} already in place, ${t.failed} failed, ${t['in-flight']} in flight, ${t['dry-run']} shown in a dry run.`,
+    `Changes: ${t.applied} applied, ${t['already-done']} already in place, ${t.failed} failed, ${t['in-flight']} in ` +
+      `flight, ${t['dry-run']} shown in a dry run.`,
     '',
   );
 
@@ -145,7 +151,8 @@ export function renderMarkdown(r: SessionReport, files: { asff?: string } = {}):
   if (r.changes.length === 0) out.push('No change was sent.', '');
   else {
     out.push(
-      'Each change is one AWS API call, with its parameters as sent (secrets are never recorded: a generated password appears as a placeholder).',
+      'Each change is one AWS API call, with its parameters as sent (secrets are never recorded: a generated ' +
+        'password appears as a placeholder).',
       '',
     );
     r.changes.forEach((c, i) => out.push(...changeLines(c, i + 1)));
@@ -186,7 +193,8 @@ export function renderMarkdown(r: SessionReport, files: { asff?: string } = {}):
     );
     out.push(
       codeBlock(
-        `aws securityhub batch-import-findings --region ${r.session.region ?? '<region>'} --findings file://${files.asff}`,
+        `aws securityhub batch-import-findings --region ${r.session.region ?? '<region>'} --findings ` +
+          `file://${files.asff}`,
         'sh',
       ),
       '',

@@ -29,7 +29,10 @@ export interface ReportAssessment {
   at: string;
 }
 
-/** How a change ended; `in-flight` means its start was journaled and its end was not (the session stopped while it was sent). */
+/**
+ * How a change ended; `in-flight` means its start was journaled and its end was not (the session
+ * stopped while it was sent).
+ */
 export type ReportChangeOutcome = 'applied' | 'already-done' | 'dry-run' | 'failed' | 'in-flight';
 
 export interface ReportChange {
@@ -108,8 +111,11 @@ type Entry = JournalRecord;
 
 const KEY_ID = /\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA)[A-Z0-9]{16}\b/g;
 // 40 characters of base64 with upper, lower case and a digit: the shape of a secret access key.
-const SECRET_LIKE =
-  /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*\d)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+const SECRET_LIKE = new RegExp(
+  /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[a-z])/.source +
+    /(?=[A-Za-z0-9/+]*\d)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/.source,
+  'g',
+);
 
 /**
  * Makes one string from the journal safe for a report: control characters and bidi overrides

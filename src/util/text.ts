@@ -8,6 +8,7 @@
  * `evil` read as `live`. Callers pass such data through {@link sanitize} before it
  * reaches a terminal, a log or a report.
  */
+import { INVISIBLE, partOfEmoji } from './invisible.js';
 import { escapeJsonForTerminal } from './json.js';
 
 /** Options for {@link sanitize}. */
@@ -54,21 +55,15 @@ function isControl(cp: number): boolean {
 }
 
 /**
- * Invisible characters that change how surrounding text is displayed: the bidi
- * embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), the bidi marks
- * (U+200E, U+200F, U+061C), and the Unicode line and paragraph separators, which some
- * renderers treat as line breaks.
+ * Characters that print nothing (see ./invisible.ts): zero-width characters and joiners, bidi
+ * controls and marks, the byte order mark, the soft hyphen, tag characters, variation selectors,
+ * and more. Inside an emoji a joiner or presentation selector changes what is drawn, so it is kept.
+ * Also the Unicode line and paragraph separators, which some renderers treat as line breaks.
  */
-function isInvisibleFormatting(cp: number): boolean {
-  return (
-    (cp >= 0x202a && cp <= 0x202e) ||
-    (cp >= 0x2066 && cp <= 0x2069) ||
-    cp === 0x200e ||
-    cp === 0x200f ||
-    cp === 0x061c ||
-    cp === 0x2028 ||
-    cp === 0x2029
-  );
+function isInvisible(chars: readonly string[], i: number): boolean {
+  const char = chars[i] ?? '';
+  if (char === '\u2028' || char === '\u2029') return true;
+  return INVISIBLE.test(char) && !partOfEmoji(chars, i);
 }
 
 /** A lone UTF-16 surrogate: iterating a string by code points yields these only when unpaired. */
@@ -80,14 +75,15 @@ function hex(cp: number, width: number): string {
   return cp.toString(16).padStart(width, '0');
 }
 
-/** Escapes one code point, or returns it unchanged when it is safe to print. */
-function escapeCodePoint(char: string, escapeBackslash: boolean): string {
+/** Escapes the code point `chars[i]`, or returns it unchanged when it is safe to print. */
+function escapeCodePoint(chars: readonly string[], i: number, escapeBackslash: boolean): string {
+  const char = chars[i] ?? '';
   const cp = char.codePointAt(0) ?? 0;
   if (cp === 0x5c && !escapeBackslash) return char;
   const short = SHORT_ESCAPES.get(cp);
   if (short !== undefined) return short;
   if (isControl(cp)) return `\\x${hex(cp, 2)}`;
-  if (isInvisibleFormatting(cp) || isLoneSurrogate(cp)) return `\\u${hex(cp, 4)}`;
+  if (isInvisible(chars, i) || isLoneSurrogate(cp)) return cp > 0xffff ? `\\u{${hex(cp, 5)}}` : `\\u${hex(cp, 4)}`;
   return char;
 }
 
@@ -101,8 +97,11 @@ function truncationNote(originalLength: number): string {
  * - C0 and C1 control characters and DEL are shown as `\xNN` (so an ESC sequence
  *   `\x1b[2J` is printed as harmless text instead of clearing the screen);
  * - newline, carriage return and tab are shown as `\n`, `\r`, `\t`;
- * - bidi overrides, embeddings, isolates and marks, U+2028/U+2029 and lone surrogates
- *   are shown as `\uNNNN`;
+ * - invisible characters (zero-width characters, bidi overrides, embeddings, isolates and marks,
+ *   the byte order mark, the soft hyphen, variation selectors outside emoji...: see
+ *   ./invisible.ts), U+2028/U+2029 and lone surrogates are shown as `\uNNNN`, and the invisible
+ *   ones beyond U+FFFF (tag characters, supplementary variation selectors) as `\u{NNNNN}`, so a
+ *   name that only looks like another never reads the same;
  * - a backslash is shown as `\\`, so every escape above is unambiguous;
  * - when the escaped text is longer than `maxLength` characters, it is cut there (never
  *   inside an escape) and followed by `… (truncated from N characters)`, where N is the
@@ -113,25 +112,22 @@ function truncationNote(originalLength: number): string {
 export function sanitize(text: string, { maxLength = 200, escapeBackslash = true }: SanitizeOptions = {}): string {
   if (!(maxLength >= 0)) throw new RangeError(`maxLength must be zero or more, got ${maxLength}`);
   // Defensive: account data typed as string is sometimes undefined or a number at run time.
-  const source = String(text);
+  const chars = [...String(text)];
   let result = '';
   let kept = 0;
-  let originalLength = 0;
   let truncated = false;
-  for (const char of source) {
-    originalLength += 1;
-    if (truncated) continue;
-    const piece = escapeCodePoint(char, escapeBackslash);
+  for (const [i, char] of chars.entries()) {
+    const piece = escapeCodePoint(chars, i, escapeBackslash);
     // An escape counts as the characters it prints, and is never split.
     const pieceLength = piece === char ? 1 : piece.length;
     if (kept + pieceLength > maxLength) {
       truncated = true;
-      continue;
+      break;
     }
     result += piece;
     kept += pieceLength;
   }
-  return truncated ? result + truncationNote(originalLength) : result;
+  return truncated ? result + truncationNote(chars.length) : result;
 }
 
 /**

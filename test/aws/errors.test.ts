@@ -41,6 +41,13 @@ describe('toRunError', () => {
     expect(e.code).toBe('NO_CREDENTIALS');
     expect(e.hint).toMatch(/--profile/);
   });
+  it('names the demo when there are no credentials, for someone who has no AWS account at hand', () => {
+    const e = toRunError(
+      Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+    );
+    expect(e.hint).toContain('npm run demo');
+    expect(e.hint).toMatch(/clone/);
+  });
   it('maps expired credentials', () => {
     expect(
       toRunError(awsError('ExpiredToken', 'The security token included in the request is expired', 403)).code,

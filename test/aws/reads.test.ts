@@ -47,6 +47,109 @@ describe('authorization details', () => {
     expect(iam.commandCalls(GetAccountAuthorizationDetailsCommand)).toHaveLength(3);
     expect(iam.commandCalls(GetAccountAuthorizationDetailsCommand)[0]?.args[0].input.MaxItems).toBe(1000);
   });
+
+  it('keeps what the analyses read: default versions, and AWS managed policies only when something uses them', async () => {
+    const version = (id: string, isDefault: boolean) => ({
+      VersionId: id,
+      IsDefaultVersion: isDefault,
+      Document: `%7B%22v%22%3A%22${id}%22%7D`,
+      CreateDate: new Date('2026-01-01T00:00:00Z'),
+    });
+    const aws = (name: string) => ({
+      PolicyName: name,
+      Arn: `arn:aws:iam::aws:policy/${name}`,
+      DefaultVersionId: 'v1',
+      AttachmentCount: 0,
+      PolicyVersionList: [version('v1', true)],
+    });
+    iam.on(GetAccountAuthorizationDetailsCommand).resolves({
+      UserDetailList: [
+        {
+          UserName: 'alice',
+          UserId: 'AIDAEXAMPLE',
+          Arn: 'arn:aws:iam::123456789012:user/alice',
+          Path: '/',
+          CreateDate: new Date('2026-01-02T00:00:00Z'),
+          Tags: [{ Key: 'created-by', Value: 'rootlock' }],
+          GroupList: ['ops'],
+          AttachedManagedPolicies: [
+            { PolicyName: 'ReadOnlyAccess', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
+          ],
+          PermissionsBoundary: {
+            PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+            PermissionsBoundaryArn: 'arn:aws:iam::aws:policy/PowerUserAccess',
+          },
+        },
+      ],
+      RoleDetailList: [
+        {
+          RoleName: 'app',
+          RoleId: 'AROAEXAMPLE',
+          Arn: 'arn:aws:iam::123456789012:role/app',
+          Path: '/',
+          AssumeRolePolicyDocument: '%7B%7D',
+          RoleLastUsed: { Region: 'us-east-1' },
+          InstanceProfileList: [
+            {
+              InstanceProfileName: 'app',
+              InstanceProfileId: 'AIPAEXAMPLE',
+              Arn: 'arn:aws:iam::123456789012:instance-profile/app',
+              Path: '/',
+              CreateDate: new Date('2026-01-01T00:00:00Z'),
+              Roles: [{ RoleName: 'app', RoleId: 'AROAEXAMPLE', Arn: 'x', Path: '/', CreateDate: new Date(0) }],
+            },
+          ],
+        },
+      ],
+      Policies: [
+        aws('ReadOnlyAccess'),
+        aws('PowerUserAccess'),
+        aws('UnusedAccess'),
+        {
+          PolicyName: 'mine',
+          Arn: 'arn:aws:iam::123456789012:policy/mine',
+          DefaultVersionId: 'v2',
+          AttachmentCount: 0,
+          PolicyVersionList: [version('v1', false), version('v2', true)],
+        },
+      ],
+      IsTruncated: false,
+    });
+    const d = await reads().authorizationDetails();
+    expect(d.users).toEqual([
+      {
+        UserName: 'alice',
+        Arn: 'arn:aws:iam::123456789012:user/alice',
+        CreateDate: new Date('2026-01-02T00:00:00Z'),
+        Tags: [{ Key: 'created-by', Value: 'rootlock' }],
+        GroupList: ['ops'],
+        AttachedManagedPolicies: [
+          { PolicyName: 'ReadOnlyAccess', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
+        ],
+        PermissionsBoundary: {
+          PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+          PermissionsBoundaryArn: 'arn:aws:iam::aws:policy/PowerUserAccess',
+        },
+      },
+    ]);
+    expect(d.roles).toEqual([
+      {
+        RoleName: 'app',
+        Arn: 'arn:aws:iam::123456789012:role/app',
+        Path: '/',
+        AssumeRolePolicyDocument: '%7B%7D',
+        InstanceProfileList: [{ InstanceProfileName: 'app', Arn: 'arn:aws:iam::123456789012:instance-profile/app' }],
+      },
+    ]);
+    // The attached one and the boundary stay; the unused AWS managed policy goes; customer policies all stay.
+    expect(d.policies.map((p) => p.PolicyName)).toEqual(['ReadOnlyAccess', 'PowerUserAccess', 'mine']);
+    expect(d.policies[2]).toEqual({
+      PolicyName: 'mine',
+      Arn: 'arn:aws:iam::123456789012:policy/mine',
+      DefaultVersionId: 'v2',
+      PolicyVersionList: [{ VersionId: 'v2', IsDefaultVersion: true, Document: '%7B%22v%22%3A%22v2%22%7D' }],
+    });
+  });
 });
 
 describe('credential report', () => {

@@ -23,7 +23,7 @@ import {
   snapshot,
 } from '../resilience/support.js';
 
-const emu = useEmulator();
+const emu = useEmulator({ keyPropagationSeconds: 60, credentialReportReuse: true });
 const PROFILE_QUESTION = 'session.admin-profile';
 
 /** A shared credentials file with the given profiles, pointed to by the SDK's own variables for the test. */
@@ -90,7 +90,7 @@ describe('root hands the rest of the onboarding to an admin profile', () => {
       answers: { ...onboardingAnswers(acct.instanceIds), [PROFILE_QUESTION]: 'admin' },
       deps: { clock: fastClock },
     });
-    expect(r.code).toBe(1); // root MFA cannot be set by any API: root-keys fails on it alone
+    expect(r.code).toBe(1); // the session's own root key stays (root-keys.session-key=stop): root-keys fails on it
     expect(r.prompter.asked.find((q) => q.id === PROFILE_QUESTION)?.answer).toBe('admin');
     expect(r.output.text).toContain(
       `From here on rootlock acts as arn:aws:iam::${ACCOUNT}:user/first-admin (profile admin) for ec2-roles, billing-recovery.`,

@@ -97,14 +97,12 @@ describe('MutationGate', () => {
   });
 
   it('never shows a secret whose call failed', async () => {
-    iam
-      .on(CreateLoginProfileCommand)
-      .rejects(
-        Object.assign(new Error('Password does not conform'), {
-          name: 'PasswordPolicyViolation',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    iam.on(CreateLoginProfileCommand).rejects(
+      Object.assign(new Error('Password does not conform'), {
+        name: 'PasswordPolicyViolation',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const { gate, output } = setup(false);
     const r = await gate.execute(loginProfile);
     expect(r.outcome).toBe('failed');
@@ -113,14 +111,12 @@ describe('MutationGate', () => {
   });
 
   it('treats an "already exists" answer as done when the change says so', async () => {
-    iam
-      .on(CreateUserCommand)
-      .rejects(
-        Object.assign(new Error('User alice already exists'), {
-          name: 'EntityAlreadyExists',
-          $metadata: { httpStatusCode: 409 },
-        }),
-      );
+    iam.on(CreateUserCommand).rejects(
+      Object.assign(new Error('User alice already exists'), {
+        name: 'EntityAlreadyExists',
+        $metadata: { httpStatusCode: 409 },
+      }),
+    );
     const { gate } = setup(false);
     const change: Change = {
       id: 'u',
@@ -159,6 +155,49 @@ describe('MutationGate', () => {
     });
     expect(gate.removedSigningKey('AKIAOWNKEY0000000000')).toBe(true);
     expect(gate.removedSigningKey(undefined)).toBe(false);
+  });
+
+  it('sends nothing more with its own pool once it removed the key that pool signs with', async () => {
+    iam.on(DeleteAccessKeyCommand).resolves({});
+    iam.on(CreateUserCommand).resolves({});
+    const { pool, journal } = setup(false);
+    const own = new MutationGate({
+      pool,
+      dryRun: false,
+      journal,
+      output: new RecordingOutput(),
+      clock,
+      sessions: new SessionFactory(clock),
+      signingKeyId: creds.accessKeyId,
+    });
+    const del: Change = {
+      id: 'root-keys/delete/own',
+      step: 'root-keys',
+      description: 'Delete root access key',
+      service: 'iam',
+      operation: 'DeleteAccessKey',
+      params: { AccessKeyId: creds.accessKeyId },
+    };
+    const later: Change = {
+      id: 'x/create',
+      step: 'x',
+      description: 'Create bob',
+      service: 'iam',
+      operation: 'CreateUser',
+      params: { UserName: 'bob' },
+    };
+    expect((await own.execute(del)).outcome).toBe('applied');
+    const refused = await own.execute(later, { pool });
+    expect(refused).toMatchObject({ outcome: 'failed', error: { code: 'SigningKeyRemoved' } });
+    expect(refused.error?.message).toContain('not sent, because this session removed the access key it signs with');
+    expect(iam.commandCalls(CreateUserCommand)).toHaveLength(0);
+    // Another principal's pool (an admin after a handoff) may still send.
+    const admin = new ClientPool({
+      region: 'us-east-1',
+      credentials: { ...creds, accessKeyId: 'AKIAADMIN00000000000' },
+    });
+    expect((await own.execute(later, { pool: admin })).outcome).toBe('applied');
+    expect(iam.commandCalls(CreateUserCommand)).toHaveLength(1);
   });
 
   it('names the denied action', async () => {

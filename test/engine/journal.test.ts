@@ -1,8 +1,8 @@
-import { appendFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findInterrupted, openJournal, parseJournal } from '../../src/engine/journal.js';
+import { defaultJournalDir, findInterrupted, openJournal, parseJournal } from '../../src/engine/journal.js';
 
 const start = (account: string) => ({
   type: 'session-start' as const,
@@ -36,6 +36,27 @@ describe('journal', () => {
     ).toEqual(['session-start', 'change-start']);
     expect(statSync(j.path!).mode & 0o777).toBe(0o600);
     expect(statSync(dir).mode & 0o077).toBe(0);
+  });
+
+  it('makes a directory that already existed owner-only, the default one under ROOTLOCK_HOME too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'j-'));
+    chmodSync(dir, 0o755);
+    openJournal({ dir, sessionId: 's2', now: new Date('2026-11-28T12:00:00Z') });
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+
+    const home = mkdtempSync(join(tmpdir(), 'home-'));
+    mkdirSync(join(home, 'journal'), { mode: 0o755 });
+    chmodSync(join(home, 'journal'), 0o755);
+    const before = process.env.ROOTLOCK_HOME;
+    process.env.ROOTLOCK_HOME = home;
+    try {
+      expect(defaultJournalDir()).toBe(join(home, 'journal'));
+      openJournal({ sessionId: 's3', now: new Date('2026-11-28T12:00:00Z') });
+    } finally {
+      if (before === undefined) delete process.env.ROOTLOCK_HOME;
+      else process.env.ROOTLOCK_HOME = before;
+    }
+    expect(statSync(join(home, 'journal')).mode & 0o777).toBe(0o700);
   });
 
   it('finds the change that was in flight when a session was killed', () => {

@@ -35,10 +35,11 @@ describe('SessionFactory', () => {
     const s = await factory.open({ region: 'us-east-1', endpoint: emu().endpoint, credentials: alice });
     expect(s.caller).toMatchObject({ arn: alice.arn, type: 'iam-user', name: 'alice' });
     expect(s.account.id).toBe('123456789012');
-    expect(emu().layer.requests.map((r) => `${r.service}:${r.operation}`).sort()).toEqual([
-      'iam:ListAccountAliases',
-      'sts:GetCallerIdentity',
-    ]);
+    expect(
+      emu()
+        .layer.requests.map((r) => `${r.service}:${r.operation}`)
+        .sort(),
+    ).toEqual(['iam:ListAccountAliases', 'sts:GetCallerIdentity']);
   });
 
   it('renews a member root session before it expires, so a long session never signs with expired credentials', async () => {
@@ -52,7 +53,9 @@ describe('SessionFactory', () => {
     const assumeRoots = () => emu().layer.requests.filter((r) => r.operation === 'AssumeRoot').length;
 
     const first = await factory.rootSession(base, memberId, 'IAMAuditRootUserCredentials');
-    expect((await first.call<{ AccessKeyMetadata?: unknown[] }>('iam', 'ListAccessKeys')).AccessKeyMetadata).toHaveLength(1);
+    expect(
+      (await first.call<{ AccessKeyMetadata?: unknown[] }>('iam', 'ListAccessKeys')).AccessKeyMetadata,
+    ).toHaveLength(1);
     // Within its lifetime the same session is reused.
     clock.advance(600);
     expect(await factory.rootSession(base, memberId, 'IAMAuditRootUserCredentials')).toBe(first);
@@ -64,7 +67,9 @@ describe('SessionFactory', () => {
     const renewed = await factory.rootSession(base, memberId, 'IAMAuditRootUserCredentials');
     expect(renewed).not.toBe(first);
     expect(assumeRoots()).toBe(2);
-    expect((await renewed.call<{ AccessKeyMetadata?: unknown[] }>('iam', 'ListAccessKeys')).AccessKeyMetadata).toHaveLength(1);
+    expect(
+      (await renewed.call<{ AccessKeyMetadata?: unknown[] }>('iam', 'ListAccessKeys')).AccessKeyMetadata,
+    ).toHaveLength(1);
 
     // Another task policy or another principal gets a session of its own.
     await factory.rootSession(base, memberId, 'IAMDeleteRootUserCredentials');

@@ -15,7 +15,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { startRootLayer, type RootLayer } from './root-layer.js';
+import { startRootLayer, type RootLayer, type RootLayerBehaviour } from './root-layer.js';
 
 export const MOTO_VERSION = '5.2.5';
 
@@ -45,11 +45,24 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-export interface StartEmulatorOptions {
+/**
+ * `keyPropagationSeconds` and `credentialReportReuse` turn on the root layer's AWS behaviours
+ * that are off by default (see RootLayerBehaviour); every reset restores them.
+ */
+export interface StartEmulatorOptions extends RootLayerBehaviour {
   /** moto_server executable; defaults to motoServerPath(). */
   motoServer?: string;
   /** How long to wait for moto to answer; default 30 s. */
   startTimeoutMs?: number;
+  /**
+   * Extra environment for moto_server, over this process's environment and the harness's own
+   * MOTO_IAM_LOAD_MANAGED_POLICIES=true (a key given here wins). For example
+   * `{ INITIAL_NO_AUTH_ACTION_COUNT: '3' }`: moto serves the first 3 actions unchecked, then
+   * checks every request's signature and the caller's IAM policies (see
+   * test/support/iam-authorizer.ts and docs/testing-emulator.md). Not for the emulator behind
+   * the root layer: the layer's root users and its own calls to moto would be refused.
+   */
+  env?: Record<string, string>;
 }
 
 export interface MotoProcess {
@@ -131,7 +144,7 @@ export async function startMoto(opts: StartEmulatorOptions = {}): Promise<MotoPr
   for (let attempt = 1; attempt <= 3; attempt++) {
     const port = await freePort();
     const child = spawn(server, ['-H', '127.0.0.1', '-p', String(port)], {
-      env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
+      env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     installExitHooks();
@@ -201,7 +214,11 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
   const moto = await startMoto(opts);
   let layer: RootLayer;
   try {
-    layer = await startRootLayer({ motoUrl: moto.url });
+    layer = await startRootLayer({
+      motoUrl: moto.url,
+      keyPropagationSeconds: opts.keyPropagationSeconds,
+      credentialReportReuse: opts.credentialReportReuse,
+    });
   } catch (err) {
     await moto.stop();
     throw err;

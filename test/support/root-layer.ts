@@ -11,7 +11,9 @@
  *    root user; an Inactive or deleted root key is refused with the common
  *    `InvalidClientTokenId` error (HTTP 403; `AuthFailure` in the EC2 protocol,
  *    `UnrecognizedClientException` in the JSON protocols). A successful root-signed request
- *    records the key's last use (date, region, service).
+ *    records the key's last use (date, region, service). Optionally (`keyPropagationSeconds`),
+ *    a root key that was just deactivated or deleted still authenticates for that many seconds
+ *    of the layer's clock, as IAM's eventual consistency allows on AWS.
  *    - sts GetCallerIdentity: `arn:aws:iam::<acct>:root`, UserId and Account `<acct>`.
  *    Docs: IAM User Guide "AWS account root user", STS API GetCallerIdentity, "Common errors".
  * 2. Root access keys (caller is root, no `UserName`): iam ListAccessKeys, CreateAccessKey
@@ -25,7 +27,9 @@
  * 4. Credential report: GenerateCredentialReport takes a snapshot (moto's user rows plus a
  *    `<root_account>` row); GetCredentialReport returns that snapshot with its own
  *    GeneratedTime, so a change made after the last generation is not in the report.
- *    Docs: IAM User Guide "Generate credential reports for your AWS account".
+ *    Optionally (`credentialReportReuse`), GenerateCredentialReport within 4 hours of the last
+ *    generation answers COMPLETE and keeps the existing report, as AWS does.
+ *    Docs: IAM User Guide "Getting credential reports for your AWS account".
  * 5. Centralized root access (moto lacks it): iam ListOrganizationsFeatures,
  *    Enable/DisableOrganizationsRootCredentialsManagement, Enable/DisableOrganizationsRootSessions,
  *    and organizations Enable/DisableAWSServiceAccess + ListAWSServiceAccessForOrganization
@@ -130,8 +134,12 @@ export interface RootLayer {
   root(accountId?: string): RootState;
   /** Enabled centralized-root-access features of an organization (for assertions). */
   organizationFeatures(organizationId: string): OrganizationsFeature[];
-  /** Moves the layer's clock forward (session expiry, last-used dates, report times). */
+  /** Moves the layer's clock forward (session expiry, last-used dates, report times, propagation). */
   advanceClock(seconds: number): void;
+  /** Changes the AWS behaviours that are off by default; reset() restores those the layer started with. */
+  configure(behaviour: RootLayerBehaviour): void;
+  /** The AWS behaviours in force now. */
+  readonly behaviour: Readonly<Required<RootLayerBehaviour>>;
   /** The layer's current time. */
   now(): Date;
   reset(): void;
@@ -450,7 +458,28 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'co
 /* The layer                                                                                   */
 /* ------------------------------------------------------------------------------------------ */
 
-export interface StartRootLayerOptions {
+/**
+ * AWS behaviours the layer can model that tests must opt into (both off by default): they make
+ * a test depend on timing, and older tests were written against the simpler behaviour.
+ */
+export interface RootLayerBehaviour {
+  /**
+   * IAM is eventually consistent: a root key that was deactivated or deleted still authenticates
+   * for this many seconds of the layer's clock after the change was answered. 0: refused at once.
+   */
+  keyPropagationSeconds?: number;
+  /**
+   * GenerateCredentialReport within 4 hours (layer's clock) of the last generation answers
+   * COMPLETE and keeps the existing report, which shows the account as it was then (IAM User
+   * Guide, "Getting credential reports for your AWS account"). false: every call takes a new snapshot.
+   */
+  credentialReportReuse?: boolean;
+}
+
+/** How long AWS keeps answering with an existing credential report. */
+export const CREDENTIAL_REPORT_REUSE_SECONDS = 4 * 3600;
+
+export interface StartRootLayerOptions extends RootLayerBehaviour {
   /** moto's base URL, e.g. http://127.0.0.1:5000 */
   motoUrl: string;
   /** Port to listen on (127.0.0.1); 0 or absent picks a free one. */
@@ -463,6 +492,14 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
 
   let clockOffsetMs = 0;
   const now = (): Date => new Date(Date.now() + clockOffsetMs);
+
+  const initial: Required<RootLayerBehaviour> = {
+    keyPropagationSeconds: opts.keyPropagationSeconds ?? 0,
+    credentialReportReuse: opts.credentialReportReuse ?? false,
+  };
+  let behaviour: Required<RootLayerBehaviour> = { ...initial };
+  /** Root keys deactivated or deleted, and when: they may still authenticate (keyPropagationSeconds). */
+  const revoked = new Map<string, { key: RootKey; at: Date }>();
 
   const requests: RecordedRequest[] = [];
   const roots = new Map<string, RootState>();
@@ -641,8 +678,13 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     const rootAccount = rootKeyAccounts.get(p.accessKeyId);
     if (rootAccount !== undefined) {
       const key = root(rootAccount).rootKeys.find((k) => k.accessKeyId === p.accessKeyId);
-      if (!key || key.status !== 'Active') return invalidKey(p);
-      return { kind: 'root', accountId: rootAccount, key };
+      if (key && key.status === 'Active') return { kind: 'root', accountId: rootAccount, key };
+      // Not propagated yet: the revoked key still works for a while.
+      const late = revoked.get(p.accessKeyId);
+      const windowMs = behaviour.keyPropagationSeconds * 1000;
+      if (late && now().getTime() - late.at.getTime() < windowMs)
+        return { kind: 'root', accountId: rootAccount, key: late.key };
+      return invalidKey(p);
     }
     const session = sessions.get(p.accessKeyId);
     if (session) {
@@ -702,12 +744,16 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
         }
         const k = find();
         if (!k) return notFound();
+        if (status === 'Inactive' && k.status === 'Active') revoked.set(k.accessKeyId, { key: k, at: now() });
+        if (status === 'Active') revoked.delete(k.accessKeyId);
         k.status = status;
         return queryOk(p);
       }
       case 'DeleteAccessKey': {
         const k = find();
         if (!k) return notFound();
+        // An inactive key stopped authenticating when it was deactivated (or is still propagating).
+        if (k.status === 'Active') revoked.set(k.accessKeyId, { key: { ...k }, at: now() });
         state.rootKeys = state.rootKeys.filter((x) => x !== k);
         return queryOk(p);
       }
@@ -757,8 +803,19 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     caller: Caller,
   ): Promise<Reply> {
     const accountId = accountOf(p, caller);
+    const existing = reports.get(accountId);
+    const reuse = behaviour.credentialReportReuse;
+    if (reuse && existing && now().getTime() - existing.generated.getTime() < CREDENTIAL_REPORT_REUSE_SECONDS * 1000)
+      return queryOk(p, '<State>COMPLETE</State>');
     const reply = await forward(req, body, accountId);
     if (reply.status !== 200) return reply;
+    await snapshotReport(p, accountId);
+    // A new generation starts: AWS answers STARTED, and COMPLETE once the report is there.
+    return reuse ? queryOk(p, '<State>STARTED</State>') : reply;
+  }
+
+  /** Takes the report AWS would generate now: moto's user rows with the root row first. */
+  async function snapshotReport(p: ParsedRequest, accountId: string): Promise<void> {
     const r = await internal('iam', p.accessKeyId, accountId, 'Action=GetCredentialReport&Version=2010-05-08');
     const b64 = /<Content>([^<]*)<\/Content>/.exec(r.body.toString())?.[1];
     if (r.status !== 200 || b64 === undefined)
@@ -769,7 +826,6 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     const rest = newline === -1 ? '' : motoCsv.slice(newline + 1);
     const columns = (parseCsv(headerLine) as string[][])[0] ?? [];
     reports.set(accountId, { csv: `${headerLine}\n${rootReportRow(accountId, columns)}\n${rest}`, generated: now() });
-    return reply;
   }
 
   async function getCredentialReport(
@@ -1226,6 +1282,7 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
       const keysInit = o.keys ?? [];
       if (keysInit.length > 2) throw new Error('seedRoot: the root user can hold at most 2 access keys');
       const state = root(accountId);
+      for (const k of state.rootKeys) revoked.delete(k.accessKeyId);
       state.rootKeys = keysInit.map((k) => newRootKey(accountId, k));
       if (o.mfaEnabled !== undefined) state.mfaEnabled = o.mfaEnabled;
       if (o.passwordLastUsed !== undefined) state.passwordLastUsed = o.passwordLastUsed;
@@ -1239,6 +1296,15 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     advanceClock(seconds: number) {
       clockOffsetMs += seconds * 1000;
     },
+    configure(b: RootLayerBehaviour) {
+      behaviour = {
+        keyPropagationSeconds: b.keyPropagationSeconds ?? behaviour.keyPropagationSeconds,
+        credentialReportReuse: b.credentialReportReuse ?? behaviour.credentialReportReuse,
+      };
+    },
+    get behaviour() {
+      return { ...behaviour };
+    },
     now,
     reset() {
       requests.length = 0;
@@ -1248,6 +1314,8 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
       motoKeys.clear();
       reports.clear();
       orgs.clear();
+      revoked.clear();
+      behaviour = { ...initial };
       clockOffsetMs = 0;
     },
     close() {

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { formatParams, maskKeyId, redact, REDACTED, sanitize, SECRET_KEYS } from '../../src/util/text.js';
 
-/** Characters a terminal may act on or that reorder text; none may survive sanitize. */
+/**
+ * Characters a terminal may act on, that reorder text, or that print nothing (format characters,
+ * the combining grapheme joiner, Hangul fillers, variation selectors); none may survive sanitize.
+ */
 const DANGEROUS =
-  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udfff]/u;
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}\u115f\u1160\u3164\uffa0]|\u034f|[\ufe00-\ufe0f]|[\u{e0100}-\u{e01ef}]|\p{Cs}/u;
 
 describe('sanitize', () => {
   it.each([
@@ -34,8 +37,52 @@ describe('sanitize', () => {
     ['line and paragraph separators', 'a\u2028b\u2029', 'a\\u2028b\\u2029'],
     ['lone surrogate', 'a\ud800b', 'a\\ud800b'],
     ['literal backslash sequence is not confused with an escape', 'a\\x1b', 'a\\\\x1b'],
+    ['zero-width space', 'ad\u200bmin', 'ad\\u200bmin'],
+    ['zero-width non-joiner', 'ad\u200cmin', 'ad\\u200cmin'],
+    ['zero-width joiner between letters', 'ad\u200dmin', 'ad\\u200dmin'],
+    ['word joiner and invisible operators', '\u2060a\u2061\u2062\u2063\u2064', '\\u2060a\\u2061\\u2062\\u2063\\u2064'],
+    ['byte order mark', '\ufeffadmin', '\\ufeffadmin'],
+    ['soft hyphen', 'ad\u00admin', 'ad\\u00admin'],
+    ['Mongolian vowel separator', 'ad\u180emin', 'ad\\u180emin'],
+    [
+      'tag characters (hidden text)',
+      'ok\u{e0001}\u{e0068}\u{e0069}\u{e007f}',
+      'ok\\u{e0001}\\u{e0068}\\u{e0069}\\u{e007f}',
+    ],
+    ['variation selectors on a letter', 'a\ufe0fb\u{e0100}', 'a\\ufe0fb\\u{e0100}'],
+    ['combining grapheme joiner and Hangul filler', 'a\u034fb\u3164', 'a\\u034fb\\u3164'],
+    [
+      'emoji joined into one (👩‍💻, ❤️‍🔥) are kept',
+      '\u{1f469}\u200d\u{1f4bb} \u2764\ufe0f\u200d\u{1f525}',
+      '\u{1f469}\u200d\u{1f4bb} \u2764\ufe0f\u200d\u{1f525}',
+    ],
+    ['a keycap is kept', '1\ufe0f\u20e3', '1\ufe0f\u20e3'],
   ])('%s', (_name, input, expected) => {
     expect(sanitize(input)).toBe(expected);
+  });
+
+  it('never shows two names alike when one holds an invisible character', () => {
+    const names = [
+      'admin',
+      'ad\u200bmin',
+      'admin\ufeff',
+      '\u00adadmin',
+      'admin\u{e0020}',
+      'ad\u2060min',
+      'admin\ufe0f',
+    ];
+    const shown = names.map((n) => sanitize(n));
+    expect(new Set(shown).size).toBe(names.length);
+    expect(shown.slice(1).every((s) => s.includes('\\u'))).toBe(true);
+  });
+
+  it('leaves no tag character or supplementary variation selector', () => {
+    const offenders: string[] = [];
+    for (let cp = 0xe0000; cp <= 0xe01ef; cp++) {
+      const out = sanitize(`x${String.fromCodePoint(cp)}y`);
+      if (DANGEROUS.test(out)) offenders.push(cp.toString(16));
+    }
+    expect(offenders).toEqual([]);
   });
 
   it('leaves no dangerous character anywhere in the Basic Multilingual Plane', () => {

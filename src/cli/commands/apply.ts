@@ -51,7 +51,8 @@ export async function applyCommand(
   if (plan.account.id !== account.id) {
     throw new RunError(
       'BAD_PLAN',
-      `The plan is for account ${plan.account.id}, but these credentials act on account ${account.id}. Nothing was changed.`,
+      `The plan is for account ${plan.account.id}, but these credentials act on account ${account.id}. Nothing was ` +
+        `changed.`,
     );
   }
   const { journal, gate } = openChangeSession(run, args, deps, live);

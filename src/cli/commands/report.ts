@@ -18,12 +18,14 @@ export function reportCommand(args: CliArgs, output: Output): number {
     throw new RunError('BAD_JOURNAL', `Cannot make a report from ${file}: ${(err as Error).message}`);
   }
   output.success(
-    `Report of session ${w.report.session.id} (${w.report.session.mode}, account ${w.report.account.id}, outcome: ${w.report.session.outcome}):`,
+    `Report of session ${w.report.session.id} (${w.report.session.mode}, account ${w.report.account.id}, ` +
+      `outcome: ${w.report.session.outcome}):`,
   );
   output.detail([
     w.markdown,
     w.json,
-    `${w.asff} (${w.findings.length} findings; import with: aws securityhub batch-import-findings --findings file://${w.asff})`,
+    `${w.asff} (${w.findings.length} findings; import with: aws securityhub batch-import-findings --findings ` +
+      `file://${w.asff})`,
   ]);
   return EXIT.ok;
 }

@@ -3,10 +3,11 @@
  * plan --out FILE` (the questions and the exact changes recorded, nothing sent): the runner takes
  * every selected step through its life cycle; then the next steps, the summary and the reports.
  */
-import { writeFileSync } from 'node:fs';
 import { findingKeys, PLAN_SCHEMA, type PlanFile } from '../../engine/plan-file.js';
 import { asPrincipal, runWizard, wizardContext } from '../../engine/runner.js';
 import type { Prompter } from '../../engine/types.js';
+import { writeOwnerOnly } from '../../report/write.js';
+import { safeJson } from '../../util/json.js';
 import type { CliArgs } from '../args.js';
 import { EXIT, exitForSteps } from '../exit-codes.js';
 import { profileHandoff } from '../handoff.js';
@@ -66,7 +67,8 @@ export async function wizardCommand(
         .filter((o) => o.plan.length > 0)
         .map((o) => ({ id: o.id, answers: o.answers[0], findings: findingKeys(o.before.findings), changes: o.plan })),
     };
-    writeFileSync(args.out, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+    // Owner-only even when the file was already there; account data in it escaped like the journal's.
+    writeOwnerOnly(args.out, safeJson(plan));
     output.success(
       `Plan written to ${args.out}: ${outcomes.reduce((n, o) => n + o.plan.length, 0)} change(s). Apply it with: ` +
         `rootlock apply ${args.out}`,

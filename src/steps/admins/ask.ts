@@ -39,7 +39,10 @@ export function appliedInSession(results: readonly ChangeResult[]): Set<string> 
   return new Set(results.filter((r) => r.outcome === 'applied').map((r) => r.changeId));
 }
 
-/** True when this session set `user`'s console password and showed it (the gate shows a secret only once AWS took it). */
+/**
+ * True when this session set `user`'s console password and showed it (the gate shows a secret only
+ * once AWS took it).
+ */
 export function passwordShown(results: readonly ChangeResult[], user: string): boolean {
   const applied = appliedInSession(results);
   return applied.has(changeIds.loginProfile(user)) || applied.has(changeIds.resetPassword(user));
@@ -82,7 +85,8 @@ async function chooseGroup(
   if (g.state === 'admin') return { name: g.name, create: false, attachPolicy: false };
   if (g.state === 'missing') return { name: g.name, create: true, attachPolicy: true };
   const others = g.members.length
-    ? ` Its ${g.members.length} current member${g.members.length === 1 ? '' : 's'} (${g.members.map(show).join(', ')}) would become full admins too.`
+    ? ` Its ${g.members.length} current member${g.members.length === 1 ? '' : 's'} ` +
+      `(${g.members.map(show).join(', ')}) would become full admins too.`
     : '';
   const ok = await ctx.prompter.confirm({
     id: 'admins.create.attach-policy',
@@ -94,7 +98,8 @@ async function chooseGroup(
   if (!ok) {
     memo.declined.add('admins.create');
     ctx.output.warn(
-      `Group ${show(g.name)} was left as it is, so no admin was created. To use another group, run again with --admin-group NAME.`,
+      `Group ${show(g.name)} was left as it is, so no admin was created. To use another group, run again with ` +
+        `--admin-group NAME.`,
     );
     return undefined;
   }
@@ -138,7 +143,9 @@ export async function askAdmins(
     ];
     if (!canRollBack) {
       output.info(
-        `Rolling back is offered only for users created in this session; ${list} ${state.pending.length === 1 ? 'was' : 'were'} created earlier. Delete unwanted ones yourself (IAM > Users).`,
+        `Rolling back is offered only for users created in this ` +
+          `session; ${list} ${state.pending.length === 1 ? 'was' : 'were'} created earlier. Delete unwanted ones ` +
+          `yourself (IAM > Users).`,
       );
     }
     let action = 'leave';
@@ -164,7 +171,11 @@ export async function askAdmins(
       if (unseen.length > 0) {
         reset = await prompter.confirm({
           id: 'admins.pending.reset-password',
-          message: `${unseen.map(show).join(', ')} already ${unseen.length === 1 ? 'has a console password' : 'have console passwords'} that rootlock cannot vouch anyone saw (set by an earlier session, or AWS's answer was lost). Replace ${unseen.length === 1 ? 'it' : 'them'} with a new one-time password, shown once?`,
+          message:
+            `${unseen.map(show).join(', ')} ` +
+            `already ${unseen.length === 1 ? 'has a console password' : 'have console passwords'} that rootlock ` +
+            `cannot vouch anyone saw (set by an earlier session, or AWS's answer was lost). ` +
+            `Replace ${unseen.length === 1 ? 'it' : 'them'} with a new one-time password, shown once?`,
           default: true,
           safeDefault: true,
         });
@@ -204,7 +215,8 @@ export async function askAdmins(
     const yes = await prompter.confirm({
       id: 'admins.password-policy',
       message:
-        'The account has no password policy. Set one: at least 14 characters, upper and lower case, numbers and symbols, no reuse of the last 24 passwords, no forced expiry?',
+        'The account has no password policy. Set one: at least 14 characters, upper and lower case, numbers and ' +
+        'symbols, no reuse of the last 24 passwords, no forced expiry?',
       default: true,
       safeDefault: true,
     });
@@ -225,7 +237,8 @@ export async function askAdmins(
   if (need > 0 && failedBefore && !memo.declined.has('admins.create')) {
     memo.declined.add('admins.create');
     output.info(
-      'A change failed earlier in this session, so no further admin is created now; fix the cause and run rootlock again.',
+      'A change failed earlier in this session, so no further admin is created now; fix the cause and run rootlock ' +
+        'again.',
     );
   }
   if (need > 0 && !memo.declined.has('admins.create') && !memo.rolledBack) {
@@ -233,8 +246,9 @@ export async function askAdmins(
     const yes = await prompter.confirm({
       id: 'admins.create',
       message:
-        `${admins === 0 ? 'No IAM user is' : `Only ${admins} IAM user${admins === 1 ? ' is' : 's are'}`} a full admin. ` +
-        `Create ${need === 1 ? 'an admin user' : 'admin users'} now (user, one-time console password, member of group ${show(g.name)})?`,
+        `${admins === 0 ? 'No IAM user is' : `Only ${admins} IAM user${admins === 1 ? ' is' : 's are'}`} ` +
+        `a full admin. Create ${need === 1 ? 'an admin user' : 'admin users'} now (user, one-time console password, ` +
+        `member of group ${show(g.name)})?`,
       default: true,
       safeDefault: true,
     });
@@ -246,7 +260,9 @@ export async function askAdmins(
       const count = Number(
         await prompter.input({
           id: 'admins.create.count',
-          message: `How many admin users to create? (${need} brings the account to ${MIN_ADMINS}${max > need ? `, at most ${max}` : ''})`,
+          message:
+            `How many admin users to create? (${need} brings the account ` +
+            `to ${MIN_ADMINS} admins${max > need ? `; at most ${max}, for ${admins + max} in all` : ''})`,
           default: String(need),
           validate: (v) => validateCount(v, 1, max),
         }),
@@ -280,7 +296,9 @@ export async function askAdmins(
     } else {
       const picked = await prompter.checkbox<string>({
         id: 'admins.remove',
-        message: `${total} admins and shadow admins; at most ${MAX_ADMINS} are wanted. Remove which users from their admin group(s)? (Users are kept; at least ${MIN_ADMINS} full admins must remain.)`,
+        message:
+          `${total} admins and shadow admins; at most ${MAX_ADMINS} are wanted. Remove which users from their ` +
+          `admin group(s)? (Users are kept; at least ${MIN_ADMINS} full admins must remain.)`,
         choices: candidates.map((c) => ({
           value: c.name,
           name: `${show(c.name)}: last activity ${day(c.lastActivity)}; groups ${c.groups.map(show).join(', ')}`,
@@ -292,7 +310,9 @@ export async function askAdmins(
       if (self) {
         const really = await prompter.confirm({
           id: 'admins.remove.self',
-          message: `You are signed in as ${show(self.name)}. Removing it from ${self.groups.map(show).join(', ')} takes away this session's own admin rights (later steps may then fail). Remove ${show(self.name)} anyway?`,
+          message:
+            `You are signed in as ${show(self.name)}. Removing it from ${self.groups.map(show).join(', ')} ` +
+            `takes away this session's own admin rights (later steps may then fail). Remove ${show(self.name)} anyway?`,
           default: false,
           safeDefault: false,
         });

@@ -130,13 +130,17 @@ export function passwordPolicyGaps(p: PasswordPolicy): Array<{ gap: string; cont
   const gaps: Array<{ gap: string; controls: string[] }> = [];
   if ((p.MinimumPasswordLength ?? 0) < STRONG_PASSWORD_POLICY.MinimumPasswordLength) {
     gaps.push({
-      gap: `minimum length is ${p.MinimumPasswordLength ?? 'unset'}, below ${STRONG_PASSWORD_POLICY.MinimumPasswordLength}`,
+      gap:
+        `minimum length is ${p.MinimumPasswordLength ?? 'unset'}, ` +
+        `below ${STRONG_PASSWORD_POLICY.MinimumPasswordLength}`,
       controls: ['CIS v5.0.0 1.7', 'Security Hub IAM.15'],
     });
   }
   if ((p.PasswordReusePrevention ?? 0) < STRONG_PASSWORD_POLICY.PasswordReusePrevention) {
     gaps.push({
-      gap: `reuse prevention remembers ${p.PasswordReusePrevention ?? 0} passwords, below ${STRONG_PASSWORD_POLICY.PasswordReusePrevention}`,
+      gap:
+        `reuse prevention remembers ${p.PasswordReusePrevention ?? 0} passwords, ` +
+        `below ${STRONG_PASSWORD_POLICY.PasswordReusePrevention}`,
       controls: ['CIS v5.0.0 1.8', 'Security Hub IAM.16'],
     });
   }
@@ -176,9 +180,12 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
       message:
         admins.length === 0
           ? `No IAM user is a full administrator; at least ${MIN_ADMINS} are needed before the root user steps aside.`
-          : `Only 1 IAM user is a full administrator (${admins[0]!.name}); at least ${MIN_ADMINS} are needed so that losing one person or device does not mean a return to root.`,
+          : `Only 1 IAM user is a full administrator (${admins[0]!.name}); at least ${MIN_ADMINS} are needed so that ` +
+            `losing one person or device does not mean a return to root.`,
       controls: ['CIS v5.0.0 1.6'],
-      remediation: `Create admin users in an admin group with the AWS managed AdministratorAccess policy (rootlock offers to), each with a console password and MFA.`,
+      remediation:
+        `Create admin users in an admin group with the AWS managed AdministratorAccess policy (rootlock ` +
+        `offers to), each with a console password and MFA.`,
     });
   }
   if (total > MAX_ADMINS) {
@@ -191,10 +198,14 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
       kind: 'fail',
       severity: 'medium',
       resource: account,
-      message: `${plural(total, 'IAM user')} can administer the account (${plural(admins.length, 'full admin')}, ${plural(shadowUsers.length, 'shadow admin')}); at most ${MAX_ADMINS} are wanted: ${who.join('; ')}.`,
+      message:
+        `${plural(total, 'IAM user')} can administer the account ` +
+        `(${plural(admins.length, 'full admin')}, ${plural(shadowUsers.length, 'shadow admin')}); at ` +
+        `most ${MAX_ADMINS} are wanted: ${who.join('; ')}.`,
       controls: [],
       remediation:
-        'Remove the admins nobody needs from the admin group(s) (rootlock offers to, never below 2 full admins), and take escalation permissions away from shadow admins.',
+        'Remove the admins nobody needs from the admin group(s) (rootlock offers to, never below 2 full admins), and ' +
+        'take escalation permissions away from shadow admins.',
     });
   }
 
@@ -208,9 +219,12 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
       kind: 'fail',
       severity: 'high',
       resource: p.arn,
-      message: `User ${p.name} was created by rootlock but its setup was not finished${missing.length ? `: it lacks ${missing.join(' and ')}` : ' (the setup tag is still on it)'}.`,
+      message:
+        `User ${p.name} was created by rootlock but its setup was not ` +
+        `finished${missing.length ? `: it lacks ${missing.join(' and ')}` : ' (the setup tag is still on it)'}.`,
       controls: [],
       remediation: 'Run rootlock again to complete it, or (in the session that created it) roll it back.',
+      wizardRemediation: 'Complete it with this step, or (in the session that created it) roll it back.',
     });
   }
 
@@ -224,10 +238,13 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
         kind: 'warn',
         severity: 'low',
         resource: a.arn,
-        message: `Admin ${a.name} has no console password, so cannot sign in to the console (for example to recover from a lost access key).`,
+        message:
+          `Admin ${a.name} has no console password, so cannot sign in to the console (for example to recover ` +
+          `from a lost access key).`,
         controls: [],
         remediation:
-          'Give the user a console password (IAM > Users > Security credentials > Enable console access), or rely on the other admins.',
+          'Give the user a console password (IAM > Users > Security credentials > Enable console access), or rely on ' +
+          'the other admins.',
       });
     }
     if (!c.mfa) {
@@ -243,7 +260,8 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
           ? ['CIS v5.0.0 1.9', 'CIS v3.0.0 1.10', 'Security Hub IAM.5', 'Security Hub IAM.19']
           : ['Security Hub IAM.19'],
         remediation:
-          'The user signs in and assigns an MFA device (IAM > Users > Security credentials > Assign MFA device); nobody can do it for them.',
+          'The user signs in and assigns an MFA device (IAM > Users > Security credentials > Assign MFA device); ' +
+          'nobody can do it for them.',
       });
     }
     for (const k of c.accessKeys) {
@@ -253,10 +271,13 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
           kind: 'warn',
           severity: 'medium',
           resource: a.arn,
-          message: `Admin ${a.name} has an active access key ${daysSince(k.createdAt, env.now)} days old (created or rotated ${day(k.createdAt)}).`,
+          message:
+            `Admin ${a.name} has an active access key ${daysSince(k.createdAt, env.now)} days old (created or ` +
+            `rotated ${day(k.createdAt)}).`,
           controls: ['CIS v5.0.0 1.13', 'Security Hub IAM.3'],
           remediation:
-            'Rotate the key (create a new one, move its users, deactivate then delete the old one), or delete it if unused.',
+            'Rotate the key (create a new one, move its users, deactivate then delete the old one), or delete it if ' +
+            'unused.',
         });
       }
     }
@@ -271,7 +292,8 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
         resource: a.arn,
         message: c.lastActivity
           ? `Admin ${a.name} has not signed in or used an access key for ${daysSince(c.lastActivity, env.now)} days.`
-          : `Admin ${a.name} has never signed in or used an access key, and was created ${daysSince(idleSince, env.now)} days ago.`,
+          : `Admin ${a.name} has never signed in or used an access key, and was ` +
+            `created ${daysSince(idleSince, env.now)} days ago.`,
         controls: ['CIS v5.0.0 1.11', 'Security Hub IAM.22'],
         remediation:
           'Disable credentials nobody uses, or remove the user from the admin group if it is no longer needed.',
@@ -308,11 +330,13 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
       severity: s.kind === 'user' ? 'high' : 'medium',
       resource: s.arn,
       message:
-        `${s.kind === 'user' ? 'User' : 'Role'} ${s.name} is not a full admin but can make itself one (${s.escalation.join(', ')}) through ${s.via.join('; ')}` +
+        `${s.kind === 'user' ? 'User' : 'Role'} ${s.name} is not a full admin but can make itself one ` +
+        `(${s.escalation.join(', ')}) through ${s.via.join('; ')}` +
         (s.kind === 'user' ? '; it counts against the limit of 3 admins.' : '; roles are listed, not counted.'),
       controls: [],
       remediation:
-        'Scope the escalation permissions (iam:*, iam:Put*/Attach*/Create*Policy*, iam:PassRole with compute) to the resources the principal really needs.',
+        'Scope the escalation permissions (iam:*, iam:Put*/Attach*/Create*Policy*, iam:PassRole with compute) to the ' +
+        'resources the principal really needs.',
     });
   }
 
@@ -328,7 +352,9 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
       kind: 'info',
       severity: 'info',
       resource: r.arn,
-      message: `${r.name} is a full-admin ${kindWords[r.roleKind]}; admin roles are listed here and do not replace the 2-3 admin users.`,
+      message:
+        `${r.name} is a full-admin ${kindWords[r.roleKind]}; admin roles are listed here and do not replace ` +
+        `the 2-3 admin users.`,
       controls: [],
     });
   }
@@ -353,10 +379,13 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
       kind: 'warn',
       severity: 'medium',
       resource: p.arn,
-      message: `Customer managed policy ${p.arn} allows every action on every resource and is attached to ${p.attachedTo.join(', ')}.`,
+      message:
+        `Customer managed policy ${p.arn} allows every action on every resource and is attached ` +
+        `to ${p.attachedTo.join(', ')}.`,
       controls: ['CIS v5.0.0 1.15', 'CIS v3.0.0 1.16', 'Security Hub IAM.1'],
       remediation:
-        'Grant admin rights through the AWS managed AdministratorAccess policy on the admin group, and narrow or detach this policy.',
+        'Grant admin rights through the AWS managed AdministratorAccess policy on the admin group, and narrow or ' +
+        'detach this policy.',
     });
   }
 
@@ -368,7 +397,8 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
       severity: 'medium',
       resource: account,
       message:
-        'The account has no IAM password policy, so console passwords only need to meet the AWS default (8 characters).',
+        'The account has no IAM password policy, so console passwords only need to meet the AWS default (8 ' +
+        'characters).',
       controls: [
         'CIS v5.0.0 1.7',
         'CIS v5.0.0 1.8',
@@ -377,7 +407,8 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
         'Security Hub IAM.16',
       ],
       remediation:
-        'Set a password policy: at least 14 characters, every character class, reuse of the last 24 prevented (rootlock offers to).',
+        'Set a password policy: at least 14 characters, every character class, reuse of the last 24 prevented ' +
+        '(rootlock offers to).',
     });
   } else if (pp.state === 'present') {
     for (const g of passwordPolicyGaps(pp.policy)) {
@@ -414,15 +445,37 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
     });
   }
 
+  const newer = state.newerThanReport ?? [];
+  if (newer.length > 0) {
+    const when = state.reportGeneratedAt ? `generated ${state.reportGeneratedAt}` : 'of unknown age';
+    const them = newer.length === 1 ? 'this user' : 'these users';
+    findings.push({
+      id: 'admins.report-stale',
+      kind: 'info',
+      severity: 'info',
+      resource: account,
+      message:
+        `The credential report (${when}) is older than ${newer.join(', ')}: AWS regenerates it at most every 4 ` +
+        `hours, so it can be up to 4 hours old, and rootlock read ${them} directly in IAM.`,
+      controls: [],
+    });
+  }
+
   const failing = findings.some((f) => f.kind === 'fail');
   const names = (list: PrincipalVerdict[]): string => list.map((a) => a.name).join(', ');
   let summary: string;
   if (admins.length < MIN_ADMINS) {
-    summary = `${plural(admins.length, 'full admin')}${admins.length ? ` (${names(admins)})` : ''}: at least ${MIN_ADMINS} are needed.`;
+    summary =
+      `${plural(admins.length, 'full admin')}${admins.length ? ` (${names(admins)})` : ''}: at ` +
+      `least ${MIN_ADMINS} are needed.`;
   } else if (total > MAX_ADMINS) {
-    summary = `${plural(total, 'admin')} and shadow admins (${names([...admins, ...shadowUsers])}): at most ${MAX_ADMINS} are wanted.`;
+    summary =
+      `${plural(total, 'admin')} and shadow admins (${names([...admins, ...shadowUsers])}): at ` +
+      `most ${MAX_ADMINS} are wanted.`;
   } else {
-    summary = `${plural(admins.length, 'full admin')} (${names(admins)})${shadowUsers.length ? ` and ${plural(shadowUsers.length, 'shadow admin')} (${names(shadowUsers)})` : ''}.`;
+    summary =
+      `${plural(admins.length, 'full admin')} (${names(admins)})` +
+      `${shadowUsers.length ? ` and ${plural(shadowUsers.length, 'shadow admin')} (${names(shadowUsers)})` : ''}.`;
   }
   if (state.pending.length) summary += ` ${plural(state.pending.length, 'user')} left half-created by rootlock.`;
   if (analysis.adminRoles.length) summary += ` ${plural(analysis.adminRoles.length, 'admin role')} listed.`;

@@ -28,7 +28,8 @@ export async function adminsAfter(state: AdminsState, _assessment: Assessment, c
     output.info(`Console sign-in URL: ${url}`);
     output.detail([
       `New console users: ${withNewPassword.map((n) => sanitize(n, { maxLength: 64 })).join(', ')}.`,
-      'Hand each user their name and the one-time password shown above over a channel you trust; rootlock did not store it.',
+      'Hand each user their name and the one-time password shown above over a channel you trust; rootlock did not ' +
+        'store it.',
       'AWS asks for a new password at the first sign-in.',
     ]);
   }
@@ -41,7 +42,8 @@ export async function adminsAfter(state: AdminsState, _assessment: Assessment, c
       'Each of them enrols their own device (rootlock cannot do it for them):',
       `1. Sign in at ${url} as the user.`,
       '2. Open IAM > Users > (the user) > Security credentials, or the link below.',
-      '3. Choose "Assign MFA device", pick a passkey or security key (or an authenticator app), and follow the prompts.',
+      '3. Choose "Assign MFA device", pick a passkey or security key (or an authenticator app), and follow the ' +
+        'prompts.',
       ...withoutMfa.map((a) => `${sanitize(a.name, { maxLength: 64 })}: ${mfaConsoleUrl(a.name)}`),
       'Then run `rootlock check --only admins` to confirm (the credential report can lag up to 4 hours).',
     ]);

@@ -9,8 +9,10 @@ export const meta: StepMeta = {
     'at least 2 so that one lost person, password or MFA device does not force a return to root, ' +
     'at most 3 (shadow admins included) so that few people hold the keys to everything.',
   risk:
-    'With fewer than 2 admins, day-to-day administration falls back to the root user, or one lost device locks the account. ' +
-    'With more than 3, every extra admin (or user who can make itself one) is another password, MFA device and access key an attacker can steal.',
+    'With fewer than 2 admins, day-to-day administration falls back to the root user, ' +
+    'or one lost device locks the account. ' +
+    'With more than 3, every extra admin (or user who can make itself one) is another password, MFA device and ' +
+    'access key an attacker can steal.',
   controls: [
     'CIS v5.0.0 1.6',
     'CIS v5.0.0 1.7',
@@ -40,7 +42,8 @@ export const meta: StepMeta = {
   docs: 'docs/steps/admins.md',
   handoff: {
     message:
-      "The account has its administrators now, so the rest does not need the root user, except removing root's own keys.",
+      "The account has its administrators now, so the rest does not need the root user, except removing root's own " +
+      'keys.',
   },
 };
 
@@ -90,5 +93,8 @@ export function signInUrl(account: { id: string; alias?: string }): string {
 
 /** The console page where a user's MFA devices are assigned. */
 export function mfaConsoleUrl(userName: string): string {
-  return `https://console.aws.amazon.com/iam/home#/users/details/${encodeURIComponent(userName)}?section=security_credentials`;
+  return (
+    `https://console.aws.amazon.com/iam/home#/users/details/${encodeURIComponent(userName)}` +
+    `?section=security_credentials`
+  );
 }

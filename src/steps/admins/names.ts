@@ -39,7 +39,8 @@ export function validateUserName(name: string, taken: TakenNames): true | string
     // `existing` comes from the account: shown escaped.
     return existing === name
       ? `A user named ${existing} already exists in this account; choose another name.`
-      : `User ${sanitize(existing, { maxLength: 64 })} already exists, and IAM user names ignore case; choose another name.`;
+      : `User ${sanitize(existing, { maxLength: 64 })} already exists, and IAM user names ignore case; choose ` +
+          `another name.`;
   }
   const given = clash(taken.given);
   if (given !== undefined) return `${given} was already given for another new admin; choose another name.`;

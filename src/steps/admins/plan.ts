@@ -177,7 +177,8 @@ export function buildPlan(a: AdminsAnswers): Change[] {
     plan.push(
       iam(
         changeIds.passwordPolicy,
-        'Set the account password policy: at least 14 characters, upper and lower case, numbers and symbols, no reuse of the last 24',
+        'Set the account password policy: at least 14 characters, upper and lower case, numbers and symbols, no ' +
+          'reuse of the last 24',
         'UpdateAccountPasswordPolicy',
         { ...STRONG_PASSWORD_POLICY },
         // It replaces the whole policy with the same values.

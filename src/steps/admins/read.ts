@@ -43,6 +43,8 @@ export interface AdminsState {
   /** User name -> creation date (ISO), for the "unused for 45 days" rule. */
   createdAt: Record<string, string>;
   reportGeneratedAt?: string;
+  /** Users read directly because the credential report is older than them (not in it, or created since). */
+  newerThanReport?: string[];
   passwordPolicy: PasswordPolicyState;
   pending: PendingUser[];
   /** Users rootlock created (tag created-by=rootlock). */
@@ -111,7 +113,8 @@ export function reportCovers(
 ): boolean {
   if (!row) return false;
   if (!generatedAt || !user.CreateDate) return true;
-  return new Date(user.CreateDate).getTime() <= generatedAt.getTime();
+  // Both times in whole seconds, as AWS gives GeneratedTime: a row means the user existed then.
+  return Math.floor(new Date(user.CreateDate).getTime() / 1000) <= Math.floor(generatedAt.getTime() / 1000);
 }
 
 /** Reads the state the admins step assesses. */
@@ -153,15 +156,17 @@ export async function readAdminsState(ctx: StepContext): Promise<AdminsState> {
   const credentials: Record<string, UserCredentials> = {};
   const createdAt: Record<string, string> = {};
   const direct: string[] = [];
+  const newerThanReport: string[] = [];
   for (const name of wanted) {
     const user = usersByName.get(name);
     if (!user) continue;
     if (user.CreateDate) createdAt[name] = new Date(user.CreateDate).toISOString();
     const row = rows.get(name);
+    const covered = reportCovers(user, row, report.generatedAt);
     // A half-done user is always read directly: the point is to see what is missing now.
-    if (!pendingNames.has(name) && reportCovers(user, row, report.generatedAt))
-      credentials[name] = credentialsFromReport(row!);
+    if (!pendingNames.has(name) && covered) credentials[name] = credentialsFromReport(row!);
     else direct.push(name);
+    if (!covered) newerThanReport.push(name);
   }
   const fresh = await Promise.all(direct.map((n) => readUserCredentials(ctx.pool, n)));
   direct.forEach((n, i) => (credentials[n] = fresh[i]!));
@@ -184,6 +189,7 @@ export async function readAdminsState(ctx: StepContext): Promise<AdminsState> {
     credentials,
     createdAt,
     reportGeneratedAt: report.generatedAt ? new Date(report.generatedAt).toISOString() : undefined,
+    newerThanReport: newerThanReport.sort(),
     passwordPolicy,
     pending,
     createdByRootlock,

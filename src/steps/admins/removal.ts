@@ -115,7 +115,8 @@ export function checkRemoval(details: AuthorizationDetails, chosen: readonly Rem
   if (outcome.admins.length < MIN_ADMINS) {
     const left = outcome.admins.map((a) => sanitize(a.name, { maxLength: 64 }));
     return (
-      `Removing ${chosen.map((c) => sanitize(c.name, { maxLength: 64 })).join(', ')} would leave ${left.length} full admin${left.length === 1 ? '' : 's'}` +
+      `Removing ${chosen.map((c) => sanitize(c.name, { maxLength: 64 })).join(', ')} would leave ` +
+      `${left.length} full admin${left.length === 1 ? '' : 's'}` +
       `${left.length ? ` (${left.join(', ')})` : ''}; at least ${MIN_ADMINS} must remain. Choose fewer.`
     );
   }

@@ -148,6 +148,18 @@ function pick<K extends string>(
   return out;
 }
 
+/**
+ * A remediation this step carries out, worded for where it is read: `check`, reports and Security
+ * Hub name the command that runs the step; the wizard, where the step is on screen, says "this step".
+ */
+function withThisStep(
+  state: BillingRecoveryState,
+  text: (by: string) => string,
+): Pick<Finding, 'remediation' | 'wizardRemediation'> {
+  const command = `rootlock --only billing-recovery${state.targeted ? ` --target-account ${state.accountId}` : ''}`;
+  return { remediation: text(`with \`${command}\``), wizardRemediation: text('with this step') };
+}
+
 /** The assessment of the step. */
 export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
   const findings: Finding[] = [];
@@ -166,7 +178,10 @@ export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
         resource,
         message: `No ${type} alternate contact is set.`,
         controls,
-        remediation: `Set it with this step (account:PutAlternateContact) or in the console under Account > Alternate contacts.`,
+        ...withThisStep(
+          state,
+          (by) => `Set it ${by} (account:PutAlternateContact) or in the console under Account > Alternate contacts.`,
+        ),
       });
       continue;
     }
@@ -180,7 +195,7 @@ export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
         resource,
         message: `The ${type} alternate contact lacks: ${missing.join(', ')}.`,
         controls,
-        remediation: 'Enter the missing details with this step.',
+        ...withThisStep(state, (by) => `Enter the missing details ${by}.`),
       });
     }
     const unsafe = fieldsWithUnsafeCharacters(c);
@@ -190,9 +205,12 @@ export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
         kind: 'warn',
         severity: 'medium',
         resource,
-        message: `The ${type} alternate contact's ${unsafe.join(', ')} holds control or invisible characters (for example a terminal escape sequence); rootlock shows them escaped. Someone may have planted them to disguise the contact.`,
+        message:
+          `The ${type} alternate contact's ${unsafe.join(', ')} holds control or ` +
+          `invisible characters (for example a terminal escape sequence); rootlock ` +
+          `shows them escaped. Someone may have planted them to disguise the contact.`,
         controls,
-        remediation: 'Check the contact in the console and re-enter it with this step.',
+        ...withThisStep(state, (by) => `Check the contact in the console and re-enter it ${by}.`),
       });
     } else if (missing.length === 0) {
       const invalid = Object.keys(alternateContactProblems(c));
@@ -202,9 +220,11 @@ export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
           kind: 'warn',
           severity: 'low',
           resource,
-          message: `The ${type} alternate contact's ${invalid.join(', ')} would not pass AWS's current rules or rootlock's look-alike checks.`,
+          message:
+            `The ${type} alternate contact's ${invalid.join(', ')} would ` +
+            `not pass AWS's current rules or rootlock's look-alike checks.`,
           controls,
-          remediation: 'Re-enter the contact with this step.',
+          ...withThisStep(state, (by) => `Re-enter the contact ${by}.`),
         });
       }
     }
@@ -217,7 +237,10 @@ export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
       kind: 'warn',
       severity: 'low',
       resource,
-      message: `The SECURITY contact is the same person and mailbox as the ${shared.join(' and ')} contact${shared.length > 1 ? 's' : ''}: if that one mailbox goes stale, AWS's security notices are lost along with the rest.`,
+      message:
+        `The SECURITY contact is the same person and mailbox as the ` +
+        `${shared.join(' and ')} contact${shared.length > 1 ? 's' : ''}: if that one ` +
+        `mailbox goes stale, AWS's security notices are lost along with the rest.`,
       controls: [...CONTROLS.securityContact],
       remediation: 'Use a security team alias (a distribution list several people read) for the SECURITY contact.',
     });
@@ -234,8 +257,10 @@ export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
       resource,
       message: 'AWS holds no primary contact information for the account.',
       controls: [...CONTROLS.contactDetails],
-      remediation:
-        'Enter it with this step (account:PutContactInformation) or in the console under Account > Contact information.',
+      ...withThisStep(
+        state,
+        (by) => `Enter it ${by} (account:PutContactInformation) or in the console under Account > Contact information.`,
+      ),
     });
   } else if (primaryMissing.length > 0) {
     notComplete.push('primary contact');
@@ -246,7 +271,7 @@ export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
       resource,
       message: `The primary contact lacks: ${primaryMissing.join(', ')}.`,
       controls: [...CONTROLS.contactDetails],
-      remediation: 'Enter the missing fields with this step; the rest of the record is kept.',
+      ...withThisStep(state, (by) => `Enter the missing fields ${by}; the rest of the record is kept.`),
     });
   }
   if (primary) {
@@ -258,7 +283,9 @@ export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
         kind: 'warn',
         severity: 'medium',
         resource,
-        message: `The primary contact's ${unsafe.join(', ')} holds control or invisible characters; rootlock shows them escaped.`,
+        message:
+          `The primary contact's ${unsafe.join(', ')} holds control ` +
+          `or invisible characters; rootlock shows them escaped.`,
         controls: [...CONTROLS.contactDetails],
         remediation: 'Check the primary contact in the console and correct it.',
       });
@@ -269,7 +296,10 @@ export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
         kind: 'warn',
         severity: 'low',
         resource,
-        message: `The primary contact's ${invalid.join(', ')} would not pass AWS's current rules; PutContactInformation sends the whole record, so rootlock asks for ${invalid.length === 1 ? 'it' : 'them'} again when it updates the record.`,
+        message:
+          `The primary contact's ${invalid.join(', ')} would not pass AWS's current ` +
+          `rules; PutContactInformation sends the whole record, so rootlock asks for ` +
+          `${invalid.length === 1 ? 'it' : 'them'} again when it updates the record.`,
         controls: [...CONTROLS.contactDetails],
       });
     }
@@ -286,7 +316,9 @@ export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
         kind: 'fail',
         severity: 'medium',
         resource,
-        message: `Reading the ${type} contact back, AWS holds different ${diff.join(', ')} than this session sent (the write failed or was changed since).`,
+        message:
+          `Reading the ${type} contact back, AWS holds different ${diff.join(', ')} ` +
+          `than this session sent (the write failed or was changed since).`,
         controls: type === 'SECURITY' ? [...CONTROLS.securityContact] : [...CONTROLS.contactDetails],
       });
     }
@@ -311,10 +343,13 @@ export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
     severity: 'info',
     resource,
     message:
-      'Security challenge questions are retired: AWS stopped accepting new ones on 2024-01-05 and edits on 2025-01-06, and never offered an API for them. CIS v5.0.0 dropped the recommendation (it was 1.3 in v3.0.0).',
+      'Security challenge questions are retired: AWS stopped accepting new ' +
+      'ones on 2024-01-05 and edits on 2025-01-06, and never offered an API ' +
+      'for them. CIS v5.0.0 dropped the recommendation (it was 1.3 in v3.0.0).',
     controls: [...CONTROLS.securityQuestions],
     remediation:
-      'Nothing to set. Account recovery now rests on the alternate contacts (this step) and MFA on the root user (root-keys step).',
+      'Nothing to set. Account recovery now rests on the alternate ' +
+      'contacts (billing-recovery step) and MFA on the root user (root-keys step).',
   });
 
   const attested = state.attestations.filter((a) => a.item === BILLING_ACCESS_ITEM);
@@ -325,8 +360,10 @@ export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
     severity: 'info',
     resource,
     message: last
-      ? `IAM user and role access to Billing information: attested by ${last.by} at ${last.at} (manual evidence; no AWS API can read this setting).`
-      : "IAM user and role access to Billing information cannot be read through any AWS API; check it in the console. An attestation recorded in an earlier run is in that run's journal only.",
+      ? `IAM user and role access to Billing information: attested by ${last.by} ` +
+        `at ${last.at} (manual evidence; no AWS API can read this setting).`
+      : 'IAM user and role access to Billing information cannot be read through any AWS API; check ' +
+        "it in the console. An attestation recorded in an earlier run is in that run's journal only.",
     controls: [],
     remediation: BILLING_ACCESS_INSTRUCTIONS.join(' '),
   });
@@ -336,7 +373,9 @@ export function assessBillingRecovery(state: BillingRecoveryState): Assessment {
     ? notComplete.length > 0
       ? `Incomplete: ${notComplete.join(', ')}.`
       : 'Contacts could not be verified by reading them back.'
-    : `The three alternate contacts and the primary contact are complete${state.written.primary || Object.keys(state.written.alternate).length ? ' and verified' : ''}; billing access for IAM is a manual item.`;
+    : `The three alternate contacts and the primary contact are ` +
+      `complete${state.written.primary || Object.keys(state.written.alternate).length ? ' and verified' : ''}; ` +
+      `billing access for IAM is a manual item.`;
 
   return {
     status: failing ? 'fail' : 'pass',

@@ -176,9 +176,14 @@ async function askPrimary(state: BillingRecoveryState, ctx: InteractiveContext):
   const missing = missingPrimaryFields(state.primaryContact);
   if (missing.length === 0) return undefined;
   const invalid = primaryFieldProblems(current);
+  // With nothing present (no record at all), there is nothing to send again.
+  const present = PRIMARY_FIELD_ORDER.some((f) => String(current[f] ?? '').trim() !== '');
   const fill = await ctx.prompter.confirm({
     id: 'billing-recovery.primary.fill',
-    message: `The primary contact lacks ${missing.map((f) => PRIMARY_FIELDS[f].label).join(', ')}. Enter ${missing.length === 1 ? 'it' : 'them'} now (account:PutContactInformation, which replaces the whole record; the present fields are sent again unchanged)?`,
+    message:
+      `The primary contact lacks ${missing.map((f) => PRIMARY_FIELDS[f].label).join(', ')}. ` +
+      `Enter ${missing.length === 1 ? 'it' : 'them'} now (account:PutContactInformation` +
+      `${present ? ', which replaces the whole record; the present fields are sent again unchanged' : ''})?`,
     default: true,
     safeDefault: false,
   });
@@ -215,7 +220,9 @@ async function askBillingAccess(state: BillingRecoveryState, ctx: InteractiveCon
   output.detail(BILLING_ACCESS_INSTRUCTIONS.map((line, i) => `${i + 1}. ${line}`));
   const attestation = await ctx.manual.attest(meta.id, {
     id: 'billing-recovery.billing-access.attest',
-    message: `Is "IAM user and role access to Billing information" activated for account ${state.accountId}? (Answer yes only once you have seen it on that page.)`,
+    message:
+      `Is "IAM user and role access to Billing information" activated for account ` +
+      `${state.accountId}? (Answer yes only once you have seen it on that page.)`,
     item: BILLING_ACCESS_ITEM,
     statement: `IAM user and role access to Billing information is activated for account ${state.accountId}.`,
     by: ctx.caller.arn,

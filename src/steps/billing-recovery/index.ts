@@ -22,7 +22,8 @@ export const step: StepDefinition<BillingRecoveryState, BillingRecoveryAnswers> 
   async after(_state, _assessment, ctx) {
     if (sessionMemory(ctx).attestations.length > 0) {
       ctx.output.info(
-        "The attestation lives in this session's journal only: AWS cannot report the setting, so later runs (and `rootlock check`) list it as a manual item again.",
+        "The attestation lives in this session's journal only: AWS cannot report the " +
+          'setting, so later runs (and `rootlock check`) list it as a manual item again.',
       );
     }
   },

@@ -6,8 +6,13 @@ export const BILLING_ACCOUNT_PAGE = 'https://console.aws.amazon.com/billing/home
 export const meta: StepMeta = {
   id: 'billing-recovery',
   title: 'Billing and recovery contacts',
-  why: 'Before the root keys go, make sure AWS can reach the right people: billing, operations and security alternate contacts, a complete primary contact, and IAM access to billing so nobody needs root for invoices.',
-  risk: 'Without current contacts, AWS security and abuse notices and billing warnings go unread; AWS may throttle or suspend a compromised account it cannot reach. Without IAM billing access, people keep signing in as root for routine billing work.',
+  why:
+    'Before the root keys go, make sure AWS can reach the right people: billing, operations and security ' +
+    'alternate contacts, a complete primary contact, and IAM access to billing so nobody needs root for invoices.',
+  risk:
+    'Without current contacts, AWS security and abuse notices and billing warnings go ' +
+    'unread; AWS may throttle or suspend a compromised account it cannot reach. ' +
+    'Without IAM billing access, people keep signing in as root for routine billing work.',
   controls: [
     'CIS v5.0.0 1.1',
     'CIS v5.0.0 1.2',

@@ -48,10 +48,14 @@ export function buildPlan(
       if (value !== undefined && value !== '') record[f] = value;
     }
     const added = PRIMARY_FIELD_ORDER.filter((f) => record[f] !== undefined && state.primaryContact?.[f] !== record[f]);
+    // Fields sent again as they are: none when AWS held no record, or every field changes.
+    const kept = PRIMARY_FIELD_ORDER.filter((f) => record[f] !== undefined && !added.includes(f));
     changes.push({
       id: 'billing-recovery/put-contact-information',
       step: 'billing-recovery',
-      description: `Complete the primary contact${whose} (${added.join(', ')}; the other fields are sent unchanged)`,
+      description: kept.length
+        ? `Complete the primary contact${whose} (${added.join(', ')}; the other fields are sent unchanged)`
+        : `Set the primary contact${whose} (${added.join(', ')})`,
       service: 'account',
       operation: 'PutContactInformation',
       params: { ContactInformation: record, ...target },

@@ -43,10 +43,12 @@ export class TargetAccountAccessError extends Error {
   ) {
     super(
       `AWS refused account:${operation} for member account ${accountId} (${awsCode}: ${awsMessage}). ` +
-        "To manage a member account's contacts, run from the organization's management account (or the Account Management delegated administrator) " +
+        "To manage a member account's contacts, run from the organization's " +
+        'management account (or the Account Management delegated administrator) ' +
         'with all features enabled and trusted access for the Account Management service: ' +
         '`aws organizations enable-aws-service-access --service-principal account.amazonaws.com` ' +
-        '(organizations:EnableAWSServiceAccess for account.amazonaws.com), and permissions account:GetAlternateContact, ' +
+        '(organizations:EnableAWSServiceAccess for account.amazonaws.com), ' +
+        'and permissions account:GetAlternateContact, ' +
         'account:PutAlternateContact, account:GetContactInformation, account:PutContactInformation.',
     );
   }

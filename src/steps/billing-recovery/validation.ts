@@ -160,11 +160,17 @@ export function unsafeCharacterProblem(value: string): string | undefined {
   const control = CONTROL.exec(value);
   if (control) {
     const what = control[0] === '\u001b' || control[0] === '\u009b' ? ' (the start of a terminal escape sequence)' : '';
-    return `it contains a control character ${codePointLabel(control[0])}${what}; control characters can rewrite a terminal screen or hide text, so they are not accepted`;
+    return (
+      `it contains a control character ${codePointLabel(control[0])}${what}; control ` +
+      `characters can rewrite a terminal screen or hide text, so they are not accepted`
+    );
   }
   const invisible = INVISIBLE.exec(value);
   if (invisible) {
-    return `it contains an invisible formatting character ${codePointLabel(invisible[0])} (zero-width, bidi override or similar), which can make one text look like another`;
+    return (
+      `it contains an invisible formatting character ${codePointLabel(invisible[0])} ` +
+      `(zero-width, bidi override or similar), which can make one text look like another`
+    );
   }
   return undefined;
 }
@@ -191,12 +197,18 @@ export function lookAlikeProblem(value: string): string | undefined {
   for (const word of value.split(/[\s\p{P}\p{S}]+/u)) {
     const scripts = scriptsOf(word);
     if (scripts.length > 1) {
-      return `the word "${word.normalize('NFKC')}" mixes ${scripts.join(' and ')} letters, a trick that makes one name look like another (for example Cyrillic "а" for Latin "a"); type it in one alphabet`;
+      return (
+        `the word "${word.normalize('NFKC')}" mixes ${scripts.join(' and ')} letters, a trick that makes ` +
+        `one name look like another (for example Cyrillic "а" for Latin "a"); type it in one alphabet`
+      );
     }
   }
   if (value.normalize('NFKC') !== value.normalize('NFC')) {
     const odd = [...value].find((ch) => ch.normalize('NFKC') !== ch.normalize('NFC')) ?? '';
-    return `it uses the styled character "${odd}" (${codePointLabel(odd)}), which looks like an ordinary letter or digit but is a different character; type the plain form "${odd.normalize('NFKC')}"`;
+    return (
+      `it uses the styled character "${odd}" (${codePointLabel(odd)}), which looks like an ordinary ` +
+      `letter or digit but is a different character; type the plain form "${odd.normalize('NFKC')}"`
+    );
   }
   return undefined;
 }
@@ -231,18 +243,27 @@ export function validateField(rule: FieldRule, raw: string): true | string {
     }
     case 'email':
       if (!EMAIL_PATTERN.test(value)) {
-        return `${label} must look like name@example.com, using only ASCII letters, digits and _ + = . # | ! & - before the @ and letters, digits, _ . - after it (AWS's own rule).`;
+        return (
+          `${label} must look like name@example.com, using only ASCII letters, digits and _ ` +
+          `+ = . # | ! & - before the @ and letters, digits, _ . - after it (AWS's own rule).`
+        );
       }
       return true;
     case 'alternate-phone':
       if (!ALTERNATE_PHONE_PATTERN.test(value)) {
-        return `${label} may hold only digits, spaces, parentheses, + and - (AWS's own rule), for example +1 206 555 0100.`;
+        return (
+          `${label} may hold only digits, spaces, parentheses, ` +
+          `+ and - (AWS's own rule), for example +1 206 555 0100.`
+        );
       }
       if (!/[0-9]/.test(value)) return `${label} must contain digits.`;
       return true;
     case 'primary-phone':
       if (!PRIMARY_PHONE_PATTERN.test(value)) {
-        return `${label} must start with + and the country code, then only digits, spaces, parentheses and - (AWS's own rule), for example +1 206 555 0100.`;
+        return (
+          `${label} must start with + and the country code, then only digits, ` +
+          `spaces, parentheses and - (AWS's own rule), for example +1 206 555 0100.`
+        );
       }
       if (!/[0-9]/.test(value)) return `${label} must contain digits.`;
       return true;

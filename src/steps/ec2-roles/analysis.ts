@@ -335,7 +335,8 @@ export function assessEc2Roles(state: Ec2RolesState): Assessment {
       message: `Could not list the EC2 instances in ${e.region} (${why}); its instances were not checked.`,
       controls: INSTANCE_ROLE_CONTROLS,
       remediation: e.deniedAction
-        ? `Allow ${e.deniedAction} (and ec2:DescribeIamInstanceProfileAssociations) in ${e.region} for this principal, or leave the region out with --regions.`
+        ? `Allow ${e.deniedAction} (and ec2:DescribeIamInstanceProfileAssociations) in ${e.region} for this ` +
+          `principal, or leave the region out with --regions.`
         : `Check that ${e.region} is enabled and reachable, then run again.`,
     });
   }
@@ -348,10 +349,13 @@ export function assessEc2Roles(state: Ec2RolesState): Assessment {
       kind: 'fail',
       severity: 'medium',
       resource: instanceArn(partition, accountId, v),
-      message: `Instance ${instanceLabel(v)} in ${v.region} (${v.state}) has no IAM instance profile, so software on it has no role credentials and tends to get long-lived access keys instead.`,
+      message:
+        `Instance ${instanceLabel(v)} in ${v.region} (${v.state}) has no IAM instance profile, so software on ` +
+        `it has no role credentials and tends to get long-lived access keys instead.`,
       controls: INSTANCE_ROLE_CONTROLS,
       remediation:
-        'Attach an instance profile whose role grants what the instance needs (rootlock can create one with AmazonSSMManagedInstanceCore).',
+        'Attach an instance profile whose role grants what the instance needs (rootlock can create one with ' +
+        'AmazonSSMManagedInstanceCore).',
     });
   }
   for (const v of roleless) {
@@ -360,7 +364,10 @@ export function assessEc2Roles(state: Ec2RolesState): Assessment {
       kind: 'fail',
       severity: 'medium',
       resource: instanceArn(partition, accountId, v),
-      message: `Instance ${instanceLabel(v)} in ${v.region} (${v.state}) has instance profile ${sanitize(profileNameFromArn(v.instanceProfileArn ?? ''))}, which holds no IAM role (or no longer exists), so the instance gets no role credentials.`,
+      message:
+        `Instance ${instanceLabel(v)} in ${v.region} (${v.state}) has instance ` +
+        `profile ${sanitize(profileNameFromArn(v.instanceProfileArn ?? ''))}, which holds no IAM role (or no longer ` +
+        `exists), so the instance gets no role credentials.`,
       controls: INSTANCE_ROLE_CONTROLS,
       remediation: 'Add a role to that instance profile, or replace the association with a profile that has one.',
     });
@@ -382,10 +389,14 @@ export function assessEc2Roles(state: Ec2RolesState): Assessment {
       kind: 'warn',
       severity: 'high',
       resource: role.arn,
-      message: `Instance role ${sanitize(role.name)} has full administrator rights (${role.adminVia.map((s) => sanitize(s)).join('; ') || 'allows * on *'}); anyone who can run code on ${shown}${more} can act as an administrator of the account.`,
+      message:
+        `Instance role ${sanitize(role.name)} has full administrator rights ` +
+        `(${role.adminVia.map((s) => sanitize(s)).join('; ') || 'allows * on *'}); anyone who can run code ` +
+        `on ${shown}${more} can act as an administrator of the account.`,
       controls: [],
       remediation:
-        "Give these instances a role scoped to what they do (replace the instance profile association), or narrow the role's policies.",
+        'Give these instances a role scoped to what they do (replace the instance profile association), or narrow ' +
+        "the role's policies.",
     });
   }
 
@@ -397,10 +408,13 @@ export function assessEc2Roles(state: Ec2RolesState): Assessment {
       kind: 'info',
       severity: 'info',
       resource: r.arn,
-      message: `Role ${sanitize(r.name)} trusts ec2.amazonaws.com but is in no instance profile, so no instance can use it yet.`,
+      message:
+        `Role ${sanitize(r.name)} trusts ec2.amazonaws.com but is in no instance profile, so no instance can ` +
+        `use it yet.`,
       controls: [],
       remediation:
-        'Create an instance profile for it (rootlock does this when you pick the role), or delete the role if nothing needs it.',
+        'Create an instance profile for it (rootlock does this when you pick the role), or delete the role if ' +
+        'nothing needs it.',
     });
   }
 
@@ -416,11 +430,16 @@ export function assessEc2Roles(state: Ec2RolesState): Assessment {
     const unread =
       state.regionErrors.length > 0 ? ` ${plural(state.regionErrors.length, 'region')} could not be read.` : '';
     if (views.length === 0) {
-      summary = `No EC2 instances (pending, running, stopping or stopped) in ${plural(readable, 'region')}: nothing needs an instance role.${unread}`;
+      summary =
+        `No EC2 instances (pending, running, stopping or stopped) in ${plural(readable, 'region')}: nothing ` +
+        `needs an instance role.${unread}`;
     } else if (failing === 0) {
-      summary = `All ${plural(views.length, 'instance')} in ${plural(readable, 'region')} have an instance role.${unread}`;
+      summary =
+        `All ${plural(views.length, 'instance')} in ${plural(readable, 'region')} ` + `have an instance role.${unread}`;
     } else {
-      summary = `${failing} of ${plural(views.length, 'instance')} in ${plural(readable, 'region')} have no instance role.${unread}`;
+      summary =
+        `${failing} of ${plural(views.length, 'instance')} in ${plural(readable, 'region')} have no instance ` +
+        `role.${unread}`;
     }
     status = failing > 0 || state.regionErrors.length > 0 ? 'fail' : 'pass';
   }

@@ -24,7 +24,10 @@ import type { Ec2RolesAnswers, RoleChoice } from './plan.js';
 /** The `ec2-roles.role` answer that means "create a new role" (no IAM role name can contain parentheses). */
 export const NEW_ROLE = '(new)';
 
-/** Managed policies offered for a new role; only the first is checked by default. AdministratorAccess is never offered. */
+/**
+ * Managed policies offered for a new role; only the first is checked by default.
+ * AdministratorAccess is never offered.
+ */
 export const OFFERED_POLICIES: ReadonlyArray<{ name: string; description: string; checked: boolean }> = [
   {
     name: 'AmazonSSMManagedInstanceCore',
@@ -51,7 +54,8 @@ export function validateRoleName(name: string, state: Pick<Ec2RolesState, 'roles
   const role = state.roles.find((r) => r.name.toLowerCase() === lower);
   if (role) {
     return role.trustsEc2
-      ? `A role named ${sanitize(role.name)} already exists; pick it from the list of existing roles, or choose another name.`
+      ? `A role named ${sanitize(role.name)} already exists; pick it from the list of existing roles, or choose ` +
+          `another name.`
       : `A role named ${sanitize(role.name)} already exists (and EC2 cannot assume it); choose another name.`;
   }
   const profile = state.roles.flatMap((r) => r.profiles).find((p) => p.name.toLowerCase() === lower);
@@ -76,7 +80,10 @@ function describeInstance(v: InstanceView): string {
   if (!v.instanceProfileArn) return `${v.region}, ${v.state}, no instance profile`;
   const profile = sanitize(v.profile?.name ?? profileNameFromArn(v.instanceProfileArn));
   if (!v.role) return `${v.region}, ${v.state}, profile ${profile} holds no role`;
-  return `${v.region}, ${v.state}, profile ${profile}, role ${sanitize(v.role.name)}${v.role.fullAdmin ? ' (full admin)' : ''}`;
+  return (
+    `${v.region}, ${v.state}, profile ${profile}, ` +
+    `role ${sanitize(v.role.name)}${v.role.fullAdmin ? ' (full admin)' : ''}`
+  );
 }
 
 /** The role question's choices: reusable roles (admins last, marked), then "create a new role". */
@@ -108,7 +115,10 @@ export function profileNameFor(role: RoleInfo, state: Pick<Ec2RolesState, 'roles
   }
 }
 
-/** Policies offered for a new role: AWS managed ones above, then the account's customer managed policies (unchecked). */
+/**
+ * Policies offered for a new role: AWS managed ones above, then the account's customer managed
+ * policies (unchecked).
+ */
 export function policyChoices(state: Pick<Ec2RolesState, 'partition' | 'customerPolicies'>): Choice<string>[] {
   const aws: Choice<string>[] = OFFERED_POLICIES.map((p) => ({
     value: `arn:${state.partition}:iam::aws:policy/${p.name}`,
@@ -158,19 +168,23 @@ export async function askEc2Roles(state: Ec2RolesState, ctx: InteractiveContext)
   const noAssociation = replaceable.filter((v) => !v.associationId);
   if (noAssociation.length > 0) {
     output.warn(
-      `No profile association id was found for ${noAssociation.map(instanceLabel).join(', ')}; they are left as they are (run again in a minute).`,
+      `No profile association id was found for ${noAssociation.map(instanceLabel).join(', ')}; they are left as they ` +
+        `are (run again in a minute).`,
     );
     replaceable = replaceable.filter((v) => v.associationId);
   }
   if (replaceable.length > 0) {
     const lines = replaceable.map((v) => `${instanceLabel(v)}: ${describeInstance(v)}`);
     output.warn(
-      'These instances already have an instance profile. Replacing it changes the permissions of the software running on them at once:',
+      'These instances already have an instance profile. Replacing it changes the permissions of the software ' +
+        'running on them at once:',
     );
     output.detail(lines);
     const yes = await prompter.confirm({
       id: 'ec2-roles.replace',
-      message: `Replace the instance profile of ${replaceable.length === 1 ? 'this instance' : `these ${replaceable.length} instances`}?`,
+      message:
+        `Replace the instance profile ` +
+        `of ${replaceable.length === 1 ? 'this instance' : `these ${replaceable.length} instances`}?`,
       default: false,
       safeDefault: false,
     });

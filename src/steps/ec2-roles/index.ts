@@ -13,6 +13,7 @@ import { readEc2Roles } from './read.js';
 
 export const step: StepDefinition<Ec2RolesState, Ec2RolesAnswers> = {
   meta,
+  preload: ['ec2'],
   read: (ctx) => readEc2Roles(ctx),
   assess: (state) => assessEc2Roles(state),
   ask: (state, _assessment, ctx) => askEc2Roles(state, ctx),

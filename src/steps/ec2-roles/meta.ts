@@ -6,8 +6,14 @@ export const INSTANCE_ROLE_CONTROLS = ['CIS v5.0.0 1.17', 'CIS v3.0.0 1.18'];
 export const meta: StepMeta = {
   id: 'ec2-roles',
   title: 'EC2 instance roles',
-  why: "Software on an EC2 instance should get AWS credentials from an IAM role through its instance profile: short-lived, rotated by AWS, never written to disk. Without one, people paste long-lived access keys (sometimes the root user's) onto the instance.",
-  risk: 'Access keys stored on instances leak through images, snapshots, backups and logs, work from anywhere, and are rarely rotated; an instance role with full admin rights turns any foothold on the instance into control of the account.',
+  why:
+    'Software on an EC2 instance should get AWS credentials from an IAM role through its instance profile: ' +
+    'short-lived, rotated by AWS, never written to disk. Without one, people paste long-lived access keys (sometimes ' +
+    "the root user's) onto the instance.",
+  risk:
+    'Access keys stored on instances leak through images, snapshots, backups and logs, work from anywhere, and ' +
+    'are rarely rotated; an instance role with full admin rights turns any foothold on the instance into control of ' +
+    'the account.',
   controls: [...INSTANCE_ROLE_CONTROLS],
   consoleLinks: [
     {

@@ -155,7 +155,9 @@ export function buildPlan(answers: Ec2RolesAnswers): Change[] {
       region: i.region,
       retryOn: PROFILE_NOT_READY_RETRY,
       destructive: true,
-      warning: `Software on ${i.id} loses the permissions of ${sanitize(policyName(i.currentProfileArn))} and gets those of role ${shownRole} instead.`,
+      warning:
+        `Software on ${i.id} loses the permissions of ${sanitize(policyName(i.currentProfileArn))} and gets ` +
+        `those of role ${shownRole} instead.`,
       readBack: readBackReplaceIamInstanceProfileAssociation,
     });
   }

@@ -160,7 +160,9 @@ export async function readEc2Roles(ctx: StepContext): Promise<Ec2RolesState> {
     throw err;
   }
   const readable = regions.length - scan.regionErrors.length;
-  const summary = `Scanned ${regions.length}/${regions.length} regions: ${scan.instances.length} instance${scan.instances.length === 1 ? '' : 's'}`;
+  const summary =
+    `Scanned ${regions.length}/${regions.length} regions: ${scan.instances.length} ` +
+    `instance${scan.instances.length === 1 ? '' : 's'}`;
   if (scan.regionErrors.length > 0)
     progress.fail(`${summary}; ${scan.regionErrors.length} region(s) could not be read (${readable} read)`);
   else progress.succeed(summary);

@@ -45,11 +45,34 @@ export interface VirtualMfaDevice {
   userArn?: string;
 }
 
+/** A user's console password and MFA as IAM gives them now (GetLoginProfile, ListMFADevices). */
+export interface ConsoleUserNow {
+  name: string;
+  arn: string;
+  console: boolean;
+  mfa: boolean;
+}
+
+/**
+ * What IAM says now about the users the credential report may show as they were (AWS regenerates
+ * it at most every 4 hours): see readConsoleUsersNow in read.ts.
+ */
+export interface ConsoleUsersNow {
+  /** Users read directly: created after the report, or shown by it with a console password and no MFA. */
+  users: ConsoleUserNow[];
+  /** Users the report lists that no longer exist. */
+  gone: string[];
+  /** Users the report may show out of date that were not read (too many to read one by one). */
+  notRead: number;
+}
+
 export interface NextStepsInput {
   accountId: string;
   now: Date;
   summary: Read<Record<string, number>>;
   report: Read<{ generatedAt?: Date; rows: CredentialReportRow[] }>;
+  /** The report's users as they are now, where it may lag; undefined or failed: the report alone. */
+  consoleUsersNow?: Read<ConsoleUsersNow>;
   /** Assigned virtual MFA devices; undefined when not needed (root has no MFA to classify). */
   virtualMfa?: Read<VirtualMfaDevice[]>;
   passwordPolicy: PasswordPolicyState;
@@ -129,31 +152,76 @@ export function rootHardwareMfa(
     return item(
       'root-hardware-mfa',
       'fail',
-      `The root user's MFA is a virtual device (${sanitize(device.serialNumber, { maxLength: 120 })}); CIS asks for a hardware device.`,
+      `The root user's MFA is a virtual device ` +
+        `(${sanitize(device.serialNumber, { maxLength: 120 })}); CIS asks for a hardware device.`,
       [accountId],
     );
   }
   return item('root-hardware-mfa', 'pass', "The root user's MFA is not a virtual device (a hardware key or token).");
 }
 
-/** CIS v5.0.0 1.9: every user with a console password has MFA. */
-export function consoleMfa(rows: CredentialReportRow[]): NextStep {
-  const users = userRows(rows).filter((r) => reportTrue(r.password_enabled));
-  const missing = users.filter((r) => !reportTrue(r.mfa_active));
+/** Says that the credential report shows these users as they were, and that IAM was read for them instead. */
+export function reportOlderNote(names: string[], generatedAt: Date | undefined): string {
+  const when = generatedAt ? `generated ${generatedAt.toISOString()}` : 'of unknown age';
+  const them = names.length === 1 ? 'this user' : 'these users';
+  return (
+    `The credential report (${when}) is older than changes to ${listNames(names)}: AWS regenerates it at most ` +
+    `every 4 hours, so it can be up to 4 hours old, and rootlock read ${them} directly in IAM.`
+  );
+}
+
+/** Says that the report was taken as it is for users it may show out of date, too many to read one by one. */
+export function notReadNote(count: number, generatedAt: Date | undefined): string {
+  const when = generatedAt ? `generated ${generatedAt.toISOString()}` : 'of unknown age';
+  return (
+    `The credential report (${when}) can be up to 4 hours old (AWS regenerates it at most every 4 hours), and ` +
+    `${plural(count, 'user')} it may show out of date ${count === 1 ? 'was' : 'were'} not read again in IAM ` +
+    `(too many to read one by one): MFA enrolled since shows when AWS generates a new report.`
+  );
+}
+
+/**
+ * CIS v5.0.0 1.9: every user with a console password has MFA. From the credential report's rows,
+ * except the users IAM was asked about directly (`now`): created since the report, shown by it
+ * without MFA, or gone since.
+ */
+export function consoleMfa(rows: CredentialReportRow[], now?: ConsoleUsersNow, generatedAt?: Date): NextStep {
+  const users = new Map<string, ConsoleUserNow>();
+  for (const r of userRows(rows)) {
+    const name = r.user ?? '';
+    users.set(name, { name, arn: r.arn ?? '', console: reportTrue(r.password_enabled), mfa: reportTrue(r.mfa_active) });
+  }
+  // The users whose console-and-MFA answer the report has wrong: the note names them.
+  const changed: string[] = [];
+  const flagged = (u: ConsoleUserNow | undefined) => u?.console === true && !u.mfa;
+  for (const name of now?.gone ?? []) {
+    if (flagged(users.get(name))) changed.push(name);
+    users.delete(name);
+  }
+  for (const u of now?.users ?? []) {
+    const before = users.get(u.name);
+    if (flagged(before) !== flagged(u) || (u.console && !before?.console)) changed.push(u.name);
+    users.set(u.name, u);
+  }
+  const note =
+    (changed.length > 0 ? ` ${reportOlderNote(changed.sort(), generatedAt)}` : '') +
+    (now?.notRead ? ` ${notReadNote(now.notRead, generatedAt)}` : '');
+  const consoleUsers = [...users.values()].filter((u) => u.console);
+  const missing = consoleUsers.filter((u) => !u.mfa);
   if (missing.length === 0) {
     const message =
-      users.length === 0
+      consoleUsers.length === 0
         ? 'No IAM user has a console password.'
-        : users.length === 1
+        : consoleUsers.length === 1
           ? 'The only console user has MFA.'
-          : `All ${users.length} console users have MFA.`;
-    return item('console-mfa', 'pass', message);
+          : `All ${consoleUsers.length} console users have MFA.`;
+    return item('console-mfa', 'pass', `${message}${note}`);
   }
   return item(
     'console-mfa',
     'fail',
-    `${plural(missing.length, 'console user')} without MFA: ${listNames(missing.map((r) => r.user ?? ''))}.`,
-    missing.map((r) => r.arn ?? ''),
+    `${plural(missing.length, 'console user')} without MFA: ${listNames(missing.map((u) => u.name))}.${note}`,
+    missing.map((u) => u.arn),
   );
 }
 
@@ -245,7 +313,8 @@ export function oldAccessKeys(rows: CredentialReportRow[], now: Date): NextStep 
   return item(
     'old-access-keys',
     'fail',
-    `${plural(old.length, 'active access key')} older than ${KEY_MAX_AGE_DAYS} days: ${listNames(old.map((o) => `${o.user} (key ${o.key}, ${o.days} days)`))}.`,
+    `${plural(old.length, 'active access key')} older than ${KEY_MAX_AGE_DAYS} ` +
+      `days: ${listNames(old.map((o) => `${o.user} (key ${o.key}, ${o.days} days)`))}.`,
     [...new Set(old.map((o) => o.arn))],
   );
 }
@@ -267,7 +336,8 @@ export function passwordPolicy(state: PasswordPolicyState, accountId: string): N
     problems.push(`minimum length ${p.MinimumPasswordLength ?? 'unset'} (needs ${MIN_PASSWORD_LENGTH})`);
   if ((p.PasswordReusePrevention ?? 0) < PASSWORD_REUSE_PREVENTION) {
     problems.push(
-      `${p.PasswordReusePrevention ? `${p.PasswordReusePrevention} passwords remembered` : 'no reuse prevention'} (needs ${PASSWORD_REUSE_PREVENTION})`,
+      `${p.PasswordReusePrevention ? `${p.PasswordReusePrevention} passwords remembered` : 'no reuse prevention'} ` +
+        `(needs ${PASSWORD_REUSE_PREVENTION})`,
     );
   }
   if (problems.length > 0)
@@ -334,7 +404,14 @@ function fromReport(input: NextStepsInput, id: NextStepId, build: (rows: Credent
 export const NEXT_STEP_ANALYSES: Record<NextStepId, (input: NextStepsInput) => NextStep> = {
   'root-mfa': rootMfaItem,
   'root-hardware-mfa': (input) => rootHardwareMfa(rootMfa(input), input.virtualMfa, input.accountId),
-  'console-mfa': (input) => fromReport(input, 'console-mfa', consoleMfa),
+  'console-mfa': (input) =>
+    fromReport(input, 'console-mfa', (rows) =>
+      consoleMfa(
+        rows,
+        input.consoleUsersNow?.ok ? input.consoleUsersNow.value : undefined,
+        input.report.ok ? input.report.value.generatedAt : undefined,
+      ),
+    ),
   'unused-credentials': (input) => fromReport(input, 'unused-credentials', (rows) => unusedItem(rows, input.now)),
   'two-active-keys': (input) => fromReport(input, 'two-active-keys', twoActiveKeys),
   'old-access-keys': (input) => fromReport(input, 'old-access-keys', (rows) => oldAccessKeys(rows, input.now)),

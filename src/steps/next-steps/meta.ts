@@ -67,7 +67,8 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     title: 'MFA for every console user',
     controls: ['CIS v5.0.0 1.9', 'CIS v3.0.0 1.10', 'Security Hub IAM.5'],
     remediation:
-      'Each of these users signs in and assigns an MFA device (IAM > Users > Security credentials > Assign MFA device).',
+      'Each of these users signs in and assigns an MFA device ' +
+      '(IAM > Users > Security credentials > Assign MFA device).',
     url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable.html',
   },
   'unused-credentials': {
@@ -96,7 +97,8 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     title: `Access keys rotated within ${KEY_MAX_AGE_DAYS} days`,
     controls: ['CIS v5.0.0 1.13', 'CIS v3.0.0 1.14', 'Security Hub IAM.3'],
     remediation:
-      'Rotate these keys (create a new key, switch to it, deactivate and delete the old one), or replace them with roles.',
+      'Rotate these keys (create a new key, switch to it, deactivate ' +
+      'and delete the old one), or replace them with roles.',
     url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id-credentials-access-keys-update.html',
   },
   'password-policy': {
@@ -112,7 +114,9 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
       'Security Hub IAM.15',
       'Security Hub IAM.16',
     ],
-    remediation: `Set a password policy with a minimum length of ${MIN_PASSWORD_LENGTH} or more and password reuse prevention of ${PASSWORD_REUSE_PREVENTION} (IAM > Account settings).`,
+    remediation:
+      `Set a password policy with a minimum length of ${MIN_PASSWORD_LENGTH} or more and ` +
+      `password reuse prevention of ${PASSWORD_REUSE_PREVENTION} (IAM > Account settings).`,
     url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html',
   },
   's3-public-access-block': {
@@ -122,7 +126,8 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     title: 'S3 Block Public Access for the account',
     controls: ['CIS v5.0.0 2.1.4', 'CIS v3.0.0 2.1.4', 'Security Hub S3.1'],
     remediation:
-      'Turn on all four Block Public Access settings for the account (S3 console > Block Public Access settings for this account).',
+      'Turn on all four Block Public Access settings for the account ' +
+      '(S3 console > Block Public Access settings for this account).',
     url: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-block-public-access-account.html',
   },
 };

@@ -1,20 +1,27 @@
 /**
- * Reads for the next steps. The credential report, the account summary and the password
- * policy are the shared memoized reads the four steps already made, so a session pays at
- * most two more calls: S3 Control GetPublicAccessBlock, and ListVirtualMFADevices only when the
- * root user has MFA to classify.
+ * Reads for the next steps. The credential report, the account summary, the password policy and
+ * the authorization details are the shared memoized reads the four steps already made, so a
+ * session pays few more calls: S3 Control GetPublicAccessBlock, ListVirtualMFADevices only when
+ * the root user has MFA to classify, and GetLoginProfile + ListMFADevices for the users the
+ * credential report may show as they were (created after it, or, in a report AWS reused, shown
+ * without MFA: AWS regenerates it at most every 4 hours).
  *
  * IAM permissions: iam:GetAccountSummary, iam:GenerateCredentialReport, iam:GetCredentialReport,
- * iam:GetAccountPasswordPolicy, iam:ListVirtualMFADevices, s3:GetAccountPublicAccessBlock.
+ * iam:GetAccountPasswordPolicy, iam:ListVirtualMFADevices, iam:GetAccountAuthorizationDetails,
+ * iam:GetLoginProfile, iam:ListMFADevices, s3:GetAccountPublicAccessBlock.
  */
-import { describeAwsError, explainFailure } from '../../aws/errors.js';
+import { reportTrue, userRows, type CredentialReport } from '../../aws/credential-report.js';
+import { describeAwsError, explainFailure, isNotFound } from '../../aws/errors.js';
 import { readPasswordPolicy } from '../../aws/password-policy.js';
 import { allPages } from '../../aws/reads.js';
 import type { StepContext } from '../../engine/step.js';
+import { mapLimit } from '../../util/concurrency.js';
 import {
   PUBLIC_ACCESS_BLOCK_SETTINGS,
   rootMfa,
   type AccountPublicAccessBlock,
+  type ConsoleUserNow,
+  type ConsoleUsersNow,
   type NextStepsInput,
   type Read,
   type VirtualMfaDevice,
@@ -72,6 +79,73 @@ export async function readAccountPublicAccessBlock(
   }
 }
 
+/** Users read directly at once, at most (AWS throttles bursts). */
+const DIRECT_READS = 5;
+
+/**
+ * At most this many users are read directly (two calls each). Beyond it the report is taken as it
+ * is and the message says how many users it may show out of date: a large account with many
+ * console users without MFA would otherwise cost hundreds of calls.
+ */
+export const MAX_DIRECT_USERS = 25;
+
+/**
+ * A credential report younger than this shows the account about as this run found it (generated
+ * for the run, or just before): the users it shows without MFA are taken as shown. An older one
+ * may be a report AWS reused (it regenerates at most every 4 hours): they are read again in IAM.
+ * Users missing from the report are read in any case.
+ */
+export const REPORT_RECENT_MS = 5 * 60_000;
+
+/** Whether a user has a console password (GetLoginProfile: NoSuchEntity means none) and an MFA device, now. */
+async function consoleUserNow(ctx: Pick<StepContext, 'pool'>, name: string, arn: string): Promise<ConsoleUserNow> {
+  const [console, devices] = await Promise.all([
+    ctx.pool.call('iam', 'GetLoginProfile', { UserName: name }).then(
+      () => true,
+      (err: unknown) => {
+        if (isNotFound(describeAwsError(err))) return false;
+        throw err;
+      },
+    ),
+    ctx.pool.call<{ MFADevices?: unknown[] }>('iam', 'ListMFADevices', { UserName: name }),
+  ]);
+  return { name, arn, console, mfa: (devices.MFADevices?.length ?? 0) > 0 };
+}
+
+/**
+ * The users the credential report may show as they were, read directly in IAM. AWS regenerates
+ * the report at most every 4 hours, so users created after it are missing from it (the shared
+ * authorization details list them), and, when the report is older than {@link REPORT_RECENT_MS},
+ * a user it shows with a console password and no MFA may have enrolled since: those are asked
+ * about, up to {@link MAX_DIRECT_USERS} (the missing users first). Users the report lists that no
+ * longer exist are named as gone.
+ */
+export async function readConsoleUsersNow(
+  ctx: Pick<StepContext, 'pool' | 'reads' | 'clock'>,
+  report: CredentialReport,
+): Promise<ConsoleUsersNow> {
+  const details = await ctx.reads.authorizationDetails();
+  const age = report.generatedAt ? ctx.clock.now().getTime() - report.generatedAt.getTime() : Infinity;
+  const rows = new Map(userRows(report.rows).map((r) => [r.user ?? '', r]));
+  const missing = details.users.filter((u) => !rows.has(u.UserName ?? ''));
+  const flagged =
+    age > REPORT_RECENT_MS
+      ? details.users.filter((u) => {
+          const row = rows.get(u.UserName ?? '');
+          return row !== undefined && reportTrue(row.password_enabled) && !reportTrue(row.mfa_active);
+        })
+      : [];
+  const wanted = [...missing, ...flagged];
+  const ask = wanted.length <= MAX_DIRECT_USERS ? wanted : missing.length <= MAX_DIRECT_USERS ? missing : [];
+  const users = await mapLimit(ask, DIRECT_READS, (u) => consoleUserNow(ctx, u.UserName ?? '', u.Arn ?? ''));
+  const existing = new Set(details.users.map((u) => u.UserName ?? ''));
+  return {
+    users,
+    gone: [...rows.keys()].filter((name) => !existing.has(name)),
+    notRead: wanted.length - ask.length,
+  };
+}
+
 /** Everything the analysis needs; a failed read becomes a `not-checked` reason, never an exception. */
 export async function readNextStepsInput(ctx: StepContext): Promise<NextStepsInput> {
   const [summary, report, policy, publicAccessBlock] = await Promise.all([
@@ -91,6 +165,14 @@ export async function readNextStepsInput(ctx: StepContext): Promise<NextStepsInp
     passwordPolicy: policy,
     publicAccessBlock,
   };
+  if (report.ok) {
+    // Where the read fails, console-mfa goes by the report alone.
+    input.consoleUsersNow = await settle(
+      readConsoleUsersNow(ctx, report.value),
+      'iam',
+      'GetAccountAuthorizationDetails',
+    );
+  }
   const root = rootMfa(input);
   if (root.status === 'pass' && !root.noCredentials) {
     input.virtualMfa = await settle(readAssignedVirtualMfa(ctx), 'iam', 'ListVirtualMFADevices');

@@ -69,9 +69,11 @@ export type PrerequisiteId = (typeof PREREQUISITE_IDS)[number];
 /** Why each prerequisite matters before root keys go away. */
 export const PREREQUISITE_RISK: Record<PrerequisiteId, string> = {
   admins:
-    'Without two or three working IAM administrators, nobody may be able to administer the account by API once the root keys are gone.',
+    'Without two or three working IAM administrators, nobody may be ' +
+    'able to administer the account by API once the root keys are gone.',
   'ec2-roles':
-    'Instances without IAM roles may be calling AWS with long-term keys, possibly these root keys: deleting them can break those workloads.',
+    'Instances without IAM roles may be calling AWS with long-term keys, ' +
+    'possibly these root keys: deleting them can break those workloads.',
   'billing-recovery':
     'Without alternate contacts and IAM access to billing, billing and account recovery still depend on the root user.',
 };
@@ -205,7 +207,10 @@ export function overrideValidator(expected: string): (value: string) => true | s
     const v = value.trim();
     if (v === '' || v === expected) return true;
     if (/^\d{12}$/.test(v)) {
-      return `${v} is not the account whose root keys would be removed (${expected}). Type ${expected} to go ahead anyway, or leave it empty to stop.`;
+      return (
+        `${v} is not the account whose root keys would be removed (${expected}). ` +
+        `Type ${expected} to go ahead anyway, or leave it empty to stop.`
+      );
     }
     return `Type the 12-digit account id ${expected} (digits only) to go ahead anyway, or leave it empty to stop.`;
   };
@@ -248,9 +253,15 @@ export function orgStatusText(status: OrgStatus): string {
     case 'feature-off':
       return 'centralized root credentials management (RootCredentialsManagement) is off';
     case 'trusted-access-off':
-      return 'trusted access for IAM (iam.amazonaws.com) is not enabled in AWS Organizations, so centralized root access is off';
+      return (
+        'trusted access for IAM (iam.amazonaws.com) is not enabled ' +
+        'in AWS Organizations, so centralized root access is off'
+      );
     case 'not-management':
-      return "this account is not the organization's management account or the delegated administrator for centralized root access";
+      return (
+        "this account is not the organization's management account " +
+        'or the delegated administrator for centralized root access'
+      );
     case 'no-organization':
       return 'this account is not in an AWS organization';
     case 'not-all-features':
@@ -258,9 +269,15 @@ export function orgStatusText(status: OrgStatus): string {
     case 'denied':
       return 'the caller may not call iam:ListOrganizationsFeatures';
     case 'root-caller':
-      return 'sts:AssumeRoot cannot be called with root user credentials; run as an IAM user or role of the management (or delegated administrator) account';
+      return (
+        'sts:AssumeRoot cannot be called with root user credentials; run as an ' +
+        'IAM user or role of the management (or delegated administrator) account'
+      );
     case 'self-target':
-      return '--target-account names this account itself; sts:AssumeRoot only targets member accounts (run without --target-account for this account)';
+      return (
+        '--target-account names this account itself; sts:AssumeRoot only ' +
+        'targets member accounts (run without --target-account for this account)'
+      );
     case 'error':
       return 'iam:ListOrganizationsFeatures failed';
   }
@@ -282,55 +299,92 @@ export function choosePath(input: {
   if (input.targetAccount) {
     return {
       path: 'organizations',
-      reason: `--target-account ${input.targetAccount}: the member account's root keys are listed and deleted in short sts:AssumeRoot sessions (centralized root access).`,
+      reason:
+        `--target-account ${input.targetAccount}: the member account's root keys are ` +
+        `listed and deleted in short sts:AssumeRoot sessions (centralized root access).`,
     };
   }
   if (input.callerType === 'root') {
     if (input.listError) {
       const how = input.temporary
-        ? 'Temporary root credentials from sts:GetSessionToken cannot call IAM unless the request carries MFA, and those from sts:GetFederationToken cannot call IAM at all.'
+        ? 'Temporary root credentials from sts:GetSessionToken cannot call IAM unless the ' +
+          'request carries MFA, and those from sts:GetFederationToken cannot call IAM at all.'
         : 'A service control policy may deny it.';
       return {
         path: 'console',
-        reason: `Signed in as the root user, but AWS refused ${input.listError.action} (${input.listError.code}). ${how} Remove the keys in the console instead.`,
+        reason:
+          `Signed in as the root user, but AWS refused ${input.listError.action} ` +
+          `(${input.listError.code}). ${how} Remove the keys in the console instead.`,
       };
     }
     if (input.temporary) {
       return {
         path: 'root-own',
         reason:
-          'Signed in as the root user with temporary credentials (for example CloudShell as root, or an sts:AssumeRoot session) and AWS lets them list the root keys: rootlock deactivates and deletes the keys itself, and falls back to the console where AWS refuses a call. No root access key carries this session, so deleting them does not end it.',
+          'Signed in as the root user with temporary credentials (for example CloudShell as ' +
+          'root, or an sts:AssumeRoot session) and AWS lets them list the root keys: rootlock ' +
+          'deactivates and deletes the keys itself, and falls back to the console where AWS refuses ' +
+          'a call. No root access key carries this session, so deleting them does not end it.',
       };
     }
     return {
       path: 'root-own',
       reason:
-        'Signed in as the root user with an access key: IAM infers the root user from the signing key, so rootlock can deactivate and delete the keys itself (the key this session uses goes last).',
+        'Signed in as the root user with an access key: IAM infers the root user from the signing key, ' +
+        'so rootlock can deactivate and delete the keys itself (the key this session uses goes last).',
     };
   }
   const orgNote =
     input.org === 'enabled' || input.org === 'feature-off' || input.org === 'trusted-access-off'
-      ? " This account can manage member accounts' root credentials centrally: run with --target-account ID for a member account."
+      ? " This account can manage member accounts' root credentials " +
+        'centrally: run with --target-account ID for a member account.'
       : input.org === 'denied'
-        ? ` Whether this account can manage member accounts' root credentials centrally (--target-account) is unknown: AWS refused iam:ListOrganizationsFeatures. To find out, allow it: ${statementFor('iam:ListOrganizationsFeatures')}`
+        ? ` Whether this account can manage member accounts' root credentials centrally ` +
+          `(--target-account) is unknown: AWS refused iam:ListOrganizationsFeatures. ` +
+          `To find out, allow it: ${statementFor('iam:ListOrganizationsFeatures')}`
         : '';
   return {
     path: 'console',
-    reason: `Signed in as ${input.callerType === 'unknown' ? 'an unrecognised principal' : `a non-root principal (${input.callerType})`}: no IAM user or role can deactivate or delete the root user's keys by API; only the root user can, in the console.${orgNote}`,
+    reason:
+      `Signed in as ` +
+      (input.callerType === 'unknown' ? 'an unrecognised principal' : `a non-root principal (${input.callerType})`) +
+      `: no IAM user or role can deactivate or delete the root user's keys by API; ` +
+      `only the root user can, in the console.${orgNote}`,
   };
 }
 
 /* ---------------- the assessment ---------------- */
 
-/** What removal means for each path, for the remediation text. */
-function removalHint(state: RootKeysState): string {
+/**
+ * What removal means for each path, for the remediation text: the command to run for `check` and
+ * reports; in the wizard, where this step is the one running, the step itself.
+ */
+function removalHint(state: RootKeysState): Pick<Finding, 'remediation' | 'wizardRemediation'> {
   switch (state.path) {
     case 'root-own':
-      return 'Run `rootlock --only root-keys`: it deactivates the keys, then deletes them (the key this session signs with goes last).';
+      return {
+        remediation:
+          'Run `rootlock --only root-keys`: it deactivates the keys, ' +
+          'then deletes them (the key this session signs with goes last).',
+        wizardRemediation:
+          'Remove the root access keys with this step: it deactivates each key, then deletes it (the key this ' +
+          'session signs with goes last).',
+      };
     case 'organizations':
-      return `Run \`rootlock --only root-keys --target-account ${state.account}\` from the management account: it deletes them in an sts:AssumeRoot session (IAMDeleteRootUserCredentials).`;
+      return {
+        remediation:
+          `Run \`rootlock --only root-keys --target-account ${state.account}\` from the management ` +
+          `account: it deletes them in an sts:AssumeRoot session (IAMDeleteRootUserCredentials).`,
+        wizardRemediation:
+          'Remove the root access keys with this step: it deletes them in an sts:AssumeRoot session ' +
+          '(IAMDeleteRootUserCredentials).',
+      };
     case 'console':
-      return `Sign in as the root user, open Security credentials (${SECURITY_CREDENTIALS_URL}), deactivate each access key, then delete it.`;
+      return {
+        remediation:
+          `Sign in as the root user, open Security credentials ` +
+          `(${SECURITY_CREDENTIALS_URL}), deactivate each access key, then delete it.`,
+      };
   }
 }
 
@@ -346,24 +400,37 @@ export function keyCountText(keys: readonly RootKey[]): string {
   return `${keys.length} access key${keys.length === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }
 
-/** The report's view of the keys, compared with the immediate truth; a message when they disagree. */
+/** The report's view of the keys (and root MFA), compared with the immediate truth; a message when they disagree. */
 export function reportDisagreement(state: RootKeysState): string | undefined {
   const report = state.report;
   if (!report) return undefined;
   const reportPresent = report.keys.length > 0;
   const reportActive = report.keys.filter((k) => k.active).length;
-  let truth: string | undefined;
+  const shows: string[] = [];
+  const listed: string[] = [];
+  const summary: string[] = [];
   if (state.keysSource === 'api') {
     const apiActive = state.keys.filter((k) => k.active).length;
     if (state.keys.length !== report.keys.length || apiActive !== reportActive) {
-      truth = `IAM lists ${keyCountText(state.keys)}`;
+      listed.push(`IAM lists ${keyCountText(state.keys)}`);
     }
   } else if (state.summary && state.summary.keysPresent !== reportPresent) {
-    truth = `GetAccountSummary says AccountAccessKeysPresent = ${state.summary.keysPresent ? 1 : 0}`;
+    summary.push(`AccountAccessKeysPresent = ${state.summary.keysPresent ? 1 : 0}`);
   }
-  if (!truth) return undefined;
+  if (listed.length || summary.length) shows.push(reportPresent ? keyCountText(report.keys) : 'no root access keys');
+  // Root MFA enrolled (or removed) after the report: the summary is the immediate answer.
+  if (state.summary && report.mfaActive !== undefined && state.summary.mfaEnabled !== report.mfaActive) {
+    shows.push(`root MFA ${report.mfaActive ? 'on' : 'off'}`);
+    summary.push(`AccountMFAEnabled = ${state.summary.mfaEnabled ? 1 : 0}`);
+  }
+  if (shows.length === 0) return undefined;
+  const truth = [...listed, ...(summary.length ? [`GetAccountSummary says ${summary.join(' and ')}`] : [])];
   const when = report.generatedAt ? `generated ${report.generatedAt.toISOString()}` : 'of unknown age';
-  return `The credential report (${when}) shows ${reportPresent ? keyCountText(report.keys) : 'no root access keys'}, but ${truth}. AWS regenerates the report at most every ${REPORT_MAX_AGE_HOURS} hours, so it can be up to ${REPORT_MAX_AGE_HOURS} hours old: the immediate answer is the one that counts.`;
+  return (
+    `The credential report (${when}) shows ${shows.join(' and ')}, ` +
+    `but ${truth.join(', and ')}. AWS regenerates the report at most every ${REPORT_MAX_AGE_HOURS} hours, ` +
+    `so it can be up to ${REPORT_MAX_AGE_HOURS} hours old: the immediate answer is the one that counts.`
+  );
 }
 
 /** Are root keys present, as far as this state can tell? undefined when nothing says. */
@@ -386,7 +453,8 @@ export function mfaEnabled(state: RootKeysState): boolean | undefined {
 /** The commands that verify from another session, after this session's key is gone. */
 export function verifyCommands(account: string): string[] {
   return [
-    `aws iam get-account-summary --query SummaryMap.AccountAccessKeysPresent   (expect 0; run with credentials of account ${account} other than the deleted key)`,
+    `aws iam get-account-summary --query SummaryMap.AccountAccessKeysPresent   ` +
+      `(expect 0; run with credentials of account ${account} other than the deleted key)`,
     'rootlock check --only root-keys',
   ];
 }
@@ -411,20 +479,30 @@ export function assessRootKeys(state: RootKeysState): Assessment {
   if (state.path === 'organizations') {
     const org = state.org;
     if (org && org.status !== 'enabled' && !orgCanEnable(org.status)) {
-      error = `Cannot act on member account ${state.account}: ${orgStatusText(org.status)}.${org.message ? ` AWS said: ${org.message}` : ''}`;
+      error =
+        `Cannot act on member account ${state.account}: ` +
+        `${orgStatusText(org.status)}.${org.message ? ` AWS said: ${org.message}` : ''}`;
     } else if (org && orgCanEnable(org.status)) {
       findings.push({
         id: 'root-keys.org-feature-off',
         kind: 'fail',
         severity: 'high',
         resource: rootArn(state.sessionAccount),
-        message: `Centralized root access is not ready: ${orgStatusText(org.status)}. The member account's root keys cannot be listed or deleted until it is on.`,
+        message:
+          `Centralized root access is not ready: ${orgStatusText(org.status)}. The ` +
+          `member account's root keys cannot be listed or deleted until it is on.`,
         controls: [],
-        remediation: `rootlock offers to enable it (organizations:EnableAWSServiceAccess for iam.amazonaws.com if needed, then iam:EnableOrganizationsRootCredentialsManagement), or use ${ROOT_ACCESS_MANAGEMENT_URL}.`,
+        remediation:
+          `rootlock offers to enable it (organizations:EnableAWSServiceAccess for iam.amazonaws.com if needed, ` +
+          `then iam:EnableOrganizationsRootCredentialsManagement), or use ${ROOT_ACCESS_MANAGEMENT_URL}.`,
       });
     } else if (state.targetError) {
       const t = state.targetError;
-      error = `${t.action} was refused for member account ${state.account} (${t.code}): ${t.message}. The caller needs sts:AssumeRoot on arn:aws:iam::${state.account}:root with the IAMAuditRootUserCredentials and IAMDeleteRootUserCredentials task policies, and the account must be a member of this organization. Nothing was changed.`;
+      error =
+        `${t.action} was refused for member account ${state.account} (${t.code}): ` +
+        `${t.message}. The caller needs sts:AssumeRoot on arn:aws:iam::${state.account}:root ` +
+        `with the IAMAuditRootUserCredentials and IAMDeleteRootUserCredentials task policies, ` +
+        `and the account must be a member of this organization. Nothing was changed.`;
     }
     if (state.sessionAccountKeysPresent) {
       findings.push({
@@ -432,9 +510,14 @@ export function assessRootKeys(state: RootKeysState): Assessment {
         kind: 'warn',
         severity: 'critical',
         resource: rootArn(state.sessionAccount),
-        message: `This account (${state.sessionAccount}) also has root access keys. Centralized root access cannot remove the management account's own keys.`,
+        message:
+          `This account (${state.sessionAccount}) also has root access keys. ` +
+          `Centralized root access cannot remove the management account's own keys.`,
         controls: KEY_CONTROLS,
-        remediation: `Run rootlock as this account's root user, or delete them in the console (${SECURITY_CREDENTIALS_URL}).`,
+        remediation:
+          `Run rootlock as this account's root user, ` +
+          `or delete them in the console ` +
+          `(${SECURITY_CREDENTIALS_URL}).`,
       });
     }
     findings.push({
@@ -443,7 +526,8 @@ export function assessRootKeys(state: RootKeysState): Assessment {
       severity: 'info',
       resource,
       message:
-        'Root MFA of the member account is not checked on this path. With centralized root access, member accounts are best left with no root credentials at all.',
+        'Root MFA of the member account is not checked on this path. With centralized ' +
+        'root access, member accounts are best left with no root credentials at all.',
       controls: [],
     });
   }
@@ -454,7 +538,9 @@ export function assessRootKeys(state: RootKeysState): Assessment {
       kind: 'info',
       severity: 'info',
       resource,
-      message: `AWS refused ${state.listError.action} for these root credentials (${state.listError.code}): ${state.listError.message}`,
+      message:
+        `AWS refused ${state.listError.action} for these root ` +
+        `credentials (${state.listError.code}): ${state.listError.message}`,
       controls: [],
     });
   }
@@ -467,7 +553,10 @@ export function assessRootKeys(state: RootKeysState): Assessment {
         kind: 'manual',
         severity: 'high',
         resource,
-        message: `This session ${s.action === 'delete' ? 'deleted' : 'deactivated'} the root key it signed with (${maskKeyId(s.keyId)}), so it can no longer ask AWS whether any root key remains.${s.verifyError ? ` Verification with --verify-profile failed: ${s.verifyError}` : ''}`,
+        message:
+          `This session ${s.action === 'delete' ? 'deleted' : 'deactivated'} the root key it signed ` +
+          `with (${maskKeyId(s.keyId)}), so it can no longer ask AWS whether any root key ` +
+          `remains.${s.verifyError ? ` Verification with --verify-profile failed: ${s.verifyError}` : ''}`,
         controls: KEY_CONTROLS,
         remediation: `Verify from another session: ${verifyCommands(state.account).join('  then  ')}`,
       });
@@ -477,7 +566,10 @@ export function assessRootKeys(state: RootKeysState): Assessment {
         kind: 'info',
         severity: 'info',
         resource,
-        message: `Verified with profile ${s.verified.profile} after this session's own key was ${s.action === 'delete' ? 'deleted' : 'deactivated'}: AccountAccessKeysPresent = ${s.verified.keysPresent ? 1 : 0}.`,
+        message:
+          `Verified with profile ${s.verified.profile} after this session's ` +
+          `own key was ${s.action === 'delete' ? 'deleted' : 'deactivated'}: ` +
+          `AccountAccessKeysPresent = ${s.verified.keysPresent ? 1 : 0}.`,
         controls: [],
       });
     }
@@ -496,9 +588,12 @@ export function assessRootKeys(state: RootKeysState): Assessment {
       kind: 'fail',
       severity: 'critical',
       resource,
-      message: `The root user of account ${state.account} has ${counts}.${allInactive ? ' Inactive keys are refused by AWS but still count until deleted.' : ''}${pending}`,
+      message:
+        `The root user of account ${state.account} has ` +
+        `${counts}.${allInactive ? ' Inactive keys are refused by AWS but still count until deleted.' : ''}` +
+        `${pending}`,
       controls: KEY_CONTROLS,
-      remediation: removalHint(state),
+      ...removalHint(state),
     });
   }
 
@@ -515,10 +610,13 @@ export function assessRootKeys(state: RootKeysState): Assessment {
           kind: 'warn',
           severity: 'medium',
           resource,
-          message: `Root key ${keyLabel(k)} was used ${age === 0 ? 'today' : `${age} day${age === 1 ? '' : 's'} ago`}${where.length ? ` (${where.join(', ')})` : ''}: something may still rely on it.`,
+          message:
+            `Root key ${keyLabel(k)} was used ${age === 0 ? 'today' : `${age} day${age === 1 ? '' : 's'} ago`}` +
+            `${where.length ? ` (${where.join(', ')})` : ''}: something may still rely on it.`,
           controls: [],
           remediation:
-            'Find what uses it (CloudTrail, the last-used service and region) and move it to an IAM role before deleting the key; deactivating first lets you undo.',
+            'Find what uses it (CloudTrail, the last-used service and region) and move ' +
+            'it to an IAM role before deleting the key; deactivating first lets you undo.',
         });
       }
     }
@@ -529,9 +627,16 @@ export function assessRootKeys(state: RootKeysState): Assessment {
         kind: 'warn',
         severity: 'high',
         resource: rootArn(state.sessionAccount),
-        message: `Prepare first: ${notReady.map((p) => `${p.id} ${p.status === 'not-checked' ? 'not checked' : p.status.toUpperCase()}`).join(', ')}.`,
+        message:
+          `Prepare first: ` +
+          notReady
+            .map((p) => `${p.id} ${p.status === 'not-checked' ? 'not checked' : p.status.toUpperCase()}`)
+            .join(', ') +
+          `.`,
         controls: [],
-        remediation: `Run \`rootlock --only ${notReady.map((p) => p.id).join(',')}\`, or override explicitly when removing the keys.`,
+        remediation:
+          `Run \`rootlock --only ${notReady.map((p) => p.id).join(',')}\`, ` +
+          `or override explicitly when removing the keys.`,
       });
     }
   }
@@ -553,23 +658,30 @@ export function assessRootKeys(state: RootKeysState): Assessment {
       kind: 'warn',
       severity: 'low',
       resource,
-      message: `The credential report could not be read (${state.reportError.code}): key ages, last use and root password use are missing.`,
+      message:
+        `The credential report could not be read (${state.reportError.code}): ` +
+        `key ages, last use and root password use are missing.`,
       controls: [],
       remediation:
-        'Allow iam:GenerateCredentialReport and iam:GetCredentialReport for details; the pass/fail answer does not depend on it.',
+        'Allow iam:GenerateCredentialReport and iam:GetCredentialReport ' +
+        'for details; the pass/fail answer does not depend on it.',
     });
   }
 
+  // Root MFA is not this step's subject: a warning (with its controls) and the root-mfa next step, never a fail.
   if (mfa === false) {
     findings.push({
       id: 'root-keys.no-mfa',
-      kind: 'fail',
+      kind: 'warn',
       severity: 'critical',
       resource,
       message:
         'The root user has no MFA device. This is separate from the access keys and does not block removing them.',
       controls: MFA_CONTROLS,
-      remediation: `Sign in as the root user, open Security credentials (${SECURITY_CREDENTIALS_URL}), Multi-factor authentication (MFA), Assign MFA device; a hardware key or passkey is best (CIS v5.0.0 1.5, Security Hub IAM.6).`,
+      remediation:
+        `Sign in as the root user, open Security credentials (${SECURITY_CREDENTIALS_URL}), ` +
+        `Multi-factor authentication (MFA), Assign MFA device; a ` +
+        `hardware key or passkey is best (CIS v5.0.0 1.5, Security Hub IAM.6).`,
     });
   }
 
@@ -580,7 +692,9 @@ export function assessRootKeys(state: RootKeysState): Assessment {
       kind: 'warn',
       severity: 'medium',
       resource,
-      message: `${a} was refused (${state.summaryError.code}), so the answer about root keys comes from the credential report alone, which can be up to 4 hours old.`,
+      message:
+        `${a} was refused (${state.summaryError.code}), so the answer about root ` +
+        `keys comes from the credential report alone, which can be up to 4 hours old.`,
       controls: [],
       remediation: `Allow ${a} for the caller: {"Effect":"Allow","Action":"${a}","Resource":"*"}`,
     });
@@ -589,7 +703,9 @@ export function assessRootKeys(state: RootKeysState): Assessment {
   const enabling = state.path === 'organizations' && state.org !== undefined && orgCanEnable(state.org.status);
   if (present === undefined && !state.sessionEnded && !error && !enabling) {
     const why = state.summaryError ?? state.listError ?? state.reportError;
-    error = `Could not tell whether the root user has access keys${why ? `: ${why.action} failed (${why.code}): ${why.message}` : '.'}`;
+    error =
+      `Could not tell whether the root user has access ` +
+      `keys${why ? `: ${why.action} failed (${why.code}): ${why.message}` : '.'}`;
   }
 
   const status: StepStatus = error

@@ -78,7 +78,8 @@ async function prepared(state: RootKeysState, ctx: InteractiveContext): Promise<
     output.detail(lines);
     if (state.path === 'organizations') {
       output.detail([
-        `These describe account ${state.sessionAccount} (this session), not member account ${state.account}: rootlock cannot assess the member account's administrators from here.`,
+        `These describe account ${state.sessionAccount} (this session), not member account ` +
+          `${state.account}: rootlock cannot assess the member account's administrators from here.`,
       ]);
     }
   }
@@ -102,7 +103,9 @@ async function prepared(state: RootKeysState, ctx: InteractiveContext): Promise<
     step: 'root-keys',
     item: 'prerequisites-override',
     by: ctx.caller.arn,
-    statement: `Removing root keys of ${state.account} although ${notReady.map((p) => `${p.id} is ${p.status}`).join(', ')}.`,
+    statement:
+      `Removing root keys of ${state.account} although ` +
+      `${notReady.map((p) => `${p.id} is ${p.status}`).join(', ')}.`,
     at: ctx.clock.now().toISOString(),
   });
   return true;
@@ -150,7 +153,8 @@ async function askRootOwn(state: RootKeysState, ctx: InteractiveContext): Promis
 
   if (activeOthers.length === 0 && inactive.length === 0 && reactivated.length > 0) {
     ctx.output.info(
-      `You reactivated ${reactivated.map((k) => maskKeyId(k.id)).join(', ')} in this session; rootlock leaves it active. Run rootlock again once whatever needed it has moved off root keys.`,
+      `You reactivated ${reactivated.map((k) => maskKeyId(k.id)).join(', ')} in this session; ` +
+        `rootlock leaves it active. Run rootlock again once whatever needed it has moved off root keys.`,
     );
     return undefined;
   }
@@ -182,7 +186,9 @@ async function askRootOwn(state: RootKeysState, ctx: InteractiveContext): Promis
     const names = inactive.map((k) => maskKeyId(k.id)).join(', ');
     const choice = await ctx.prompter.select<'delete' | 'wait' | 'reactivate' | 'stop'>({
       id: 'root-keys.inactive',
-      message: `${names} ${inactive.length > 1 ? 'are' : 'is'} inactive. Delete now, or wait to be sure nothing needs ${inactive.length > 1 ? 'them' : 'it'}?`,
+      message:
+        `${names} ${inactive.length > 1 ? 'are' : 'is'} inactive. Delete now, or ` +
+        `wait to be sure nothing needs ${inactive.length > 1 ? 'them' : 'it'}?`,
       choices: [
         { value: 'delete', name: 'Delete now (cannot be undone)' },
         { value: 'wait', name: 'Keep inactive and come back in a few days' },
@@ -224,17 +230,22 @@ async function askRootOwn(state: RootKeysState, ctx: InteractiveContext): Promis
 
   if (reactivated.length > 0 || !session) return undefined;
   const verify = ctx.options.verifyProfile
-    ? `rootlock then verifies with profile ${sanitize(ctx.options.verifyProfile, { maxLength: 64 })}.`
-    : 'This session cannot verify afterwards: rootlock prints the commands to verify from another session (or pass --verify-profile NAME).';
+    ? `: rootlock then verifies with profile ${sanitize(ctx.options.verifyProfile, { maxLength: 64 })}.`
+    : ', so it cannot verify the result itself: rootlock prints the commands to verify from another ' +
+      'session. To have rootlock verify, leave the key for now and run again with --verify-profile NAME.';
   ctx.output.warn(
-    `${maskKeyId(session.id)} is the key this session signs with, so it goes last. Once it is deleted or deactivated, this session ends: ${verify}`,
+    `${maskKeyId(session.id)} is the key this session signs with, so it goes ` +
+      `last. Once it is deleted or deactivated, this session can no longer call AWS${verify}`,
   );
   const mode = await ctx.prompter.select<'delete' | 'deactivate' | 'stop'>({
     id: 'root-keys.session-key',
     message: `Remove ${maskKeyId(session.id)}, the key this session uses?`,
     choices: [
-      { value: 'delete', name: 'Delete it now (cannot be undone; this session ends)' },
-      { value: 'deactivate', name: 'Deactivate it (this session ends; delete or reactivate it later in the console)' },
+      { value: 'delete', name: 'Delete it now (cannot be undone; this session can no longer call AWS)' },
+      {
+        value: 'deactivate',
+        name: 'Deactivate it (this session can no longer call AWS; delete or reactivate it later in the console)',
+      },
       { value: 'stop', name: 'Leave it for now' },
     ],
     default: 'stop',
@@ -248,7 +259,9 @@ async function askOrganizations(state: RootKeysState, ctx: InteractiveContext): 
   if (!org) return undefined;
   if (orgCanEnable(org.status)) {
     ctx.output.info(
-      "Centralized root access lets this account delete member accounts' root credentials in short sts:AssumeRoot sessions. Turning it on changes no credentials; the keys are listed and removed in the next round.",
+      "Centralized root access lets this account delete member accounts' " +
+        'root credentials in short sts:AssumeRoot sessions. Turning it on changes ' +
+        'no credentials; the keys are listed and removed in the next round.',
     );
     return { action: 'org-enable', trustedAccess: org.status === 'trusted-access-off' };
   }
@@ -258,7 +271,9 @@ async function askOrganizations(state: RootKeysState, ctx: InteractiveContext): 
   if (!(await prepared(state, ctx))) return undefined;
   showKeys(state, keys, ctx);
   ctx.output.warn(
-    'The IAMDeleteRootUserCredentials task policy of the AssumeRoot session allows iam:DeleteAccessKey but not iam:UpdateAccessKey: on this path the keys cannot be deactivated first, only deleted. Confirm the plan to delete them.',
+    'The IAMDeleteRootUserCredentials task policy of the AssumeRoot session ' +
+      'allows iam:DeleteAccessKey but not iam:UpdateAccessKey: on this path the keys ' +
+      'cannot be deactivated first, only deleted. Confirm the plan to delete them.',
   );
   return { action: 'org-delete', accountId: state.account, keyIds: keys.map((k) => k.id) };
 }
@@ -272,8 +287,10 @@ async function askConsole(state: RootKeysState, ctx: InteractiveContext): Promis
   output.detail([
     '1. Sign in to https://console.aws.amazon.com/ as the root user (the account email address, its password and MFA).',
     `2. Open Security credentials: ${SECURITY_CREDENTIALS_URL} (account name, top right, then Security credentials).`,
-    '3. Under Access keys, for each key choose Actions, Deactivate. Wait until you are sure nothing uses it (its last-used date and service help; CloudTrail shows the calls).',
-    '4. Then choose Actions, Delete, type the access key id to confirm, and Delete. An inactive key still counts until it is deleted.',
+    '3. Under Access keys, for each key choose Actions, Deactivate. Wait until you are sure ' +
+      'nothing uses it (its last-used date and service help; CloudTrail shows the calls).',
+    '4. Then choose Actions, Delete, type the access key id to confirm, ' +
+      'and Delete. An inactive key still counts until it is deleted.',
   ]);
   const notes = sessionNotes(ctx);
   const outcome = await ctx.manual.recheck({

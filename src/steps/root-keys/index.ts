@@ -6,13 +6,14 @@
  * AssumeRoot audit session lists no key). Root MFA is a separate finding.
  */
 import type { InteractiveContext, StepDefinition } from '../../engine/step.js';
+import type { ChangeResult } from '../../engine/types.js';
 import { maskKeyId } from '../../util/text.js';
 import { assessRootKeys, describeKey, verifyCommands, type RootKeysState } from './analysis.js';
 import { askRootKeys } from './ask.js';
 import { meta, SECURITY_CREDENTIALS_URL } from './meta.js';
 import { buildPlan, planAhead, type Answers } from './plan.js';
 import { readState } from './read.js';
-import { sessionNotes } from './session.js';
+import { sessionNotes, type SessionNotes } from './session.js';
 
 export const step: StepDefinition<RootKeysState, Answers> = {
   meta,
@@ -24,11 +25,8 @@ export const step: StepDefinition<RootKeysState, Answers> = {
   applied(state, answers, results, ctx) {
     const notes = sessionNotes(ctx);
     for (const r of results) notes.planned.add(r.changeId);
-    if (answers.action === 'session-key') notes.sessionKeyRemoval = { keyId: answers.keyId, action: answers.mode };
-    if (answers.action === 'delete') {
-      const own = answers.keyIds.find((id) => state.keys.some((k) => k.id === id && k.sessionKey));
-      if (own) notes.sessionKeyRemoval = { keyId: own, action: 'delete' };
-    }
+    const removal = sessionKeyRemoval(state, answers, results);
+    if (removal) notes.sessionKeyRemoval = removal;
     if (answers.action === 'reactivate') for (const id of answers.keyIds) notes.reactivated.add(id);
   },
   async after(state, _assessment, ctx) {
@@ -36,7 +34,8 @@ export const step: StepDefinition<RootKeysState, Answers> = {
     explainResults(state, ctx);
     if (state.sessionEnded && !state.sessionEnded.verified) {
       ctx.output.warn(
-        'This session can no longer call AWS, so rootlock cannot confirm the result itself. Verify from another session:',
+        'This session can no longer call AWS, so rootlock cannot ' +
+          'confirm the result itself. Verify from another session:',
       );
       ctx.output.detail(verifyCommands(state.account));
       if (!ctx.options.verifyProfile)
@@ -61,6 +60,29 @@ export const step: StepDefinition<RootKeysState, Answers> = {
 };
 
 /**
+ * The removal of the key this session signs with, when AWS answered it: applied, or already gone
+ * (NoSuchEntity). A refusal leaves the key as it was; a change not sent (an earlier one failed)
+ * removed nothing.
+ */
+export function sessionKeyRemoval(
+  state: RootKeysState,
+  answers: Answers,
+  results: readonly ChangeResult[],
+): SessionNotes['sessionKeyRemoval'] {
+  const own =
+    answers.action === 'session-key'
+      ? answers.keyId
+      : answers.action === 'delete'
+        ? answers.keyIds.find((id) => state.keys.some((k) => k.id === id && k.sessionKey))
+        : undefined;
+  if (!own) return undefined;
+  const action = answers.action === 'session-key' ? answers.mode : 'delete';
+  const result = results.find((r) => r.changeId === `root-keys/${action}/${own}`);
+  const answered = result?.outcome === 'applied' || result?.outcome === 'already-done';
+  return answered ? { keyId: own, action } : undefined;
+}
+
+/**
  * Says, in the step's own terms, what became of each change it planned: keys already gone,
  * refusals (with what to do), and where the keys stand now after a partial round.
  */
@@ -75,7 +97,8 @@ function explainResults(state: RootKeysState, ctx: InteractiveContext): void {
     const kind = r.changeId.split('/')[1];
     if (r.outcome === 'already-done' && (kind === 'delete' || kind === 'deactivate' || kind === 'org-delete')) {
       ctx.output.info(
-        `Root access key ${maskKeyId(keyId)} no longer existed when rootlock sent the call (NoSuchEntity: deleted after the plan was made, perhaps in the console). Counted as done.`,
+        `Root access key ${maskKeyId(keyId)} no longer existed when rootlock sent the call ` +
+          `(NoSuchEntity: deleted after the plan was made, perhaps in the console). Counted as done.`,
       );
     }
     if (r.outcome !== 'failed' || !r.error) continue;
@@ -83,22 +106,31 @@ function explainResults(state: RootKeysState, ctx: InteractiveContext): void {
     const e = r.error;
     if (e.deniedAction === 'sts:AssumeRoot' || (kind === 'org-delete' && e.code.startsWith('AccessDenied'))) {
       ctx.output.error(
-        `sts:AssumeRoot (task policy IAMDeleteRootUserCredentials) was refused for member account ${state.account}, so nothing was deleted there. Check that centralized root credentials management is still on (aws iam list-organizations-features) and that the caller may call sts:AssumeRoot on arn:aws:iam::${state.account}:root with that task policy, then run again.`,
+        `sts:AssumeRoot (task policy IAMDeleteRootUserCredentials) was refused for member account ` +
+          `${state.account}, so nothing was deleted there. Check that centralized root credentials ` +
+          `management is still on (aws iam list-organizations-features) and that the caller may call ` +
+          `sts:AssumeRoot on arn:aws:iam::${state.account}:root with that task policy, then run again.`,
       );
     } else if (e.code === 'AccessDenied' || e.code === 'AccessDeniedException') {
       const op = kind === 'delete' || kind === 'org-delete' ? 'iam:DeleteAccessKey' : 'iam:UpdateAccessKey';
       ctx.output.error(
-        `AWS refused ${op} for root access key ${maskKeyId(keyId)}; that key is unchanged. The root user has no IAM policy to fix: the refusal comes from the credentials (an AssumeRoot session scoped to IAMDeleteRootUserCredentials allows deletion but not deactivation; temporary root credentials without MFA may not call IAM) or from a service control policy.`,
+        `AWS refused ${op} for root access key ${maskKeyId(keyId)}; that key is unchanged. The ` +
+          `root user has no IAM policy to fix: the refusal comes from the credentials (an AssumeRoot ` +
+          `session scoped to IAMDeleteRootUserCredentials allows deletion but not deactivation; ` +
+          `temporary root credentials without MFA may not call IAM) or from a service control policy.`,
       );
       ctx.output.detail([
         op === 'iam:UpdateAccessKey'
-          ? 'Run again and answer "Delete now without deactivating first" (root-keys.active=delete), or deactivate it in the console:'
+          ? 'Run again and answer "Delete now without deactivating first" ' +
+            '(root-keys.active=delete), or deactivate it in the console:'
           : 'Delete it in the console instead:',
         SECURITY_CREDENTIALS_URL,
       ]);
     } else if (e.code === 'NoSuchEntity' && kind === 'reactivate') {
       ctx.output.error(
-        `Root access key ${maskKeyId(keyId)} no longer exists, so it cannot be reactivated. If something truly needs root API access, create a new key in the console (${SECURITY_CREDENTIALS_URL}); better, move it to an IAM role.`,
+        `Root access key ${maskKeyId(keyId)} no longer exists, so it cannot be ` +
+          `reactivated. If something truly needs root API access, create a new key in ` +
+          `the console (${SECURITY_CREDENTIALS_URL}); better, move it to an IAM role.`,
       );
     }
   }

@@ -22,11 +22,15 @@ export const MFA_CONTROLS = ['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub I
 export const meta: StepMeta = {
   id: 'root-keys',
   title: 'Root access keys',
-  why: 'Root access keys carry unlimited power over the account and no policy can limit them. Delete them; use IAM users or roles instead.',
+  why:
+    'Root access keys carry unlimited power over the account and no ' +
+    'policy can limit them. Delete them; use IAM users or roles instead.',
   risk: 'A leaked root key gives an attacker the whole account, including closing it and locking everyone else out.',
   needsRoot:
-    "only the root user can remove its own access keys in an account outside AWS Organizations' centralized root access",
-  controls: [...KEY_CONTROLS, ...MFA_CONTROLS],
+    'only the root user can remove its own access keys in an ' +
+    "account outside AWS Organizations' centralized root access",
+  // The step's verdict is about root keys only; root MFA's controls ride on its own warning and the root-mfa next step.
+  controls: [...KEY_CONTROLS],
   consoleLinks: [
     { label: 'Root user security credentials (sign in as root)', url: SECURITY_CREDENTIALS_URL },
     { label: 'Centralized root access (Organizations management account)', url: ROOT_ACCESS_MANAGEMENT_URL },

@@ -27,7 +27,8 @@ export type Answers =
   | { action: 'org-delete'; accountId: string; keyIds: string[] };
 
 const SESSION_KEY_WARNING =
-  'This is the key this session signs with: once it is gone, this session can no longer call AWS. rootlock then verifies with --verify-profile if given, or prints the commands to verify from another session.';
+  'This is the key this session signs with: once it is gone, this session can no longer call AWS. rootlock ' +
+  'then verifies with --verify-profile if given, or prints the commands to verify from another session.';
 
 export function deactivateChange(keyId: string, sessionKey = false): Change {
   return {
@@ -120,7 +121,8 @@ export function orgDeleteChange(accountId: string, keyId: string): Change {
     alreadyDoneCodes: ['NoSuchEntity'],
     destructive: true,
     warning:
-      'The IAMDeleteRootUserCredentials task policy does not allow iam:UpdateAccessKey, so the key is deleted without a deactivation period. A deleted key cannot be restored.',
+      'The IAMDeleteRootUserCredentials task policy does not allow iam:UpdateAccessKey, so ' +
+      'the key is deleted without a deactivation period. A deleted key cannot be restored.',
     // Read back with the same member-account root session the gate sends it with.
     readBack: readBackDeleteAccessKey,
     idempotent: true,
@@ -131,7 +133,10 @@ function byId(state: RootKeysState, id: string): RootKey | undefined {
   return state.keys.find((k) => k.id === id);
 }
 
-/** The changes for one round (a real run stages removal over rounds: deactivate, then delete, the session's own key last). */
+/**
+ * The changes for one round (a real run stages removal over rounds: deactivate, then delete, the session's own
+ * key last).
+ */
 export function buildPlan(state: RootKeysState, answers: Answers): Change[] {
   switch (answers.action) {
     case 'deactivate':

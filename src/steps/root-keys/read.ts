@@ -24,10 +24,11 @@ import {
   type OrgState,
   type Prerequisite,
   type ReadFailure,
+  type ReportRoot,
   type RootKey,
   type RootKeysState,
 } from './analysis.js';
-import { sessionNotes } from './session.js';
+import { sessionNotes, type SessionNotes } from './session.js';
 
 /** Task policy for reading a member account's root credentials. */
 export const AUDIT_TASK_POLICY = 'IAMAuditRootUserCredentials';
@@ -153,10 +154,7 @@ function baseState(ctx: StepContext, prerequisites: Prerequisite[]): RootKeysSta
 /** The whole state for the current caller. */
 export async function readState(ctx: StepContext): Promise<RootKeysState> {
   const notes = sessionNotes(ctx);
-  if (notes.sessionKeyRemoval) {
-    const ended = await sessionEndedState(ctx);
-    if (ended) return ended;
-  }
+  if (notes.sessionKeyRemoval) return sessionEndedState(ctx, notes.sessionKeyRemoval);
   const prerequisites = readPrerequisites(ctx);
   const state = baseState(ctx, prerequisites);
   const target = ctx.options.targetAccount;
@@ -210,7 +208,7 @@ export async function readState(ctx: StepContext): Promise<RootKeysState> {
     state.pathReason = chosen.reason;
     state.listError = listError;
     await readSummaryAndReport(ctx, state);
-    if (listError && state.report) {
+    if (listError && reportKeysStand(state)) {
       state.keys = state.report.keys;
       state.keysSource = 'report';
     }
@@ -225,11 +223,20 @@ export async function readState(ctx: StepContext): Promise<RootKeysState> {
   if (state.org.status !== 'enabled' && state.org.status !== 'feature-off' && state.org.status !== 'trusted-access-off')
     delete state.org;
   await readSummaryAndReport(ctx, state);
-  if (state.report) {
+  if (reportKeysStand(state)) {
     state.keys = state.report.keys;
     state.keysSource = 'report';
   }
   return state;
+}
+
+/**
+ * Whether the credential report's keys stand for the account's (when no key listing can): the report
+ * can be up to 4 hours old, so not when GetAccountSummary says no key is left. The assessment then
+ * says the report is older (root-keys.report-stale).
+ */
+function reportKeysStand(state: RootKeysState): state is RootKeysState & { report: ReportRoot } {
+  return state.report !== undefined && state.summary?.keysPresent !== false;
 }
 
 /** GetAccountSummary for the console path's re-check loop: straight from AWS, never memoized. */
@@ -240,21 +247,16 @@ export async function recheckSummary(ctx: StepContext): Promise<{ keysPresent: b
 }
 
 /**
- * After this session deleted (or deactivated) the key it signs with, its own calls are
- * refused. Returns the state to report then, or undefined when the session still works (the
- * change was not applied after all).
+ * After AWS answered this session's request to delete (or deactivate) the key it signs with. IAM
+ * is eventually consistent: the key may still authenticate for a few seconds, so an answer signed
+ * with it would prove nothing, and a read could stop halfway. Nothing is signed with it again:
+ * the state comes from the --verify-profile session, or says to verify elsewhere.
  */
-async function sessionEndedState(ctx: StepContext): Promise<RootKeysState | undefined> {
+async function sessionEndedState(
+  ctx: StepContext,
+  removal: NonNullable<SessionNotes['sessionKeyRemoval']>,
+): Promise<RootKeysState> {
   const notes = sessionNotes(ctx);
-  const removal = notes.sessionKeyRemoval;
-  if (!removal) return undefined;
-  try {
-    await ctx.pool.call('sts', 'GetCallerIdentity');
-    notes.sessionKeyRemoval = undefined; // still signed in: the removal did not happen
-    return undefined;
-  } catch (err) {
-    if (!isCredentialProblem(describeAwsError(err))) throw err;
-  }
   const state = baseState(ctx, notes.prerequisites ?? []);
   const chosen = choosePath({ callerType: 'root', temporary: false });
   state.path = chosen.path;
@@ -266,7 +268,9 @@ async function sessionEndedState(ctx: StepContext): Promise<RootKeysState | unde
     try {
       const who = await pool.call<{ Account?: string; Arn?: string }>('sts', 'GetCallerIdentity');
       if (who.Account !== ctx.account.id) {
-        state.sessionEnded.verifyError = `profile ${sanitize(profile)} signs in to account ${sanitize(String(who.Account))}, not ${ctx.account.id}.`;
+        state.sessionEnded.verifyError =
+          `profile ${sanitize(profile)} signs in to account ` +
+          `${sanitize(String(who.Account))}, not ${ctx.account.id}.`;
       } else {
         const res = await pool.call<{ SummaryMap?: Record<string, number> }>('iam', 'GetAccountSummary');
         const m = res.SummaryMap ?? {};

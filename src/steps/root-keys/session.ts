@@ -11,7 +11,12 @@ export interface SessionNotes {
   prerequisites?: Prerequisite[];
   /** The operator's answer to the prerequisites override, once given. */
   override?: 'granted' | 'declined';
-  /** Set when a plan deletes or deactivates the key this session signs with. */
+  /**
+   * Set once AWS answered a request to delete or deactivate the key this session signs with
+   * (applied, or NoSuchEntity: already gone). From then on nothing is signed with that key: IAM is
+   * eventually consistent, so it may still work for a few seconds, and an answer it gets then proves
+   * nothing about the removal.
+   */
   sessionKeyRemoval?: { keyId: string; action: 'delete' | 'deactivate' };
   /** The operator chose to wait before deleting deactivated keys. */
   revisit?: { after: Date; days: number; keyIds: string[] };

@@ -28,7 +28,7 @@ import {
   type AdminPath,
 } from './fixtures.js';
 
-const emu = useEmulator();
+const emu = useEmulator({ credentialReportReuse: true });
 
 function rootKey() {
   return emu().layer.seedRoot(ACCOUNT, { keys: [{ status: 'Active' }] }).keys[0]!;

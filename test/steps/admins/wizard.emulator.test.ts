@@ -25,7 +25,7 @@ import { useEmulator } from '../../support/emulator.js';
 import { mutatingRequests, runRootlock, type RunResult, type ScriptedAnswer } from '../../support/harness.js';
 import { ACCOUNT, ADMIN_POLICY, bootstrapIam, createAdmin } from './fixtures.js';
 
-const emu = useEmulator();
+const emu = useEmulator({ credentialReportReuse: true });
 
 function rootKey() {
   return emu().layer.seedRoot(ACCOUNT, { keys: [{ status: 'Active' }] }).keys[0]!;

@@ -201,16 +201,14 @@ describe('the association retry, through the real gate', () => {
   });
 
   it('does not retry another InvalidParameterValue', async () => {
-    ec2
-      .on(AssociateIamInstanceProfileCommand)
-      .rejects(
-        new EC2ServiceException({
-          name: 'InvalidParameterValue',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-          message: 'Value (i-1) for parameter instanceId is invalid.',
-        }),
-      );
+    ec2.on(AssociateIamInstanceProfileCommand).rejects(
+      new EC2ServiceException({
+        name: 'InvalidParameterValue',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'Value (i-1) for parameter instanceId is invalid.',
+      }),
+    );
     const r = await gate().execute(change);
     expect(r.outcome).toBe('failed');
     expect(ec2.commandCalls(AssociateIamInstanceProfileCommand)).toHaveLength(1);

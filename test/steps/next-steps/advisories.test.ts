@@ -12,7 +12,7 @@ import type { StepContext } from '../../../src/engine/step.js';
 import type { Clock, Output } from '../../../src/engine/types.js';
 import { analyzeNextSteps } from '../../../src/steps/next-steps/analysis.js';
 import { advisories, NEXT_STEP_IDS, NEXT_STEPS } from '../../../src/steps/next-steps/index.js';
-import { readNextStepsInput } from '../../../src/steps/next-steps/read.js';
+import { readConsoleUsersNow, readNextStepsInput } from '../../../src/steps/next-steps/read.js';
 
 const ACCT = '123456789012';
 const clock: Clock = { now: () => new Date('2026-11-28T12:00:00Z'), sleep: async () => {} };
@@ -31,6 +31,15 @@ function fakePool(calls: string[]): ClientPool {
     'iam:GetCredentialReport': { Content: REPORT },
     'iam:GetAccountPasswordPolicy': { PasswordPolicy: { MinimumPasswordLength: 8 } },
     'iam:ListVirtualMFADevices': { VirtualMFADevices: [], IsTruncated: false },
+    // carol, older than the report, which shows her without MFA: asked about directly.
+    'iam:GetAccountAuthorizationDetails': {
+      UserDetailList: [
+        { UserName: 'carol', Arn: `arn:aws:iam::${ACCT}:user/carol`, CreateDate: new Date('2026-11-01T00:00:00Z') },
+      ],
+      IsTruncated: false,
+    },
+    'iam:GetLoginProfile': { LoginProfile: { UserName: 'carol' } },
+    'iam:ListMFADevices': { MFADevices: [] },
     's3control:GetPublicAccessBlock': {
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
@@ -85,9 +94,12 @@ describe('the next steps as registry advisories', () => {
     expect(viaRegistry.sort()).toEqual(alone.sort());
     expect(viaRegistry).toEqual([
       'iam:GenerateCredentialReport',
+      'iam:GetAccountAuthorizationDetails',
       'iam:GetAccountPasswordPolicy',
       'iam:GetAccountSummary',
       'iam:GetCredentialReport',
+      'iam:GetLoginProfile',
+      'iam:ListMFADevices',
       'iam:ListVirtualMFADevices',
       's3control:GetPublicAccessBlock',
     ]);
@@ -118,5 +130,61 @@ describe('the next steps as registry advisories', () => {
     );
     // S3 Control is not a memoized shared read: once, not once per next step.
     expect(calls.filter((c) => c === 's3control:GetPublicAccessBlock')).toHaveLength(1);
+  });
+});
+
+describe('the users the credential report may show as they were', () => {
+  const generatedAt = new Date('2026-11-28T11:58:00Z');
+  const rows = [
+    { user: 'carol', arn: `arn:aws:iam::${ACCT}:user/carol`, password_enabled: 'true', mfa_active: 'false' },
+    { user: 'gone', arn: `arn:aws:iam::${ACCT}:user/gone`, password_enabled: 'false', mfa_active: 'false' },
+  ];
+  const users = [
+    { UserName: 'carol', Arn: `arn:aws:iam::${ACCT}:user/carol`, CreateDate: new Date('2026-11-01T00:00:00Z') },
+    // Created after the report, so not in it.
+    { UserName: 'alice', Arn: `arn:aws:iam::${ACCT}:user/alice`, CreateDate: new Date('2026-11-28T11:59:30.250Z') },
+  ];
+  function ctxAt(now: string, calls: string[], list: Array<{ UserName: string; Arn: string }> = users) {
+    const pool = {
+      call: async (service: string, operation: string, params: { UserName?: string }) => {
+        calls.push(`${service}:${operation}${params?.UserName ? ` ${params.UserName}` : ''}`);
+        if (operation === 'GetAccountAuthorizationDetails') return { UserDetailList: list, IsTruncated: false };
+        if (operation === 'GetLoginProfile') return { LoginProfile: {} };
+        if (operation === 'ListMFADevices') return { MFADevices: [{}] };
+        throw new Error(`unexpected call ${operation}`);
+      },
+    } as unknown as ClientPool;
+    const at: Clock = { now: () => new Date(now), sleep: async () => {} };
+    return { pool, reads: new AccountReads(pool, at), clock: at };
+  }
+
+  it('reads users created since in any case, and those it flags only when the report is not recent', async () => {
+    const recent: string[] = [];
+    const fresh = await readConsoleUsersNow(ctxAt('2026-11-28T12:00:00Z', recent), { generatedAt, rows });
+    expect(fresh).toEqual({
+      users: [{ name: 'alice', arn: `arn:aws:iam::${ACCT}:user/alice`, console: true, mfa: true }],
+      gone: ['gone'],
+      notRead: 0,
+    });
+    expect(recent).not.toContain('iam:ListMFADevices carol');
+
+    const later: string[] = [];
+    const old = await readConsoleUsersNow(ctxAt('2026-11-28T13:00:00Z', later), { generatedAt, rows });
+    expect(old.users.map((u) => [u.name, u.console, u.mfa])).toEqual([
+      ['alice', true, true],
+      ['carol', true, true],
+    ]);
+    expect(later).toContain('iam:ListMFADevices carol');
+  });
+
+  it('reads no flagged user when there are too many, and says how many were not read', async () => {
+    const many = Array.from({ length: 26 }, (_, i) => `user${i}`);
+    const manyRows = many.map((u) => ({ user: u, arn: `arn:aws:iam::${ACCT}:user/${u}`, password_enabled: 'true' }));
+    const calls: string[] = [];
+    const list = many.map((u) => ({ UserName: u, Arn: `arn:aws:iam::${ACCT}:user/${u}` }));
+    const ctx = ctxAt('2026-11-28T13:00:00Z', calls, list);
+    const now = await readConsoleUsersNow(ctx, { generatedAt, rows: manyRows });
+    expect(now).toEqual({ users: [], gone: [], notRead: 26 });
+    expect(calls).toEqual(['iam:GetAccountAuthorizationDetails']);
   });
 });

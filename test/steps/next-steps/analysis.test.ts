@@ -172,6 +172,87 @@ describe('console users without MFA (CIS v5.0.0 1.9)', () => {
   });
 });
 
+describe('console users without MFA, when the credential report is older than the users', () => {
+  const generatedAt = new Date('2026-11-28T09:00:00Z');
+  const rows = [
+    row('carol', { password_enabled: 'true' }),
+    row('dave', { password_enabled: 'true' }),
+    row('erin', { password_enabled: 'true', mfa_active: 'true' }),
+  ];
+  const user = (name: string, console: boolean, mfa: boolean) => ({
+    name,
+    arn: `arn:aws:iam::${ACCT}:user/${name}`,
+    console,
+    mfa,
+  });
+
+  it('goes by IAM for users enrolled, created or deleted since, and says the report is older', () => {
+    const r = consoleMfa(
+      rows,
+      // carol enrolled MFA, alice is new (console, no MFA), bob is new with MFA; dave is unchanged; erin left.
+      {
+        users: [
+          user('carol', true, true),
+          user('dave', true, false),
+          user('alice', true, false),
+          user('bob', true, true),
+        ],
+        gone: ['erin'],
+        notRead: 0,
+      },
+      generatedAt,
+    );
+    expect(r.status).toBe('fail');
+    expect(r.resources).toEqual([`arn:aws:iam::${ACCT}:user/dave`, `arn:aws:iam::${ACCT}:user/alice`]);
+    expect(r.message).toBe(
+      '2 console users without MFA: dave, alice. The credential report (generated 2026-11-28T09:00:00.000Z) is ' +
+        'older than changes to alice, bob, carol: AWS regenerates it at most every 4 hours, so it can be up to 4 ' +
+        'hours old, and rootlock read these users directly in IAM.',
+    );
+  });
+
+  it('passes when IAM shows the users the report flags have enrolled since, naming them', () => {
+    const r = consoleMfa(
+      rows,
+      { users: [user('carol', true, true), user('dave', false, false)], gone: [], notRead: 0 },
+      generatedAt,
+    );
+    expect(r).toMatchObject({ status: 'pass', resources: [] });
+    expect(r.message).toMatch(
+      /^All 2 console users have MFA\. The credential report \(generated 2026-11-28T09:00:00\.000Z\) is older than changes to carol, dave: /,
+    );
+  });
+
+  it('says how many users it did not read again when there were too many', () => {
+    const r = consoleMfa(rows, { users: [], gone: [], notRead: 30 }, generatedAt);
+    expect(r.message).toBe(
+      '2 console users without MFA: carol, dave. The credential report (generated 2026-11-28T09:00:00.000Z) can ' +
+        'be up to 4 hours old (AWS regenerates it at most every 4 hours), and 30 users it may show out of date were ' +
+        'not read again in IAM (too many to read one by one): MFA enrolled since shows when AWS generates a new report.',
+    );
+  });
+
+  it('adds nothing when IAM agrees with the report, or was not read', () => {
+    expect(
+      consoleMfa(rows, { users: [user('carol', true, false), user('dave', true, false)], gone: [], notRead: 0 })
+        .message,
+    ).toBe('2 console users without MFA: carol, dave.');
+    expect(consoleMfa(rows).message).toBe('2 console users without MFA: carol, dave.');
+    const input = {
+      accountId: ACCT,
+      now: NOW,
+      summary: ok({ AccountMFAEnabled: 1 }),
+      report: ok({ generatedAt, rows }),
+      consoleUsersNow: no('AccessDenied'),
+      passwordPolicy: { state: 'none' as const },
+      publicAccessBlock: ok({ configured: false as const }),
+    } satisfies NextStepsInput;
+    expect(analyzeNextSteps(input).find((i) => i.id === 'console-mfa')?.message).toBe(
+      '2 console users without MFA: carol, dave.',
+    );
+  });
+});
+
 describe('unused credentials (CIS v5.0.0 1.11, 45 days)', () => {
   it.each([
     [

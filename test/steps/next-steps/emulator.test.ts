@@ -22,7 +22,7 @@ import { createIamUserWithKey, MOTO_BOOTSTRAP_CREDENTIALS, testClients } from '.
 import { useEmulator } from '../../support/emulator.js';
 import { mutatingRequests, runRootlock } from '../../support/harness.js';
 
-const emu = useEmulator();
+const emu = useEmulator({ credentialReportReuse: true });
 const ACCT = '123456789012';
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const userArn = (n: string) => `arn:aws:iam::${ACCT}:user/${n}`;

@@ -262,6 +262,9 @@ describe('assessRootKeys', () => {
     expect(f).toMatchObject({ kind: 'fail', severity: 'critical', resource: `arn:aws:iam::${ACCT}:root` });
     expect(f.controls).toEqual(['CIS v5.0.0 1.3', 'CIS v3.0.0 1.4', 'Security Hub IAM.4']);
     expect(f.remediation).toContain('rootlock --only root-keys');
+    // In the wizard this step is the one running: it says so instead of naming its own command.
+    expect(f.wizardRemediation).toMatch(/^Remove the root access keys with this step: /);
+    expect(f.wizardRemediation).not.toMatch(/rootlock --only/);
   });
 
   it('says inactive keys still count, and when the operator planned to come back', () => {
@@ -280,15 +283,94 @@ describe('assessRootKeys', () => {
     expect(a.details.revisitAfter).toBe('2026-12-12T00:00:00.000Z');
   });
 
-  it('reports root MFA off as its own failure, with or without keys', () => {
+  it('reports root MFA off as its own warning, with or without keys', () => {
     const a = assessRootKeys(state({ summary: { keysPresent: false, mfaEnabled: false } }));
-    expect(a.status).toBe('fail');
+    expect(a.status).toBe('pass');
     expect(a.summary).toBe('No root access keys. Root MFA is off.');
     const f = a.findings.find((x) => x.id === 'root-keys.no-mfa')!;
+    expect(f.kind).toBe('warn');
     expect(f.controls).toEqual(['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub IAM.9']);
     expect(f.message).toContain('does not block');
     const both = assessRootKeys(state({ summary: { keysPresent: true, mfaEnabled: false }, keys: [key()] }));
     expect(ids(both)).toEqual(expect.arrayContaining(['root-keys.present', 'root-keys.no-mfa']));
+    expect(both.status).toBe('fail');
+  });
+
+  it('judges root keys only: no keys with root MFA off passes on every path, MFA staying a warning', () => {
+    const noMfa = (a: ReturnType<typeof assessRootKeys>) => a.findings.find((f) => f.id === 'root-keys.no-mfa');
+    const cases: Array<[string, Partial<RootKeysState>]> = [
+      ['root caller', { summary: { keysPresent: false, mfaEnabled: false } }],
+      [
+        'IAM principal (console path)',
+        {
+          path: 'console',
+          callerType: 'iam-user',
+          keysSource: 'report',
+          summary: { keysPresent: false, mfaEnabled: false },
+          report: { generatedAt: NOW, mfaActive: false, passwordLastUsed: null, keys: [] },
+        },
+      ],
+      [
+        'console path, credential report only',
+        {
+          path: 'console',
+          callerType: 'sso-role',
+          keysSource: 'report',
+          summary: undefined,
+          summaryError: { action: 'iam:GetAccountSummary', code: 'AccessDenied', message: 'no' },
+          report: { generatedAt: NOW, mfaActive: false, passwordLastUsed: null, keys: [] },
+        },
+      ],
+      [
+        'session ended, verified by profile',
+        {
+          summary: undefined,
+          keysSource: 'none',
+          sessionEnded: {
+            action: 'delete',
+            keyId: 'AKIAAAAAAAAAAAAA1111',
+            verified: { keysPresent: false, mfaEnabled: false, profile: 'admin' },
+          },
+        },
+      ],
+    ];
+    for (const [name, over] of cases) {
+      const a = assessRootKeys(state(over));
+      expect(a.status, name).toBe('pass');
+      expect(
+        a.findings.filter((f) => f.kind === 'fail'),
+        name,
+      ).toEqual([]);
+      expect(a.summary, name).toMatch(/^No root access keys\. Root MFA is off\.$/);
+      expect(noMfa(a), name).toMatchObject({
+        kind: 'warn',
+        severity: 'critical',
+        resource: `arn:aws:iam::${ACCT}:root`,
+        controls: ['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'],
+      });
+      expect(a.details.mfaEnabled, name).toBe(false);
+    }
+    // Organizations path: the member's MFA is not read, so nothing about it can fail either.
+    const member = assessRootKeys(
+      state({
+        path: 'organizations',
+        account: MEMBER,
+        callerType: 'assumed-role',
+        summary: { keysPresent: false, mfaEnabled: false },
+        org: { status: 'enabled', features: ['RootCredentialsManagement'] },
+      }),
+    );
+    expect(member.status).toBe('pass');
+    expect(noMfa(member)).toBeUndefined();
+    // Session ended without verification: still manual, never fail, on account of MFA.
+    const unverified = assessRootKeys(
+      state({
+        summary: undefined,
+        keysSource: 'none',
+        sessionEnded: { action: 'delete', keyId: 'AKIAAAAAAAAAAAAA1111' },
+      }),
+    );
+    expect(unverified.status).toBe('manual');
   });
 
   it('uses the key listing when GetAccountSummary is refused (an AssumeRoot-scoped session)', () => {

@@ -6,7 +6,7 @@ import { useEmulator } from '../../support/emulator.js';
 import { mutatingRequests, runRootlock } from '../../support/harness.js';
 import { ACCT, FAST } from './support.js';
 
-const emu = useEmulator();
+const emu = useEmulator({ keyPropagationSeconds: 60, credentialReportReuse: true });
 const layer = () => emu().layer;
 
 describe('root-keys in check mode', () => {
@@ -71,7 +71,7 @@ describe('root-keys in check mode', () => {
     const byId = Object.fromEntries(s.findings.map((f: { id: string }) => [f.id, f]));
     expect(byId['root-keys.present'].controls).toEqual(['CIS v5.0.0 1.3', 'CIS v3.0.0 1.4', 'Security Hub IAM.4']);
     expect(byId['root-keys.no-mfa']).toMatchObject({
-      kind: 'fail',
+      kind: 'warn',
       controls: ['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'],
     });
     expect(JSON.stringify(r.json)).not.toContain(keys[1]!.accessKeyId);
@@ -89,6 +89,29 @@ describe('root-keys in check mode', () => {
       summary: 'No root access keys.',
       details: { path: 'console', keysPresent: false, keys: [], mfaEnabled: true },
     });
+    expect(mutatingRequests(layer().requests)).toEqual([]);
+  });
+
+  it('passes with no root keys and MFA off: MFA is a warning with its controls, exit code 0', async () => {
+    layer().seedRoot(ACCT, { keys: [], mfaEnabled: false });
+    const r = await runRootlock(emu().endpoint, ['check', '--json', '--only', 'root-keys', ...FAST], {
+      credentials: { accessKeyId: 'AKIAMOTOBOOTSTRAP000', secretAccessKey: 'motobootstrapsecretmotobootstrapsecret00' },
+    });
+    const s = r.json.steps[0];
+    expect(s).toMatchObject({
+      id: 'root-keys',
+      status: 'pass',
+      summary: 'No root access keys. Root MFA is off.',
+      details: { path: 'console', keysPresent: false, keys: [], mfaEnabled: false },
+    });
+    expect(s.findings.filter((f: { kind: string }) => f.kind === 'fail')).toEqual([]);
+    expect(s.findings.find((f: { id: string }) => f.id === 'root-keys.no-mfa')).toMatchObject({
+      kind: 'warn',
+      severity: 'critical',
+      resource: `arn:aws:iam::${ACCT}:root`,
+      controls: ['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'],
+    });
+    expect(r.code).toBe(0);
     expect(mutatingRequests(layer().requests)).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ import {
   makeOrganization,
 } from './support.js';
 
-const emu = useEmulator();
+const emu = useEmulator({ keyPropagationSeconds: 60, credentialReportReuse: true });
 const layer = () => emu().layer;
 
 describe('root-keys as an IAM principal (console path)', () => {

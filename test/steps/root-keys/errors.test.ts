@@ -27,7 +27,7 @@ import {
   stepContext,
 } from './support.js';
 
-const emu = useEmulator();
+const emu = useEmulator({ keyPropagationSeconds: 60, credentialReportReuse: true });
 const layer = () => emu().layer;
 
 describe('root-keys: bad input and refusals', () => {

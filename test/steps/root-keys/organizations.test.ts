@@ -10,7 +10,7 @@ import { useEmulator } from '../../support/emulator.js';
 import { mutatingRequests, runRootlock } from '../../support/harness.js';
 import { ADMIN_POLICY, FAST, makeOrganization } from './support.js';
 
-const emu = useEmulator();
+const emu = useEmulator({ keyPropagationSeconds: 60, credentialReportReuse: true });
 const layer = () => emu().layer;
 
 describe('root-keys for a member account (centralized root access)', () => {

@@ -9,7 +9,7 @@ import { useEmulator } from '../../support/emulator.js';
 import { AffirmativePrompter, mutatingRequests, RecordingOutput, runRootlock } from '../../support/harness.js';
 import { ACCT, ADMIN_POLICY, FAST, journalEntries, useProfile } from './support.js';
 
-const emu = useEmulator();
+const emu = useEmulator({ keyPropagationSeconds: 60, credentialReportReuse: true });
 const layer = () => emu().layer;
 const rootKeys = () =>
   layer()
@@ -64,15 +64,14 @@ describe('root-keys as the root user (own keys)', () => {
       { op: 'DeleteAccessKey', key: other.accessKeyId, status: undefined, signer: own.accessKeyId, http: 200 },
       { op: 'DeleteAccessKey', key: own.accessKeyId, status: undefined, signer: own.accessKeyId, http: 200 },
     ]);
-    // After its own key went, the session's only call was the probe, refused; verification used the profile.
+    // Once AWS answered the deletion of its own key, the session signed nothing more with it; verification
+    // used the profile.
     const reqs = layer().requests;
     const lastDelete = reqs.findIndex(
       (q) => q.operation === 'DeleteAccessKey' && q.params.AccessKeyId === own.accessKeyId,
     );
     const after = reqs.slice(lastDelete + 1);
-    expect(after.filter((q) => q.accessKeyId === own.accessKeyId).map((q) => [q.operation, q.status])).toEqual([
-      ['GetCallerIdentity', 403],
-    ]);
+    expect(after.filter((q) => q.accessKeyId === own.accessKeyId).map((q) => [q.operation, q.status])).toEqual([]);
     expect(
       after.some(
         (q) => q.accessKeyId === verifier.accessKeyId && q.operation === 'GetAccountSummary' && q.status === 200,
