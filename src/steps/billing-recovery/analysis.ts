@@ -3,8 +3,10 @@
  * primary contact) plus this session's attestations in, findings and the check-JSON
  * details out. No AWS calls, no prompts.
  */
+import type { Attestation } from '../../engine/manual.js';
 import type { Assessment, Finding } from '../../engine/types.js';
 import { sanitize } from '../../util/text.js';
+import { BILLING_ACCOUNT_PAGE } from './meta.js';
 import {
   ALTERNATE_FIELD_ORDER,
   alternateContactProblems,
@@ -30,17 +32,6 @@ export type PrimaryContact = Partial<Record<PrimaryField, string>>;
 /** The item ids of things only the operator can confirm. */
 export const BILLING_ACCESS_ITEM = 'iam-billing-access';
 
-/** An operator's statement that they did something no API can read back. */
-export interface Attestation {
-  item: string;
-  /** The caller ARN of the session that recorded it. */
-  by: string;
-  /** ISO-8601 time it was recorded (the session's clock). */
-  at: string;
-  statement: string;
-  evidence: 'manual';
-}
-
 /** What the step reads. */
 export interface BillingRecoveryState {
   /** The account the Account API answered for (the target account, or the caller's). */
@@ -63,11 +54,6 @@ export const CONTROLS = {
   securityContact: ['CIS v5.0.0 1.2', 'CIS v3.0.0 1.2', 'Security Hub Account.1'],
   securityQuestions: ['CIS v3.0.0 1.3'],
 } as const;
-
-/** The console page with the "IAM user and role access to Billing information" setting. */
-import { BILLING_ACCOUNT_PAGE } from './meta.js';
-
-export { BILLING_ACCOUNT_PAGE };
 
 /** What the operator must do for IAM access to billing, in words. */
 export const BILLING_ACCESS_INSTRUCTIONS = [

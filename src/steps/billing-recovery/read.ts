@@ -4,11 +4,11 @@
  * caller's account or, with --target-account, a member account.
  */
 import { describeAwsError, isAccessDenied, isNotFound } from '../../aws/errors.js';
+import type { Attestation } from '../../engine/manual.js';
 import type { StepContext } from '../../engine/step.js';
 import {
   CONTACT_TYPES,
   type AlternateContact,
-  type Attestation,
   type BillingRecoveryState,
   type ContactType,
   type PrimaryContact,

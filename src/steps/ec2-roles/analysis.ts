@@ -10,6 +10,7 @@ import { parsePolicy, PolicyDocumentError } from '../../iam/parse.js';
 import { actionMatches } from '../../iam/patterns.js';
 import { analyzeAdmins } from '../../iam/principals.js';
 import { sanitize } from '../../util/text.js';
+import { INSTANCE_ROLE_CONTROLS } from './meta.js';
 
 /** Instance states the step looks at: everything that can run again. Terminated instances cannot be fixed. */
 export const SCANNED_STATES = ['pending', 'running', 'stopping', 'stopped'] as const;
@@ -18,9 +19,6 @@ export const SCANNED_STATES = ['pending', 'running', 'stopping', 'stopped'] as c
 export const EC2_SERVICE = 'ec2.amazonaws.com';
 
 /** Control ids for "use IAM instance roles" (CIS renumbered it in v5). */
-import { INSTANCE_ROLE_CONTROLS } from './meta.js';
-
-export { INSTANCE_ROLE_CONTROLS };
 
 /** One EC2 instance as the step sees it. */
 export interface Ec2Instance {

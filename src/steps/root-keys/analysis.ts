@@ -15,7 +15,13 @@ import type { PrincipalType } from '../../aws/identity.js';
 import type { Assessment, Finding, StepId, StepStatus } from '../../engine/types.js';
 import { maskKeyId, sanitize } from '../../util/text.js';
 import { daysSince, isoDay } from '../../util/time.js';
-import { KEY_CONTROLS, MFA_CONTROLS, ROOT_ACCESS_MANAGEMENT_URL, SECURITY_CREDENTIALS_URL } from './meta.js';
+import {
+  KEY_CONTROLS,
+  MFA_CONTROLS,
+  PREREQUISITE_IDS,
+  ROOT_ACCESS_MANAGEMENT_URL,
+  SECURITY_CREDENTIALS_URL,
+} from './meta.js';
 
 /** AWS regenerates the credential report at most every 4 hours. */
 export const REPORT_MAX_AGE_HOURS = 4;
@@ -61,9 +67,6 @@ export interface ReportRoot {
 }
 
 /** The three steps the brief says to finish before removing root keys. */
-import { PREREQUISITE_IDS } from './meta.js';
-
-export { PREREQUISITE_IDS };
 export type PrerequisiteId = (typeof PREREQUISITE_IDS)[number];
 
 /** Why each prerequisite matters before root keys go away. */

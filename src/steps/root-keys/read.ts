@@ -19,7 +19,6 @@ import { sanitize } from '../../util/text.js';
 import {
   choosePath,
   classifyOrgFeatures,
-  PREREQUISITE_IDS,
   rootRowFromReport,
   type OrgState,
   type Prerequisite,
@@ -28,6 +27,7 @@ import {
   type RootKey,
   type RootKeysState,
 } from './analysis.js';
+import { PREREQUISITE_IDS } from './meta.js';
 import { sessionNotes, type SessionNotes } from './session.js';
 
 /** Task policy for reading a member account's root credentials. */
