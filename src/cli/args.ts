@@ -205,8 +205,9 @@ Usage:
   rootlock [options]              the wizard: every step in order (onboarding)
   rootlock fix [options]          remediation: walk only the failing steps
   rootlock check [--json]         read-only assessment, no prompts (scripts, CI)
-  rootlock plan --out FILE        for the failing steps, ask the questions and
-                                  write the answers and exact changes; send nothing
+  rootlock plan --out FILE        for the failing steps, ask the questions,
+                                  write the answers and exact changes, send
+                                  nothing
   rootlock apply FILE             re-read the account; refuse if it drifted,
                                   else apply exactly that plan
   rootlock report JOURNAL         rebuild a session's reports (Markdown, JSON,
