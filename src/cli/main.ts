@@ -3,9 +3,9 @@
  * modules, then hand over to the command. Exit codes come from one map (exit-codes.ts):
  * 1 a step fails, 2 the run failed, 130 interrupted.
  */
-import { createRequire } from 'node:module';
 import { HELP, parseCli, UsageError } from './args.js';
 import { EXIT, exitForError } from './exit-codes.js';
+import { version } from './version.js';
 
 export async function main(argv: string[]): Promise<number> {
   let args;
@@ -23,8 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (args.version) {
-    const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
-    process.stdout.write(`${pkg.version}\n`);
+    process.stdout.write(`${version()}\n`);
     return EXIT.ok;
   }
   // The SDK's multi-line Node 20 notice would land in the middle of the wizard's output;

@@ -4,7 +4,6 @@
  * that can change something, the next steps, the summary and the reports.
  */
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import { RunError } from '../aws/errors.js';
 import { describePrincipal } from '../aws/identity.js';
@@ -20,6 +19,7 @@ import { systemClock, type AdvisoryResult, type Clock, type Output, type Prompte
 import { writeSessionReports } from '../report/write.js';
 import { sanitize } from '../util/text.js';
 import type { CliArgs } from './args.js';
+import { version } from './version.js';
 
 /** What a command needs from outside; tests inject their own. */
 export interface RunDeps {
@@ -46,10 +46,6 @@ export interface RunSession {
   steps: StepDefinition[];
   advisories: AdvisoryEntry[];
   region: string;
-}
-
-export function version(): string {
-  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 }
 
 /** Selects the steps, opens the session (identity read) and says who acts on which account. */

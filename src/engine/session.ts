@@ -7,7 +7,7 @@
  * open in one process.
  */
 import { readIdentity, type AccountInfo, type CallerIdentity } from '../aws/identity.js';
-import { CallCounter, ClientPool, type Credentials } from '../aws/pool.js';
+import { type CallCounter, ClientPool, type Credentials } from '../aws/pool.js';
 import { AccountReads } from '../aws/reads.js';
 import type { StepSessions } from './step.js';
 import type { Clock } from './types.js';

@@ -10,7 +10,8 @@ import { writeOwnerOnly } from '../../report/write.js';
 import { safeJson } from '../../util/json.js';
 import type { CliArgs } from '../args.js';
 import { exitForSteps } from '../exit-codes.js';
-import { printSummary, showNextSteps, version, type RunDeps, type RunSession } from '../session.js';
+import { printSummary, showNextSteps, type RunDeps, type RunSession } from '../session.js';
+import { version } from '../version.js';
 
 export async function checkCommand(run: RunSession, args: CliArgs, deps: RunDeps): Promise<number> {
   const { ctx } = run;

@@ -16,12 +16,12 @@ import {
   openChangeSession,
   printSummary,
   showNextSteps,
-  version,
   writeReports,
   type LiveSession,
   type RunDeps,
   type RunSession,
 } from '../session.js';
+import { version } from '../version.js';
 
 export async function wizardCommand(
   run: RunSession,

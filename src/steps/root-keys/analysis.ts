@@ -12,13 +12,13 @@ import {
 } from '../../aws/credential-report.js';
 import { statementFor } from '../../aws/errors.js';
 import type { PrincipalType } from '../../aws/identity.js';
-import type { Assessment, Finding, StepId, StepStatus } from '../../engine/types.js';
+import type { Assessment, Finding, StepStatus } from '../../engine/types.js';
 import { maskKeyId, sanitize } from '../../util/text.js';
 import { daysSince, isoDay } from '../../util/time.js';
 import {
   KEY_CONTROLS,
   MFA_CONTROLS,
-  PREREQUISITE_IDS,
+  type PREREQUISITE_IDS,
   ROOT_ACCESS_MANAGEMENT_URL,
   SECURITY_CREDENTIALS_URL,
 } from './meta.js';
