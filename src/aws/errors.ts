@@ -145,6 +145,16 @@ export function statementFor(action: string): string {
 
 /** One line an operator can act on. */
 export function explainFailure(f: AwsFailure): string {
+  // A deny in a service control policy (or a resource control policy) wins over any allow in the
+  // caller's own policy: adding a statement there would not help.
+  const orgPolicy = /(service|resource) control polic/i.exec(f.message)?.[0];
+  if (f.deniedAction && orgPolicy) {
+    return (
+      `Access denied for ${f.deniedAction} by a ${orgPolicy.toLowerCase()}y of the organization: no statement in ` +
+      `the caller's own policy can allow it. Change or detach that policy (Organizations, in the management ` +
+      `account) or leave this account out. AWS said: ${f.message}`
+    );
+  }
   if (f.deniedAction) {
     return (
       `Access denied for ${f.deniedAction}. Add this statement to the caller's policy, or run as a principal ` +

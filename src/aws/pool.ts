@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { UngatedMutationError } from './errors.js';
+import type { ApiLimiter } from './limiter.js';
 
 /** AWS services rootlock talks to. */
 export type ServiceName = 'iam' | 'account' | 'sts' | 'ec2' | 'organizations' | 's3control';
@@ -18,6 +19,8 @@ const READ_ONLY_EXTRA = new Set([
   'GenerateCredentialReport',
   'GetCallerIdentity',
   'AssumeRoot',
+  // A member read role's session (check --org): it changes nothing in either account.
+  'AssumeRole',
   'SimulatePrincipalPolicy',
 ]);
 
@@ -37,8 +40,18 @@ export function withinGate<T>(fn: () => Promise<T>): Promise<T> {
 export class CallCounter {
   readonly byOperation = new Map<string, number>();
   attempts = 0;
+  constructor(private readonly parent?: CallCounter) {}
   record(key: string): void {
     this.byOperation.set(key, (this.byOperation.get(key) ?? 0) + 1);
+    this.parent?.record(key);
+  }
+  attempt(): void {
+    this.attempts += 1;
+    this.parent?.attempt();
+  }
+  /** A counter for part of the run (one account of an organization run) that also counts in this one. */
+  child(): CallCounter {
+    return new CallCounter(this);
   }
   get total(): number {
     let n = 0;
@@ -64,6 +77,8 @@ export interface PoolOptions {
   maxAttempts?: number;
   /** Read the shared config and credentials files afresh for `profile` (the SDK caches them per process). */
   reloadProfiles?: boolean;
+  /** Limits shared with other sessions that count against the same account's quotas (an organization run). */
+  limiter?: ApiLimiter;
 }
 
 /** The minimum an SDK client offers that the pool and the gate use. */
@@ -129,6 +144,16 @@ export class ClientPool {
   /** A pool for other credentials (an AssumeRoot session) that shares this pool's counter and endpoint. */
   withCredentials(credentials: Credentials): ClientPool {
     return new ClientPool({ ...this.options, profile: undefined, credentials, counter: this.counter });
+  }
+
+  /**
+   * The same credentials, endpoint and limits, counting into `counter` (one account's share of an
+   * organization run); the credentials are resolved once for both.
+   */
+  withCounter(counter: CallCounter): ClientPool {
+    const pool = new ClientPool({ ...this.options, counter });
+    pool.credentials = this.resolveCredentials();
+    return pool;
   }
 
   private single?: ClientPool;
@@ -249,12 +274,15 @@ export class ClientPool {
       },
       { step: 'initialize', name: 'rootlockGuardAndCount', priority: 'high' },
     );
+    const limiter = this.options.limiter;
     client.middlewareStack.add(
-      (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-        counter.attempts += 1;
-        return next(args);
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+        counter.attempt();
+        if (!limiter) return next(args);
+        // Per HTTP attempt, under the SDK's retries: a throttled attempt slows its family down.
+        return limiter.run(service, (context.commandName ?? '').replace(/Command$/, ''), () => next(args));
       },
-      { step: 'deserialize', name: 'rootlockAttempts' },
+      { step: 'deserialize', name: 'rootlockAttempts', priority: 'high' },
     );
     return client;
   }

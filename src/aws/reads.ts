@@ -223,11 +223,22 @@ export class AccountReads {
   constructor(
     private readonly pool: ClientPool,
     private readonly clock: Clock,
+    private readonly parent?: AccountReads,
   ) {}
+
+  /**
+   * Reads for one member account made through this session (`check --org`): what this session
+   * has already read (its own account's facts, the organization's) is shared, what the member's
+   * reads add stays in the child and goes when the child is dropped. `pool` is the same
+   * session counting into the member's share of the calls.
+   */
+  scoped(pool: ClientPool = this.pool): AccountReads {
+    return new AccountReads(pool, this.clock, this);
+  }
 
   /** Memoizes any read under a key; failures are not cached. */
   once<T>(key: string, load: () => Promise<T>): Promise<T> {
-    let p = this.memo.get(key) as Promise<T> | undefined;
+    let p = (this.memo.get(key) ?? this.parent?.memo.get(key)) as Promise<T> | undefined;
     if (!p) {
       p = load();
       this.memo.set(key, p);
@@ -249,6 +260,13 @@ export class AccountReads {
       const res = await this.pool.call<{ SummaryMap?: Record<string, number> }>('iam', 'GetAccountSummary');
       return res.SummaryMap ?? {};
     });
+  }
+
+  /** iam:ListOrganizationsFeatures as AWS answers it (the organization's centralized root access). */
+  organizationsFeatures(): Promise<{ OrganizationId?: string; EnabledFeatures?: string[] }> {
+    return this.once('iam:organizations-features', () =>
+      this.pool.call<{ OrganizationId?: string; EnabledFeatures?: string[] }>('iam', 'ListOrganizationsFeatures'),
+    );
   }
 
   /** Forgets everything, so the next reads (verification) ask AWS again. */

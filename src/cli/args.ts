@@ -35,7 +35,30 @@ export interface CliArgs {
   outDir?: string;
   /** (check) where to write the findings in the AWS Security Finding Format. */
   asff?: string;
+  /** (check) every account of the organization (see OrgArgs). */
+  org?: OrgArgs;
 }
+
+/** `check --org` and its selection, member role and limits. */
+export interface OrgArgs {
+  accounts?: string[];
+  ou?: string;
+  tags?: Array<{ key: string; value: string }>;
+  exclude?: string[];
+  memberRole?: string;
+  externalId?: string;
+  concurrency: number;
+  /** Per-account time limit, in seconds. */
+  accountTimeout: number;
+  resume: boolean;
+}
+
+/** Accounts read at once by default (--concurrency). */
+export const DEFAULT_ORG_CONCURRENCY = 8;
+/** At most this many at once: more would only meet AWS's quotas sooner. */
+export const MAX_ORG_CONCURRENCY = 64;
+/** Per-account time limit by default (--account-timeout, seconds). */
+export const DEFAULT_ACCOUNT_TIMEOUT = 300;
 
 /** A usage error: exit code 2 with the message. */
 export class UsageError extends Error {
@@ -89,6 +112,16 @@ export function parseCli(argv: string[]): CliArgs {
         out: { type: 'string' },
         'out-dir': { type: 'string' },
         asff: { type: 'string' },
+        org: { type: 'boolean' },
+        accounts: { type: 'string', multiple: true },
+        ou: { type: 'string' },
+        tag: { type: 'string', multiple: true },
+        exclude: { type: 'string', multiple: true },
+        'member-role': { type: 'string' },
+        'external-id': { type: 'string' },
+        concurrency: { type: 'string' },
+        'account-timeout': { type: 'string' },
+        resume: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -151,8 +184,12 @@ export function parseCli(argv: string[]): CliArgs {
   if (v.json && command !== 'check') throw new UsageError('--json goes with `rootlock check`.');
   if (v.asff !== undefined && command !== 'check')
     throw new UsageError('--asff goes with `rootlock check` (session reports always include the ASFF file).');
-  if (v['out-dir'] !== undefined && command !== 'report')
-    throw new UsageError('--out-dir goes with `rootlock report`.');
+  const org = parseOrgArgs(v, command);
+  if (v['out-dir'] !== undefined && command !== 'report' && !org)
+    throw new UsageError('--out-dir goes with `rootlock report` and `rootlock check --org`.');
+  if (org?.resume && v['out-dir'] === undefined)
+    throw new UsageError('--resume continues from the per-account results in --out-dir DIR: name the directory.');
+  if (org && targetAccount) throw new UsageError('--target-account names one member; --org reads them all.');
   return {
     command,
     positionals,
@@ -177,6 +214,75 @@ export function parseCli(argv: string[]): CliArgs {
     out: v.out,
     outDir: v['out-dir'],
     asff: v.asff,
+    ...(org ? { org } : {}),
+  };
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+/** An IAM role name (its path is not supported here). */
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+
+/** The --org flags; refuses them without --org, or with a command other than check. */
+function parseOrgArgs(v: Record<string, unknown>, command: Command): OrgArgs | undefined {
+  const orgOnly = [
+    'accounts',
+    'ou',
+    'tag',
+    'exclude',
+    'member-role',
+    'external-id',
+    'concurrency',
+    'account-timeout',
+    'resume',
+  ];
+  if (!v.org) {
+    const stray = orgOnly.find((k) => v[k] !== undefined);
+    if (stray) throw new UsageError(`--${stray} goes with \`rootlock check --org\`.`);
+    return undefined;
+  }
+  if (command !== 'check')
+    throw new UsageError('--org goes with `rootlock check` (fixing across an organization is not available yet).');
+  const ids = (flag: string): string[] | undefined => {
+    if (v[flag] === undefined) return undefined;
+    const out = list(v[flag] as string[]);
+    const bad = out.find((id) => !ACCOUNT_ID.test(id));
+    if (bad !== undefined) throw new UsageError(`--${flag} takes 12-digit account ids, got "${shown(bad)}".`);
+    if (out.length === 0) throw new UsageError(`--${flag} needs at least one account id.`);
+    return out;
+  };
+  const ou = v.ou as string | undefined;
+  if (ou !== undefined && !/^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/.test(ou))
+    throw new UsageError(`--ou takes an OU id (ou-xxxx-xxxxxxxx) or the root id (r-xxxx), got "${shown(ou)}".`);
+  const tags = (v.tag as string[] | undefined)?.map((t) => {
+    const eq = t.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--tag takes KEY=VALUE, got "${shown(t)}".`);
+    return { key: t.slice(0, eq), value: t.slice(eq + 1) };
+  });
+  const role = v['member-role'] as string | undefined;
+  if (role !== undefined && !ROLE_NAME.test(role))
+    throw new UsageError(`--member-role takes a role name (letters, digits and +=,.@_-), got "${shown(role)}".`);
+  const externalId = v['external-id'] as string | undefined;
+  if (externalId !== undefined && !/^[\w+=,.@:/-]{2,1224}$/.test(externalId))
+    throw new UsageError('--external-id must be 2-1224 characters of letters, digits and +=,.@:/-_.');
+  if (externalId !== undefined && role === undefined) throw new UsageError('--external-id goes with --member-role.');
+  const int = (flag: string, dflt: number, min: number, max: number): number => {
+    const raw = v[flag] as string | undefined;
+    if (raw === undefined) return dflt;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > max)
+      throw new UsageError(`--${flag} takes a whole number from ${min} to ${max}, got "${shown(raw)}".`);
+    return n;
+  };
+  return {
+    accounts: ids('accounts'),
+    ou,
+    tags,
+    exclude: ids('exclude'),
+    memberRole: role,
+    externalId,
+    concurrency: int('concurrency', DEFAULT_ORG_CONCURRENCY, 1, MAX_ORG_CONCURRENCY),
+    accountTimeout: int('account-timeout', DEFAULT_ACCOUNT_TIMEOUT, 10, 3600),
+    resume: (v.resume as boolean | undefined) ?? false,
   };
 }
 
@@ -205,6 +311,8 @@ Usage:
   rootlock [options]              the wizard: every step in order (onboarding)
   rootlock fix [options]          remediation: walk only the failing steps
   rootlock check [--json]         read-only assessment, no prompts (scripts, CI)
+  rootlock check --org            every account of an organization at once, from
+                                  its management or delegated admin account
   rootlock plan --out FILE        for the failing steps, ask the questions,
                                   write the answers and exact changes, send
                                   nothing
@@ -243,7 +351,18 @@ Behaviour:
   --asff FILE             (check) also write the findings for AWS Security Hub
                           (ASFF)
   --out-dir DIR           (report) write the reports there, not beside the
-                          journal
+                          journal; (check --org) a report per account there
+
+Organization (check --org):
+  --accounts ID,...       only these accounts     --exclude ID,...  not these
+  --ou OU_ID              only the accounts under this OU (recursive)
+  --tag KEY=VALUE         only accounts with this tag (repeatable: all match)
+  --member-role NAME      read role in each member, for the steps that need one
+                          (docs/iam/member-read-role.yaml)
+  --external-id ID        the external id the member role's trust requires
+  --concurrency N         accounts read at once (default 8)
+  --account-timeout S     per-account time limit in seconds (default 300)
+  --resume                skip the accounts already written in --out-dir
   --no-color              plain output (also NO_COLOR)
   -h, --help              this help        -V, --version   the version
 

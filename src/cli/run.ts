@@ -10,6 +10,7 @@ import { sanitize } from '../util/text.js';
 import type { CliArgs } from './args.js';
 import { applyCommand, readPlanFile } from './commands/apply.js';
 import { checkCommand } from './commands/check.js';
+import { checkOrgCommand } from './commands/check-org.js';
 import { reportCommand } from './commands/report.js';
 import { wizardCommand } from './commands/wizard.js';
 import { EXIT, exitForError } from './exit-codes.js';
@@ -110,7 +111,7 @@ async function dispatch(
   // A plan file is read and validated before any AWS call.
   const plan = args.command === 'apply' ? readPlanFile(args, registry) : undefined;
   const run = await openRunSession(args, deps, ui.output, registry);
-  if (args.command === 'check') return checkCommand(run, args, deps);
+  if (args.command === 'check') return args.org ? checkOrgCommand(run, args, deps) : checkCommand(run, args, deps);
   if (plan) return applyCommand(run, plan, args, deps, live, ui.prompter);
   return wizardCommand(run, args, deps, live, ui.prompter);
 }

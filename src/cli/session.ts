@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { RunError } from '../aws/errors.js';
 import { describePrincipal } from '../aws/identity.js';
+import { ApiLimiter, organizationFamilies } from '../aws/limiter.js';
 import type { Credentials } from '../aws/pool.js';
 import { runAdvisories, showAdvisories } from '../engine/advisories.js';
 import { MutationGate } from '../engine/gate.js';
@@ -68,7 +69,14 @@ export async function openRunSession(
   let session;
   try {
     [session, steps] = await Promise.all([
-      factory.open({ region, profile: args.profile, endpoint: args.endpointUrl, credentials: deps.credentials }),
+      factory.open({
+        region,
+        profile: args.profile,
+        endpoint: args.endpointUrl,
+        credentials: deps.credentials,
+        // An organization run: every session counts against the management account's quotas.
+        limiter: args.org ? new ApiLimiter(organizationFamilies(args.org.concurrency)) : undefined,
+      }),
       registry.select(args.only, args.skip),
     ]);
   } finally {
@@ -87,7 +95,7 @@ export async function openRunSession(
   const ctx = sessionContext({ ...session, clock, output, options, registry, factory });
   const accountLabel = account.alias ? `${account.id} (${sanitize(account.alias)})` : account.id;
   output.info(`Acting as ${sanitize(caller.arn)}, ${describePrincipal(caller.type)}, on account ${accountLabel}.`);
-  if (caller.type === 'root') {
+  if (caller.type === 'root' && !args.org) {
     output.warn(
       args.command === 'check'
         ? 'You are signed in as the root user. For checks, an IAM principal with the read-only policy in ' +

@@ -87,6 +87,37 @@ export function sessionContext(parts: SessionParts): EngineContext {
   };
 }
 
+/**
+ * A fresh session context for one account of an organization run: its own principal, pool,
+ * reads and options, empty memories, and the assessments map the account's steps share (so
+ * root-keys sees the same account's prerequisites whichever session read them).
+ */
+export function accountContext(
+  ctx: EngineContext,
+  parts: Pick<StepContext, 'pool' | 'reads' | 'caller' | 'account' | 'options' | 'output'>,
+  assessments: Map<StepId, Assessment>,
+): EngineContext {
+  return {
+    ...ctx,
+    ...parts,
+    assessments,
+    assessedAsRequirement: new Set<StepId>(),
+    sessions: ctx.factory.forSteps(parts.pool),
+    [SESSION]: { memories: new Map() },
+  };
+}
+
+/**
+ * Reads and assesses one step on its own (an organization run): its requirements are not
+ * assessed here, since they may need another session of the same account; a requirement the
+ * run did not assess stays absent. Never throws (a failure is an `error` assessment).
+ */
+export async function assessAlone(step: StepDefinition, ctx: EngineContext): Promise<Assessment> {
+  const { assessment } = await readAndAssess(step, forStep(ctx, step.meta.id));
+  (ctx.assessments as Map<StepId, Assessment>).set(step.meta.id, assessment);
+  return assessment;
+}
+
 /** The same session acting as another principal (a handoff): its pool, reads and caller. */
 export function asPrincipal<C extends EngineContext>(
   ctx: C,

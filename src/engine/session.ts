@@ -6,7 +6,8 @@
  * and shared, each session holds only its credentials, clients and counters, so hundreds can be
  * open in one process.
  */
-import { readIdentity, type AccountInfo, type CallerIdentity } from '../aws/identity.js';
+import { classifyArn, readIdentity, type AccountInfo, type CallerIdentity } from '../aws/identity.js';
+import type { ApiLimiter } from '../aws/limiter.js';
 import { type CallCounter, ClientPool, type Credentials } from '../aws/pool.js';
 import { AccountReads } from '../aws/reads.js';
 import type { StepSessions } from './step.js';
@@ -25,7 +26,21 @@ export interface SessionSpec {
   counter?: CallCounter;
   /** Read the shared config and credentials files afresh (a profile written during the run). */
   reloadProfiles?: boolean;
+  /** Limits shared by every session of an organization run (see ApiLimiter). */
+  limiter?: ApiLimiter;
 }
+
+/** A role to assume in a member account (`check --org --member-role`). */
+export interface MemberRoleSpec {
+  accountId: string;
+  roleName: string;
+  externalId?: string;
+  /** RoleSessionName: shows in the member's CloudTrail as who read. */
+  sessionName: string;
+}
+
+/** sts:AssumeRole sessions of an organization run: long enough for one account's reads. */
+const MEMBER_ROLE_SECONDS = 3600;
 
 /** An open session: who it is, on which account, and its clients and shared reads. */
 export interface Session {
@@ -65,6 +80,7 @@ export class SessionFactory {
       credentials: spec.credentials,
       counter: spec.counter,
       reloadProfiles: spec.reloadProfiles,
+      limiter: spec.limiter,
     });
   }
 
@@ -119,6 +135,51 @@ export class SessionFactory {
       if (cache.get(key) === entry) cache.delete(key);
     });
     return entry.pool;
+  }
+
+  /**
+   * A session in a member account through a read role (sts:AssumeRole from `base`), counted in
+   * `counter`. The identity comes from AssumeRole's answer (no further call); the account's alias
+   * is not read (an organization run names accounts by their Organizations name).
+   */
+  async memberRole(base: ClientPool, spec: MemberRoleSpec, counter: CallCounter): Promise<Session> {
+    const roleArn = `arn:aws:iam::${spec.accountId}:role/${spec.roleName}`;
+    const res = await base.withCounter(counter).call<{
+      Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date };
+      AssumedRoleUser?: { Arn?: string; AssumedRoleId?: string };
+    }>('sts', 'AssumeRole', {
+      RoleArn: roleArn,
+      RoleSessionName: spec.sessionName,
+      DurationSeconds: MEMBER_ROLE_SECONDS,
+      ...(spec.externalId ? { ExternalId: spec.externalId } : {}),
+    });
+    const c = res.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`sts:AssumeRole returned no credentials for ${roleArn}`);
+    const pool = this.pool({
+      region: base.options.region,
+      endpoint: base.options.endpoint,
+      limiter: base.options.limiter,
+      counter,
+      credentials: {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+      },
+    });
+    const arn =
+      res.AssumedRoleUser?.Arn ?? `arn:aws:sts::${spec.accountId}:assumed-role/${spec.roleName}/${spec.sessionName}`;
+    const { type, name } = classifyArn(arn);
+    const caller: CallerIdentity = {
+      arn,
+      type,
+      name,
+      accountId: spec.accountId,
+      userId: res.AssumedRoleUser?.AssumedRoleId ?? '',
+      accessKeyId: c.AccessKeyId,
+      temporary: true,
+    };
+    return { pool, reads: new AccountReads(pool, this.clock), caller, account: { id: spec.accountId } };
   }
 
   /** The sessions a step may open, bound to the step's own pool. */

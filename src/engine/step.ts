@@ -34,6 +34,11 @@ export interface RunOptions {
   region: string;
   /** A member account to act on from a management account (root-keys path 2, billing contacts). */
   targetAccount?: string;
+  /**
+   * Set by `check --org` for each member account: the run reads many accounts, so per-account
+   * noise about the session's own account is left out.
+   */
+  orgMember?: boolean;
   /** A second profile used to verify after the session's own key is deleted. */
   verifyProfile?: string;
   /** Admin group name for the admins step. */

@@ -102,7 +102,26 @@ export interface StepMeta {
    * for every later step without `needsRoot`. `message` says why root is no longer needed.
    */
   handoff?: { message: string };
+  /**
+   * How `check --org` reads this step for a member account (default `member-role`):
+   * - `root-session`: from the management account through sts:AssumeRoot (the step's
+   *   `options.targetAccount` path); needs the organization's RootCredentialsManagement feature;
+   * - `account-api`: from the management account through the Account API with `AccountId`;
+   *   needs trusted access for account.amazonaws.com;
+   * - `member-role`: in the member account, through the role `--member-role` names.
+   */
+  orgReach?: OrgReach;
 }
+
+/** Progress of an organization run, one account at a time. */
+export interface AccountsProgress {
+  started(account: { id: string; name: string }): void;
+  finished(account: { id: string; name: string }, status: string): void;
+  close(): void;
+}
+
+/** See {@link StepMeta.orgReach}. */
+export type OrgReach = 'root-session' | 'account-api' | 'member-role';
 
 /**
  * Metadata of an advisory entry: a read-only check reported after the steps ("next steps").
@@ -312,6 +331,12 @@ export interface Output {
    * Whatever else is printed while the list is open appears after it, in order.
    */
   tasks?(titles: string[]): TaskList | undefined;
+  /**
+   * Optional: the progress of an organization run drawn on an interactive terminal (a line per
+   * account in flight, a counter for the rest). Absent, or undefined, where this output draws
+   * none: the run then prints a plain line per finished account.
+   */
+  accounts?(total: number, concurrency: number): AccountsProgress | undefined;
   /** Shows a secret once, to the operator's terminal only; never logged. */
   secret(label: string, value: string): void;
   /**

@@ -7,15 +7,18 @@
  *
  * Two looks:
  * - interactive terminal with colour: coloured ✔ ⚠ ✖ ℹ symbols, `progress()` is an
- *   ora spinner and `tasks()` a listr2 task list (./tasks.ts);
+ *   ora spinner, `tasks()` a listr2 task list (./tasks.ts) and `accounts()` an organization
+ *   run's progress (./accounts-progress.ts);
  * - otherwise (a pipe, CI, NO_COLOR): one plain line per message with ASCII markers
  *   (`[ok]`, `[warn]`, `[fail]`, `[info]`); a progress prints `[start] text` and its
  *   final line only, with no frames and no carriage returns. Colour (FORCE_COLOR) may
- *   still tint the markers. `tasks()` returns undefined there, so the engine shows each task
- *   as a progress and those lines stay exactly as they are.
+ *   still tint the markers. `tasks()` and `accounts()` return undefined there, so the
+ *   engine shows each task as a progress (each account as a plain line) and those lines
+ *   stay exactly as they are.
  */
 import ora from 'ora';
-import type { Output, Progress, TaskList } from '../engine/types.js';
+import type { AccountsProgress, Output, Progress, TaskList } from '../engine/types.js';
+import { startAccountsProgress } from './accounts-progress.js';
 import { TerminalSession, type SessionSpinner, type TerminalSessionOptions } from './session.js';
 import { marker, markerText, painter, type Tone } from './style.js';
 import { startTaskList } from './tasks.js';
@@ -37,6 +40,11 @@ export interface TerminalOutput extends Output {
   secret(label: string, value: string): boolean;
   /** A task list on an interactive colour terminal, otherwise undefined; see `Output.tasks`. */
   tasks(titles: string[]): TaskList | undefined;
+  /**
+   * An organization run's progress (./accounts-progress.ts) where `tasks` would draw a list,
+   * otherwise undefined; see `Output.accounts`.
+   */
+  accounts(total: number, concurrency: number): AccountsProgress | undefined;
   /**
    * Writes machine-readable data (e.g. `--json`) exactly as given to the data stream
    * (stdout by default), never decorated; add the trailing newline yourself.
@@ -150,6 +158,12 @@ export function createOutput(options: CreateOutputOptions): TerminalOutput {
     return startTaskList(session, titles);
   };
 
+  /** The same looks as `tasks`: elsewhere the run prints a plain line per finished account. */
+  const accounts = (total: number, concurrency: number): AccountsProgress | undefined => {
+    if (!session.animates || !look.unicode || total <= 0) return undefined;
+    return startAccountsProgress(session, total, concurrency);
+  };
+
   const secret = (label: string, value: string): boolean => {
     if (!session.isTerminal) {
       say('warn', `Not shown: ${label}. Secrets are shown only on a terminal, and this output is not one.`);
@@ -183,6 +197,7 @@ export function createOutput(options: CreateOutputOptions): TerminalOutput {
     },
     progress,
     tasks,
+    accounts,
     secret,
     data: (text) => session.write(text, dataStream),
     close: () => session.close(),

@@ -42,6 +42,15 @@ describe('the IAM policies in docs/iam', () => {
     expect(sorted(policyActions(readPolicy('wizard-policy.json')))).toEqual(wanted);
   });
 
+  it('check --org: the organization reads and the member role, plus everything check calls', async () => {
+    const code = await actionsInCode();
+    const org = policyActions(readPolicy('org-check-policy.json'));
+    for (const a of [...code.org, ...code.reads].filter((x) => !(x in NO_STATEMENT_NEEDED)))
+      expect(org, a).toContain(a);
+    expect(code.org).toContain('organizations:ListAccountsForParent');
+    expect(code.org).toContain('organizations:ListTagsForResource');
+  });
+
   it('the source scan sees the calls it should (a guard against a scan that finds nothing)', async () => {
     const code = await actionsInCode();
     for (const a of [

@@ -33,6 +33,7 @@ const SDK: Record<string, string> = {
  */
 export const NO_STATEMENT_NEEDED: Record<string, string> = {
   'sts:GetCallerIdentity': 'needs no permission',
+  'iam:ListSigningCertificates': "only for the root user's certificates, inside an AssumeRoot audit session",
   'iam:UpdateAccessKey': 'only as the root user (no policy applies) for root keys',
   'iam:DeleteAccessKey': 'only as the root user, or in an AssumeRoot session governed by its task policy',
 };
@@ -47,6 +48,16 @@ export const ALSO_AUTHORIZED: Record<string, string[]> = {
   'iam:AddRoleToInstanceProfile': ['iam:PassRole'],
   'ec2:AssociateIamInstanceProfile': ['iam:PassRole'],
   'ec2:ReplaceIamInstanceProfileAssociation': ['iam:PassRole'],
+};
+
+/**
+ * What only `check --org` calls, from the management or delegated administrator account: the
+ * organization's reads and the member role. They belong in docs/iam/org-check-policy.json (which
+ * holds check-policy.json's statements too), not in the single-account policies.
+ */
+export const ORG_ONLY_FILES = new Set(['src/aws/organization.ts', 'src/cli/commands/check-org.ts']);
+export const ORG_ONLY_ACTIONS: Record<string, string> = {
+  'sts:AssumeRole': 'check --org --member-role: the read role in each member (SessionFactory.memberRole)',
 };
 
 /**
@@ -78,33 +89,48 @@ export interface CodeActions {
   all: Map<string, string[]>;
   /** Read-only actions outside the gate's read-back: what `check` may call. */
   reads: Set<string>;
+  /** What only `check --org` calls (ORG_ONLY_FILES, ORG_ONLY_ACTIONS). */
+  org: Set<string>;
 }
 
 /** Every AWS operation rootlock's source names, as IAM actions. */
 export async function actionsInCode(): Promise<CodeActions> {
-  const owner = new Map<string, string>();
+  const owner = new Map<string, string[]>();
   for (const [service, pkg] of Object.entries(SDK)) {
     const mod = (await import(pkg)) as Record<string, unknown>;
     for (const name of Object.keys(mod)) {
       if (name.endsWith('Command') && name !== 'Command' && typeof mod[name] === 'function')
-        owner.set(name.slice(0, -'Command'.length), service);
+        owner.set(name.slice(0, -'Command'.length), [...(owner.get(name.slice(0, -'Command'.length)) ?? []), service]);
     }
   }
   const all = new Map<string, string[]>();
   const reads = new Set<string>();
+  const org = new Set<string>();
   const src = join(REPO_ROOT, 'src');
   for (const path of files(src)) {
-    const rel = path.slice(REPO_ROOT.length + 1);
-    if (rel === join('src', 'aws', 'pool.ts')) continue;
-    for (const lit of stringLiterals(path)) {
-      const service = owner.get(lit);
+    const rel = path
+      .slice(REPO_ROOT.length + 1)
+      .split('\\')
+      .join('/');
+    if (rel === 'src/aws/pool.ts') continue;
+    const literals = stringLiterals(path);
+    const named = new Set(literals);
+    for (const lit of literals) {
+      const owners = owner.get(lit);
+      if (!owners) continue;
+      // A name several SDKs share (ListTagsForResource): the service the same file names.
+      const service = owners.length === 1 ? owners[0] : owners.find((o) => named.has(o));
       if (!service) continue;
       const action = iamAction(service, lit);
+      if (ORG_ONLY_FILES.has(rel) || action in ORG_ONLY_ACTIONS) {
+        org.add(action);
+        continue;
+      }
       all.set(action, [...new Set([...(all.get(action) ?? []), rel])]);
       if (isReadOnlyOperation(lit) && !wizardOnly(rel)) reads.add(action);
     }
   }
-  return { all, reads };
+  return { all, reads, org };
 }
 
 export interface PolicyDocument {
@@ -118,7 +144,7 @@ export interface PolicyDocument {
   }>;
 }
 
-export function readPolicy(name: 'check-policy.json' | 'wizard-policy.json'): PolicyDocument {
+export function readPolicy(name: 'check-policy.json' | 'wizard-policy.json' | 'org-check-policy.json'): PolicyDocument {
   return JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'iam', name), 'utf8')) as PolicyDocument;
 }
 

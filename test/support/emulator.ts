@@ -244,7 +244,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
  * For vitest files: starts one emulator for the file (beforeAll), resets it before each test
  * and stops it afterwards. Returns a getter, usable inside tests and hooks.
  */
-export function useEmulator(opts: StartEmulatorOptions = {}): () => Emulator {
+export function useEmulator(opts: StartEmulatorOptions & { resetEach?: boolean } = {}): () => Emulator {
   let emu: Emulator | undefined;
   beforeAll(async () => {
     emu = await startEmulator(opts);
@@ -253,9 +253,11 @@ export function useEmulator(opts: StartEmulatorOptions = {}): () => Emulator {
     await emu?.stop();
     emu = undefined;
   });
-  beforeEach(async () => {
-    await emu?.reset();
-  });
+  // resetEach: false keeps one state for the whole file (a large fixture built once in beforeAll).
+  if (opts.resetEach !== false)
+    beforeEach(async () => {
+      await emu?.reset();
+    });
   return () => {
     if (!emu) throw new Error('useEmulator(): the emulator is not running (use the getter inside tests or hooks)');
     return emu;

@@ -23,4 +23,6 @@ export const meta: StepMeta = {
   ],
   consoleLinks: [{ label: 'Account settings (contacts, IAM access to billing)', url: BILLING_ACCOUNT_PAGE }],
   docs: 'docs/steps/billing-recovery.md',
+  // check --org reads a member's contacts from the management account (Account API, AccountId).
+  orgReach: 'account-api',
 };

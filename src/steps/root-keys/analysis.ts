@@ -111,6 +111,28 @@ export interface OrgState {
   message?: string;
 }
 
+/** A root MFA device's kind, from its serial number (see {@link mfaKind}). */
+export type MfaKind = 'virtual' | 'fido' | 'hardware';
+
+/** The member root user's credentials read in the audit session, by kind. */
+export type MemberRead = 'accessKeys' | 'certificates' | 'password' | 'mfaDevices';
+
+/**
+ * Organizations path: what the IAMAuditRootUserCredentials session read of the member root user
+ * besides its access keys (which are `RootKeysState.keys`). Each read stands on its own: a field is
+ * undefined when its read failed, and `errors` says why.
+ */
+export interface MemberCredentials {
+  /** X.509 signing certificates (iam:ListSigningCertificates). */
+  certificates?: Array<{ id: string; active: boolean; uploadedAt?: Date }>;
+  /** The console password (iam:GetLoginProfile); null when there is none (NoSuchEntity). */
+  password?: { createdAt?: Date } | null;
+  /** MFA devices (iam:ListMFADevices). */
+  mfaDevices?: Array<{ kind: MfaKind; serial: string; enabledAt?: Date }>;
+  /** The reads that failed (`accessKeys`: iam:ListAccessKeys). */
+  errors: Partial<Record<MemberRead, ReadFailure>>;
+}
+
 /** An AWS call that failed while reading, for the operator. */
 export interface ReadFailure {
   action: string;
@@ -140,6 +162,8 @@ export interface RootKeysState {
   org?: OrgState;
   /** The AssumeRoot audit session failed (organizations path). */
   targetError?: ReadFailure;
+  /** Organizations path: the member root user's other credentials (present once the audit session opened). */
+  member?: MemberCredentials;
   /** Organizations path: does the management account itself still have root keys? */
   sessionAccountKeysPresent?: boolean;
   prerequisites: Prerequisite[];
@@ -403,6 +427,187 @@ export function keyCountText(keys: readonly RootKey[]): string {
   return `${keys.length} access key${keys.length === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }
 
+/* ---------------- the member account's other root credentials ---------------- */
+
+/**
+ * A root MFA device's kind from its serial number (iam:ListMFADevices): a virtual device's serial is
+ * its ARN (`arn:aws:iam::<acct>:mfa/<name>`), a FIDO security key's or passkey's an ARN with `:u2f/`,
+ * and a hardware TOTP token's the token's own serial (`GAHT12345678`).
+ */
+export function mfaKind(serial: string): MfaKind {
+  if (serial.startsWith('arn:') && serial.includes(':u2f/')) return 'fido';
+  if (serial.startsWith('arn:') && serial.includes(':mfa/')) return 'virtual';
+  return 'hardware';
+}
+
+const MFA_KIND_TEXT: Record<MfaKind, string> = {
+  virtual: 'virtual',
+  fido: 'FIDO security key or passkey',
+  hardware: 'hardware TOTP',
+};
+
+/** "2 MFA devices (1 virtual, 1 FIDO security key or passkey)". */
+export function mfaDevicesText(devices: ReadonlyArray<{ kind: MfaKind }>): string {
+  const counts = (['virtual', 'fido', 'hardware'] as const)
+    .map((kind) => [kind, devices.filter((d) => d.kind === kind).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${n} ${MFA_KIND_TEXT[kind]}`);
+  const kinds = counts.length ? ` (${counts.join(', ')})` : '';
+  return `${devices.length} MFA device${devices.length === 1 ? '' : 's'}${kinds}`;
+}
+
+/** "2 signing certificates (1 active, 1 inactive)". */
+export function certificateCountText(certs: ReadonlyArray<{ active: boolean }>): string {
+  const active = certs.filter((c) => c.active).length;
+  const inactive = certs.length - active;
+  const parts = [active ? `${active} active` : '', inactive ? `${inactive} inactive` : ''].filter(Boolean);
+  const states = parts.length ? ` (${parts.join(', ')})` : '';
+  return `${certs.length} signing certificate${certs.length === 1 ? '' : 's'}${states}`;
+}
+
+const MEMBER_READ_TEXT: Record<MemberRead, string> = {
+  accessKeys: 'access keys',
+  certificates: 'signing certificates',
+  password: 'console password',
+  mfaDevices: 'MFA devices',
+};
+
+/** The member reads that failed, other than the access keys (whose failure is the step's error). */
+function memberReadFailures(m: MemberCredentials): Array<[MemberRead, ReadFailure]> {
+  const out: Array<[MemberRead, ReadFailure]> = [];
+  for (const r of ['certificates', 'password', 'mfaDevices'] as const) {
+    const f = m.errors[r];
+    if (f) out.push([r, f]);
+  }
+  return out;
+}
+
+/** True when all four reads succeeded and the member root user has no credential of any kind. */
+export function memberHasNoCredentials(state: RootKeysState): boolean {
+  const m = state.member;
+  if (!m || state.keysSource !== 'api' || Object.keys(m.errors).length) return false;
+  return state.keys.length === 0 && m.certificates?.length === 0 && m.password === null && m.mfaDevices?.length === 0;
+}
+
+/** Findings about the member root user's signing certificates, password and MFA devices. */
+function memberFindings(state: RootKeysState, m: MemberCredentials, resource: string): Finding[] {
+  const findings: Finding[] = [];
+  const account = state.account;
+  if (m.certificates?.length) {
+    const list = m.certificates
+      .map(
+        (c) =>
+          `${sanitize(c.id, { maxLength: 64 })} (${c.active ? 'active' : 'inactive'}` +
+          `${c.uploadedAt ? `, uploaded ${isoDay(c.uploadedAt)}` : ''})`,
+      )
+      .join(', ');
+    findings.push({
+      id: 'root-keys.member-certificates',
+      kind: 'fail',
+      severity: 'high',
+      resource,
+      message:
+        `The root user of member account ${account} has ${certificateCountText(m.certificates)}: ${list}. ` +
+        'X.509 signing certificates are API credentials too: requests signed with them act as the root user, ' +
+        'and inactive ones still count until deleted.',
+      controls: KEY_CONTROLS,
+      remediation:
+        'rootlock removes only access keys. Delete the certificates in the IAM console ' +
+        `(${ROOT_ACCESS_MANAGEMENT_URL}: ` +
+        `the member account, Take privileged action, Delete root user credentials), or with the AWS CLI: ` +
+        `\`aws sts assume-root --target-principal ${account} --task-policy-arn ` +
+        `arn=arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials\`, then, with those credentials, ` +
+        `\`aws iam delete-signing-certificate --certificate-id ID\` for each.`,
+    });
+  }
+  if (m.password) {
+    const noMfa = m.mfaDevices?.length === 0;
+    findings.push({
+      id: 'root-keys.member-password',
+      kind: 'info',
+      severity: 'info',
+      resource,
+      message:
+        `The root user of member account ${account} has a console password` +
+        `${m.password.createdAt ? ` (created ${isoDay(m.password.createdAt)})` : ''}` +
+        `${noMfa ? ' and no MFA device' : ''}. With centralized root access, member accounts are best left ` +
+        'without root credentials: the management account performs root tasks through sts:AssumeRoot.',
+      controls: [],
+      remediation:
+        `Delete it in the IAM console (${ROOT_ACCESS_MANAGEMENT_URL}: the member account, Take privileged action, ` +
+        'Delete root user credentials), or with iam:DeleteLoginProfile in an sts:AssumeRoot session with ' +
+        'IAMDeleteRootUserCredentials. Afterwards nobody can sign in as that root user, and its password ' +
+        'can be recovered only once the management account allows it (sts:AssumeRoot with IAMCreateRootUserPassword, ' +
+        '"Allow password recovery" in the console).',
+    });
+  }
+  if (m.mfaDevices?.length) {
+    const noPassword = m.password === null;
+    findings.push({
+      id: 'root-keys.member-mfa',
+      kind: 'info',
+      severity: 'info',
+      resource,
+      message:
+        `The root user of member account ${account} has ${mfaDevicesText(m.mfaDevices)}` +
+        `${noPassword ? ' and no console password: nobody signs in with them until a password is recovered' : ''}. ` +
+        'Deleting the root user credentials in the IAM console deactivates them too.',
+      controls: [],
+    });
+  }
+  if (memberHasNoCredentials(state)) {
+    findings.push({
+      id: 'root-keys.member-mfa-not-applicable',
+      kind: 'info',
+      severity: 'info',
+      resource,
+      message:
+        `The root user of member account ${account} has no credentials at all (no console password, access keys, ` +
+        'signing certificates or MFA devices): nobody can sign in as it, so root MFA does not apply. ' +
+        'Root tasks go through sts:AssumeRoot from the management account.',
+      controls: [],
+    });
+  }
+  const failed = memberReadFailures(m);
+  if (failed.length) {
+    findings.push({
+      id: 'root-keys.member-unreadable',
+      kind: 'warn',
+      severity: 'medium',
+      resource,
+      message:
+        `Not everything about the root user of member account ${account} could be read in the audit session: ` +
+        failed.map(([r, f]) => `${MEMBER_READ_TEXT[r]} (${f.action} failed, ${f.code}: ${f.message})`).join('; ') +
+        '.',
+      controls: [],
+      remediation:
+        'The IAMAuditRootUserCredentials task policy allows these reads, so a service control policy may deny them ' +
+        `to the member's root user. Run again, or look in the IAM console (${ROOT_ACCESS_MANAGEMENT_URL}).`,
+    });
+  }
+  return findings;
+}
+
+/** What the summary adds about the member root user's other credentials (after its first sentence). */
+function memberSummaryNote(state: RootKeysState, m: MemberCredentials): string {
+  const notes: string[] = [];
+  if (memberHasNoCredentials(state)) {
+    notes.push(
+      'No other root credentials either (signing certificates, console password, MFA devices): ' +
+        'root MFA is not applicable.',
+    );
+  }
+  const extras = [
+    m.password ? 'a console password' : '',
+    m.mfaDevices?.length ? mfaDevicesText(m.mfaDevices) : '',
+  ].filter(Boolean);
+  if (extras.length) notes.push(`The root user has ${extras.join(' and ')}.`);
+  const failed = memberReadFailures(m);
+  if (failed.length)
+    notes.push(`Not read: ${failed.map(([r, f]) => `${MEMBER_READ_TEXT[r]} (${f.code})`).join(', ')}.`);
+  return notes.length ? ` ${notes.join(' ')}` : '';
+}
+
 /** The report's view of the keys (and root MFA), compared with the immediate truth; a message when they disagree. */
 export function reportDisagreement(state: RootKeysState): string | undefined {
   const report = state.report;
@@ -506,6 +711,11 @@ export function assessRootKeys(state: RootKeysState): Assessment {
         `${t.message}. The caller needs sts:AssumeRoot on arn:aws:iam::${state.account}:root ` +
         `with the IAMAuditRootUserCredentials and IAMDeleteRootUserCredentials task policies, ` +
         `and the account must be a member of this organization. Nothing was changed.`;
+    } else if (state.member?.errors.accessKeys) {
+      const f = state.member.errors.accessKeys;
+      error =
+        `Could not tell whether the root user of member account ${state.account} has access keys: ` +
+        `${f.action} failed in the audit session (${f.code}): ${f.message}`;
     }
     if (state.sessionAccountKeysPresent) {
       findings.push({
@@ -523,16 +733,20 @@ export function assessRootKeys(state: RootKeysState): Assessment {
           `(${SECURITY_CREDENTIALS_URL}).`,
       });
     }
-    findings.push({
-      id: 'root-keys.member-mfa-not-checked',
-      kind: 'info',
-      severity: 'info',
-      resource,
-      message:
-        'Root MFA of the member account is not checked on this path. With centralized ' +
-        'root access, member accounts are best left with no root credentials at all.',
-      controls: [],
-    });
+    // Once the audit session read the member's MFA devices, root-keys.member-mfa or
+    // root-keys.member-mfa-not-applicable says what there is to say.
+    if (state.member?.mfaDevices === undefined) {
+      findings.push({
+        id: 'root-keys.member-mfa-not-checked',
+        kind: 'info',
+        severity: 'info',
+        resource,
+        message:
+          'Root MFA of the member account is not checked on this path. With centralized ' +
+          'root access, member accounts are best left with no root credentials at all.',
+        controls: [],
+      });
+    }
   }
 
   if (state.listError && state.path === 'console' && state.callerType === 'root') {
@@ -644,6 +858,9 @@ export function assessRootKeys(state: RootKeysState): Assessment {
     }
   }
 
+  const member = state.path === 'organizations' && !error ? state.member : undefined;
+  if (member) findings.push(...memberFindings(state, member, resource));
+
   const disagreement = reportDisagreement(state);
   if (disagreement) {
     findings.push({
@@ -728,12 +945,18 @@ export function assessRootKeys(state: RootKeysState): Assessment {
       state.keysSource !== 'none' && state.keys.length && !state.sessionEnded
         ? `The root user has ${keyCountText(state.keys)}`
         : 'The root user has access keys';
-    const member = state.path === 'organizations' ? ` in member account ${state.account}` : '';
+    const certs = member?.certificates?.length ? ` and ${certificateCountText(member.certificates)}` : '';
+    const where = state.path === 'organizations' ? ` in member account ${state.account}` : '';
     const revisit = state.revisitAfter ? ` Come back after ${isoDay(state.revisitAfter)} to delete.` : '';
-    summary = `${base}${member}.${revisit}`;
+    summary = `${base}${certs}${where}.${revisit}`;
   } else if (state.path === 'organizations' && state.org && orgCanEnable(state.org.status)) {
     summary = 'Centralized root access is not enabled yet.';
+  } else if (member?.certificates?.length) {
+    summary =
+      `The root user has ${certificateCountText(member.certificates)} in member account ${state.account}, ` +
+      'and no access keys.';
   } else summary = `No root access keys${state.path === 'organizations' ? ` in member account ${state.account}` : ''}.`;
+  if (member && !error && !(state.org && orgCanEnable(state.org.status))) summary += memberSummaryNote(state, member);
   if (!error && mfa === false) summary += ' Root MFA is off.';
 
   return { status, summary, findings, details: buildDetails(state, present, mfa, error) };
@@ -775,6 +998,16 @@ function buildDetails(
       organizationId: state.org.organizationId ?? null,
       features: state.org.features,
     };
+  if (state.member) {
+    const m = state.member;
+    details.memberCredentials = {
+      accessKeys: m.errors.accessKeys ? null : state.keys.length,
+      certificates: m.certificates?.length ?? null,
+      password: m.password === undefined ? null : m.password !== null,
+      mfaDevices: m.mfaDevices?.map((d) => ({ kind: d.kind, serial: d.serial })) ?? null,
+      ...(Object.keys(m.errors).length ? { errors: { ...m.errors } } : {}),
+    };
+  }
   if (state.revisitAfter) details.revisitAfter = state.revisitAfter.toISOString();
   if (state.sessionEnded) {
     details.sessionEnded = {

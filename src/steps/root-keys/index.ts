@@ -3,7 +3,7 @@
  * allows (the root user itself, centralized root access from the management account, or the
  * console), after showing whether the account is prepared. Passes only when
  * GetAccountSummary reports AccountAccessKeysPresent = 0 (or, for a member account, when the
- * AssumeRoot audit session lists no key). Root MFA is a separate finding.
+ * AssumeRoot audit session lists no key and no signing certificate). Root MFA is a separate finding.
  */
 import type { InteractiveContext, StepDefinition } from '../../engine/step.js';
 import type { ChangeResult } from '../../engine/types.js';

@@ -37,4 +37,6 @@ export const meta: StepMeta = {
   ],
   docs: 'docs/steps/root-keys.md',
   requires: [...PREREQUISITE_IDS],
+  // check --org reads a member's root credentials from the management account (sts:AssumeRoot).
+  orgReach: 'root-session',
 };

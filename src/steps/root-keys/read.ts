@@ -5,13 +5,17 @@
  * - GetAccountSummary (shared, memoized): the immediate truth for the session's account.
  * - The credential report (shared, memoized): ages, last use, root password use.
  * - Root caller: ListAccessKeys + GetAccessKeyLastUsed without UserName (IAM infers root).
- * - --target-account: iam:ListOrganizationsFeatures, then sts:AssumeRoot with
- *   IAMAuditRootUserCredentials and the same key listing in the member account.
+ * - --target-account: iam:ListOrganizationsFeatures (memoized in the shared reads, so an org run's
+ *   member contexts share one answer), then sts:AssumeRoot with IAMAuditRootUserCredentials and,
+ *   concurrently in that session, every kind of member root credential: the same key listing,
+ *   ListSigningCertificates, GetLoginProfile and ListMFADevices (each without UserName), each
+ *   allowed to fail on its own. `check --org` (options.orgMember) leaves out the session account's
+ *   own GetAccountSummary: the management account has its own row in that run.
  * - Prerequisites: assessments of admins, ec2-roles and billing-recovery, which the runner
  *   makes before this step reads (meta.requires) when they did not run in this session.
  */
 import type { AccessKeyMetadata, ListAccessKeysResponse } from '@aws-sdk/client-iam';
-import { describeAwsError, explainFailure, isAccessDenied, isCredentialProblem } from '../../aws/errors.js';
+import { describeAwsError, explainFailure, isAccessDenied, isCredentialProblem, isNotFound } from '../../aws/errors.js';
 import type { ClientPool } from '../../aws/pool.js';
 import { allPages } from '../../aws/reads.js';
 import type { StepContext } from '../../engine/step.js';
@@ -19,7 +23,9 @@ import { sanitize } from '../../util/text.js';
 import {
   choosePath,
   classifyOrgFeatures,
+  mfaKind,
   rootRowFromReport,
+  type MemberCredentials,
   type OrgState,
   type Prerequisite,
   type ReadFailure,
@@ -74,6 +80,79 @@ export async function listRootKeys(pool: ClientPool, sessionKeyId?: string): Pro
   );
 }
 
+/** The root user's X.509 signing certificates (ListSigningCertificates without UserName). */
+async function listSigningCertificates(pool: ClientPool): Promise<NonNullable<MemberCredentials['certificates']>> {
+  const pages = await allPages((Marker) =>
+    pool.call<{
+      Certificates?: Array<{ CertificateId?: string; Status?: string; UploadDate?: Date }>;
+      IsTruncated?: boolean;
+      Marker?: string;
+    }>('iam', 'ListSigningCertificates', Marker ? { Marker } : {}),
+  );
+  return pages
+    .flatMap((p) => p.Certificates ?? [])
+    .map((c) => ({
+      id: sanitize(String(c.CertificateId ?? '?'), { maxLength: 128 }),
+      active: c.Status === 'Active',
+      uploadedAt: c.UploadDate,
+    }));
+}
+
+/** The root user's console password (GetLoginProfile without UserName): null when it has none. */
+async function readLoginProfile(pool: ClientPool): Promise<MemberCredentials['password']> {
+  try {
+    const res = await pool.call<{ LoginProfile?: { CreateDate?: Date } }>('iam', 'GetLoginProfile');
+    return { createdAt: res?.LoginProfile?.CreateDate };
+  } catch (err) {
+    if (isNotFound(describeAwsError(err))) return null;
+    throw err;
+  }
+}
+
+/** The root user's MFA devices (ListMFADevices without UserName), each with its kind. */
+async function listMfaDevices(pool: ClientPool): Promise<NonNullable<MemberCredentials['mfaDevices']>> {
+  const pages = await allPages((Marker) =>
+    pool.call<{
+      MFADevices?: Array<{ SerialNumber?: string; EnableDate?: Date }>;
+      IsTruncated?: boolean;
+      Marker?: string;
+    }>('iam', 'ListMFADevices', Marker ? { Marker } : {}),
+  );
+  return pages
+    .flatMap((p) => p.MFADevices ?? [])
+    .filter((d): d is { SerialNumber: string; EnableDate?: Date } => typeof d.SerialNumber === 'string')
+    .map((d) => ({
+      kind: mfaKind(d.SerialNumber),
+      serial: sanitize(d.SerialNumber, { maxLength: 256 }),
+      enabledAt: d.EnableDate,
+    }));
+}
+
+/**
+ * Every kind of root credential of a member account, read concurrently in its audit session
+ * (IAMAuditRootUserCredentials allows all four reads). Each read stands on its own: a failure is
+ * that read's error, and the others still count.
+ */
+export async function readMemberCredentials(
+  audit: ClientPool,
+): Promise<{ keys?: RootKey[]; member: MemberCredentials }> {
+  const [keys, certificates, password, mfaDevices] = await Promise.allSettled([
+    listRootKeys(audit),
+    listSigningCertificates(audit),
+    readLoginProfile(audit),
+    listMfaDevices(audit),
+  ]);
+  const member: MemberCredentials = { errors: {} };
+  if (keys.status === 'rejected') member.errors.accessKeys = failure(keys.reason, 'iam:ListAccessKeys');
+  if (certificates.status === 'fulfilled') member.certificates = certificates.value;
+  else member.errors.certificates = failure(certificates.reason, 'iam:ListSigningCertificates');
+  if (password.status === 'fulfilled') member.password = password.value;
+  else member.errors.password = failure(password.reason, 'iam:GetLoginProfile');
+  if (mfaDevices.status === 'fulfilled') member.mfaDevices = mfaDevices.value;
+  else member.errors.mfaDevices = failure(mfaDevices.reason, 'iam:ListMFADevices');
+  return { keys: keys.status === 'fulfilled' ? keys.value : undefined, member };
+}
+
 /**
  * Prerequisite assessments. The runner assesses every step in `meta.requires` before this step
  * reads: from this run when those steps ran, else assessed for this step (once per session).
@@ -97,12 +176,15 @@ export function readPrerequisites(ctx: StepContext): Prerequisite[] {
   return out;
 }
 
-/** iam:ListOrganizationsFeatures, classified. */
+/**
+ * iam:ListOrganizationsFeatures, classified. The answer is memoized in the shared reads (under the key
+ * AccountReads.organizationsFeatures uses, with the same value), so the member contexts of an org run
+ * that share a parent's reads ask AWS once; a failure is not memoized.
+ */
 async function readOrg(ctx: StepContext): Promise<OrgState> {
   try {
-    const res = await ctx.pool.call<{ OrganizationId?: string; EnabledFeatures?: string[] }>(
-      'iam',
-      'ListOrganizationsFeatures',
+    const res = await ctx.reads.once('iam:organizations-features', () =>
+      ctx.pool.call<{ OrganizationId?: string; EnabledFeatures?: string[] }>('iam', 'ListOrganizationsFeatures'),
     );
     const features = res.EnabledFeatures ?? [];
     return { status: classifyOrgFeatures({ features }), organizationId: res.OrganizationId, features };
@@ -173,21 +255,29 @@ export async function readState(ctx: StepContext): Promise<RootKeysState> {
       return state;
     }
     state.org = await readOrg(ctx);
-    try {
-      state.sessionAccountKeysPresent = ((await ctx.reads.accountSummary()).AccountAccessKeysPresent ?? 0) > 0;
-    } catch {
-      // informational only
-    }
-    if (state.org.status === 'enabled') {
+    // In `check --org` the management account has its own row: its keys are not news for every member.
+    if (!ctx.options.orgMember) {
       try {
-        const audit = await ctx.sessions.rootSession(target, AUDIT_TASK_POLICY);
-        state.keys = await listRootKeys(audit);
-        state.keysSource = 'api';
-      } catch (err) {
-        // The AssumeRoot call itself, or a call in the audit session: the pool names the call that failed.
-        const call = (err as { $rootlockCall?: { service: string; operation: string } } | undefined)?.$rootlockCall;
-        state.targetError = failure(err, call ? `${call.service}:${call.operation}` : 'sts:AssumeRoot');
+        state.sessionAccountKeysPresent = ((await ctx.reads.accountSummary()).AccountAccessKeysPresent ?? 0) > 0;
+      } catch {
+        // informational only
       }
+    }
+    if (state.org.status !== 'enabled') return state;
+    let audit: ClientPool;
+    try {
+      audit = await ctx.sessions.rootSession(target, AUDIT_TASK_POLICY);
+    } catch (err) {
+      // The AssumeRoot call itself: the pool names the call that failed.
+      const call = (err as { $rootlockCall?: { service: string; operation: string } } | undefined)?.$rootlockCall;
+      state.targetError = failure(err, call ? `${call.service}:${call.operation}` : 'sts:AssumeRoot');
+      return state;
+    }
+    const { keys, member } = await readMemberCredentials(audit);
+    state.member = member;
+    if (keys) {
+      state.keys = keys;
+      state.keysSource = 'api';
     }
     return state;
   }

@@ -1,0 +1,236 @@
+/**
+ * Reads an AWS Organization from its management account (or a delegated administrator): who
+ * the caller is to the organization, its accounts with each one's OU path, which trusted
+ * services and centralized-root-access features are on. Pure selection (`selectAccounts`) is
+ * separate from the reads, so it carries the tests.
+ */
+import { describeAwsError, isAccessDenied, RunError } from './errors.js';
+import { mapLimit } from '../util/concurrency.js';
+import type { ClientPool } from './pool.js';
+
+/** Where the run stands in the organization. */
+export type OrgRole = 'management' | 'delegated-admin';
+
+export interface OrganizationInfo {
+  id: string;
+  managementAccountId: string;
+  featureSet?: string;
+  role: OrgRole;
+}
+
+export interface OrgAccount {
+  id: string;
+  name: string;
+  email?: string;
+  /** ACTIVE, SUSPENDED, PENDING_CLOSURE (AWS's Status; State where AWS gives it). */
+  status: string;
+  /** OU path from the root, names joined by `/` (`Root/Workloads/Prod`). */
+  ou: string;
+  /** The OU ids on the path, root first (r-..., ou-...). */
+  ouIds: string[];
+  tags?: Record<string, string>;
+}
+
+/** Which accounts a run covers (flags --accounts, --ou, --tag, --exclude). */
+export interface AccountSelection {
+  accounts?: string[];
+  ou?: string;
+  tags?: Array<{ key: string; value: string }>;
+  exclude?: string[];
+}
+
+/** An account left out, and why (a suspended account, an exclusion). */
+export interface SkippedAccount {
+  account: OrgAccount;
+  reason: string;
+}
+
+/**
+ * The organization as the caller sees it. Refuses (exit 2) anywhere but the management or a
+ * delegated administrator account.
+ */
+export async function readOrganization(pool: ClientPool, callerAccount: string): Promise<OrganizationInfo> {
+  let org: { Id?: string; MasterAccountId?: string; FeatureSet?: string } | undefined;
+  try {
+    const res = await pool.call<{ Organization?: typeof org }>('organizations', 'DescribeOrganization');
+    org = res.Organization;
+  } catch (err) {
+    const f = describeAwsError(err, 'organizations', 'DescribeOrganization');
+    if (f.code === 'AWSOrganizationsNotInUseException')
+      throw new RunError(
+        'NOT_IN_ORGANIZATION',
+        `Account ${callerAccount} is not in an AWS Organization, so --org has nothing to read.`,
+        'Run `rootlock check` without --org for this account.',
+      );
+    throw err;
+  }
+  if (!org?.Id || !org.MasterAccountId) throw new Error('organizations:DescribeOrganization returned no organization');
+  if (org.MasterAccountId === callerAccount)
+    return { id: org.Id, managementAccountId: org.MasterAccountId, featureSet: org.FeatureSet, role: 'management' };
+  // A member account: only a delegated administrator may list the organization.
+  try {
+    await pool.call('organizations', 'ListRoots', {});
+  } catch (err) {
+    const f = describeAwsError(err, 'organizations', 'ListRoots');
+    if (isAccessDenied(f) || f.code === 'AccessDeniedException')
+      throw new RunError(
+        'NOT_ORG_ADMIN',
+        `Account ${callerAccount} is a member of organization ${org.Id}, not its management account ` +
+          `(${org.MasterAccountId}) or a delegated administrator, so it cannot list the organization's accounts ` +
+          `(AWS said ${f.code}: ${f.message}).`,
+        `Run with credentials of the management account ${org.MasterAccountId}, or of a delegated administrator.`,
+      );
+    throw err;
+  }
+  return { id: org.Id, managementAccountId: org.MasterAccountId, featureSet: org.FeatureSet, role: 'delegated-admin' };
+}
+
+interface OuNode {
+  id: string;
+  name: string;
+}
+
+/** All pages of a NextToken listing. */
+async function listAll<T>(
+  pool: ClientPool,
+  operation: string,
+  params: Record<string, unknown>,
+  key: string,
+): Promise<T[]> {
+  const out: T[] = [];
+  let token: string | undefined;
+  do {
+    const page = await pool.call<Record<string, unknown>>('organizations', operation, {
+      ...params,
+      ...(token ? { NextToken: token } : {}),
+    });
+    out.push(...((page[key] as T[] | undefined) ?? []));
+    token = typeof page.NextToken === 'string' && page.NextToken.length > 0 ? page.NextToken : undefined;
+  } while (token);
+  return out;
+}
+
+/** How many OUs are listed at once while walking the tree. */
+const WALK_CONCURRENCY = 4;
+
+/**
+ * Every account under the root (or under `fromOu`, recursively), each with its OU path:
+ * ListRoots, then ListOrganizationalUnitsForParent and ListAccountsForParent level by level.
+ */
+export async function listOrganizationAccounts(
+  pool: ClientPool,
+  opts: { fromOu?: string; tags?: boolean } = {},
+): Promise<OrgAccount[]> {
+  const roots = await listAll<{ Id: string; Name?: string }>(pool, 'ListRoots', {}, 'Roots');
+  const root = roots[0];
+  if (!root) throw new Error('organizations:ListRoots returned no root');
+  const accounts: OrgAccount[] = [];
+  let level: Array<{ node: OuNode; path: OuNode[] }> = [{ node: { id: root.Id, name: root.Name ?? 'Root' }, path: [] }];
+  /** OUs (and the root) whose accounts are read: everything, or the --ou subtree. */
+  const scoped = new Set<string>();
+  while (level.length > 0) {
+    const next: typeof level = [];
+    await mapLimit(level, WALK_CONCURRENCY, async ({ node, path }) => {
+      const here = [...path, node];
+      const parentScoped = path.length > 0 && scoped.has((path[path.length - 1] as OuNode).id);
+      const nodeInScope = opts.fromOu === undefined || node.id === opts.fromOu || parentScoped;
+      if (nodeInScope) scoped.add(node.id);
+      // Outside the --ou subtree only the OUs are listed (to find it), not the accounts.
+      const [ous, accts] = await Promise.all([
+        listAll<{ Id: string; Name?: string }>(
+          pool,
+          'ListOrganizationalUnitsForParent',
+          { ParentId: node.id },
+          'OrganizationalUnits',
+        ),
+        nodeInScope
+          ? listAll<{ Id: string; Name?: string; Email?: string; Status?: string; State?: string }>(
+              pool,
+              'ListAccountsForParent',
+              { ParentId: node.id },
+              'Accounts',
+            )
+          : Promise.resolve([]),
+      ]);
+      for (const ou of ous) next.push({ node: { id: ou.Id, name: ou.Name ?? ou.Id }, path: here });
+      for (const a of accts) {
+        accounts.push({
+          id: a.Id,
+          name: a.Name ?? a.Id,
+          email: a.Email,
+          status: a.State ?? a.Status ?? 'UNKNOWN',
+          ou: here.map((n) => n.name).join('/'),
+          ouIds: here.map((n) => n.id),
+        });
+      }
+    });
+    level = next;
+  }
+  if (opts.fromOu !== undefined && !scoped.has(opts.fromOu))
+    throw new RunError('BAD_FLAGS', `--ou ${opts.fromOu}: no such OU (or root) in this organization.`);
+  if (opts.tags) {
+    await mapLimit(accounts, WALK_CONCURRENCY, async (a) => {
+      const tags = await listAll<{ Key: string; Value: string }>(
+        pool,
+        'ListTagsForResource',
+        { ResourceId: a.id },
+        'Tags',
+      );
+      a.tags = Object.fromEntries(tags.map((t) => [t.Key, t.Value]));
+    });
+  }
+  accounts.sort((a, b) => a.id.localeCompare(b.id));
+  return accounts;
+}
+
+/**
+ * The accounts a run reads and those it skips (with the reason), from the selection flags.
+ * Only ACTIVE accounts are read; --accounts names accounts that must exist in the organization.
+ */
+export function selectAccounts(
+  all: readonly OrgAccount[],
+  sel: AccountSelection,
+): { selected: OrgAccount[]; skipped: SkippedAccount[] } {
+  const byId = new Map(all.map((a) => [a.id, a]));
+  const unknown = (sel.accounts ?? []).filter((id) => !byId.has(id));
+  if (unknown.length > 0)
+    throw new RunError(
+      'BAD_FLAGS',
+      `--accounts names ${unknown.length === 1 ? 'an account' : 'accounts'} not in this organization` +
+        `${sel.ou ? ` (under --ou ${sel.ou})` : ''}: ${unknown.join(', ')}.`,
+    );
+  const named = sel.accounts ? new Set(sel.accounts) : undefined;
+  const excluded = new Set(sel.exclude ?? []);
+  const selected: OrgAccount[] = [];
+  const skipped: SkippedAccount[] = [];
+  for (const a of all) {
+    if (named && !named.has(a.id)) continue;
+    if (sel.tags && !sel.tags.every((t) => a.tags?.[t.key] === t.value)) continue;
+    if (excluded.has(a.id)) {
+      skipped.push({ account: a, reason: 'excluded with --exclude' });
+      continue;
+    }
+    if (a.status !== 'ACTIVE') {
+      skipped.push({ account: a, reason: `account is ${a.status}` });
+      continue;
+    }
+    selected.push(a);
+  }
+  return { selected, skipped };
+}
+
+/** Trusted access (organizations:ListAWSServiceAccessForOrganization): the enabled service principals. */
+export async function readServiceAccess(pool: ClientPool): Promise<Set<string> | { error: string }> {
+  try {
+    const list = await listAll<{ ServicePrincipal?: string }>(
+      pool,
+      'ListAWSServiceAccessForOrganization',
+      {},
+      'EnabledServicePrincipals',
+    );
+    return new Set(list.map((s) => s.ServicePrincipal ?? ''));
+  } catch (err) {
+    const f = describeAwsError(err, 'organizations', 'ListAWSServiceAccessForOrganization');
+    return { error: `${f.code}: ${f.message}` };
+  }
+}
