@@ -43,7 +43,7 @@ import {
   PutRolePolicyCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createIamUserWithKey, MOTO_BOOTSTRAP_CREDENTIALS, testClients, type IamUserCredentials } from './clients.js';
 import { REPO_ROOT, type Emulator } from './emulator.js';
@@ -115,7 +115,11 @@ const INLINE_ADMIN = JSON.stringify({
  * authorizes nothing here either way: the emulator runs without IAM authorization).
  */
 const CHECK_POLICY = (() => {
-  const doc = JSON.parse(readFileSync(path.join(REPO_ROOT, 'docs', 'iam', 'check-policy.json'), 'utf8')) as {
+  // From the sources or from their build in .cache/support-build (bench/org.mjs).
+  const file = [REPO_ROOT, path.resolve(REPO_ROOT, '..', '..')]
+    .map((root) => path.join(root, 'docs', 'iam', 'check-policy.json'))
+    .find((f) => existsSync(f)) as string;
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as {
     Version: string;
     Statement: Array<{ Sid?: string; Effect: string; Action: string | string[] }>;
   };

@@ -590,16 +590,17 @@ describe('Account API contact information', () => {
     });
     expect(emu().layer.root(ACCT).contactInformation?.FullName).toBe('Jane Doe');
 
-    await account.send(
-      new PutContactInformationCommand({
-        AccountId: '210987654321',
-        ContactInformation: { ...valid, FullName: 'Member Contact' },
-      }),
+    // Another account's own administrator writes its own contact; AccountId without an organization is refused.
+    const other = clients(emu().layer.actAs('210987654321')).account;
+    await other.send(
+      new PutContactInformationCommand({ ContactInformation: { ...valid, FullName: 'Member Contact' } }),
     );
-    expect(
-      (await account.send(new GetContactInformationCommand({ AccountId: '210987654321' }))).ContactInformation
-        ?.FullName,
-    ).toBe('Member Contact');
+    expect((await other.send(new GetContactInformationCommand({}))).ContactInformation?.FullName).toBe(
+      'Member Contact',
+    );
+    await expect(account.send(new GetContactInformationCommand({ AccountId: '210987654321' }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
     expect((await account.send(new GetContactInformationCommand({}))).ContactInformation?.FullName).toBe('Jane Doe');
   });
 
@@ -699,7 +700,8 @@ describe('request recording', () => {
         accessKeyId: key,
         region: 'us-east-1',
         params: { AccountId: ACCT },
-        status: 404,
+        // AccountId outside an organization (and naming the caller's own account) is refused.
+        status: 403,
       },
       {
         service: 'ec2',

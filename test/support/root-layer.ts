@@ -22,28 +22,34 @@
  *    `UserName` the call goes to moto. Docs: IAM API ListAccessKeys, UpdateAccessKey,
  *    DeleteAccessKey, GetAccessKeyLastUsed / AccessKeyLastUsed, CreateAccessKey.
  * 3. iam GetAccountSummary: moto's answer with `AccountAccessKeysPresent` (1 if the root user
- *    has any access key, active or not) and `AccountMFAEnabled` taken from root state.
- *    Docs: IAM API GetAccountSummary.
+ *    has any access key, active or not), `AccountSigningCertificatesPresent` (any root signing
+ *    certificate), `AccountPasswordPresent` (a root console password) and `AccountMFAEnabled`
+ *    (any root MFA device) taken from root state. Docs: IAM API GetAccountSummary.
  * 4. Credential report: GenerateCredentialReport takes a snapshot (moto's user rows plus a
- *    `<root_account>` row); GetCredentialReport returns that snapshot with its own
- *    GeneratedTime, so a change made after the last generation is not in the report.
- *    Optionally (`credentialReportReuse`), GenerateCredentialReport within 4 hours of the last
- *    generation answers COMPLETE and keeps the existing report, as AWS does.
+ *    `<root_account>` row: keys, `cert_{1,2}_active`/`_last_rotated` and `mfa_active` from root
+ *    state; `password_enabled` is `not_supported`, as AWS documents for the root user);
+ *    GetCredentialReport returns that snapshot with its own GeneratedTime, so a change made after
+ *    the last generation is not in the report. Optionally (`credentialReportReuse`),
+ *    GenerateCredentialReport within 4 hours of the last generation answers COMPLETE and keeps
+ *    the existing report, as AWS does.
  *    Docs: IAM User Guide "Getting credential reports for your AWS account".
  * 5. Centralized root access (moto lacks it): iam ListOrganizationsFeatures,
  *    Enable/DisableOrganizationsRootCredentialsManagement, Enable/DisableOrganizationsRootSessions,
  *    and organizations Enable/DisableAWSServiceAccess + ListAWSServiceAccessForOrganization
- *    for `iam.amazonaws.com` only (moto refuses that principal). Management account only.
+ *    for `iam.amazonaws.com` only (moto refuses that principal). Management account or the
+ *    delegated administrator for `iam.amazonaws.com` (15).
  *    Docs: IAM API ListOrganizationsFeatures and the Enable/Disable pages; IAM User Guide
  *    "Centrally manage root access for member accounts".
- * 6. sts AssumeRoot and the task-scoped root session it returns (IAMAuditRootUserCredentials,
+ * 6. sts AssumeRoot (from the management account or the delegated administrator for
+ *    `iam.amazonaws.com`) and the task-scoped root session it returns (IAMAuditRootUserCredentials,
  *    IAMDeleteRootUserCredentials, IAMCreateRootUserPassword), including `ExpiredToken` after
- *    DurationSeconds and `AccessDenied` for actions outside the task policy.
+ *    DurationSeconds and `AccessDenied` ("with an explicit deny in a session policy") for actions
+ *    outside the task policy or naming an IAM user (the policies deny every resource but the root).
  *    Docs: STS API AssumeRoot; IAM User Guide "Perform a privileged task on an AWS
- *    Organizations member account"; AWS managed policies for root tasks.
+ *    Organizations member account"; AWS managed policies for root tasks (root-task/*).
  * 7. Account Management GetContactInformation / PutContactInformation with the
  *    ContactInformation validation rules. Docs: Account Management API PutContactInformation,
- *    ContactInformation data type.
+ *    ContactInformation data type. `AccountId` is checked as in 12.
  * 8. Request recording: every signed request as `{ service, operation, accessKeyId, region,
  *    params, status }` in `layer.requests`. S3 Control requests (signed as `s3`) are recorded
  *    as service `s3control` with the operation their method and path name
@@ -55,6 +61,54 @@
  *    managed policy call ListPolicies for them.
  * 10. ec2 DescribeInstances shows each instance's current instance profile association (moto
  *    keeps the profile from before ReplaceIamInstanceProfileAssociation).
+ * 11. The root user's other credentials (caller root-signed or an AssumeRoot session of the
+ *    account, no `UserName`): iam ListSigningCertificates / UpdateSigningCertificate /
+ *    DeleteSigningCertificate (at most 2 certificates; no UserName in the answer),
+ *    ListMFADevices / DeactivateMFADevice (at most 8 devices: virtual `arn:aws:iam::<acct>:mfa/...`,
+ *    hardware `GAHT...`, FIDO `arn:aws:iam::<acct>:u2f/root/...`; a deactivated virtual device can
+ *    then be deleted with DeleteVirtualMFADevice), GetLoginProfile / DeleteLoginProfile (404
+ *    `NoSuchEntity` when there is no password) and CreateLoginProfile (IAMCreateRootUserPassword:
+ *    no Password; answers PasswordResetRequired true). GetLoginProfile, DeleteLoginProfile,
+ *    CreateLoginProfile and DeactivateMFADevice signed with the root user's own keys and no
+ *    UserName are refused (`ValidationError`): AWS documents that root credentials must use an
+ *    AssumeRoot session to omit the user name. As AWS creates accounts, a root user has a console
+ *    password by default, except in a member account created by organizations CreateAccount.
+ *    Docs: IAM API ListSigningCertificates, UpdateSigningCertificate, DeleteSigningCertificate,
+ *    ListMFADevices, DeactivateMFADevice, GetLoginProfile, CreateLoginProfile, DeleteLoginProfile.
+ * 12. Account Management API with `AccountId` (every account operation): the caller's account must
+ *    be the management account of an all-features organization or its delegated administrator for
+ *    `account.amazonaws.com`, the organization must have trusted access for
+ *    `account.amazonaws.com`, the target must be a member account of it and not the caller's own
+ *    account; else `AccessDeniedException` (403). Then the call acts in the target account.
+ *    Docs: Account Management API reference, the AccountId parameter; "Enabling trusted access for
+ *    AWS Account Management"; "Understanding the API operation modes".
+ * 13. sts AssumeRole checks the role (iam GetRole in the account of RoleArn) and its trust policy
+ *    (Principal `*`, AWS account id, `arn:aws:iam::<acct>:root` or the caller's exact ARN;
+ *    Conditions StringEquals/StringLike on sts:ExternalId, ArnEquals/ArnLike/StringEquals/StringLike
+ *    on aws:PrincipalArn; explicit Deny wins); refusals are `AccessDenied` (403) "User: <caller> is
+ *    not authorized to perform: sts:AssumeRole on resource: <role arn>"; root callers get "Roles may
+ *    not be assumed by root accounts."; a role in a SUSPENDED account is refused the same way.
+ *    Anything else in a trust policy is an internal error naming it, never a silent allow.
+ *    Docs: STS API AssumeRole; IAM User Guide "Policy evaluation logic", "IAM JSON policy elements:
+ *    Principal / Condition", "AWS global condition context keys".
+ * 14. Service control policies: requests by principals acting in a member account (root keys, IAM
+ *    users, role sessions, AssumeRoot sessions) are evaluated against the SCPs of the root, each OU
+ *    on the path and the account (when the root has SERVICE_CONTROL_POLICY enabled): an explicit
+ *    Deny or an action no SCP allows at some level is `AccessDenied` in the service's protocol.
+ *    Conditions: aws:PrincipalArn (Arn*, String*, Null) and aws:AssumedRoot (Bool, Null; "true"
+ *    only in AssumeRoot sessions); Resource must be "*". Anything else is an internal error naming
+ *    it. The management account is never subject to SCPs; sts:GetCallerIdentity is always allowed.
+ *    The inputs are cached per account and dropped on every mutating organizations call.
+ *    Docs: Organizations User Guide "Service control policies (SCPs)", "SCP evaluation", "SCP syntax".
+ * 15. Delegated administrators for `iam.amazonaws.com` and `account.amazonaws.com` (moto refuses
+ *    both): organizations Register/DeregisterDelegatedAdministrator, and those added to
+ *    ListDelegatedAdministrators / ListDelegatedServicesForAccount. Management account only.
+ *    Docs: Organizations API RegisterDelegatedAdministrator.
+ * 16. Account status: requests acting in a member account whose status is not ACTIVE (moto's
+ *    CloseAccount makes it SUSPENDED) are refused with `AccessDenied` (the exact code AWS uses is
+ *    unverified). Cached with 14.
+ * 17. Test set-up credentials (`actAs`): keys that act in a given account as an all-powerful caller
+ *    (like the bootstrap key in the default account), exempt from 14 and 16.
  */
 import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -92,9 +146,42 @@ export interface ContactInformation {
   WebsiteUrl?: string;
 }
 
+/** A root X.509 signing certificate (IAM data type SigningCertificate, without UserName). */
+export interface RootCertificate {
+  certificateId: string;
+  certificateBody: string;
+  status: 'Active' | 'Inactive';
+  uploadDate: Date;
+}
+
+export type RootMfaKind = 'virtual' | 'hardware' | 'fido';
+
+/** A root MFA device (IAM data type MFADevice, without UserName). */
+export interface RootMfaDevice {
+  kind: RootMfaKind;
+  /** Virtual: `arn:aws:iam::<acct>:mfa/<name>`; hardware: the token's serial (`GAHT...`); FIDO: `arn:aws:iam::<acct>:u2f/root/<id>`. */
+  serialNumber: string;
+  enableDate: Date;
+}
+
+/** The root user's console password (IAM data type LoginProfile, without UserName). */
+export interface RootPassword {
+  createDate: Date;
+  passwordResetRequired: boolean;
+}
+
 export interface RootState {
   rootKeys: RootKey[];
+  /** Any MFA device. Setting true with no device adds one virtual device; setting false removes every device. */
   mfaEnabled: boolean;
+  mfaDevices: RootMfaDevice[];
+  certificates: RootCertificate[];
+  /**
+   * The console password, if there is one. By default, as AWS creates accounts: present for an
+   * account the layer did not see created by organizations CreateAccount (standalone, management),
+   * absent for a member account created that way.
+   */
+  password?: RootPassword;
   passwordLastUsed?: Date;
   contactInformation?: ContactInformation;
   /** When the root user "was created": the credential report's user_creation_time. */
@@ -103,8 +190,16 @@ export interface RootState {
 
 export interface SeedRootOptions {
   keys?: Array<{ status?: 'Active' | 'Inactive'; createDate?: Date; lastUsed?: KeyLastUsed }>;
+  /** true without `mfaDevices`: one virtual device; false: none. */
   mfaEnabled?: boolean;
+  /** Implies a password (unless `password: false`, which is refused). */
   passwordLastUsed?: Date;
+  /** Root X.509 signing certificates, at most 2 (replaces them). */
+  certificates?: Array<{ status?: 'Active' | 'Inactive'; uploadDate?: Date }>;
+  /** A root console password is present (true) or not (false). */
+  password?: boolean;
+  /** Root MFA devices, at most 8 (replaces them). */
+  mfaDevices?: Array<{ kind: RootMfaKind; enableDate?: Date }>;
 }
 
 export interface RecordedRequest {
@@ -134,6 +229,12 @@ export interface RootLayer {
   root(accountId?: string): RootState;
   /** Enabled centralized-root-access features of an organization (for assertions). */
   organizationFeatures(organizationId: string): OrganizationsFeature[];
+  /**
+   * Test set-up credentials: a new key that acts in `accountId` as an all-powerful caller (moto
+   * does not check signatures). Requests signed with it are exempt from service control policies
+   * and account status: they stand for setting the account up, not for a principal under test.
+   */
+  actAs(accountId: string): { accessKeyId: string; secretAccessKey: string };
   /** Moves the layer's clock forward (session expiry, last-used dates, report times, propagation). */
   advanceClock(seconds: number): void;
   /** Changes the AWS behaviours that are off by default; reset() restores those the layer started with. */
@@ -377,13 +478,310 @@ function newSecret(): string {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Policy evaluation (trust policies, service control policies)                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * A policy uses something the layer does not evaluate. The request gets an internal error (HTTP
+ * 500, code InternalFailure) naming it: the layer never guesses, so it never silently allows.
+ */
+export class NotEmulatedError extends Error {}
+
+interface PolicyCondition {
+  operator: string;
+  /** Lower case (condition keys are case-insensitive). */
+  key: string;
+  values: string[];
+}
+
+interface PolicyStatement {
+  effect: 'Allow' | 'Deny';
+  actions?: string[];
+  notActions?: string[];
+  /** Trust policies: the AWS principals (`*`, account ids, ARNs); undefined: no AWS principal. */
+  awsPrincipals?: string[];
+  conditions: PolicyCondition[];
+}
+
+/** Request context values by lower-case key; absent keys are undefined. */
+type RequestContext = Record<string, string | undefined>;
+
+const ARN_OPS = ['ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike'];
+const STRING_OPS = ['StringEquals', 'StringNotEquals', 'StringLike', 'StringNotLike'];
+
+/** Condition keys (and their operators) in service control policies. */
+const SCP_CONDITION_KEYS: Record<string, Set<string>> = {
+  'aws:principalarn': new Set([...ARN_OPS, ...STRING_OPS, 'Null']),
+  'aws:assumedroot': new Set(['Bool', 'Null']),
+};
+
+/** Condition keys (and their operators) in role trust policies. */
+const TRUST_CONDITION_KEYS: Record<string, Set<string>> = {
+  'sts:externalid': new Set(['StringEquals', 'StringLike']),
+  'aws:principalarn': new Set(['ArnEquals', 'ArnLike', 'StringEquals', 'StringLike']),
+};
+
+const patterns = new Map<string, RegExp>();
+
+/** `*` and `?` wildcards; the whole value must match. */
+function wildcard(pattern: string, ignoreCase: boolean): RegExp {
+  const cacheKey = `${ignoreCase ? 'i' : 's'}${pattern}`;
+  let re = patterns.get(cacheKey);
+  if (!re) {
+    const body = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
+    re = new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
+    patterns.set(cacheKey, re);
+  }
+  return re;
+}
+
+/** Action names are case-insensitive; `*` and `?` wildcards. */
+function actionMatches(list: string[], action: string): boolean {
+  return list.some((a) => wildcard(a, true).test(action));
+}
+
+function arnParts(arn: string): string[] | undefined {
+  const parts = arn.split(':');
+  return parts.length < 6 ? undefined : [...parts.slice(0, 5), parts.slice(5).join(':')];
+}
+
+/** ArnLike / ArnEquals: each of the six colon-separated parts matched on its own, wildcards allowed. */
+function arnLike(pattern: string, value: string): boolean {
+  const p = arnParts(pattern);
+  const v = arnParts(value);
+  return !!p && !!v && p.every((part, i) => wildcard(part, false).test(v[i] ?? ''));
+}
+
+function conditionHolds(c: PolicyCondition, ctx: RequestContext): boolean {
+  const actual = ctx[c.key];
+  const any = (test: (v: string, a: string) => boolean): boolean =>
+    actual !== undefined && c.values.some((v) => test(v, actual));
+  switch (c.operator) {
+    case 'StringEquals':
+      return any((v, a) => v === a);
+    case 'StringNotEquals':
+      return !any((v, a) => v === a);
+    case 'StringLike':
+      return any((v, a) => wildcard(v, false).test(a));
+    case 'StringNotLike':
+      return !any((v, a) => wildcard(v, false).test(a));
+    case 'ArnEquals':
+    case 'ArnLike':
+      return any(arnLike);
+    case 'ArnNotEquals':
+    case 'ArnNotLike':
+      return !any(arnLike);
+    case 'Bool':
+      return any((v, a) => v.toLowerCase() === a.toLowerCase());
+    case 'Null':
+      return c.values.some((v) => (v.toLowerCase() === 'true') === (actual === undefined));
+    default:
+      throw new NotEmulatedError(`condition operator ${c.operator} is not emulated`);
+  }
+}
+
+function stringList(v: unknown, where: string): string[] {
+  if (typeof v === 'string') return [v];
+  if (typeof v === 'boolean' || typeof v === 'number') return [String(v)];
+  if (Array.isArray(v)) return v.flatMap((x) => stringList(x, where));
+  throw new NotEmulatedError(`${where}: a value that is not a string or a list of strings`);
+}
+
+function parseConditions(raw: unknown, allowed: Record<string, Set<string>>, where: string): PolicyCondition[] {
+  if (raw === undefined) return [];
+  if (!raw || typeof raw !== 'object') throw new NotEmulatedError(`${where}: Condition is not an object`);
+  const out: PolicyCondition[] = [];
+  for (const [operator, block] of Object.entries(raw as Record<string, unknown>)) {
+    if (!block || typeof block !== 'object')
+      throw new NotEmulatedError(`${where}: Condition ${operator} is not an object`);
+    for (const [key, value] of Object.entries(block as Record<string, unknown>)) {
+      const lower = key.toLowerCase();
+      const ops = allowed[lower];
+      if (!ops)
+        throw new NotEmulatedError(
+          `${where}: condition key ${key} is not emulated by the root layer (it evaluates ${Object.keys(allowed).join(', ')})`,
+        );
+      if (!ops.has(operator))
+        throw new NotEmulatedError(
+          `${where}: condition operator ${operator} on ${key} is not emulated by the root layer (it evaluates ${[...ops].join(', ')})`,
+        );
+      const values = stringList(value, `${where}: ${operator} ${key}`);
+      if (values.some((v) => v.includes('${')))
+        throw new NotEmulatedError(`${where}: policy variables in ${operator} ${key} are not emulated`);
+      out.push({ operator, key: lower, values });
+    }
+  }
+  return out;
+}
+
+function policyStatements(content: string, where: string): Array<Record<string, unknown>> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(content);
+  } catch {
+    throw new NotEmulatedError(`${where}: the policy document is not JSON`);
+  }
+  const raw = (doc as { Statement?: unknown } | null)?.Statement;
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return list.map((x) => {
+    if (!x || typeof x !== 'object') throw new NotEmulatedError(`${where}: a statement is not an object`);
+    return x as Record<string, unknown>;
+  });
+}
+
+function statementEffect(st: Record<string, unknown>, where: string): 'Allow' | 'Deny' {
+  if (st.Effect === 'Allow' || st.Effect === 'Deny') return st.Effect;
+  throw new NotEmulatedError(`${where}: Effect ${String(st.Effect)} is not Allow or Deny`);
+}
+
+/** An SCP's statements, refusing what the layer does not evaluate (resource scoping, principals). */
+export function parseScp(name: string, content: string): PolicyStatement[] {
+  const where = `service control policy ${name}`;
+  return policyStatements(content, where).map((st) => {
+    if (st.NotResource !== undefined) throw new NotEmulatedError(`${where}: NotResource is not emulated`);
+    if (st.Principal !== undefined || st.NotPrincipal !== undefined)
+      throw new NotEmulatedError(`${where}: Principal is not valid in a service control policy`);
+    const resources = st.Resource === undefined ? ['*'] : stringList(st.Resource, `${where}: Resource`);
+    if (resources.some((r) => r !== '*'))
+      throw new NotEmulatedError(`${where}: Resource ${resources.join(', ')} is not emulated (only "*")`);
+    return {
+      effect: statementEffect(st, where),
+      ...(st.Action !== undefined ? { actions: stringList(st.Action, `${where}: Action`) } : {}),
+      ...(st.NotAction !== undefined ? { notActions: stringList(st.NotAction, `${where}: NotAction`) } : {}),
+      conditions: parseConditions(st.Condition, SCP_CONDITION_KEYS, where),
+    };
+  });
+}
+
+/** A role's trust policy (its AssumeRolePolicyDocument). */
+export function parseTrustPolicy(roleArn: string, content: string): PolicyStatement[] {
+  const where = `trust policy of ${roleArn}`;
+  return policyStatements(content, where).map((st) => {
+    if (st.NotPrincipal !== undefined) throw new NotEmulatedError(`${where}: NotPrincipal is not emulated`);
+    const principal = st.Principal;
+    let awsPrincipals: string[] | undefined;
+    if (principal === '*') awsPrincipals = ['*'];
+    else if (principal && typeof principal === 'object') {
+      const aws = (principal as Record<string, unknown>).AWS;
+      if (aws !== undefined) awsPrincipals = stringList(aws, `${where}: Principal AWS`);
+    } else if (principal !== undefined)
+      throw new NotEmulatedError(`${where}: Principal ${JSON.stringify(principal)} is not emulated`);
+    for (const a of awsPrincipals ?? []) {
+      if (a !== '*' && a.includes('*'))
+        throw new NotEmulatedError(`${where}: wildcard AWS principal ${a} is not emulated (AWS refuses it too)`);
+    }
+    return {
+      effect: statementEffect(st, where),
+      ...(st.Action !== undefined ? { actions: stringList(st.Action, `${where}: Action`) } : {}),
+      ...(st.NotAction !== undefined ? { notActions: stringList(st.NotAction, `${where}: NotAction`) } : {}),
+      ...(awsPrincipals ? { awsPrincipals } : {}),
+      conditions: parseConditions(st.Condition, TRUST_CONDITION_KEYS, where),
+    };
+  });
+}
+
+function statementApplies(st: PolicyStatement, action: string, ctx: RequestContext): boolean {
+  if (st.actions && !actionMatches(st.actions, action)) return false;
+  if (st.notActions && actionMatches(st.notActions, action)) return false;
+  if (!st.actions && !st.notActions) return false;
+  return st.conditions.every((c) => conditionHolds(c, ctx));
+}
+
+/** Who is asking to assume a role, for its trust policy. */
+interface TrustCaller {
+  accountId: string;
+  /** The caller's ARNs a trust policy may name: user ARN; role ARN and session ARN for a role session. */
+  arns: string[];
+}
+
+function awsPrincipalMatches(principal: string, caller: TrustCaller): boolean {
+  if (principal === '*') return true;
+  if (/^\d{12}$/.test(principal)) return principal === caller.accountId;
+  const rootOf = /^arn:aws:iam::(\d{12}):root$/.exec(principal)?.[1];
+  if (rootOf) return rootOf === caller.accountId;
+  return caller.arns.includes(principal);
+}
+
+/** Policy evaluation for sts:AssumeRole against a trust policy: an explicit Deny wins, then any Allow. */
+export function trustAllows(statements: PolicyStatement[], caller: TrustCaller, ctx: RequestContext): boolean {
+  const applies = (st: PolicyStatement): boolean =>
+    !!st.awsPrincipals?.some((a) => awsPrincipalMatches(a, caller)) && statementApplies(st, 'sts:AssumeRole', ctx);
+  if (statements.some((st) => st.effect === 'Deny' && applies(st))) return false;
+  return statements.some((st) => st.effect === 'Allow' && applies(st));
+}
+
+/**
+ * SCP evaluation: an explicit Deny in any SCP on the path denies; otherwise every level (root,
+ * each OU, the account) must have an SCP with an Allow for the action.
+ */
+export function evaluateScps(
+  levels: ScpPolicy[][],
+  action: string,
+  ctx: RequestContext,
+): { decision: 'allow' } | { decision: 'explicit-deny'; policy: string } | { decision: 'implicit-deny' } {
+  for (const level of levels)
+    for (const pol of level)
+      for (const st of pol.statements)
+        if (st.effect === 'Deny' && statementApplies(st, action, ctx))
+          return { decision: 'explicit-deny', policy: pol.name };
+  for (const level of levels) {
+    const allowed = level.some((pol) =>
+      pol.statements.some((st) => st.effect === 'Allow' && statementApplies(st, action, ctx)),
+    );
+    if (!allowed) return { decision: 'implicit-deny' };
+  }
+  return { decision: 'allow' };
+}
+
+/** The IAM action a request needs (S3 Control's account-level Block Public Access is named after the account). */
+function iamAction(p: ParsedRequest): string {
+  if (p.service === 's3control') {
+    const renamed: Record<string, string> = {
+      GetPublicAccessBlock: 's3:GetAccountPublicAccessBlock',
+      PutPublicAccessBlock: 's3:PutAccountPublicAccessBlock',
+      DeletePublicAccessBlock: 's3:PutAccountPublicAccessBlock',
+    };
+    return renamed[p.operation] ?? `s3:${p.operation}`;
+  }
+  return `${p.service}:${p.operation}`;
+}
+
+function xmlUnescape(s: string): string {
+  return s
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+/** A policy document as IAM answers it: URL-encoded JSON (moto and AWS), or plain JSON. */
+function policyDocumentText(raw: string): string {
+  const text = xmlUnescape(raw).trim();
+  if (text.startsWith('{')) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Root tasks                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
 const ROOT_TASK_PREFIX = 'arn:aws:iam::aws:policy/root-task/';
 
-/** Actions the AWS managed root-task policies allow (AWS managed policy reference). */
-const ROOT_TASK_POLICIES: Record<string, { feature: OrganizationsFeature; actions: string[] }> = {
+/**
+ * The AWS managed root-task policies (AWS managed policy reference, version v1 of 2024-11-06). Each
+ * is two Deny statements: every action but `actions` on any resource, and the actions in
+ * `rootOnly` on any resource but `arn:aws:iam::*:root` (so naming an IAM user is denied).
+ */
+const ROOT_TASK_POLICIES: Record<string, { feature: OrganizationsFeature; actions: string[]; rootOnly: string[] }> = {
   IAMDeleteRootUserCredentials: {
     feature: 'RootCredentialsManagement',
     actions: [
@@ -399,6 +797,18 @@ const ROOT_TASK_POLICIES: Record<string, { feature: OrganizationsFeature; action
       'iam:DeleteSigningCertificate',
       'iam:GetUser',
     ],
+    rootOnly: [
+      'iam:DeleteAccessKey',
+      'iam:DeleteSigningCertificate',
+      'iam:DeleteLoginProfile',
+      'iam:DeactivateMFADevice',
+      'iam:ListAccessKeys',
+      'iam:ListSigningCertificates',
+      'iam:GetLoginProfile',
+      'iam:ListMFADevices',
+      'iam:GetUser',
+      'iam:GetAccessKeyLastUsed',
+    ],
   },
   IAMAuditRootUserCredentials: {
     feature: 'RootCredentialsManagement',
@@ -408,12 +818,22 @@ const ROOT_TASK_POLICIES: Record<string, { feature: OrganizationsFeature; action
       'iam:ListMFADevices',
       'iam:GetLoginProfile',
       'iam:ListSigningCertificates',
+      'iam:GetAccountSummary',
       'iam:GetUser',
+    ],
+    rootOnly: [
+      'iam:ListAccessKeys',
+      'iam:ListSigningCertificates',
+      'iam:GetLoginProfile',
+      'iam:ListMFADevices',
+      'iam:GetUser',
+      'iam:GetAccessKeyLastUsed',
     ],
   },
   IAMCreateRootUserPassword: {
     feature: 'RootCredentialsManagement',
     actions: ['iam:CreateLoginProfile', 'iam:GetLoginProfile'],
+    rootOnly: ['iam:CreateLoginProfile', 'iam:GetLoginProfile'],
   },
 };
 
@@ -431,10 +851,44 @@ type Caller =
   | { kind: 'root-session'; accountId: string; session: RootSession }
   | { kind: 'other' };
 
+/** What the layer knows about an access key it did not issue as root credentials. */
+interface KeyInfo {
+  accountId: string;
+  /** issued: moto issued it through the layer (an IAM user's key, a session token); setup: actAs. */
+  kind: 'issued' | 'role-session' | 'setup';
+  /** The caller's ARN (GetCallerIdentity's Arn), once known. */
+  arn?: string;
+  /** aws:PrincipalArn: the role's ARN for a role session, else the caller's ARN. */
+  principalArn?: string;
+}
+
+/** Where an account stands in an organization (cached; see accountContext). */
+interface AccountContext {
+  org?: OrgInfo;
+  /** In an organization and not its management account. */
+  member: boolean;
+  /** The member account's Status (ACTIVE, SUSPENDED, PENDING_CLOSURE). */
+  status?: string;
+}
+
+interface ScpPolicy {
+  id: string;
+  name: string;
+  statements: PolicyStatement[];
+}
+
 interface OrgInfo {
   id: string;
   masterAccountId: string;
   featureSet: string;
+}
+
+/** What the layer keeps about an organization (moto lacks it). */
+interface OrgLayerState {
+  trustedIamSince?: Date;
+  features: Set<OrganizationsFeature>;
+  /** Delegated administrators the layer registered: service principal -> account -> since. */
+  delegated: Map<string, Map<string, Date>>;
 }
 
 interface ReportSnapshot {
@@ -451,6 +905,34 @@ const ACCESS_KEY_OPS = new Set([
   'DeleteAccessKey',
   'GetAccessKeyLastUsed',
 ]);
+
+/** Root credential operations the layer answers for the root user (behaviour 11). */
+const ROOT_CREDENTIAL_OPS = new Set([
+  'ListSigningCertificates',
+  'UpdateSigningCertificate',
+  'DeleteSigningCertificate',
+  'GetLoginProfile',
+  'CreateLoginProfile',
+  'DeleteLoginProfile',
+  'ListMFADevices',
+  'DeactivateMFADevice',
+]);
+
+/** Of those, the ones AWS lets the root user omit UserName for only in an AssumeRoot session. */
+const SESSION_ONLY_OPS = new Set([
+  'GetLoginProfile',
+  'CreateLoginProfile',
+  'DeleteLoginProfile',
+  'DeactivateMFADevice',
+]);
+
+/** Services whose delegated administrators the layer keeps (moto refuses to register them). */
+const IAM_PRINCIPAL = 'iam.amazonaws.com';
+const ACCOUNT_PRINCIPAL = 'account.amazonaws.com';
+const LAYER_DELEGATED_SERVICES = new Set([IAM_PRINCIPAL, ACCOUNT_PRINCIPAL]);
+
+/** The key id the layer signs its own look-ups with (moto does not check it; the account is named). */
+const INTERNAL_KEY = 'AKIAROOTLAYERINTERNAL';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'expect', 'upgrade']);
 
@@ -506,27 +988,89 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
   /** Every root key id ever issued (including deleted ones) -> its account. */
   const rootKeyAccounts = new Map<string, string>();
   const sessions = new Map<string, RootSession>();
-  /** Access keys moto issued (seen passing through the layer) -> their account. */
-  const motoKeys = new Map<string, string>();
+  /** Access keys moto issued (seen passing through the layer) and actAs keys -> what they are. */
+  const keyInfo = new Map<string, KeyInfo>();
   const reports = new Map<string, ReportSnapshot>();
-  const orgs = new Map<string, { trustedIamSince?: Date; features: Set<OrganizationsFeature> }>();
+  const orgs = new Map<string, OrgLayerState>();
+  /** Root virtual MFA devices deactivated but not deleted, by account. */
+  const detachedVirtualMfa = new Map<string, Set<string>>();
+  /** Accounts created through the layer by organizations CreateAccount: their root has no password. */
+  const createdMembers = new Set<string>();
 
   function root(accountId = DEFAULT_ACCOUNT_ID): RootState {
     let state = roots.get(accountId);
     if (!state) {
-      state = { rootKeys: [], mfaEnabled: false, createDate: now() };
+      state = newRootState(accountId);
       roots.set(accountId, state);
     }
     return state;
   }
 
-  function orgState(orgId: string): { trustedIamSince?: Date; features: Set<OrganizationsFeature> } {
+  function newRootState(accountId: string): RootState {
+    const state = { rootKeys: [], mfaDevices: [], certificates: [], createDate: now() } as unknown as RootState;
+    // As AWS creates them: a standalone (or management) account's root user signed up with a
+    // password; a member account created by Organizations has no root password.
+    if (!createdMembers.has(accountId)) state.password = { createDate: state.createDate, passwordResetRequired: false };
+    // mfaEnabled is derived from the devices (and, set, adds one virtual device or removes them all).
+    Object.defineProperty(state, 'mfaEnabled', {
+      enumerable: true,
+      get: () => state.mfaDevices.length > 0,
+      set: (on: boolean) => {
+        if (!on) state.mfaDevices = [];
+        else if (state.mfaDevices.length === 0) state.mfaDevices = [newMfaDevice(accountId, { kind: 'virtual' }, [])];
+      },
+    });
+    return state;
+  }
+
+  function newMfaDevice(
+    accountId: string,
+    init: { kind: RootMfaKind; enableDate?: Date },
+    existing: RootMfaDevice[],
+  ): RootMfaDevice {
+    let serialNumber: string;
+    if (init.kind === 'virtual') {
+      const taken = new Set([...existing.map((d) => d.serialNumber), ...(detachedVirtualMfa.get(accountId) ?? [])]);
+      let n = 1;
+      const name = (i: number) => `arn:aws:iam::${accountId}:mfa/root-account-mfa-device${i === 1 ? '' : `-${i}`}`;
+      while (taken.has(name(n))) n++;
+      serialNumber = name(n);
+    } else if (init.kind === 'hardware') {
+      serialNumber = `GAHT${String(randomBytes(4).readUInt32BE() % 100_000_000).padStart(8, '0')}`;
+    } else {
+      serialNumber = `arn:aws:iam::${accountId}:u2f/root/passkey-${newKeyId('AKIA').slice(4)}`;
+    }
+    return { kind: init.kind, serialNumber, enableDate: init.enableDate ?? now() };
+  }
+
+  function newCertificate(init: { status?: 'Active' | 'Inactive'; uploadDate?: Date }): RootCertificate {
+    const body = randomBytes(96).toString('base64');
+    return {
+      certificateId: newKeyId('AKIA').slice(4) + newKeyId('AKIA').slice(4, 16),
+      certificateBody: `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)?.join('\n') ?? body}\n-----END CERTIFICATE-----`,
+      status: init.status ?? 'Active',
+      uploadDate: init.uploadDate ?? now(),
+    };
+  }
+
+  function orgState(orgId: string): OrgLayerState {
     let s = orgs.get(orgId);
     if (!s) {
-      s = { features: new Set() };
+      s = { features: new Set(), delegated: new Map() };
       orgs.set(orgId, s);
     }
     return s;
+  }
+
+  /** Accounts registered (by the layer) as delegated administrator for a service principal. */
+  function delegatedAdmins(orgId: string, servicePrincipal: string): Map<string, Date> {
+    const s = orgState(orgId);
+    let m = s.delegated.get(servicePrincipal);
+    if (!m) {
+      m = new Map();
+      s.delegated.set(servicePrincipal, m);
+    }
+    return m;
   }
 
   function newRootKey(
@@ -614,16 +1158,30 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
    * the account they were issued in; any other key -> moto's default account, as moto does.
    */
   function accountOf(p: ParsedRequest, caller: Caller): string {
-    return caller.kind === 'other' ? (motoKeys.get(p.accessKeyId) ?? DEFAULT_ACCOUNT_ID) : caller.accountId;
+    return caller.kind === 'other' ? (keyInfo.get(p.accessKeyId)?.accountId ?? DEFAULT_ACCOUNT_ID) : caller.accountId;
   }
 
   async function callerArn(p: ParsedRequest, caller: Caller, accountId: string): Promise<string> {
     if (caller.kind !== 'other') return `arn:aws:iam::${accountId}:root`;
-    const r = await internal('sts', p.accessKeyId, accountId, 'Action=GetCallerIdentity&Version=2011-06-15');
+    return (await otherPrincipal(p.accessKeyId, accountId)).arn;
+  }
+
+  /**
+   * The ARN of a caller that is neither a root user nor an AssumeRoot session (moto's
+   * GetCallerIdentity, once per key) and its aws:PrincipalArn (the role's ARN for a role session).
+   */
+  async function otherPrincipal(
+    accessKeyId: string,
+    accountId: string,
+  ): Promise<{ arn: string; principalArn: string }> {
+    const info = keyInfo.get(accessKeyId);
+    if (info?.arn) return { arn: info.arn, principalArn: info.principalArn ?? info.arn };
+    const r = await internal('sts', accessKeyId, accountId, 'Action=GetCallerIdentity&Version=2011-06-15');
     const arn = /<Arn>([^<]+)<\/Arn>/.exec(r.body.toString())?.[1];
     if (r.status !== 200 || !arn)
       throw new Error(`root layer: moto GetCallerIdentity failed (${r.status}): ${r.body.toString()}`);
-    return arn;
+    if (info) info.arn = arn;
+    return { arn, principalArn: info?.principalArn ?? arn };
   }
 
   /** Learns the account of access keys moto issues, from its answers. */
@@ -632,13 +1190,19 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     const xml = reply.body.toString();
     const keyId = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(xml)?.[1];
     const op = `${p.service}:${p.operation}`;
-    if (op === 'iam:DeleteAccessKey' && typeof p.params.AccessKeyId === 'string') motoKeys.delete(p.params.AccessKeyId);
+    if (op === 'iam:DeleteAccessKey' && typeof p.params.AccessKeyId === 'string') keyInfo.delete(p.params.AccessKeyId);
+    if (op === 'organizations:CreateAccount') {
+      const created = (parseJson(xml) as { CreateAccountStatus?: { AccountId?: string } }).CreateAccountStatus
+        ?.AccountId;
+      if (created) createdMembers.add(created);
+    }
     if (!keyId) return;
     if (op === 'iam:CreateAccessKey' || op === 'sts:GetSessionToken' || op === 'sts:GetFederationToken')
-      motoKeys.set(keyId, accountId);
+      keyInfo.set(keyId, { accountId, kind: 'issued' });
     if (op.startsWith('sts:AssumeRole')) {
+      // AssumeRoleWithWebIdentity / WithSAML (AssumeRole itself is learned by assumeRole()).
       const roleAccount = /<Arn>arn:[^:]+:sts::(\d{12}):assumed-role\//.exec(xml)?.[1];
-      motoKeys.set(keyId, roleAccount ?? accountId);
+      keyInfo.set(keyId, { accountId: roleAccount ?? accountId, kind: 'role-session' });
     }
   }
 
@@ -672,6 +1236,212 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     return r.status === 200;
   }
 
+  /* ---------------- organizations, cached (SCPs, account status, Account API) ---------------- */
+
+  /**
+   * moto's Organizations answers the layer needs on (nearly) every request of a member account,
+   * cached until the next mutating organizations call (see invalidateOrganizations). Keyed by
+   * the acting account, operation and parameters; a failed call is not kept.
+   */
+  const orgCalls = new Map<string, Promise<{ status: number; data: Record<string, unknown> }>>();
+  const contexts = new Map<string, Promise<AccountContext>>();
+  const scpInputs = new Map<string, Promise<ScpPolicy[][] | undefined>>();
+
+  function invalidateOrganizations(): void {
+    orgCalls.clear();
+    contexts.clear();
+    scpInputs.clear();
+  }
+
+  /** Caches a promise; a rejected one is dropped so the next request tries again. */
+  function cached<T>(map: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+    let pr = map.get(key);
+    if (!pr) {
+      pr = make();
+      map.set(key, pr);
+      const mine = pr;
+      pr.catch(() => {
+        if (map.get(key) === mine) map.delete(key);
+      });
+    }
+    return pr;
+  }
+
+  function orgCall(
+    accountId: string,
+    operation: string,
+    params: Record<string, unknown> = {},
+  ): Promise<{ status: number; data: Record<string, unknown> }> {
+    const body = JSON.stringify(params);
+    return cached(orgCalls, `${accountId} ${operation} ${body}`, async () => {
+      const r = await internal(
+        'organizations',
+        INTERNAL_KEY,
+        accountId,
+        body,
+        `AWSOrganizationsV20161128.${operation}`,
+      );
+      const text = r.body.toString();
+      return { status: r.status, data: r.status === 200 && text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    });
+  }
+
+  /** Every page of an Organizations listing, as the management account. */
+  async function orgList<T>(
+    accountId: string,
+    operation: string,
+    params: Record<string, unknown>,
+    key: string,
+  ): Promise<T[]> {
+    const out: T[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < 1000; page++) {
+      const r = await orgCall(accountId, operation, { ...params, ...(token ? { NextToken: token } : {}) });
+      if (r.status !== 200) throw new Error(`root layer: moto ${operation} failed (${r.status})`);
+      out.push(...((r.data[key] as T[] | undefined) ?? []));
+      token = typeof r.data.NextToken === 'string' && r.data.NextToken ? r.data.NextToken : undefined;
+      if (!token) return out;
+    }
+    throw new Error(`root layer: moto ${operation} did not stop paging`);
+  }
+
+  /** The account's organization, whether it is a member (not the management account) and its status. */
+  function accountContext(accountId: string): Promise<AccountContext> {
+    return cached(contexts, accountId, async () => {
+      const d = await orgCall(accountId, 'DescribeOrganization');
+      const o = (d.data as { Organization?: { Id: string; MasterAccountId: string; FeatureSet: string } }).Organization;
+      if (d.status !== 200 || !o) return { member: false };
+      const org: OrgInfo = { id: o.Id, masterAccountId: o.MasterAccountId, featureSet: o.FeatureSet };
+      if (org.masterAccountId === accountId) return { org, member: false };
+      const a = await orgCall(org.masterAccountId, 'DescribeAccount', { AccountId: accountId });
+      const status = (a.data as { Account?: { Status?: string } }).Account?.Status;
+      if (a.status !== 200) return { member: false };
+      return { org, member: true, status: status ?? 'ACTIVE' };
+    });
+  }
+
+  /**
+   * The SCPs on a member account's path, root first and the account last, or undefined when no
+   * SCP applies (not a member, not all features, or SERVICE_CONTROL_POLICY not enabled on the root).
+   */
+  function scpLevels(accountId: string, ctx: AccountContext): Promise<ScpPolicy[][] | undefined> {
+    return cached(scpInputs, accountId, async () => {
+      const org = ctx.org;
+      if (!ctx.member || !org || org.featureSet !== 'ALL') return undefined;
+      const master = org.masterAccountId;
+      const roots = await orgList<{ Id: string; PolicyTypes?: Array<{ Type: string; Status: string }> }>(
+        master,
+        'ListRoots',
+        {},
+        'Roots',
+      );
+      const rootNode = roots[0];
+      const enabled = rootNode?.PolicyTypes?.some((t) => t.Type === 'SERVICE_CONTROL_POLICY' && t.Status === 'ENABLED');
+      if (!rootNode || !enabled) return undefined;
+      const targets = [accountId];
+      let child = accountId;
+      for (let depth = 0; depth < 10 && child !== rootNode.Id; depth++) {
+        const parents = await orgList<{ Id: string; Type: string }>(
+          master,
+          'ListParents',
+          { ChildId: child },
+          'Parents',
+        );
+        const parent = parents[0];
+        if (!parent) throw new Error(`root layer: ${child} has no parent in organization ${org.id}`);
+        targets.push(parent.Id);
+        child = parent.Id;
+      }
+      targets.reverse();
+      return Promise.all(
+        targets.map(async (target) => {
+          const attached = await orgList<{ Id: string; Name: string }>(
+            master,
+            'ListPoliciesForTarget',
+            { TargetId: target, Filter: 'SERVICE_CONTROL_POLICY' },
+            'Policies',
+          );
+          return Promise.all(
+            attached.map(async (pol) => {
+              const d = await orgCall(master, 'DescribePolicy', { PolicyId: pol.Id });
+              const content = (d.data as { Policy?: { Content?: string } }).Policy?.Content;
+              if (d.status !== 200 || content === undefined)
+                throw new Error(`root layer: moto DescribePolicy ${pol.Id} failed (${d.status})`);
+              return {
+                id: pol.Id,
+                name: `${pol.Name} (${pol.Id})`,
+                statements: parseScp(`${pol.Name} (${pol.Id})`, content),
+              };
+            }),
+          );
+        }),
+      );
+    });
+  }
+
+  /** Trusted service principals of an organization that moto keeps (all but iam.amazonaws.com). */
+  async function motoTrustedServices(managementAccountId: string): Promise<Set<string>> {
+    const list = await orgList<{ ServicePrincipal: string }>(
+      managementAccountId,
+      'ListAWSServiceAccessForOrganization',
+      {},
+      'EnabledServicePrincipals',
+    );
+    return new Set(list.map((x) => x.ServicePrincipal));
+  }
+
+  /**
+   * Account status and service control policies for a request (behaviours 14 and 16), or
+   * undefined when it may go on. Root keys, IAM users, role sessions and AssumeRoot sessions acting
+   * in a member account are subject; the management account, keys the layer does not know (moto's
+   * bootstrap principal) and actAs set-up keys are not.
+   */
+  async function organizationGate(p: ParsedRequest, caller: Caller): Promise<Reply | undefined> {
+    let accountId: string;
+    let principal: () => Promise<{ arn: string; principalArn: string }>;
+    if (caller.kind === 'other') {
+      const info = keyInfo.get(p.accessKeyId);
+      if (!info || info.kind === 'setup') return undefined;
+      accountId = info.accountId;
+      principal = () => otherPrincipal(p.accessKeyId, info.accountId);
+    } else {
+      accountId = caller.accountId;
+      const arn = `arn:aws:iam::${accountId}:root`;
+      principal = async () => ({ arn, principalArn: arn });
+    }
+    const ctx = await accountContext(accountId);
+    if (!ctx.member) return undefined;
+    const action = iamAction(p);
+    if (ctx.status !== 'ACTIVE') {
+      const { arn } = await principal();
+      return accessDenied(
+        p,
+        `User: ${arn} is not authorized to perform: ${action} (account ${accountId} is ${ctx.status}: a closed account cannot be used)`,
+      );
+    }
+    // GetCallerIdentity needs no permission and cannot be denied (STS API reference).
+    if (action === 'sts:GetCallerIdentity') return undefined;
+    const levels = await scpLevels(accountId, ctx);
+    if (!levels) return undefined;
+    const who = await principal();
+    const context: RequestContext = {
+      'aws:principalarn': who.principalArn,
+      'aws:assumedroot': caller.kind === 'root-session' ? 'true' : undefined,
+    };
+    const verdict = evaluateScps(levels, action, context);
+    if (verdict.decision === 'explicit-deny')
+      return accessDenied(
+        p,
+        `User: ${who.arn} is not authorized to perform: ${action} with an explicit deny in a service control policy`,
+      );
+    if (verdict.decision === 'implicit-deny')
+      return accessDenied(
+        p,
+        `User: ${who.arn} is not authorized to perform: ${action} because no service control policy allows the ${action} action`,
+      );
+    return undefined;
+  }
+
   /* ---------------- authentication ---------------- */
 
   function authenticate(p: ParsedRequest, req: http.IncomingMessage): Caller | Reply {
@@ -691,14 +1461,18 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
       if (req.headers['x-amz-security-token'] !== session.sessionToken) return invalidKey(p);
       if (now() >= session.expiration) return expiredToken(p);
       const action = `${p.service}:${p.operation}`;
+      const task = ROOT_TASK_POLICIES[session.taskPolicy];
       // GetCallerIdentity needs no permission (STS API reference).
-      const allowed =
-        action === 'sts:GetCallerIdentity' ||
-        (ROOT_TASK_POLICIES[session.taskPolicy]?.actions.includes(action) ?? false);
-      if (!allowed) {
+      const allowed = action === 'sts:GetCallerIdentity' || (task?.actions.includes(action) ?? false);
+      // The task policies deny their actions on every resource but the root user: naming an IAM user.
+      const onUser = task?.rootOnly.includes(action) && p.params.UserName !== undefined;
+      if (!allowed || onUser) {
+        const resource = onUser
+          ? ` on resource: arn:aws:iam::${session.accountId}:user/${String(p.params.UserName)}`
+          : '';
         return accessDenied(
           p,
-          `User: arn:aws:iam::${session.accountId}:root is not authorized to perform: ${action} because no session policy allows the ${action} action`,
+          `User: arn:aws:iam::${session.accountId}:root is not authorized to perform: ${action}${resource} with an explicit deny in a session policy`,
         );
       }
       return { kind: 'root-session', accountId: session.accountId, session };
@@ -770,6 +1544,107 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     }
   }
 
+  /** Behaviour 11: the root user's signing certificates, console password and MFA devices. */
+  function rootCredentials(p: ParsedRequest, caller: Caller & { accountId: string }): Reply {
+    const accountId = caller.accountId;
+    const state = root(accountId);
+    if (caller.kind === 'root' && SESSION_ONLY_OPS.has(p.operation)) {
+      // IAM API reference: "When you make this request with root user credentials, you must use an
+      // AssumeRoot session to omit the user name." The exact error AWS gives is unverified.
+      return validationError(p, 'Must specify userName when calling with non-User credentials');
+    }
+    const certId = String(p.params.CertificateId ?? '');
+    const findCert = (): RootCertificate | undefined => state.certificates.find((c) => c.certificateId === certId);
+    const noCert = (): Reply =>
+      errorReply(p, 404, 'NoSuchEntity', `The Certificate with id ${certId} cannot be found.`);
+    const noPassword = (): Reply => errorReply(p, 404, 'NoSuchEntity', 'Login Profile for User root cannot be found.');
+    switch (p.operation) {
+      case 'ListSigningCertificates': {
+        const members = state.certificates
+          .map(
+            (c) =>
+              `<member><CertificateId>${c.certificateId}</CertificateId><CertificateBody>${xmlEscape(c.certificateBody)}</CertificateBody><Status>${c.status}</Status><UploadDate>${isoSeconds(c.uploadDate)}</UploadDate></member>`,
+          )
+          .join('');
+        return queryOk(p, `<Certificates>${members}</Certificates><IsTruncated>false</IsTruncated>`);
+      }
+      case 'UpdateSigningCertificate': {
+        const status = String(p.params.Status ?? '');
+        if (status !== 'Active' && status !== 'Inactive')
+          return validationError(
+            p,
+            `1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`,
+          );
+        const c = findCert();
+        if (!c) return noCert();
+        c.status = status;
+        return queryOk(p);
+      }
+      case 'DeleteSigningCertificate': {
+        const c = findCert();
+        if (!c) return noCert();
+        state.certificates = state.certificates.filter((x) => x !== c);
+        return queryOk(p);
+      }
+      case 'GetLoginProfile': {
+        if (!state.password) return noPassword();
+        return queryOk(p, `<LoginProfile>${loginProfileXml(state.password)}</LoginProfile>`);
+      }
+      case 'DeleteLoginProfile': {
+        if (!state.password) return noPassword();
+        delete state.password;
+        return queryOk(p);
+      }
+      case 'CreateLoginProfile': {
+        if (p.params.Password !== undefined)
+          return validationError(p, 'Password must be omitted when the request is made with an AssumeRoot session.');
+        if (state.password)
+          return errorReply(p, 409, 'EntityAlreadyExists', 'Login Profile for User root already exists.');
+        // The root user sets the password through "Forgot password": AWS requires a reset.
+        state.password = { createDate: now(), passwordResetRequired: true };
+        return queryOk(p, `<LoginProfile>${loginProfileXml(state.password)}</LoginProfile>`);
+      }
+      case 'ListMFADevices': {
+        const members = state.mfaDevices
+          .map(
+            (d) =>
+              `<member><SerialNumber>${xmlEscape(d.serialNumber)}</SerialNumber><EnableDate>${isoSeconds(d.enableDate)}</EnableDate></member>`,
+          )
+          .join('');
+        return queryOk(p, `<MFADevices>${members}</MFADevices><IsTruncated>false</IsTruncated>`);
+      }
+      default: {
+        // DeactivateMFADevice
+        const serial = String(p.params.SerialNumber ?? '');
+        if (!serial)
+          return validationError(
+            p,
+            "1 validation error detected: Value null at 'serialNumber' failed to satisfy constraint: Member must not be null",
+          );
+        const d = state.mfaDevices.find((x) => x.serialNumber === serial);
+        if (!d) return errorReply(p, 404, 'NoSuchEntity', `MFA Device with serial number ${serial} does not exist.`);
+        state.mfaDevices = state.mfaDevices.filter((x) => x !== d);
+        if (d.kind === 'virtual') {
+          const set = detachedVirtualMfa.get(accountId) ?? new Set<string>();
+          set.add(serial);
+          detachedVirtualMfa.set(accountId, set);
+        }
+        return queryOk(p);
+      }
+    }
+  }
+
+  /** DeleteVirtualMFADevice of a root virtual device (undefined: not the root's, moto answers). */
+  function deleteRootVirtualMfa(p: ParsedRequest, accountId: string): Reply | undefined {
+    const serial = String(p.params.SerialNumber ?? '');
+    if (root(accountId).mfaDevices.some((d) => d.serialNumber === serial))
+      return errorReply(p, 409, 'DeleteConflict', 'MFA Device is still in use.');
+    const detached = detachedVirtualMfa.get(accountId);
+    if (!detached?.has(serial)) return undefined;
+    detached.delete(serial);
+    return queryOk(p);
+  }
+
   function rootReportRow(accountId: string, columns: string[]): string {
     const state = root(accountId);
     const keys = [...state.rootKeys].sort((a, b) => a.createDate.getTime() - b.createDate.getTime());
@@ -777,12 +1652,14 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
       user: '<root_account>',
       arn: `arn:aws:iam::${accountId}:root`,
       user_creation_time: reportTime(state.createDate),
+      // "The value for the AWS account root user is always not_supported" (IAM User Guide).
       password_enabled: 'not_supported',
       password_last_used: state.passwordLastUsed ? reportTime(state.passwordLastUsed) : 'no_information',
       password_last_changed: 'not_supported',
       password_next_rotation: 'not_supported',
-      mfa_active: String(state.mfaEnabled),
+      mfa_active: String(state.mfaDevices.length > 0),
     };
+    const certs = [...state.certificates].sort((a, b) => a.uploadDate.getTime() - b.uploadDate.getTime());
     for (const n of [1, 2]) {
       const k = keys[n - 1];
       values[`access_key_${n}_active`] = String(k?.status === 'Active');
@@ -790,8 +1667,9 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
       values[`access_key_${n}_last_used_date`] = k?.lastUsed ? reportTime(k.lastUsed.date) : 'N/A';
       values[`access_key_${n}_last_used_region`] = k?.lastUsed?.region ?? 'N/A';
       values[`access_key_${n}_last_used_service`] = k?.lastUsed?.service ?? 'N/A';
-      values[`cert_${n}_active`] = 'false';
-      values[`cert_${n}_last_rotated`] = 'N/A';
+      const c = certs[n - 1];
+      values[`cert_${n}_active`] = String(c?.status === 'Active');
+      values[`cert_${n}_last_rotated`] = c ? reportTime(c.uploadDate) : 'N/A';
     }
     return columns.map((c) => csvField(values[c] ?? 'N/A')).join(',');
   }
@@ -990,7 +1868,9 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     const state = root(accountId);
     let xml = reply.body.toString();
     xml = setSummaryEntry(xml, 'AccountAccessKeysPresent', state.rootKeys.length > 0 ? 1 : 0);
-    xml = setSummaryEntry(xml, 'AccountMFAEnabled', state.mfaEnabled ? 1 : 0);
+    xml = setSummaryEntry(xml, 'AccountMFAEnabled', state.mfaDevices.length > 0 ? 1 : 0);
+    xml = setSummaryEntry(xml, 'AccountSigningCertificatesPresent', state.certificates.length > 0 ? 1 : 0);
+    xml = setSummaryEntry(xml, 'AccountPasswordPresent', state.password ? 1 : 0);
     return { ...reply, body: xml };
   }
 
@@ -1012,7 +1892,7 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
         'The request was rejected because your organization does not have All features enabled.',
       );
     }
-    if (org.masterAccountId !== accountId) {
+    if (org.masterAccountId !== accountId && !delegatedAdmins(org.id, IAM_PRINCIPAL).has(accountId)) {
       return errorReply(
         p,
         400,
@@ -1120,8 +2000,11 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     const accountId = accountOf(p, caller);
     const arn = await callerArn(p, caller, accountId);
     const org = await describeOrganization(p.accessKeyId, accountId);
-    if (!org || org.masterAccountId !== accountId)
-      return denied(arn, 'the caller is not in an organization management account');
+    if (!org || (org.masterAccountId !== accountId && !delegatedAdmins(org.id, IAM_PRINCIPAL).has(accountId)))
+      return denied(
+        arn,
+        'the caller is not in the management account or the delegated administrator account for iam.amazonaws.com',
+      );
     if (!orgs.get(org.id)?.features.has(task.feature))
       return denied(arn, `${task.feature} is not enabled for the organization`);
     if (
@@ -1145,15 +2028,60 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     );
   }
 
-  async function contactInformation(p: ParsedRequest, caller: Caller): Promise<Reply> {
+  /**
+   * Behaviour 12: the account an Account Management request acts in. Without AccountId, the
+   * caller's; with it, a member account of the caller's organization, if the caller may name it
+   * (else an AccessDeniedException reply).
+   */
+  async function accountApiTarget(p: ParsedRequest, caller: Caller): Promise<string | Reply> {
+    const callerAccount = accountOf(p, caller);
     const requested = p.params.AccountId;
-    if (requested !== undefined && !(typeof requested === 'string' && /^\d{12}$/.test(requested))) {
+    if (requested === undefined) return callerAccount;
+    if (!(typeof requested === 'string' && /^\d{12}$/.test(requested))) {
       return errorReply(p, 400, 'ValidationException', 'Invalid AccountId: it must be 12 digits.', {
         reason: 'fieldValidationFailed',
         fieldList: [{ name: 'AccountId', message: 'Must be 12 digits' }],
       });
     }
-    const accountId = typeof requested === 'string' ? requested : accountOf(p, caller);
+    const denied = async (why?: string): Promise<Reply> =>
+      accessDenied(
+        p,
+        `User: ${await callerArn(p, caller, callerAccount)} is not authorized to perform: account:${p.operation}${why ? ` (${why})` : ''}`,
+      );
+    const ctx = await accountContext(callerAccount);
+    const org = ctx.org;
+    if (!org) return denied(`account ${callerAccount} is not in an organization: call without AccountId`);
+    const management = org.masterAccountId === callerAccount;
+    if (requested === callerAccount) {
+      // The wording AWS gives the management account.
+      return denied(
+        management
+          ? 'The management account can only be managed using the standalone context from the management account.'
+          : 'an account is managed in the standalone context, without AccountId',
+      );
+    }
+    if (!management && !delegatedAdmins(org.id, ACCOUNT_PRINCIPAL).has(callerAccount))
+      return denied(
+        `only the management account or the delegated administrator for ${ACCOUNT_PRINCIPAL} may pass AccountId`,
+      );
+    if (org.featureSet !== 'ALL') return denied(`organization ${org.id} does not have all features enabled`);
+    // Trusted access not enabled: AWS names only the action.
+    if (!(await motoTrustedServices(org.masterAccountId)).has(ACCOUNT_PRINCIPAL)) return denied();
+    const target = await accountContext(requested);
+    if (!target.member || target.org?.id !== org.id)
+      return denied(`account ${requested} is not a member account of organization ${org.id}`);
+    return requested;
+  }
+
+  async function accountApi(p: ParsedRequest, req: http.IncomingMessage, body: Buffer, caller: Caller): Promise<Reply> {
+    const target = await accountApiTarget(p, caller);
+    if (typeof target !== 'string') return target;
+    if (p.operation === 'GetContactInformation' || p.operation === 'PutContactInformation')
+      return contactInformation(p, target);
+    return forward(req, body, target);
+  }
+
+  async function contactInformation(p: ParsedRequest, accountId: string): Promise<Reply> {
     const state = root(accountId);
     if (p.operation === 'GetContactInformation') {
       if (!state.contactInformation)
@@ -1178,14 +2106,184 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     return jsonOk({}, 'rest-json');
   }
 
+  /** Behaviour 13: sts:AssumeRole checks that the role exists and trusts the caller. */
+  async function assumeRole(p: ParsedRequest, req: http.IncomingMessage, body: Buffer, caller: Caller): Promise<Reply> {
+    // STS API AssumeRole: "You cannot call AssumeRole by using AWS account root user credentials".
+    if (caller.kind !== 'other') return accessDenied(p, 'Roles may not be assumed by root accounts.');
+    const roleArn = String(p.params.RoleArn ?? '');
+    const m = /^arn:aws:iam::(\d{12}):role\/(?:[^/]+\/)*([^/]+)$/.exec(roleArn);
+    if (!m) return validationError(p, `RoleArn ${roleArn} is not the ARN of an IAM role.`);
+    const [, roleAccount = '', roleName = ''] = m;
+    const callerAccount = accountOf(p, caller);
+    const who = await otherPrincipal(p.accessKeyId, callerAccount);
+    const denied = (): Reply =>
+      accessDenied(p, `User: ${who.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+    // A closed (suspended) account's roles cannot be assumed: AWS answers AccessDenied, as for a role
+    // that does not trust the caller.
+    const target = await accountContext(roleAccount);
+    if (target.member && target.status !== 'ACTIVE') return denied();
+    const got = await internal(
+      'iam',
+      INTERNAL_KEY,
+      roleAccount,
+      `Action=GetRole&Version=2010-05-08&RoleName=${encodeURIComponent(roleName)}`,
+    );
+    if (got.status === 404) return denied();
+    const xml = got.body.toString();
+    const arn = /<Role>[\s\S]*?<Arn>([^<]+)<\/Arn>/.exec(xml)?.[1];
+    const doc = /<AssumeRolePolicyDocument>([^<]*)<\/AssumeRolePolicyDocument>/.exec(xml)?.[1];
+    if (got.status !== 200 || !arn || doc === undefined)
+      throw new Error(`root layer: moto GetRole ${roleArn} failed (${got.status}): ${xml}`);
+    // The ARN must name the role exactly, path included.
+    if (xmlUnescape(arn) !== roleArn) return denied();
+    const trust = parseTrustPolicy(roleArn, policyDocumentText(doc));
+    const externalId = typeof p.params.ExternalId === 'string' ? p.params.ExternalId : undefined;
+    const allowed = trustAllows(
+      trust,
+      { accountId: callerAccount, arns: [...new Set([who.arn, who.principalArn])] },
+      { 'aws:principalarn': who.principalArn, 'sts:externalid': externalId },
+    );
+    if (!allowed) return denied();
+    const reply = await forward(req, body, callerAccount);
+    if (reply.status === 200) {
+      const out = reply.body.toString();
+      const keyId = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(out)?.[1];
+      const sessionArn = /<AssumedRoleUser>[\s\S]*?<Arn>([^<]+)<\/Arn>/.exec(out)?.[1];
+      if (keyId)
+        keyInfo.set(keyId, {
+          accountId: roleAccount,
+          kind: 'role-session',
+          ...(sessionArn ? { arn: sessionArn } : {}),
+          principalArn: roleArn,
+        });
+    }
+    return reply;
+  }
+
+  /**
+   * Behaviour 15: delegated administrators for iam.amazonaws.com and account.amazonaws.com, which
+   * moto refuses to register. Other service principals go to moto.
+   */
+  async function delegatedAdministrators(
+    p: ParsedRequest,
+    req: http.IncomingMessage,
+    body: Buffer,
+    caller: Caller,
+  ): Promise<Reply> {
+    const accountId = accountOf(p, caller);
+    const sp = typeof p.params.ServicePrincipal === 'string' ? p.params.ServicePrincipal : undefined;
+    const org = await describeOrganization(INTERNAL_KEY, accountId);
+    const isManagement = !!org && org.masterAccountId === accountId;
+    const accountDetails = async (master: string, id: string): Promise<Record<string, unknown> | undefined> =>
+      (await orgCall(master, 'DescribeAccount', { AccountId: id })).data.Account as Record<string, unknown> | undefined;
+    switch (p.operation) {
+      case 'RegisterDelegatedAdministrator':
+      case 'DeregisterDelegatedAdministrator': {
+        if (!sp || !LAYER_DELEGATED_SERVICES.has(sp)) return forward(req, body, accountId);
+        if (!org)
+          return errorReply(
+            p,
+            400,
+            'AWSOrganizationsNotInUseException',
+            'Your account is not a member of an organization.',
+          );
+        if (!isManagement)
+          return errorReply(p, 400, 'AccessDeniedException', "You don't have permissions to access this resource.");
+        const target = String(p.params.AccountId ?? '');
+        if (target === org.masterAccountId)
+          return errorReply(
+            p,
+            400,
+            'ConstraintViolationException',
+            'You cannot register master account/yourself as delegated administrator for your organization.',
+            { Reason: 'CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR' },
+          );
+        if (!(await accountDetails(org.masterAccountId, target)))
+          return errorReply(p, 400, 'AccountNotFoundException', "You specified an account that doesn't exist.");
+        const admins = delegatedAdmins(org.id, sp);
+        if (p.operation === 'RegisterDelegatedAdministrator') {
+          if (admins.has(target))
+            return errorReply(
+              p,
+              400,
+              'AccountAlreadyRegisteredException',
+              'The provided account is already a delegated administrator for your organization.',
+            );
+          admins.set(target, now());
+        } else {
+          if (!admins.has(target))
+            return errorReply(
+              p,
+              400,
+              'AccountNotRegisteredException',
+              'The provided account is not a registered delegated administrator for your organization.',
+            );
+          admins.delete(target);
+        }
+        return jsonOk({}, 'json');
+      }
+      case 'ListDelegatedAdministrators': {
+        if (!org || !isManagement) return forward(req, body, accountId);
+        const ours = new Map<string, Date>();
+        for (const service of sp ? [sp] : [...LAYER_DELEGATED_SERVICES]) {
+          if (!LAYER_DELEGATED_SERVICES.has(service)) continue;
+          for (const [id, since] of delegatedAdmins(org.id, service))
+            if (!ours.has(id) || (ours.get(id) as Date) > since) ours.set(id, since);
+        }
+        if (sp && !LAYER_DELEGATED_SERVICES.has(sp)) return forward(req, body, accountId);
+        let listed: Array<Record<string, unknown>> = [];
+        if (!sp) {
+          const r = await forward(req, body, accountId);
+          if (r.status !== 200) return r;
+          listed =
+            (JSON.parse(r.body.toString()) as { DelegatedAdministrators?: Array<Record<string, unknown>> })
+              .DelegatedAdministrators ?? [];
+        }
+        for (const [id, since] of ours) {
+          if (listed.some((a) => a.Id === id)) continue;
+          const account = await accountDetails(org.masterAccountId, id);
+          if (account) listed.push({ ...account, DelegationEnabledDate: since.getTime() / 1000 });
+        }
+        return jsonOk({ DelegatedAdministrators: listed }, 'json');
+      }
+      default: {
+        // ListDelegatedServicesForAccount
+        if (!org || !isManagement) return forward(req, body, accountId);
+        const target = String(p.params.AccountId ?? '');
+        const ours = [...LAYER_DELEGATED_SERVICES].flatMap((service) => {
+          const since = delegatedAdmins(org.id, service).get(target);
+          return since ? [{ ServicePrincipal: service, DelegationEnabledDate: since.getTime() / 1000 }] : [];
+        });
+        const r = await forward(req, body, accountId);
+        if (ours.length === 0) return r;
+        const theirs =
+          r.status === 200
+            ? ((JSON.parse(r.body.toString()) as { DelegatedServices?: unknown[] }).DelegatedServices ?? [])
+            : [];
+        return jsonOk({ DelegatedServices: [...theirs, ...ours] }, 'json');
+      }
+    }
+  }
+
   /* ---------------- the request handler ---------------- */
 
   async function dispatch(p: ParsedRequest, req: http.IncomingMessage, body: Buffer): Promise<Reply> {
+    const reply = await dispatchSigned(p, req, body);
+    // Any change to the organization (accounts, OUs, policies, attachments, trusted access,
+    // closing an account) may change SCPs, membership or status: drop what was cached.
+    if (p.service === 'organizations' && !/^(Describe|List)/.test(p.operation)) invalidateOrganizations();
+    return reply;
+  }
+
+  async function dispatchSigned(p: ParsedRequest, req: http.IncomingMessage, body: Buffer): Promise<Reply> {
     const auth = authenticate(p, req);
     if ('status' in auth) return auth;
     const caller = auth;
     const isRoot = caller.kind !== 'other';
     const op = `${p.service}:${p.operation}`;
+
+    const refused = await organizationGate(p, caller);
+    if (refused) return refused;
 
     if (isRoot && op === 'sts:GetCallerIdentity') {
       const a = caller.accountId;
@@ -1193,9 +2291,22 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     }
     if (isRoot && p.service === 'iam' && ACCESS_KEY_OPS.has(p.operation) && p.params.UserName === undefined) {
       const isRootKey = root(caller.accountId).rootKeys.some((k) => k.accessKeyId === p.params.AccessKeyId);
-      // GetAccessKeyLastUsed names the key, so an IAM user's key id still goes to moto.
+      // GetAccessKeyLastUsed names the key, so an IAM user's key id still goes to moto; an AssumeRoot
+      // session's task policy denies it on every resource but the root user.
       if (p.operation !== 'GetAccessKeyLastUsed' || isRootKey) return rootAccessKeys(p, caller.accountId);
+      if (caller.kind === 'root-session')
+        return accessDenied(
+          p,
+          `User: arn:aws:iam::${caller.accountId}:root is not authorized to perform: iam:GetAccessKeyLastUsed with an explicit deny in a session policy`,
+        );
     }
+    if (isRoot && p.service === 'iam' && ROOT_CREDENTIAL_OPS.has(p.operation) && p.params.UserName === undefined)
+      return rootCredentials(p, caller);
+    if (isRoot && op === 'iam:DeleteVirtualMFADevice') {
+      const deleted = deleteRootVirtualMfa(p, caller.accountId);
+      if (deleted) return deleted;
+    }
+    if (p.service === 'account') return accountApi(p, req, body, caller);
     switch (op) {
       case 'iam:GetAccountAuthorizationDetails':
         return authorizationDetails(p, req, body, caller);
@@ -1221,9 +2332,13 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
         break;
       case 'organizations:ListAWSServiceAccessForOrganization':
         return serviceAccess(p, req, body, caller);
-      case 'account:GetContactInformation':
-      case 'account:PutContactInformation':
-        return contactInformation(p, caller);
+      case 'organizations:RegisterDelegatedAdministrator':
+      case 'organizations:DeregisterDelegatedAdministrator':
+      case 'organizations:ListDelegatedAdministrators':
+      case 'organizations:ListDelegatedServicesForAccount':
+        return delegatedAdministrators(p, req, body, caller);
+      case 'sts:AssumeRole':
+        return assumeRole(p, req, body, caller);
     }
     const accountId = accountOf(p, caller);
     const reply = await forward(req, body, accountId);
@@ -1248,7 +2363,13 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
         params: p.params,
       };
       requests.push(record);
-      reply = await dispatch(p, req, body);
+      try {
+        reply = await dispatch(p, req, body);
+      } catch (err) {
+        record.status = 500;
+        if (!(err instanceof NotEmulatedError)) throw err;
+        reply = errorReply(p, 500, 'InternalFailure', `rootlock root layer internal error: ${err.message}`);
+      }
       record.status = reply.status;
       if (reply.status < 300) {
         const account = rootKeyAccounts.get(p.accessKeyId);
@@ -1283,10 +2404,31 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
       if (keysInit.length > 2) throw new Error('seedRoot: the root user can hold at most 2 access keys');
       const state = root(accountId);
       for (const k of state.rootKeys) revoked.delete(k.accessKeyId);
+      if ((o.certificates?.length ?? 0) > 2)
+        throw new Error('seedRoot: the root user can hold at most 2 signing certificates');
+      if ((o.mfaDevices?.length ?? 0) > 8) throw new Error('seedRoot: the root user can hold at most 8 MFA devices');
+      if (o.mfaDevices && o.mfaEnabled !== undefined && o.mfaEnabled !== o.mfaDevices.length > 0)
+        throw new Error('seedRoot: mfaEnabled contradicts mfaDevices');
+      if (o.password === false && o.passwordLastUsed !== undefined)
+        throw new Error('seedRoot: passwordLastUsed implies a password (password: false)');
       state.rootKeys = keysInit.map((k) => newRootKey(accountId, k));
-      if (o.mfaEnabled !== undefined) state.mfaEnabled = o.mfaEnabled;
+      if (o.mfaDevices) {
+        const devices: RootMfaDevice[] = [];
+        for (const d of o.mfaDevices) devices.push(newMfaDevice(accountId, d, devices));
+        state.mfaDevices = devices;
+      } else if (o.mfaEnabled !== undefined) state.mfaEnabled = o.mfaEnabled;
+      if (o.certificates) state.certificates = o.certificates.map((c) => newCertificate(c));
+      if (o.password === false) delete state.password;
+      if (o.password === true || o.passwordLastUsed !== undefined)
+        state.password ??= { createDate: now(), passwordResetRequired: false };
       if (o.passwordLastUsed !== undefined) state.passwordLastUsed = o.passwordLastUsed;
       return { keys: state.rootKeys.map((k) => ({ accessKeyId: k.accessKeyId, secretAccessKey: k.secretAccessKey })) };
+    },
+    actAs(accountId: string) {
+      if (!/^\d{12}$/.test(accountId)) throw new Error(`actAs: ${accountId} is not a 12-digit account id`);
+      const creds = { accessKeyId: newKeyId('AKIA'), secretAccessKey: newSecret() };
+      keyInfo.set(creds.accessKeyId, { accountId, kind: 'setup' });
+      return creds;
     },
     root,
     organizationFeatures(orgId: string) {
@@ -1311,9 +2453,12 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
       roots.clear();
       rootKeyAccounts.clear();
       sessions.clear();
-      motoKeys.clear();
+      keyInfo.clear();
       reports.clear();
       orgs.clear();
+      detachedVirtualMfa.clear();
+      createdMembers.clear();
+      invalidateOrganizations();
       revoked.clear();
       behaviour = { ...initial };
       clockOffsetMs = 0;
@@ -1331,6 +2476,10 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
 /* ------------------------------------------------------------------------------------------ */
 /* Small pure helpers                                                                          */
 /* ------------------------------------------------------------------------------------------ */
+
+function loginProfileXml(pw: RootPassword): string {
+  return `<CreateDate>${isoSeconds(pw.createDate)}</CreateDate>${pw.passwordResetRequired ? '<PasswordResetRequired>true</PasswordResetRequired>' : ''}`;
+}
 
 function setSummaryEntry(xml: string, key: string, value: number): string {
   const re = new RegExp(`(<key>${key}</key>\\s*<value>)[^<]*(</value>)`);

@@ -11,7 +11,9 @@ import {
   PutAlternateContactCommand,
 } from '@aws-sdk/client-account';
 import { describe, expect, it } from 'vitest';
-import { testClients, type TestCredentials } from '../../support/clients.js';
+import { EnableAWSServiceAccessCommand } from '@aws-sdk/client-organizations';
+import { MOTO_BOOTSTRAP_CREDENTIALS, testClients, type TestCredentials } from '../../support/clients.js';
+import { makeOrganization } from '../root-keys/support.js';
 import { useEmulator } from '../../support/emulator.js';
 import { mutatingRequests, runRootlock, type ScriptedAnswer } from '../../support/harness.js';
 
@@ -533,7 +535,11 @@ describe('billing-recovery against the emulator', () => {
 
   it('--target-account sends AccountId on every Account API call and writes into the member account', async () => {
     const creds = root();
-    const MEMBER = '210987654321';
+    // A real member, with trusted access for Account Management: AWS refuses AccountId otherwise.
+    const { memberId: MEMBER } = await makeOrganization(emu().endpoint);
+    await testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS).organizations.send(
+      new EnableAWSServiceAccessCommand({ ServicePrincipal: 'account.amazonaws.com' }),
+    );
     emu().layer.requests.length = 0;
     const r = await runRootlock(emu().endpoint, ['--target-account', MEMBER, ...ONLY], {
       credentials: creds,
@@ -564,7 +570,7 @@ describe('billing-recovery against the emulator', () => {
     expect(await readContact(creds, 'SECURITY')).toBeNull();
     expect(await readPrimary(creds)).toBeNull();
     expect(r.output.text).toContain(`Acting on member account ${MEMBER} (--target-account).`);
-    expect(r.output.text).toContain('Set the SECURITY alternate contact of member account 210987654321');
+    expect(r.output.text).toContain(`Set the SECURITY alternate contact of member account ${MEMBER}`);
   });
 
   it("--target-account naming the caller's own account sends no AccountId (AWS refuses it from the management account)", async () => {
