@@ -3,7 +3,10 @@
  * else it stops before reading any member (exit 2) and says why.
  */
 import { describe, expect, it } from 'vitest';
-import { createIamUserWithKey } from '../support/clients.js';
+import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
+import { RegisterDelegatedAdministratorCommand } from '@aws-sdk/client-organizations';
+import { createIamUserWithKey, MOTO_BOOTSTRAP_CREDENTIALS, testClients } from '../support/clients.js';
+import { makeOrganization } from '../steps/root-keys/support.js';
 import { useEmulator } from '../support/emulator.js';
 import { mutatingRequests, runRootlock } from '../support/harness.js';
 
@@ -29,5 +32,39 @@ describe('where check --org runs', () => {
     expect(r.code).toBe(2);
     expect(errors(r.output.lines)).toContain('check --org cannot run as the root user');
     expect(mutatingRequests(emu().layer.requests)).toEqual([]);
+  });
+});
+
+describe('check --org from a member account', () => {
+  it('a plain member: exit 2, naming the management account; a delegated administrator: reads the organization', async () => {
+    const { memberId, orgId } = await makeOrganization(emu().endpoint, { trustedIam: true });
+    const inMember = emu().layer.actAs(memberId);
+    await testClients(emu().endpoint, inMember).iam.send(new CreateUserCommand({ UserName: 'auditor' }));
+    const key = await testClients(emu().endpoint, inMember).iam.send(
+      new CreateAccessKeyCommand({ UserName: 'auditor' }),
+    );
+    const auditor = {
+      accessKeyId: key.AccessKey?.AccessKeyId as string,
+      secretAccessKey: key.AccessKey?.SecretAccessKey as string,
+    };
+    const plain = await runRootlock(emu().endpoint, ['check', '--org', '--json'], { credentials: auditor });
+    expect(plain.code).toBe(2);
+    expect(errors(plain.output.lines)).toContain(`is a member of organization ${orgId}, not its management account`);
+
+    await testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS).organizations.send(
+      new RegisterDelegatedAdministratorCommand({ AccountId: memberId, ServicePrincipal: 'iam.amazonaws.com' }),
+    );
+    const delegated = await runRootlock(emu().endpoint, ['check', '--org', '--json', '--only', 'root-keys'], {
+      credentials: auditor,
+    });
+    const doc = delegated.json as {
+      accounts: Array<{ id: string; steps: Array<{ status: string; summary: string }> }>;
+    };
+    expect(delegated.code, delegated.output.lines.join('\n')).toBeLessThan(2);
+    expect(delegated.output.text).toContain('read as its delegated administrator');
+    const management = doc.accounts.find((a) => a.id !== memberId);
+    // The management account's root is out of AssumeRoot's reach, from a delegated administrator too.
+    expect(management?.steps[0]?.status).toBe('not-checked');
+    expect(management?.steps[0]?.summary).toContain("cannot reach the management account's own root user");
   });
 });

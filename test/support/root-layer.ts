@@ -109,6 +109,10 @@
  *    unverified). Cached with 14.
  * 17. Test set-up credentials (`actAs`): keys that act in a given account as an all-powerful caller
  *    (like the bootstrap key in the default account), exempt from 14 and 16.
+ * 18. Organizations reads (List*, Describe* but DescribeOrganization) only from the management
+ *    account or a delegated administrator (answered as the management account sees the
+ *    organization); other members get AccessDeniedException.
+ *    Docs: Organizations User Guide "Delegated administrator for AWS Organizations".
  */
 import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -2267,6 +2271,38 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
 
   /* ---------------- the request handler ---------------- */
 
+  /**
+   * Behaviour 18: the organization's structure (Organizations List* and Describe* other than
+   * DescribeOrganization) is readable only from the management account or a delegated
+   * administrator; any other member gets AccessDeniedException, as AWS answers (moto answers
+   * every member). Delegated administrators: the layer's (iam, account) and moto's.
+   * Docs: Organizations User Guide "Delegated administrator for AWS Organizations"; API errors.
+   */
+  async function organizationsReadGate(
+    p: ParsedRequest,
+    caller: Caller,
+    req: http.IncomingMessage,
+    body: Buffer,
+  ): Promise<Reply | undefined> {
+    if (p.service !== 'organizations' || !/^(List|Describe)/.test(p.operation)) return undefined;
+    if (p.operation === 'DescribeOrganization' || caller.kind !== 'other') return undefined;
+    const accountId = accountOf(p, caller);
+    const org = await describeOrganization(p.accessKeyId, accountId);
+    if (!org || org.masterAccountId === accountId) return undefined;
+    // A delegated administrator reads what the management account reads (moto keeps it there).
+    const asManagement = () => forward(req, body, org.masterAccountId);
+    for (const admins of orgState(org.id).delegated.values()) if (admins.has(accountId)) return asManagement();
+    const listed = await internal(
+      'organizations',
+      'AKIAORGREADGATE00000',
+      org.masterAccountId,
+      '{}',
+      'AWSOrganizationsV20161128.ListDelegatedAdministrators',
+    );
+    if (listed.status === 200 && listed.body.toString().includes(`"${accountId}"`)) return asManagement();
+    return errorReply(p, 400, 'AccessDeniedException', "You don't have permissions to access this resource.");
+  }
+
   async function dispatch(p: ParsedRequest, req: http.IncomingMessage, body: Buffer): Promise<Reply> {
     const reply = await dispatchSigned(p, req, body);
     // Any change to the organization (accounts, OUs, policies, attachments, trusted access,
@@ -2284,6 +2320,8 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
 
     const refused = await organizationGate(p, caller);
     if (refused) return refused;
+    const orgRead = await organizationsReadGate(p, caller, req, body);
+    if (orgRead) return orgRead;
 
     if (isRoot && op === 'sts:GetCallerIdentity') {
       const a = caller.accountId;
