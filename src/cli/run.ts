@@ -73,7 +73,8 @@ async function defaultUi(args: CliArgs): Promise<{ output: Output; prompter: Pro
   if (args.answersFile) answers = readAnswersFile(args.answersFile);
   return createTerminalUi({
     color: args.color,
-    interactive: args.command === 'check' ? false : undefined,
+    // check asks nothing and draws nothing (scripts, CI); check --org draws its progress on a terminal.
+    interactive: args.command === 'check' && !args.org ? false : undefined,
     answers: { ...answers, ...args.answers },
     yes: args.yes,
   });
