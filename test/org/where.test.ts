@@ -3,7 +3,7 @@
  * else it stops before reading any member (exit 2) and says why.
  */
 import { describe, expect, it } from 'vitest';
-import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateUserCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { RegisterDelegatedAdministratorCommand } from '@aws-sdk/client-organizations';
 import { createIamUserWithKey, MOTO_BOOTSTRAP_CREDENTIALS, testClients } from '../support/clients.js';
 import { makeOrganization } from '../steps/root-keys/support.js';
@@ -66,5 +66,71 @@ describe('check --org from a member account', () => {
     // The management account's root is out of AssumeRoot's reach, from a delegated administrator too.
     expect(management?.steps[0]?.status).toBe('not-checked');
     expect(management?.steps[0]?.summary).toContain("cannot reach the management account's own root user");
+  });
+});
+
+describe('what the organization allows', () => {
+  it('centralized root access and trusted access off, no role: each member says what to turn on', async () => {
+    const { memberId } = await makeOrganization(emu().endpoint);
+    const ops = await createIamUserWithKey(emu().endpoint, 'org-ops');
+    const r = await runRootlock(emu().endpoint, ['check', '--org', '--json', '--regions', 'us-east-1'], {
+      credentials: ops,
+    });
+    expect(r.code).toBe(1);
+    const doc = r.json as {
+      accounts: Array<{
+        id: string;
+        status: string;
+        error?: string;
+        steps: Array<{ id: string; status: string; summary: string }>;
+      }>;
+    };
+    const member = doc.accounts.find((a) => a.id === memberId);
+    const step = (id: string) => member?.steps.find((s) => s.id === id);
+    expect(step('root-keys')?.status).toBe('not-checked');
+    expect(step('root-keys')?.summary).toContain('aws iam enable-organizations-root-credentials-management');
+    expect(step('billing-recovery')?.summary).toContain('--service-principal account.amazonaws.com');
+    expect(step('admins')?.summary).toContain('--member-role');
+    // Nothing could be read in it: an error, never a pass.
+    expect(member?.status).toBe('error');
+    expect(member?.error).toMatch(/^nothing could be checked in this account/);
+    expect(r.output.lines.filter((l) => l.startsWith('[warn] Not checked in member accounts'))).toHaveLength(2);
+  });
+
+  it('--external-id: the member role that requires one is refused without it and read with it', async () => {
+    const { memberId } = await makeOrganization(emu().endpoint);
+    const ops = await createIamUserWithKey(emu().endpoint, 'org-ops');
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': 'rootlock-audit-7' } },
+        },
+      ],
+    };
+    // Organizations created the role with the member account (as AWS does); its trust now asks for an external id.
+    await testClients(emu().endpoint, emu().layer.actAs(memberId)).iam.send(
+      new UpdateAssumeRolePolicyCommand({
+        RoleName: 'OrganizationAccountAccessRole',
+        PolicyDocument: JSON.stringify(trust),
+      }),
+    );
+    const base = ['check', '--org', '--json', '--accounts', memberId, '--only', 'admins'];
+    const role = ['--member-role', 'OrganizationAccountAccessRole'];
+    const without = await runRootlock(emu().endpoint, [...base, ...role], { credentials: ops });
+    const row = (r: typeof without) => (r.json as { accounts: Array<{ status: string; error?: string }> }).accounts[0];
+    expect(row(without)?.status).toBe('error');
+    expect(row(without)?.error).toContain('sts:AssumeRole into');
+    const withId = await runRootlock(emu().endpoint, [...base, ...role, '--external-id', 'rootlock-audit-7'], {
+      credentials: ops,
+    });
+    expect(row(withId)?.status).not.toBe('error');
+    // The administrator role is named: warned once.
+    expect(
+      withId.output.lines.filter((l) => l.includes('OrganizationAccountAccessRole has AdministratorAccess')),
+    ).toHaveLength(1);
   });
 });
