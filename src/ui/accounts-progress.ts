@@ -22,7 +22,7 @@
  * TerminalAccountsProgress.abort}) and shows the cursor again before the process exits.
  */
 import {
-  DefaultRenderer,
+  type DefaultRenderer,
   figures,
   Listr,
   ListrDefaultRendererLogLevels,
@@ -31,8 +31,6 @@ import {
   ProcessOutput,
   Spinner,
   type ListrDefaultRendererOptions,
-  type ListrDefaultRendererTask,
-  type ListrEventManager,
   type ListrTask,
   type ListrTaskObject,
   type ListrTaskWrapper,
@@ -41,6 +39,7 @@ import type { AccountsProgress } from '../engine/types.js';
 import { sanitize } from '../util/text.js';
 import type { SessionStream, SessionTaskList, TerminalSession } from './session.js';
 import { painter } from './style.js';
+import { type RendererControl, rendererFor } from './tasks.js';
 
 /** An account as the engine names it. */
 interface AccountRef {
@@ -63,12 +62,6 @@ export interface TerminalAccountsProgressOptions {
   concurrency: number;
   /** Called once, when the progress has left the live screen (final frame written, cursor shown). */
   onEnd?: () => void;
-}
-
-/** The parts of the renderer the progress drives directly. */
-interface RendererControl {
-  /** Ends drawing now (final frame, stream released); does nothing once ended. */
-  end(): void;
 }
 
 /** Rows the accounts never take: the counter's, the cursor's under the frame, and one to spare. */
@@ -331,48 +324,4 @@ export function startAccountsProgress(
 function shortText(text: string, length: number): string {
   const chars = [...sanitize(text, { maxLength: 200 })];
   return chars.length <= length ? chars.join('') : `${chars.slice(0, length - 1).join('')}…`;
-}
-
-/**
- * listr2's default renderer, for one progress (as ./tasks.ts does for a task list):
- * - drawn on a terminal we chose (`nonTTY`: listr2's own check reads process.stdout);
- * - ended once, whichever comes first (close, abort, the run's end), silent afterwards;
- * - closed before its first frame (the run was quicker than listr2's loading): it draws the final
- *   frame once loaded; aborted before its first frame: it releases the stream and stops its
- *   spinner as soon as it could have drawn, without drawing.
- */
-function rendererFor(progress: TerminalAccountsProgress): typeof DefaultRenderer {
-  return class AccountsRenderer extends DefaultRenderer {
-    static override nonTTY = true;
-    #state: 'loading' | 'drawing' | 'ended' = 'loading';
-
-    constructor(tasks: ListrDefaultRendererTask[], options: ListrDefaultRendererOptions, events: ListrEventManager) {
-      super(tasks, options, events);
-      progress.attach({ end: () => this.end() });
-    }
-
-    override async render(): Promise<void> {
-      await super.render();
-      if (this.#state === 'ended' && !progress.owesFinalFrame) {
-        progress.spinner.stop();
-        progress.processOutput.release();
-        return;
-      }
-      this.#state = 'drawing';
-      if (progress.owesFinalFrame) this.end();
-      else this.update();
-    }
-
-    override update(): void {
-      if (this.#state === 'drawing') super.update();
-    }
-
-    override end(): void {
-      const was = this.#state;
-      this.#state = 'ended';
-      if (was !== 'drawing') return;
-      super.end();
-      progress.rendererEnded();
-    }
-  };
 }

@@ -63,7 +63,7 @@ export interface TerminalTaskListOptions {
 }
 
 /** The parts of the renderer a list drives directly. */
-interface RendererControl {
+export interface RendererControl {
   /** Ends drawing now (final frame, stream released); does nothing once ended. */
   end(): void;
 }
@@ -296,34 +296,46 @@ function show(entry: Entry): void {
   if ((w.output ?? '') !== entry.note) w.output = entry.note;
 }
 
+/** What a renderer made by {@link rendererFor} drives: a task list, or an organization run's progress. */
+export interface RendererHost {
+  attach(renderer: RendererControl): void;
+  rendererEnded(): void;
+  readonly spinner: { stop(): void };
+  readonly processOutput: ProcessOutput;
+  /** True when the host closed before the first frame and still owes its final frame. */
+  readonly owesFinalFrame?: boolean;
+}
+
 /**
- * listr2's default renderer, for one list:
+ * listr2's default renderer, for one list (or one organization run's progress):
  * - drawn on a terminal we chose (`nonTTY`: listr2's own check reads process.stdout, which may be
  *   a pipe while the terminal is stderr);
- * - ended once, whichever comes first (the run's end or an abort), and silent afterwards, so a
- *   list stopped for an exiting process is not drawn a second time;
- * - stopped before its first frame (an abort while listr2 was still loading): it releases the
- *   stream and stops its spinner as soon as it could have drawn, without drawing.
+ * - ended once, whichever comes first (the run's end, a close or an abort), and silent
+ *   afterwards, so a list stopped for an exiting process is not drawn a second time;
+ * - closed before its first frame (`owesFinalFrame`): it draws the final frame once loaded;
+ *   stopped before its first frame otherwise (an abort while listr2 was still loading): it
+ *   releases the stream and stops its spinner as soon as it could have drawn, without drawing.
  */
-function rendererFor(list: TerminalTaskList): typeof DefaultRenderer {
-  return class TaskListRenderer extends DefaultRenderer {
+export function rendererFor(host: RendererHost): typeof DefaultRenderer {
+  return class HostRenderer extends DefaultRenderer {
     static override nonTTY = true;
     #state: 'loading' | 'drawing' | 'ended' = 'loading';
 
     constructor(tasks: ListrDefaultRendererTask[], options: ListrDefaultRendererOptions, events: ListrEventManager) {
       super(tasks, options, events);
-      list.attach({ end: () => this.end() });
+      host.attach({ end: () => this.end() });
     }
 
     override async render(): Promise<void> {
       await super.render();
-      if (this.#state === 'ended') {
-        list.spinner.stop();
-        list.processOutput.release();
+      if (this.#state === 'ended' && !host.owesFinalFrame) {
+        host.spinner.stop();
+        host.processOutput.release();
         return;
       }
       this.#state = 'drawing';
-      this.update();
+      if (host.owesFinalFrame) this.end();
+      else this.update();
     }
 
     override update(): void {
@@ -335,7 +347,7 @@ function rendererFor(list: TerminalTaskList): typeof DefaultRenderer {
       this.#state = 'ended';
       if (was !== 'drawing') return;
       super.end();
-      list.rendererEnded();
+      host.rendererEnded();
     }
   };
 }
