@@ -16,6 +16,8 @@ export interface OrganizationInfo {
   managementAccountId: string;
   featureSet?: string;
   role: OrgRole;
+  /** The root, when reading the organization already listed it (a delegated administrator's probe). */
+  root?: { Id: string; Name?: string };
 }
 
 export interface OrgAccount {
@@ -68,8 +70,9 @@ export async function readOrganization(pool: ClientPool, callerAccount: string):
   if (org.MasterAccountId === callerAccount)
     return { id: org.Id, managementAccountId: org.MasterAccountId, featureSet: org.FeatureSet, role: 'management' };
   // A member account: only a delegated administrator may list the organization.
+  let roots: Array<{ Id: string; Name?: string }>;
   try {
-    await pool.call('organizations', 'ListRoots', {});
+    roots = await listAll(pool, 'ListRoots', {}, 'Roots');
   } catch (err) {
     const f = describeAwsError(err, 'organizations', 'ListRoots');
     if (isAccessDenied(f) || f.code === 'AccessDeniedException')
@@ -82,7 +85,13 @@ export async function readOrganization(pool: ClientPool, callerAccount: string):
       );
     throw err;
   }
-  return { id: org.Id, managementAccountId: org.MasterAccountId, featureSet: org.FeatureSet, role: 'delegated-admin' };
+  return {
+    id: org.Id,
+    managementAccountId: org.MasterAccountId,
+    featureSet: org.FeatureSet,
+    role: 'delegated-admin',
+    root: roots[0],
+  };
 }
 
 interface OuNode {
@@ -115,14 +124,14 @@ const WALK_CONCURRENCY = 4;
 
 /**
  * Every account under the root (or under `fromOu`, recursively), each with its OU path:
- * ListRoots, then ListOrganizationalUnitsForParent and ListAccountsForParent level by level.
+ * ListRoots (unless `root` is given), then ListOrganizationalUnitsForParent and ListAccountsForParent
+ * level by level.
  */
 export async function listOrganizationAccounts(
   pool: ClientPool,
-  opts: { fromOu?: string; tags?: boolean } = {},
+  opts: { fromOu?: string; tags?: boolean; root?: { Id: string; Name?: string } } = {},
 ): Promise<OrgAccount[]> {
-  const roots = await listAll<{ Id: string; Name?: string }>(pool, 'ListRoots', {}, 'Roots');
-  const root = roots[0];
+  const root = opts.root ?? (await listAll<{ Id: string; Name?: string }>(pool, 'ListRoots', {}, 'Roots'))[0];
   if (!root) throw new Error('organizations:ListRoots returned no root');
   const accounts: OrgAccount[] = [];
   let level: Array<{ node: OuNode; path: OuNode[] }> = [{ node: { id: root.Id, name: root.Name ?? 'Root' }, path: [] }];

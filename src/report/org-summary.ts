@@ -20,7 +20,6 @@ export interface AccountLine {
 
 const STEP_STATUSES: OrgStepStatus[] = ['pass', 'fail', 'manual', 'error', 'not-checked'];
 const ACCOUNT_ORDER: Record<OrgAccountStatus, number> = { error: 0, fail: 1, pass: 2, skipped: 3 };
-const STEP_ORDER: Record<OrgStepStatus, number> = { error: 0, fail: 1, manual: 2, 'not-checked': 3, pass: 4 };
 
 export interface SummaryJson {
   accounts: number;
@@ -154,9 +153,4 @@ export class AccountsSummary {
     ];
     return lines.join('\n');
   }
-}
-
-/** A step's worst-first rank (for choosing which steps to show first). */
-export function stepRank(status: OrgStepStatus): number {
-  return STEP_ORDER[status];
 }

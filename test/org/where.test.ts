@@ -54,9 +54,16 @@ describe('check --org from a member account', () => {
     await testClients(emu().endpoint, MOTO_BOOTSTRAP_CREDENTIALS).organizations.send(
       new RegisterDelegatedAdministratorCommand({ AccountId: memberId, ServicePrincipal: 'iam.amazonaws.com' }),
     );
+    const before = emu().layer.requests.length;
     const delegated = await runRootlock(emu().endpoint, ['check', '--org', '--json', '--only', 'root-keys'], {
       credentials: auditor,
     });
+    // The probe that tells a delegated administrator from a plain member also gives the root: listed once.
+    expect(
+      emu()
+        .layer.requests.slice(before)
+        .filter((q) => q.operation === 'ListRoots'),
+    ).toHaveLength(1);
     const doc = delegated.json as {
       accounts: Array<{ id: string; steps: Array<{ status: string; summary: string }> }>;
     };

@@ -168,7 +168,7 @@ export async function checkOrgCommand(run: RunSession, args: CliArgs, deps: RunD
   try {
     org = await readOrganization(ctx.pool, ctx.account.id);
     [all, capabilities] = await Promise.all([
-      listOrganizationAccounts(ctx.pool, { fromOu: opts.ou, tags: opts.tags !== undefined }),
+      listOrganizationAccounts(ctx.pool, { fromOu: opts.ou, tags: opts.tags !== undefined, root: org.root }),
       readCapabilities(run),
     ]);
   } finally {
