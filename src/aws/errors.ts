@@ -85,6 +85,10 @@ const ACTION_PREFIX: Record<string, string> = {
   account: 'account',
   organizations: 'organizations',
   s3control: 's3',
+  cloudtrail: 'cloudtrail',
+  // IAM Identity Center's admin API is authorized as sso:*.
+  'sso-admin': 'sso',
+  identitystore: 'identitystore',
 };
 
 /** IAM actions whose names differ from their API operation's. */

@@ -2,6 +2,7 @@
  * Who is acting on which account: GetCallerIdentity and ListAccountAliases once
  * at start, and a pure classification of the caller's ARN.
  */
+import type { AccountOrganization, AccountType } from './account-type.js';
 import type { ClientPool } from './pool.js';
 import { toRunError } from './errors.js';
 
@@ -23,6 +24,15 @@ export interface CallerIdentity {
 export interface AccountInfo {
   id: string;
   alias?: string;
+  /**
+   * The account's kind (src/aws/account-type.ts), read once when the operator's session opens;
+   * absent in sessions opened for something else (a verify profile, a member read role).
+   */
+  type?: AccountType;
+  /** The organization it belongs to, as far as the account may read it. */
+  organization?: AccountOrganization;
+  /** What limited the classification (a refused read), in a sentence. */
+  typeNote?: string;
 }
 
 /** Classifies an STS caller ARN. Pure. */

@@ -9,7 +9,16 @@ import { UngatedMutationError } from './errors.js';
 import type { ApiLimiter } from './limiter.js';
 
 /** AWS services rootlock talks to. */
-export type ServiceName = 'iam' | 'account' | 'sts' | 'ec2' | 'organizations' | 's3control';
+export type ServiceName =
+  | 'iam'
+  | 'account'
+  | 'sts'
+  | 'ec2'
+  | 'organizations'
+  | 's3control'
+  | 'cloudtrail'
+  | 'sso-admin'
+  | 'identitystore';
 
 /** Global services are signed in us-east-1 whatever the session's region. */
 const GLOBAL_REGION = 'us-east-1';
@@ -22,6 +31,8 @@ const READ_ONLY_EXTRA = new Set([
   // A member read role's session (check --org): it changes nothing in either account.
   'AssumeRole',
   'SimulatePrincipalPolicy',
+  // CloudTrail event history (root-keys: what a root key is used for).
+  'LookupEvents',
 ]);
 
 /** True when the operation only reads (it may be sent outside the gate, and in dry-run). */
@@ -96,6 +107,11 @@ const MODULES: Record<ServiceName, { load: ModuleLoader; client: string; global:
   ec2: { load: () => import('@aws-sdk/client-ec2'), client: 'EC2Client', global: false },
   // Account-level settings (S3 Block Public Access), signed in the session's region.
   s3control: { load: () => import('@aws-sdk/client-s3-control'), client: 'S3ControlClient', global: false },
+  // CloudTrail event history (LookupEvents), per region.
+  cloudtrail: { load: () => import('@aws-sdk/client-cloudtrail'), client: 'CloudTrailClient', global: false },
+  // IAM Identity Center: sent to the region of its instance.
+  'sso-admin': { load: () => import('@aws-sdk/client-sso-admin'), client: 'SSOAdminClient', global: false },
+  identitystore: { load: () => import('@aws-sdk/client-identitystore'), client: 'IdentitystoreClient', global: false },
 };
 
 /**

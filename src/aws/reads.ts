@@ -13,7 +13,56 @@ import type {
 import type { Clock } from '../util/clock.js';
 import type { ClientPool } from './pool.js';
 import { parseCredentialReport, type CredentialReport } from './credential-report.js';
-import { describeAwsError } from './errors.js';
+import { describeAwsError, isNotFound } from './errors.js';
+
+/** The Account API's AlternateContact fields, in the order AWS documents them. */
+export const ALTERNATE_CONTACT_FIELDS = ['Name', 'Title', 'EmailAddress', 'PhoneNumber'] as const;
+/** The Account API's ContactInformation fields, in the order AWS documents them. */
+export const CONTACT_INFORMATION_FIELDS = [
+  'FullName',
+  'AddressLine1',
+  'AddressLine2',
+  'AddressLine3',
+  'City',
+  'StateOrRegion',
+  'DistrictOrCounty',
+  'PostalCode',
+  'CountryCode',
+  'PhoneNumber',
+  'CompanyName',
+  'WebsiteUrl',
+] as const;
+export type AlternateContactType = 'BILLING' | 'OPERATIONS' | 'SECURITY';
+export type AlternateContactFields = Partial<Record<(typeof ALTERNATE_CONTACT_FIELDS)[number], string>>;
+export type ContactInformationFields = Partial<Record<(typeof CONTACT_INFORMATION_FIELDS)[number], string>>;
+
+/** The string fields `keys` of an Account API answer's object, or null when it has none. */
+function pickStrings<K extends string>(obj: unknown, keys: readonly K[]): Partial<Record<K, string>> | null {
+  if (!obj || typeof obj !== 'object') return null;
+  const out: Partial<Record<K, string>> = {};
+  for (const k of keys) {
+    const v = (obj as Record<string, unknown>)[k];
+    if (typeof v === 'string') out[k] = v;
+  }
+  return out;
+}
+
+/** One Account API read; ResourceNotFoundException (never set) is null, any other failure is thrown. */
+async function readAccountObject<K extends string>(
+  pool: ClientPool,
+  operation: string,
+  params: Record<string, unknown>,
+  field: string,
+  keys: readonly K[],
+): Promise<Partial<Record<K, string>> | null> {
+  try {
+    const res = await pool.call<Record<string, unknown>>('account', operation, params);
+    return pickStrings(res[field], keys);
+  } catch (err) {
+    if (isNotFound(describeAwsError(err, 'account', operation))) return null;
+    throw err;
+  }
+}
 
 /** Where a long read says what it is waiting for (a spinner, in the terminal). */
 export interface ProgressNote {
@@ -260,6 +309,35 @@ export class AccountReads {
       const res = await this.pool.call<{ SummaryMap?: Record<string, number> }>('iam', 'GetAccountSummary');
       return res.SummaryMap ?? {};
     });
+  }
+
+  /**
+   * One alternate contact of the session's account, or of member `accountId` (Account API with
+   * AccountId): null when it was never set. Steps that read contacts share the one answer.
+   */
+  alternateContact(type: AlternateContactType, accountId?: string): Promise<AlternateContactFields | null> {
+    return this.once(`account:alternate-contact:${accountId ?? 'self'}:${type}`, () =>
+      readAccountObject(
+        this.pool,
+        'GetAlternateContact',
+        { AlternateContactType: type, ...(accountId ? { AccountId: accountId } : {}) },
+        'AlternateContact',
+        ALTERNATE_CONTACT_FIELDS,
+      ),
+    );
+  }
+
+  /** The primary contact of the session's account, or of member `accountId`: null when it was never set. */
+  contactInformation(accountId?: string): Promise<ContactInformationFields | null> {
+    return this.once(`account:contact-information:${accountId ?? 'self'}`, () =>
+      readAccountObject(
+        this.pool,
+        'GetContactInformation',
+        accountId ? { AccountId: accountId } : {},
+        'ContactInformation',
+        CONTACT_INFORMATION_FIELDS,
+      ),
+    );
   }
 
   /** iam:ListOrganizationsFeatures as AWS answers it (the organization's centralized root access). */

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
+import { describeAccountType } from '../aws/account-type.js';
 import { RunError } from '../aws/errors.js';
 import { describePrincipal } from '../aws/identity.js';
 import { ApiLimiter, organizationFamilies } from '../aws/limiter.js';
@@ -76,6 +77,7 @@ export async function openRunSession(
         credentials: deps.credentials,
         // An organization run: every session counts against the management account's quotas.
         limiter: args.org ? new ApiLimiter(organizationFamilies(args.org.concurrency)) : undefined,
+        classify: true,
       }),
       registry.select(args.only, args.skip),
     ]);
@@ -94,7 +96,13 @@ export async function openRunSession(
   };
   const ctx = sessionContext({ ...session, clock, output, options, registry, factory });
   const accountLabel = account.alias ? `${account.id} (${sanitize(account.alias)})` : account.id;
-  output.info(`Acting as ${sanitize(caller.arn)}, ${describePrincipal(caller.type)}, on account ${accountLabel}.`);
+  const kind = account.type
+    ? `, ${describeAccountType({ type: account.type, organization: account.organization })}`
+    : '';
+  output.info(
+    `Acting as ${sanitize(caller.arn)}, ${describePrincipal(caller.type)}, on account ${accountLabel}${kind}.`,
+  );
+  if (account.typeNote) output.detail([account.typeNote]);
   if (caller.type === 'root' && !args.org) {
     output.warn(
       args.command === 'check'
@@ -159,6 +167,10 @@ export function openChangeSession(
     alias: account.alias ?? null,
     principalType: caller.type,
     region: run.region,
+    ...(account.type ? { accountType: account.type } : {}),
+    ...(account.organization
+      ? { organizationId: account.organization.id, managementAccountId: account.organization.managementAccountId }
+      : {}),
   });
   const gate = new MutationGate({
     pool: ctx.pool,

@@ -51,7 +51,7 @@ export async function runAdvisories(entries: readonly AdvisoryEntry[], ctx: Step
 
 /**
  * Prints the advisories' verdicts: a pass in one line, a failure with its fix, controls and
- * documentation, anything else (not checked) as information. `metaOf` gives each entry's
+ * documentation, anything else (not checked, not applicable) as information. `metaOf` gives each entry's
  * metadata (the registry's `meta`, or `StepContext.metaOf`); an id it does not know as an
  * advisory is shown under its id, without a fix.
  */

@@ -21,6 +21,10 @@ export type JournalEntry =
       alias?: string | null;
       principalType?: string;
       region?: string;
+      /** The account's kind (standalone, management, member, delegated-admin, unknown) and its organization. */
+      accountType?: string;
+      organizationId?: string;
+      managementAccountId?: string;
     }
   | { type: 'answers'; step: string; answers: unknown }
   | { type: 'attestation'; step: string; item: string; by: string; statement: string; at?: string }

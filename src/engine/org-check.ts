@@ -16,7 +16,7 @@
  * `onRow`; what the run keeps per account is a summary line.
  */
 import { describeAwsError, explainFailure } from '../aws/errors.js';
-import type { CallerIdentity } from '../aws/identity.js';
+import type { AccountInfo, CallerIdentity } from '../aws/identity.js';
 import type { OrganizationInfo, OrgAccount } from '../aws/organization.js';
 import type { CallCounter } from '../aws/pool.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -54,6 +54,8 @@ export type OrgAccountStatus = 'pass' | 'fail' | 'error' | 'skipped';
 
 export interface OrgAccountResult {
   account: OrgAccount;
+  /** The account's kind and its organization, as the run knows them (see {@link orgAccountInfo}). */
+  info: AccountInfo;
   status: OrgAccountStatus;
   /** Who read the account (the member role's session, or the operator for their own account). */
   principal?: Pick<CallerIdentity, 'arn' | 'type'>;
@@ -106,6 +108,31 @@ export const SILENT_OUTPUT: Output = {
 
 /** RoleSessionName of member-role sessions: visible in each member's CloudTrail. */
 export const MEMBER_SESSION_NAME = 'rootlock-org-check';
+
+/**
+ * An account of the organization as the run knows it, without reading anything in it: the
+ * operator's own account as its session classified it; the management account; any other a
+ * member (a delegated administrator among them shows as a member: only its own session can tell).
+ * Centralized root access is known from the management side's capabilities.
+ */
+export function orgAccountInfo(
+  input: Pick<OrgCheckInput, 'ctx' | 'org' | 'capabilities'>,
+  account: OrgAccount,
+): AccountInfo {
+  if (account.id === input.ctx.account.id && input.ctx.account.type) return input.ctx.account;
+  const rootAccess =
+    input.capabilities.rootSessions === true ? true : input.ctx.account.organization?.rootCredentialsManagement;
+  return {
+    id: account.id,
+    alias: account.name,
+    type: account.id === input.org.managementAccountId ? 'management' : 'member',
+    organization: {
+      id: input.org.id,
+      managementAccountId: input.org.managementAccountId,
+      ...(rootAccess === undefined ? {} : { rootCredentialsManagement: rootAccess }),
+    },
+  };
+}
 
 /** The verdict of an account from its steps. */
 export function accountStatus(steps: readonly Pick<OrgStepResult, 'status'>[], error?: string): OrgAccountStatus {
@@ -243,7 +270,7 @@ export async function checkAccount(input: OrgCheckInput, account: OrgAccount): P
         );
         member = accountContext(
           ctx,
-          { ...s, account: { id: account.id, alias: account.name }, options, output: SILENT_OUTPUT },
+          { ...s, account: orgAccountInfo(input, account), options, output: SILENT_OUTPUT },
           assessments,
         );
         principal = { arn: s.caller.arn, type: s.caller.type };
@@ -291,6 +318,7 @@ export async function checkAccount(input: OrgCheckInput, account: OrgAccount): P
   accountError ??= nothingChecked(steps);
   return {
     account,
+    info: orgAccountInfo(input, account),
     status: accountStatus(steps, accountError),
     principal,
     steps,
@@ -305,6 +333,7 @@ export async function checkAccount(input: OrgCheckInput, account: OrgAccount): P
 function failedRow(input: OrgCheckInput, account: OrgAccount, reason: string): OrgAccountResult {
   return {
     account,
+    info: orgAccountInfo(input, account),
     status: 'error',
     steps: input.steps.map((s) => errored(s, reason)),
     nextSteps: [],

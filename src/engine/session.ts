@@ -6,6 +6,7 @@
  * and shared, each session holds only its credentials, clients and counters, so hundreds can be
  * open in one process.
  */
+import { readAccountType } from '../aws/account-type.js';
 import { classifyArn, readIdentity, type AccountInfo, type CallerIdentity } from '../aws/identity.js';
 import type { ApiLimiter } from '../aws/limiter.js';
 import { type CallCounter, ClientPool, type Credentials } from '../aws/pool.js';
@@ -28,6 +29,8 @@ export interface SessionSpec {
   reloadProfiles?: boolean;
   /** Limits shared by every session of an organization run (see ApiLimiter). */
   limiter?: ApiLimiter;
+  /** Also read what kind of account it is (the operator's session): see src/aws/account-type.ts. */
+  classify?: boolean;
 }
 
 /** A role to assume in a member account (`check --org --member-role`). */
@@ -84,11 +87,31 @@ export class SessionFactory {
     });
   }
 
-  /** Opens a session and reads its identity (GetCallerIdentity, ListAccountAliases). */
+  /**
+   * Opens a session and reads its identity (GetCallerIdentity, ListAccountAliases) and, with
+   * `classify`, the account's kind (its organization, read concurrently with the identity).
+   */
   async open(spec: SessionSpec): Promise<Session> {
     const pool = this.pool(spec);
-    const { caller, account } = await readIdentity(pool);
-    return { pool, reads: new AccountReads(pool, this.clock), caller, account };
+    const reads = new AccountReads(pool, this.clock);
+    const identity = readIdentity(pool);
+    const classified = spec.classify
+      ? readAccountType(
+          pool,
+          reads,
+          identity.then((i) => i.account.id),
+        )
+      : undefined;
+    // A failed identity read is the session's error; the classification then has nothing to add.
+    classified?.catch(() => undefined);
+    const { caller, account } = await identity;
+    const kind = await classified;
+    if (kind) {
+      account.type = kind.type;
+      if (kind.organization) account.organization = kind.organization;
+      if (kind.note) account.typeNote = kind.note;
+    }
+    return { pool, reads, caller, account };
   }
 
   /** A pool for a named profile on `base`'s endpoint and region, counted with `base`'s calls. */

@@ -6,6 +6,7 @@
 
 import type { ServiceName } from '../aws/pool.js';
 import type { ReadBack } from '../aws/read-back.js';
+import { type ControlRef, controlRefs } from './controls.js';
 
 export type { ServiceName } from '../aws/pool.js';
 export { systemClock, type Clock } from '../util/clock.js';
@@ -51,8 +52,14 @@ export interface Finding {
   wizardRemediation?: string;
 }
 
+/** A finding as JSON documents and journals carry it: its controls also as structured references. */
+export interface FindingRecord extends Finding {
+  /** `controls` as `{ framework, version, id }` (src/engine/controls.ts), in the same order. */
+  controlRefs: ControlRef[];
+}
+
 /** A finding as plain data for JSON documents and journals (only its own fields, copied). */
-export function findingRecord(f: Finding): Finding {
+export function findingRecord(f: Finding): FindingRecord {
   return {
     id: f.id,
     kind: f.kind,
@@ -60,6 +67,7 @@ export function findingRecord(f: Finding): Finding {
     resource: f.resource,
     message: f.message,
     controls: [...f.controls],
+    controlRefs: controlRefs(f.controls),
     ...(f.remediation ? { remediation: f.remediation } : {}),
   };
 }
@@ -140,10 +148,14 @@ export interface AdvisoryMeta {
   url: string;
 }
 
-/** An advisory entry's verdict, as check documents, journals and reports carry it. */
+/**
+ * An advisory entry's verdict, as check documents, journals and reports carry it. `not-applicable`:
+ * the check does not apply to this account (root MFA of a member account under centralized root
+ * access whose root user has no credentials); never a failure.
+ */
 export interface AdvisoryResult {
   id: StepId;
-  status: 'pass' | 'fail' | 'not-checked';
+  status: 'pass' | 'fail' | 'not-checked' | 'not-applicable';
   message: string;
   controls: string[];
   /** ARNs or ids the verdict is about (users without MFA, old keys). */

@@ -18,6 +18,7 @@
  * attributes"; {@link validateAsffFinding} checks them.
  */
 import { createHash } from 'node:crypto';
+import { securityHubControlId } from '../engine/controls.js';
 import { REGISTRY } from '../engine/registry.js';
 import type { AdvisoryMeta, AdvisoryResult } from '../engine/types.js';
 import type { CheckDocument } from './check-json.js';
@@ -53,7 +54,12 @@ export interface AsffFinding {
   Remediation?: { Recommendation: { Text: string; Url?: string } };
   ProductFields: Record<string, string>;
   Resources: AsffResource[];
-  Compliance: { Status: AsffComplianceStatus; RelatedRequirements?: string[] };
+  /**
+   * `RelatedRequirements`: every control ("CIS AWS Foundations Benchmark v5.0.0/1.4", "Security Hub
+   * IAM.9"); `SecurityControlId`: the Security Hub CSPM control the finding matches, where it has
+   * one (a finding provider may fill the Compliance fields: Security Hub API reference, Compliance).
+   */
+  Compliance: { Status: AsffComplianceStatus; RelatedRequirements?: string[]; SecurityControlId?: string };
   RecordState: 'ACTIVE' | 'ARCHIVED';
 }
 
@@ -182,6 +188,17 @@ function requirements(controls: string[]): string[] | undefined {
   return r.length > 0 ? r : undefined;
 }
 
+/** The Compliance object of a finding with these controls. */
+function compliance(status: AsffComplianceStatus, controls: string[]): AsffFinding['Compliance'] {
+  const related = requirements(controls);
+  const controlId = securityHubControlId(controls);
+  return {
+    Status: status,
+    ...(related ? { RelatedRequirements: related } : {}),
+    ...(controlId ? { SecurityControlId: controlId } : {}),
+  };
+}
+
 const STEP_STATUS: Record<string, AsffComplianceStatus> = {
   pass: 'PASSED',
   fail: 'FAILED',
@@ -192,6 +209,8 @@ const NEXT_STATUS: Record<string, AsffComplianceStatus> = {
   pass: 'PASSED',
   fail: 'FAILED',
   'not-checked': 'NOT_AVAILABLE',
+  // Security Hub reports an AWS Config NOT_APPLICABLE evaluation as NOT_AVAILABLE.
+  'not-applicable': 'NOT_AVAILABLE',
 };
 
 /** An advisory's metadata from the registry; undefined for an id it does not list as an advisory. */
@@ -281,10 +300,7 @@ export function buildAsffFindings(input: AsffInput): AsffFinding[] {
       ...(status !== 'PASSED' ? { Remediation: remediation(`Run: rootlock --only ${s.id}`, s.url) } : {}),
       ProductFields: fields({ 'rootlock/step': s.id, 'rootlock/status': s.status }),
       Resources: [asffResource(accountId, accountId, region)],
-      Compliance: {
-        Status: status,
-        ...(requirements(s.controls) ? { RelatedRequirements: requirements(s.controls) } : {}),
-      },
+      Compliance: compliance(status, s.controls),
       RecordState: 'ACTIVE',
     });
     const emit = (f: ReportFinding, resolved: boolean) => {
@@ -302,10 +318,7 @@ export function buildAsffFindings(input: AsffInput): AsffFinding[] {
         ...(resolved ? {} : { Remediation: remediation(f.remediation ?? `Run: rootlock --only ${s.id}`, s.url) }),
         ProductFields: fields({ 'rootlock/step': s.id, 'rootlock/kind': f.kind }),
         Resources: [asffResource(f.resource, accountId, region)],
-        Compliance: {
-          Status: resolved ? 'PASSED' : st,
-          ...(requirements(f.controls) ? { RelatedRequirements: requirements(f.controls) } : {}),
-        },
+        Compliance: compliance(resolved ? 'PASSED' : st, f.controls),
         RecordState: resolved ? 'ARCHIVED' : 'ACTIVE',
       });
     };
@@ -328,10 +341,7 @@ export function buildAsffFindings(input: AsffInput): AsffFinding[] {
       ...(status === 'FAILED' && meta ? { Remediation: remediation(meta.remediation, meta.url) } : {}),
       ProductFields: fields({ 'rootlock/next-step': n.id, 'rootlock/status': n.status }),
       Resources: resources,
-      Compliance: {
-        Status: status,
-        ...(requirements(n.controls) ? { RelatedRequirements: requirements(n.controls) } : {}),
-      },
+      Compliance: compliance(status, n.controls),
       RecordState: 'ACTIVE',
     });
   }

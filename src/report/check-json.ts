@@ -4,13 +4,29 @@
 import type { AccountInfo, CallerIdentity } from '../aws/identity.js';
 import type { CallCounter } from '../aws/pool.js';
 import type { StepOutcome } from '../engine/runner.js';
+import { type ControlRef, controlRefs } from '../engine/controls.js';
 import { type AdvisoryResult, findingRecord, type StepStatus } from '../engine/types.js';
 import { escapeJsonForTerminal } from '../util/json.js';
 
 export interface CheckDocument {
   schema: 'rootlock.check/v1';
   generatedAt: string;
-  account: { id: string; alias: string | null };
+  account: {
+    id: string;
+    alias: string | null;
+    /** standalone, management, member, delegated-admin, or unknown (src/aws/account-type.ts). */
+    type: string | null;
+    /** The organization the account belongs to; null for a standalone account or when unreadable. */
+    organization: {
+      id: string;
+      managementAccountId: string;
+      rootCredentialsManagement: boolean | null;
+      rootSessions: boolean | null;
+      delegatedAdministratorFor?: string[];
+    } | null;
+    /** What limited the classification, when something did. */
+    typeNote?: string;
+  };
   principal: { arn: string; type: string };
   steps: Array<{
     id: string;
@@ -24,6 +40,8 @@ export interface CheckDocument {
       resource: string;
       message: string;
       controls: string[];
+      /** `controls` as structured references, in the same order (docs/check-json.md, "Controls"). */
+      controlRefs: ControlRef[];
       remediation?: string;
     }>;
     details: Record<string, unknown>;
@@ -34,6 +52,7 @@ export interface CheckDocument {
     status: AdvisoryResult['status'];
     message: string;
     controls: string[];
+    controlRefs: ControlRef[];
     resources: string[];
   }>;
   apiCalls: { total: number; attempts: number; byOperation: Record<string, number> };
@@ -50,7 +69,7 @@ export function buildCheckDocument(
   return {
     schema: 'rootlock.check/v1',
     generatedAt: now.toISOString(),
-    account: { id: account.id, alias: account.alias ?? null },
+    account: accountRecord(account),
     principal: { arn: caller.arn, type: caller.type },
     steps: outcomes.map((o) => {
       const a = o.after ?? o.before;
@@ -68,9 +87,30 @@ export function buildCheckDocument(
       status: n.status,
       message: n.message,
       controls: [...n.controls],
+      controlRefs: controlRefs(n.controls),
       resources: [...n.resources],
     })),
     apiCalls: counter.toJSON(),
+  };
+}
+
+/** The document's account object: id, alias, its kind and organization. */
+export function accountRecord(account: AccountInfo): CheckDocument['account'] {
+  const org = account.organization;
+  return {
+    id: account.id,
+    alias: account.alias ?? null,
+    type: account.type ?? null,
+    organization: org
+      ? {
+          id: org.id,
+          managementAccountId: org.managementAccountId,
+          rootCredentialsManagement: org.rootCredentialsManagement ?? null,
+          rootSessions: org.rootSessions ?? null,
+          ...(org.delegatedAdministratorFor ? { delegatedAdministratorFor: [...org.delegatedAdministratorFor] } : {}),
+        }
+      : null,
+    ...(account.typeNote ? { typeNote: account.typeNote } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
  * journal was cleaned when the report was built; here it is also escaped for Markdown, so an
  * account-controlled name cannot add links, HTML, table cells or code blocks.
  */
+import { parseControl } from '../engine/controls.js';
 import { REGISTRY } from '../engine/registry.js';
 import type { AdvisoryMeta } from '../engine/types.js';
 import { formatParams } from '../util/text.js';
@@ -39,6 +40,7 @@ const STATUS: Record<string, string> = {
   manual: 'MANUAL',
   error: 'ERROR',
   'not-checked': 'NOT CHECKED',
+  'not-applicable': 'NOT APPLICABLE',
 };
 const status = (s: string): string => STATUS[s] ?? md(s.toUpperCase());
 
@@ -55,13 +57,34 @@ function modeLine(r: SessionReport): string {
   return `${md(r.session.mode)} (${codeSpan(cmd)})${r.session.dryRun ? ', dry run: nothing was sent' : ''}`;
 }
 
+/**
+ * Controls grouped by framework from their structured form (src/engine/controls.ts): "CIS v5.0.0
+ * 1.4, v6.0.0 2.4, v7.0.0 2.5; Security Hub IAM.9". A string in neither form is shown as it is.
+ */
+export function controlsText(labels: readonly string[]): string {
+  const cis: string[] = [];
+  const hub: string[] = [];
+  const other: string[] = [];
+  for (const label of labels) {
+    const ref = parseControl(label);
+    if (!ref) other.push(md(label));
+    else if (ref.version) cis.push(`v${ref.version} ${ref.id}`);
+    else hub.push(ref.id);
+  }
+  return [
+    ...(cis.length ? [`CIS ${cis.join(', ')}`] : []),
+    ...(hub.length ? [`Security Hub ${hub.join(', ')}`] : []),
+    ...other,
+  ].join('; ');
+}
+
 function assessmentLines(label: string, a: ReportAssessment): string[] {
   const lines = [`**${label}: ${status(a.status)}**: ${md(a.summary)}`, ''];
   for (const f of a.findings) {
     const tag = `${md(f.kind)}, ${md(f.severity)}`;
     lines.push(`- [${tag}] ${md(f.message)}`);
     if (f.remediation) lines.push(`  - Fix: ${md(f.remediation)}`);
-    if (f.controls.length > 0) lines.push(`  - Controls: ${f.controls.map(md).join(', ')}`);
+    if (f.controls.length > 0) lines.push(`  - Controls: ${controlsText(f.controls)}`);
     lines.push(`  - Resource: ${md(f.resource)}`);
   }
   if (a.findings.length > 0) lines.push('');
@@ -100,6 +123,10 @@ export function renderMarkdown(r: SessionReport, files: { asff?: string } = {}):
   out.push(`# rootlock session report: account ${acct}`, '');
   out.push('| | |', '|---|---|');
   out.push(`| Account | ${acct} |`);
+  if (r.account.type) {
+    const org = r.account.organizationId ? `, organization ${md(r.account.organizationId)}` : '';
+    out.push(`| Account type | ${md(r.account.type)}${org} |`);
+  }
   out.push(`| Run by | ${md(r.principal.arn)}${r.principal.type ? ` (${md(r.principal.type)})` : ''} |`);
   if (r.handoff) {
     const h = r.handoff;
@@ -141,7 +168,7 @@ export function renderMarkdown(r: SessionReport, files: { asff?: string } = {}):
   out.push('## Steps', '');
   for (const s of r.steps) {
     out.push(`### ${md(s.title)} (${codeSpan(s.id)})`, '');
-    if (s.controls.length > 0) out.push(`Controls: ${s.controls.map(md).join(', ')}`, '');
+    if (s.controls.length > 0) out.push(`Controls: ${controlsText(s.controls)}`, '');
     if (s.before) out.push(...assessmentLines('Before', s.before));
     if (s.after) out.push(...assessmentLines('After', s.after));
     else if (s.before) out.push('After: no change was applied, so the step was not assessed again.', '');
@@ -174,7 +201,7 @@ export function renderMarkdown(r: SessionReport, files: { asff?: string } = {}):
     out.push('| Next step | Status | Controls |', '|---|---|---|');
     const title = (id: string): string => md(advisoryMeta(id)?.title ?? id);
     for (const n of r.nextSteps) {
-      out.push(`| ${title(n.id)} | ${status(n.status)} | ${n.controls.map(md).join(', ')} |`);
+      out.push(`| ${title(n.id)} | ${status(n.status)} | ${controlsText(n.controls)} |`);
     }
     out.push('');
     for (const n of r.nextSteps) {

@@ -6,18 +6,17 @@
  */
 import type { SummaryJson } from './org-summary.js';
 import type { OrgAccountResult, OrgStepStatus } from '../engine/org-check.js';
+import { controlRefs } from '../engine/controls.js';
 import { findingRecord } from '../engine/types.js';
 import { escapeJsonForTerminal } from '../util/json.js';
 import { sanitize } from '../util/text.js';
-import type { CheckDocument } from './check-json.js';
+import { accountRecord, type CheckDocument } from './check-json.js';
 
 export const ORG_SCHEMA = 'rootlock.org-check/v1';
 
 /** One account's `rootlock.check/v1` document (steps may also be `not-checked` in an organization run). */
 export interface AccountDocument extends Omit<CheckDocument, 'steps' | 'account'> {
-  account: {
-    id: string;
-    alias: string | null;
+  account: CheckDocument['account'] & {
     name: string;
     ou: string;
     status: OrgAccountResult['status'];
@@ -37,7 +36,7 @@ export function accountDocument(
     schema: 'rootlock.check/v1',
     generatedAt: now.toISOString(),
     account: {
-      id: row.account.id,
+      ...accountRecord(row.info),
       alias: null,
       name: row.account.name,
       ou: row.account.ou,
@@ -58,6 +57,7 @@ export function accountDocument(
       status: n.status,
       message: n.message,
       controls: [...n.controls],
+      controlRefs: controlRefs(n.controls),
       resources: [...n.resources],
     })),
     ...(row.nextStepsNote ? { nextStepsNote: row.nextStepsNote } : {}),
@@ -71,6 +71,7 @@ export function orgAccountEntry(doc: AccountDocument): Record<string, unknown> {
     id: doc.account.id,
     name: doc.account.name,
     ou: doc.account.ou,
+    type: doc.account.type,
     status: doc.account.status,
     ...(doc.account.error ? { error: doc.account.error } : {}),
     ...(doc.principal ? { principal: doc.principal } : {}),

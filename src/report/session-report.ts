@@ -89,7 +89,13 @@ export interface SessionReport {
     rootlockVersion: string;
     region: string | null;
   };
-  account: { id: string; alias: string | null };
+  account: {
+    id: string;
+    alias: string | null;
+    /** standalone, management, member, delegated-admin or unknown; null in journals from before it was recorded. */
+    type: string | null;
+    organizationId: string | null;
+  };
   /** Who ran it: the AWS principal the session acted as. */
   principal: { arn: string; type: string | null };
   /** Set when root handed the rest of the session to an admin profile: who acted for which steps. */
@@ -171,7 +177,7 @@ function toNextStep(v: unknown): AdvisoryResult | undefined {
   const n = (v ?? {}) as Record<string, unknown>;
   // Only ids the registry lists as advisories: anything else in the journal is not reported.
   if (!REGISTRY.advisories.some((e) => e.meta.id === str(n.id))) return undefined;
-  const status: AdvisoryResult['status'] = ['pass', 'fail', 'not-checked'].includes(str(n.status))
+  const status: AdvisoryResult['status'] = ['pass', 'fail', 'not-checked', 'not-applicable'].includes(str(n.status))
     ? (n.status as AdvisoryResult['status'])
     : 'not-checked';
   return {
@@ -323,6 +329,8 @@ export function buildSessionReport(entries: Entry[], journalName: string): Sessi
     account: {
       id: cleanText(start.account, 20),
       alias: typeof start.alias === 'string' ? cleanText(start.alias, 100) : null,
+      type: typeof start.accountType === 'string' ? cleanText(start.accountType, 40) : null,
+      organizationId: typeof start.organizationId === 'string' ? cleanText(start.organizationId, 80) : null,
     },
     principal: {
       arn: cleanText(start.principal, 300),

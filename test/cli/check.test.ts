@@ -14,7 +14,7 @@ describe('rootlock check --json against the emulator', () => {
     const r = await runRootlock(emu().endpoint, ['check', '--json', '--regions', 'us-east-1'], { credentials: alice });
     const doc = r.json;
     expect(doc.schema).toBe('rootlock.check/v1');
-    expect(doc.account).toEqual({ id: '123456789012', alias: null });
+    expect(doc.account).toEqual({ id: '123456789012', alias: null, type: 'standalone', organization: null });
     expect(doc.principal).toEqual({ arn: alice.arn, type: 'iam-user' });
     expect(doc.steps.map((s: { id: string }) => s.id)).toEqual([
       'admins',

@@ -141,7 +141,10 @@ describe('onboarding a brand-new account in a terminal', () => {
     const screen = pty.screen.lines();
 
     // --- What the operator saw.
-    expect(flat).toContain(`Acting as arn:aws:iam::${ACCOUNT}:root, the root user, on account ${ACCOUNT}.`);
+    expect(flat).toContain(
+      `Acting as arn:aws:iam::${ACCOUNT}:root, the root user, on account ${ACCOUNT}, ` +
+        'a standalone account (not in an AWS Organization).',
+    );
     expect(flat).toContain('FAIL: 1 full admin (first-admin): at least 2 are needed.');
     // Long operations show progress with counts: the credential report (generated on first use)
     // and the region scan (every enabled region: none given with --regions).

@@ -31,6 +31,12 @@ const SUMMARY: SummaryJson = {
 function row(id: string, name: string, extra: Partial<OrgAccountResult> = {}): OrgAccountResult {
   return {
     account: { id, name, status: 'ACTIVE', ou: 'Root/Workloads', ouIds: ['r-ab12', 'ou-ab12-11111111'] },
+    info: {
+      id,
+      alias: name,
+      type: 'member',
+      organization: { id: 'o-exampleorgid', managementAccountId: '111111111111', rootCredentialsManagement: true },
+    },
     status: 'fail',
     principal: { arn: `arn:aws:sts::${id}:assumed-role/rootlock-read/rootlock-org-check`, type: 'assumed-role' },
     steps: [

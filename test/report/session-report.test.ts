@@ -101,7 +101,7 @@ describe('buildSessionReport', () => {
       endedAt: 't5',
       region: 'eu-west-1',
     });
-    expect(r.account).toEqual({ id: ACCT, alias: 'acme' });
+    expect(r.account).toEqual({ id: ACCT, alias: 'acme', type: null, organizationId: null });
     expect(r.principal).toEqual({ arn: `arn:aws:iam::${ACCT}:user/ops`, type: 'iam-user' });
     expect(r.generatedAt).toBe('t5');
     expect(r.nextSteps).toBeNull();

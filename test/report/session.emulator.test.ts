@@ -114,7 +114,7 @@ describe('session reports', () => {
 
     // JSON: who, when, mode, account.
     expect(json.schema).toBe('rootlock.report/v1');
-    expect(json.account).toEqual({ id: ACCT, alias: null });
+    expect(json.account).toEqual({ id: ACCT, alias: null, type: 'standalone', organizationId: null });
     expect(json.principal).toEqual({ arn: `arn:aws:iam::${ACCT}:root`, type: 'root' });
     expect(json.session).toMatchObject({
       command: 'wizard',

@@ -22,6 +22,9 @@ const SDK: Record<string, string> = {
   account: '@aws-sdk/client-account',
   organizations: '@aws-sdk/client-organizations',
   s3control: '@aws-sdk/client-s3-control',
+  cloudtrail: '@aws-sdk/client-cloudtrail',
+  'sso-admin': '@aws-sdk/client-sso-admin',
+  identitystore: '@aws-sdk/client-identitystore',
 };
 
 /**
@@ -33,9 +36,14 @@ const SDK: Record<string, string> = {
  */
 export const NO_STATEMENT_NEEDED: Record<string, string> = {
   'sts:GetCallerIdentity': 'needs no permission',
-  'iam:ListSigningCertificates': "only for the root user's certificates, inside an AssumeRoot audit session",
+  'iam:ListSigningCertificates':
+    "only for the root user's certificates: as the root user, or inside an AssumeRoot audit session",
   'iam:UpdateAccessKey': 'only as the root user (no policy applies) for root keys',
   'iam:DeleteAccessKey': 'only as the root user, or in an AssumeRoot session governed by its task policy',
+  'iam:UpdateSigningCertificate': 'only as the root user (no policy applies) for root signing certificates',
+  'iam:DeleteSigningCertificate': 'only as the root user, or in an AssumeRoot session governed by its task policy',
+  'cloudtrail:LookupEvents':
+    "only as the root user (no policy applies): the lookup needs the root key's id, which only root can list",
 };
 
 /** Actions AWS authorizes along with a call, beyond the call's own action. */

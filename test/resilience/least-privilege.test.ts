@@ -213,6 +213,32 @@ const ORGANIZATION_ONLY = [
   'organizations:EnableAWSServiceAccess',
   'sts:AssumeRoot',
 ];
+/**
+ * What only an organization's accounts read, which a standalone account never needs: centralized root
+ * access (the account type already says there is no organization), a member's delegated-administrator
+ * registrations, and IAM Identity Center (readable from the management or delegated administrator
+ * account only), with the customer managed policies its permission sets name. Exercised by
+ * test/e2e/account-types.test.ts and test/steps/admins/identity-center.emulator.test.ts.
+ */
+const ORGANIZATION_READS = [
+  'iam:GetPolicy',
+  'iam:GetPolicyVersion',
+  'iam:ListOrganizationsFeatures',
+  'identitystore:DescribeGroup',
+  'identitystore:DescribeUser',
+  'identitystore:ListGroupMemberships',
+  'identitystore:ListGroups',
+  'identitystore:ListUsers',
+  'organizations:ListDelegatedServicesForAccount',
+  'sso:DescribeAccountAssignmentCreationStatus',
+  'sso:DescribePermissionSet',
+  'sso:GetInlinePolicyForPermissionSet',
+  'sso:ListAccountAssignments',
+  'sso:ListCustomerManagedPolicyReferencesInPermissionSet',
+  'sso:ListInstances',
+  'sso:ListManagedPoliciesInPermissionSet',
+  'sso:ListPermissionSets',
+];
 /** Actions AWS authorizes along with another call; moto only ever asks about the call's own action. */
 const AUTHORIZED_ALONG = ['iam:PassRole', 'iam:TagInstanceProfile', 'iam:TagRole', 'iam:TagUser'];
 /** Reads the gate makes only after a lost answer: see the lost-answers test. */
@@ -313,12 +339,15 @@ describe('rootlock check as a principal holding only docs/iam/check-policy.json'
       'root-keys',
     ]);
 
-    expect(notExercised(CHECK)).toEqual([
-      'account:GetContactInformation', // not evaluated: moto has no route for it
-      'ec2:DescribeIamInstanceProfileAssociations', // check reads no associations (the wizard does)
-      'ec2:DescribeRegions', // the run names its region (--regions us-east-1)
-      'sts:AssumeRoot', // an organization's management account: see the organization test
-    ]);
+    expect(notExercised(CHECK)).toEqual(
+      sorted([
+        'account:GetContactInformation', // not evaluated: moto has no route for it
+        'ec2:DescribeIamInstanceProfileAssociations', // check reads no associations (the wizard does)
+        'ec2:DescribeRegions', // the run names its region (--regions us-east-1)
+        'sts:AssumeRoot', // an organization's management account: see the organization test
+        ...ORGANIZATION_READS,
+      ]),
+    );
   });
 });
 
@@ -376,6 +405,8 @@ describe('the wizard as a principal holding only docs/iam/wizard-policy.json', {
         'iam:CreateLoginProfile', // the earlier admin is completed, so no user is created: see the lost-answers test
         'iam:CreateUser',
         ...ORGANIZATION_ONLY,
+        ...ORGANIZATION_READS,
+        'sso:CreateAccountAssignment', // where Identity Center is in use: see the Identity Center test
         ...AUTHORIZED_ALONG,
         ...READ_BACKS,
         ...ROLLBACK,

@@ -57,15 +57,24 @@ const READS_AS_ADMIN: ReadCase[] = [
   { action: 'ec2:DescribeInstances', error: ['ec2-roles'] },
   { action: 'account:GetAlternateContact', error: ['billing-recovery'] },
   { action: 'account:GetContactInformation', error: ['billing-recovery'] },
-  { action: 'iam:ListOrganizationsFeatures', named: ['root-keys'] },
+  // A standalone account: the account type says there is no organization, so root-keys asks nothing
+  // more about one (iam:ListOrganizationsFeatures is read only in an organization's accounts).
+  {
+    action: 'organizations:DescribeOrganization',
+    optional: 'refused, the account type is "unknown" and every step reads as before',
+  },
   { action: 'iam:ListAccountAliases', optional: 'the alias only decorates the account id' },
   { action: 'iam:GetAccountSummary', named: ['root-keys'] },
   { action: 's3:GetAccountPublicAccessBlock', nextStep: 's3-public-access-block' },
 ];
 
 const READS_AS_ROOT: ReadCase[] = [
-  ...READS_AS_ADMIN.filter((c) => c.action !== 'iam:ListOrganizationsFeatures' && c.action !== 'iam:GetAccountSummary'),
+  ...READS_AS_ADMIN.filter((c) => c.action !== 'iam:GetAccountSummary'),
   { action: 'iam:ListAccessKeys', named: ['root-keys'] },
+  // Root signing certificates: refused, root-keys says so and takes presence from GetAccountSummary.
+  { action: 'iam:ListSigningCertificates', named: ['root-keys'] },
+  // A used key's recent activity: refused, root-keys says so and keeps the key's last-used fields.
+  { action: 'cloudtrail:LookupEvents', named: ['root-keys'] },
   {
     action: 'iam:GetAccessKeyLastUsed',
     optional: 'last use is detail beside each key; the keys themselves come from ListAccessKeys',

@@ -302,7 +302,14 @@ export function changeEnds(path: string | undefined): Map<string, Record<string,
 export function isMutatingOperation(operation: string): boolean {
   return (
     !/^(Get|List|Describe)/.test(operation) &&
-    !['GenerateCredentialReport', 'GetCallerIdentity', 'AssumeRoot', 'SimulatePrincipalPolicy'].includes(operation)
+    ![
+      'GenerateCredentialReport',
+      'GetCallerIdentity',
+      'AssumeRoot',
+      'SimulatePrincipalPolicy',
+      // CloudTrail event history: a read whose name does not say so.
+      'LookupEvents',
+    ].includes(operation)
   );
 }
 

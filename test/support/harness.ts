@@ -217,7 +217,7 @@ export function mutatingRequests(requests: Array<{ service: string; operation: s
     .filter(
       (r) =>
         !/^(Get|List|Describe)/.test(r.operation) &&
-        !['GenerateCredentialReport', 'GetCallerIdentity', 'AssumeRoot'].includes(r.operation),
+        !['GenerateCredentialReport', 'GetCallerIdentity', 'AssumeRoot', 'LookupEvents'].includes(r.operation),
     )
     .map((r) => `${r.service}:${r.operation}`);
 }

@@ -73,8 +73,13 @@
  *    UserName are refused (`ValidationError`): AWS documents that root credentials must use an
  *    AssumeRoot session to omit the user name. As AWS creates accounts, a root user has a console
  *    password by default, except in a member account created by organizations CreateAccount.
+ *    iam ListVirtualMFADevices (any caller acting in the account): moto's answer with the root
+ *    user's virtual devices added on the first page, as AWS lists them: AssignmentStatus Assigned
+ *    (or Any) lists those assigned to the root user with `User` Arn `arn:aws:iam::<acct>:root` and
+ *    UserId the account id; Unassigned (or Any) lists deactivated ones not yet deleted.
  *    Docs: IAM API ListSigningCertificates, UpdateSigningCertificate, DeleteSigningCertificate,
- *    ListMFADevices, DeactivateMFADevice, GetLoginProfile, CreateLoginProfile, DeleteLoginProfile.
+ *    ListMFADevices, DeactivateMFADevice, GetLoginProfile, CreateLoginProfile, DeleteLoginProfile,
+ *    ListVirtualMFADevices (VirtualMFADevice: SerialNumber, User, EnableDate).
  * 12. Account Management API with `AccountId` (every account operation): the caller's account must
  *    be the management account of an all-features organization or its delegated administrator for
  *    `account.amazonaws.com`, the organization must have trusted access for
@@ -100,9 +105,11 @@
  *    it. The management account is never subject to SCPs; sts:GetCallerIdentity is always allowed.
  *    The inputs are cached per account and dropped on every mutating organizations call.
  *    Docs: Organizations User Guide "Service control policies (SCPs)", "SCP evaluation", "SCP syntax".
- * 15. Delegated administrators for `iam.amazonaws.com` and `account.amazonaws.com` (moto refuses
- *    both): organizations Register/DeregisterDelegatedAdministrator, and those added to
- *    ListDelegatedAdministrators / ListDelegatedServicesForAccount. Management account only.
+ * 15. Delegated administrators for `iam.amazonaws.com`, `account.amazonaws.com` and
+ *    `sso.amazonaws.com` (moto refuses all three): organizations Register/DeregisterDelegatedAdministrator,
+ *    and those added to ListDelegatedAdministrators / ListDelegatedServicesForAccount. Management
+ *    account only, except that a delegated administrator may call ListDelegatedServicesForAccount
+ *    (it reads the organization as the management account does, 18).
  *    Docs: Organizations API RegisterDelegatedAdministrator.
  * 16. Account status: requests acting in a member account whose status is not ACTIVE (moto's
  *    CloseAccount makes it SUSPENDED) are refused with `AccessDenied` (the exact code AWS uses is
@@ -113,6 +120,34 @@
  *    account or a delegated administrator (answered as the management account sees the
  *    organization); other members get AccessDeniedException.
  *    Docs: Organizations User Guide "Delegated administrator for AWS Organizations".
+ * 19. IAM Identity Center (sso-admin, signed `sso`, X-Amz-Target `SWBExternalService.*`; identitystore,
+ *    `AWSIdentityStore.*`). moto gives every account an instance in every region; on AWS an
+ *    organization instance exists only where it was enabled (in the console: no API), in one region
+ *    of the management account. `enableIdentityCenter(account, region)` enables it. The instance is
+ *    visible to that account and to the organization's delegated administrator for
+ *    `sso.amazonaws.com` (15), in that region only: they act on it in the owner's
+ *    moto backend. Anyone else gets an empty ListInstances and `AccessDeniedException` for every
+ *    other sso-admin and identitystore call. CreateAccountAssignment answers Status `IN_PROGRESS`
+ *    (the work is asynchronous on AWS); DescribeAccountAssignmentCreationStatus answers moto's
+ *    `SUCCEEDED`. Docs: IAM Identity Center User Guide "Organization and account instances of IAM
+ *    Identity Center", "Delegated administration"; SSO Admin API ListInstances,
+ *    CreateAccountAssignment, DescribeAccountAssignmentCreationStatus.
+ * 20. CloudTrail event history (moto has no LookupEvents): cloudtrail LookupEvents answers from the
+ *    layer's own record of requests (8: every signed request the layer answered with success, with
+ *    its time, source IP and User-Agent) and from events a test planted (`seedTrailEvents`): the
+ *    events of the caller's account recorded in the request's region (IAM, Organizations and
+ *    Account Management events in us-east-1, as CloudTrail records global services' events there),
+ *    newest first, within StartTime/EndTime and the last 90 days, paged by MaxResults (1 to 50,
+ *    default 50) and NextToken. Lookup attribute `AccessKeyId` or none (any other is an internal
+ *    error naming it). Each event has EventId, EventName, ReadOnly, AccessKeyId, EventTime,
+ *    EventSource (`<service>.amazonaws.com`), Username (`root` for the root user), Resources (empty)
+ *    and CloudTrailEvent, a JSON string with eventName, eventSource, awsRegion, sourceIPAddress,
+ *    userAgent and userIdentity (`Root` with arn, accountId and accessKeyId for root keys and
+ *    AssumeRoot sessions). Management events, reads and writes alike; not emulated: the 5 to 15
+ *    minutes before an event shows on AWS (here at once), failed calls (AWS records them with an
+ *    errorCode), data events, Insights, the throttling beyond two lookups a second.
+ *    Docs: CloudTrail API Reference "LookupEvents" and "Event"; CloudTrail User Guide "Working
+ *    with CloudTrail event history", "CloudTrail record contents".
  */
 import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -206,6 +241,18 @@ export interface SeedRootOptions {
   mfaDevices?: Array<{ kind: RootMfaKind; enableDate?: Date }>;
 }
 
+/** A past CloudTrail event a test plants in event history (behaviour 20). */
+export interface TrailEventSeed {
+  eventName: string;
+  /** The service's signing name: eventSource is `<service>.amazonaws.com` (default `iam`). */
+  service?: string;
+  /** The region whose event history holds it (default us-east-1). */
+  region?: string;
+  time: Date;
+  sourceIp?: string;
+  userAgent?: string;
+}
+
 export interface RecordedRequest {
   service: string;
   operation: string;
@@ -233,6 +280,17 @@ export interface RootLayer {
   root(accountId?: string): RootState;
   /** Enabled centralized-root-access features of an organization (for assertions). */
   organizationFeatures(organizationId: string): OrganizationsFeature[];
+  /**
+   * Plants past CloudTrail events made with an access key (behaviour 20), in the key's account
+   * (a root key's, or `accountId`).
+   */
+  seedTrailEvents(accessKeyId: string, events: TrailEventSeed[], accountId?: string): void;
+  /**
+   * Enables IAM Identity Center in `accountId` (an organization's management account) in `region`,
+   * as the console does (behaviour 19); its instance and identity store are moto's for that account
+   * and region.
+   */
+  enableIdentityCenter(accountId: string, region: string): void;
   /**
    * Test set-up credentials: a new key that acts in `accountId` as an all-powerful caller (moto
    * does not check signatures). Requests signed with it are exempt from service control policies
@@ -933,7 +991,26 @@ const SESSION_ONLY_OPS = new Set([
 /** Services whose delegated administrators the layer keeps (moto refuses to register them). */
 const IAM_PRINCIPAL = 'iam.amazonaws.com';
 const ACCOUNT_PRINCIPAL = 'account.amazonaws.com';
-const LAYER_DELEGATED_SERVICES = new Set([IAM_PRINCIPAL, ACCOUNT_PRINCIPAL]);
+/** IAM Identity Center's service principal (behaviour 19). */
+const SSO_PRINCIPAL = 'sso.amazonaws.com';
+const LAYER_DELEGATED_SERVICES = new Set([IAM_PRINCIPAL, ACCOUNT_PRINCIPAL, SSO_PRINCIPAL]);
+
+/** Behaviour 20: services whose events CloudTrail records in us-east-1, and how long event history keeps them. */
+const GLOBAL_TRAIL_SERVICES = new Set(['iam', 'organizations', 'account']);
+const TRAIL_RETENTION_DAYS = 90;
+
+/** One event in the layer's CloudTrail event history (behaviour 20). */
+interface TrailEntry {
+  eventId: string;
+  accessKeyId: string;
+  accountId: string;
+  region: string;
+  service: string;
+  operation: string;
+  time: Date;
+  sourceIp: string;
+  userAgent: string;
+}
 
 /** The key id the layer signs its own look-ups with (moto does not check it; the account is named). */
 const INTERNAL_KEY = 'AKIAROOTLAYERINTERNAL';
@@ -1000,6 +1077,14 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
   const detachedVirtualMfa = new Map<string, Set<string>>();
   /** Accounts created through the layer by organizations CreateAccount: their root has no password. */
   const createdMembers = new Set<string>();
+  /** Behaviour 20: what CloudTrail records of each request besides its record, and planted events. */
+  const trailNotes = new WeakMap<
+    RecordedRequest,
+    Omit<TrailEntry, 'accessKeyId' | 'region' | 'service' | 'operation'>
+  >();
+  const seededTrail: TrailEntry[] = [];
+  /** Behaviour 19: accounts with an enabled IAM Identity Center instance -> its region. */
+  const identityCenters = new Map<string, string>();
 
   function root(accountId = DEFAULT_ACCOUNT_ID): RootState {
     let state = roots.get(accountId);
@@ -1638,6 +1723,45 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     }
   }
 
+  /** Behaviour 11: ListVirtualMFADevices, moto's devices and the root user's virtual ones. */
+  async function listVirtualMfaDevices(
+    p: ParsedRequest,
+    req: http.IncomingMessage,
+    body: Buffer,
+    caller: Caller,
+  ): Promise<Reply> {
+    const accountId = accountOf(p, caller);
+    const reply = await forward(req, body, accountId);
+    if (reply.status !== 200 || p.params.Marker !== undefined) return reply;
+    const status = String(p.params.AssignmentStatus ?? 'Any');
+    const state = root(accountId);
+    const assigned =
+      status === 'Unassigned'
+        ? []
+        : state.mfaDevices
+            .filter((d) => d.kind === 'virtual')
+            .map(
+              (d) =>
+                `<member><SerialNumber>${xmlEscape(d.serialNumber)}</SerialNumber><User><Path>/</Path>` +
+                `<UserId>${accountId}</UserId><Arn>arn:aws:iam::${accountId}:root</Arn>` +
+                `<CreateDate>${isoSeconds(state.createDate)}</CreateDate></User>` +
+                `<EnableDate>${isoSeconds(d.enableDate)}</EnableDate></member>`,
+            );
+    const unassigned =
+      status === 'Assigned'
+        ? []
+        : [...(detachedVirtualMfa.get(accountId) ?? [])].map(
+            (serial) => `<member><SerialNumber>${xmlEscape(serial)}</SerialNumber></member>`,
+          );
+    const added = [...assigned, ...unassigned].join('');
+    if (!added) return reply;
+    const xml = reply.body.toString();
+    const body2 = xml.includes('<VirtualMFADevices/>')
+      ? xml.replace('<VirtualMFADevices/>', `<VirtualMFADevices>${added}</VirtualMFADevices>`)
+      : xml.replace('<VirtualMFADevices>', `<VirtualMFADevices>${added}`);
+    return { ...reply, body: body2 };
+  }
+
   /** DeleteVirtualMFADevice of a root virtual device (undefined: not the root's, moto answers). */
   function deleteRootVirtualMfa(p: ParsedRequest, accountId: string): Reply | undefined {
     const serial = String(p.params.SerialNumber ?? '');
@@ -2251,14 +2375,17 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
         return jsonOk({ DelegatedAdministrators: listed }, 'json');
       }
       default: {
-        // ListDelegatedServicesForAccount
-        if (!org || !isManagement) return forward(req, body, accountId);
+        // ListDelegatedServicesForAccount: the management account, or a delegated administrator the
+        // layer registered (it reads the organization as the management account does, 18).
+        const delegatedHere =
+          !!org && [...LAYER_DELEGATED_SERVICES].some((service) => delegatedAdmins(org.id, service).has(accountId));
+        if (!org || (!isManagement && !delegatedHere)) return forward(req, body, accountId);
         const target = String(p.params.AccountId ?? '');
         const ours = [...LAYER_DELEGATED_SERVICES].flatMap((service) => {
           const since = delegatedAdmins(org.id, service).get(target);
           return since ? [{ ServicePrincipal: service, DelegationEnabledDate: since.getTime() / 1000 }] : [];
         });
-        const r = await forward(req, body, accountId);
+        const r = await forward(req, body, org.masterAccountId);
         if (ours.length === 0) return r;
         const theirs =
           r.status === 200
@@ -2267,6 +2394,170 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
         return jsonOk({ DelegatedServices: [...theirs, ...ours] }, 'json');
       }
     }
+  }
+
+  /* ---------------- behaviour 20: CloudTrail event history ---------------- */
+
+  /** The account an access key acts in, as far as the layer knows (moto's default account otherwise). */
+  function keyAccount(accessKeyId: string): string {
+    return (
+      rootKeyAccounts.get(accessKeyId) ??
+      sessions.get(accessKeyId)?.accountId ??
+      keyInfo.get(accessKeyId)?.accountId ??
+      DEFAULT_ACCOUNT_ID
+    );
+  }
+
+  /** Keeps what CloudTrail would record of a request besides its record (8): when, from where, with what. */
+  function noteForTrail(record: RecordedRequest, req: http.IncomingMessage): void {
+    const ip = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+    trailNotes.set(record, {
+      eventId: randomUUID(),
+      accountId: keyAccount(record.accessKeyId),
+      time: now(),
+      sourceIp: ip,
+      userAgent: String(req.headers['user-agent'] ?? ''),
+    });
+  }
+
+  /** Every event in event history: the requests answered with success, and the planted ones. */
+  function trailEntries(): TrailEntry[] {
+    const out: TrailEntry[] = [...seededTrail];
+    for (const r of requests) {
+      const note = trailNotes.get(r);
+      if (!note || r.status === undefined || r.status >= 300) continue;
+      out.push({
+        ...note,
+        accessKeyId: r.accessKeyId,
+        region: GLOBAL_TRAIL_SERVICES.has(r.service) ? 'us-east-1' : r.region,
+        service: r.service === 's3control' ? 's3' : r.service,
+        operation: r.operation,
+      });
+    }
+    return out;
+  }
+
+  /** The userIdentity and Username CloudTrail gives an event made with `accessKeyId`. */
+  async function trailIdentity(e: TrailEntry): Promise<{ identity: Record<string, unknown>; username?: string }> {
+    const rootArn = `arn:aws:iam::${e.accountId}:root`;
+    if (rootKeyAccounts.has(e.accessKeyId) || sessions.has(e.accessKeyId))
+      return {
+        identity: {
+          type: 'Root',
+          principalId: e.accountId,
+          arn: rootArn,
+          accountId: e.accountId,
+          accessKeyId: e.accessKeyId,
+        },
+        username: 'root',
+      };
+    let arn: string | undefined;
+    try {
+      arn = (await otherPrincipal(e.accessKeyId, e.accountId)).arn;
+    } catch {
+      // A key moto no longer knows (deleted): no ARN.
+    }
+    const type = arn?.includes(':user/') ? 'IAMUser' : arn?.includes(':assumed-role/') ? 'AssumedRole' : 'Unknown';
+    const username = type === 'IAMUser' ? arn?.split('/').pop() : undefined;
+    return {
+      identity: { type, ...(arn ? { arn } : {}), accountId: e.accountId, accessKeyId: e.accessKeyId },
+      ...(username ? { username } : {}),
+    };
+  }
+
+  function trailTime(v: unknown): Date | undefined {
+    if (v === undefined || v === null || v === '') return undefined;
+    const d =
+      typeof v === 'number' || /^\d+(\.\d+)?$/.test(String(v)) ? new Date(Number(v) * 1000) : new Date(String(v));
+    return Number.isNaN(d.getTime()) ? undefined : d;
+  }
+
+  /** cloudtrail LookupEvents (behaviour 20). */
+  async function lookupEvents(p: ParsedRequest, caller: Caller): Promise<Reply> {
+    const accountId = accountOf(p, caller);
+    if (p.params.EventCategory !== undefined) throw new NotEmulatedError('LookupEvents EventCategory (Insights)');
+    const attrs = Array.isArray(p.params.LookupAttributes) ? (p.params.LookupAttributes as unknown[]) : [];
+    if (attrs.length > 1)
+      return errorReply(p, 400, 'InvalidLookupAttributesException', 'You can specify at most one lookup attribute.');
+    const attr = attrs[0] as { AttributeKey?: unknown; AttributeValue?: unknown } | undefined;
+    if (attr && attr.AttributeKey !== 'AccessKeyId')
+      throw new NotEmulatedError(`LookupEvents by ${String(attr.AttributeKey)} (only AccessKeyId is emulated)`);
+    const max = p.params.MaxResults === undefined ? 50 : Number(p.params.MaxResults);
+    if (!Number.isInteger(max) || max < 1 || max > 50)
+      return errorReply(p, 400, 'InvalidMaxResultsException', 'MaxResults must be between 1 and 50.');
+    const start = trailTime(p.params.StartTime);
+    let end = trailTime(p.params.EndTime) ?? now();
+    if (start && start > end)
+      return errorReply(p, 400, 'InvalidTimeRangeException', 'Start time must be earlier than end time.');
+    const query = JSON.stringify([attr?.AttributeValue ?? null, start?.getTime() ?? null, p.params.EndTime ?? null]);
+    let offset = 0;
+    if (p.params.NextToken !== undefined) {
+      let token: { o?: unknown; q?: unknown; t?: unknown } = {};
+      try {
+        token = JSON.parse(Buffer.from(String(p.params.NextToken), 'base64url').toString('utf8'));
+      } catch {
+        // refused below
+      }
+      if (typeof token.o !== 'number' || token.q !== query || typeof token.t !== 'number')
+        return errorReply(p, 400, 'InvalidNextTokenException', 'Invalid NextToken.');
+      offset = token.o;
+      // Pages of one lookup hold still while new events arrive.
+      end = new Date(token.t);
+    }
+    const oldest = now().getTime() - TRAIL_RETENTION_DAYS * 86_400_000;
+    const from = Math.max(start?.getTime() ?? oldest, oldest);
+    const matching = trailEntries()
+      .filter(
+        (e) =>
+          e.accountId === accountId &&
+          e.region === p.region &&
+          (attr === undefined || e.accessKeyId === attr.AttributeValue) &&
+          e.time.getTime() >= from &&
+          e.time.getTime() <= end.getTime(),
+      )
+      .sort((a, b) => b.time.getTime() - a.time.getTime());
+    const page = matching.slice(offset, offset + max);
+    const next = offset + max < matching.length ? offset + max : undefined;
+    const identities = await Promise.all(page.map(trailIdentity));
+    const events = page.map((e, i) => {
+      const { identity, username } = identities[i] ?? { identity: {} };
+      const eventSource = `${e.service}.amazonaws.com`;
+      const readOnly = /^(Get|List|Describe|Lookup)/.test(e.operation) || e.operation === 'GenerateCredentialReport';
+      return {
+        EventId: e.eventId,
+        EventName: e.operation,
+        ReadOnly: String(readOnly),
+        AccessKeyId: e.accessKeyId,
+        EventTime: e.time.getTime() / 1000,
+        EventSource: eventSource,
+        ...(username ? { Username: username } : {}),
+        Resources: [],
+        CloudTrailEvent: JSON.stringify({
+          eventVersion: '1.11',
+          userIdentity: identity,
+          eventTime: isoSeconds(e.time),
+          eventSource,
+          eventName: e.operation,
+          awsRegion: e.region,
+          sourceIPAddress: e.sourceIp,
+          userAgent: e.userAgent,
+          requestParameters: null,
+          responseElements: null,
+          requestID: e.eventId,
+          eventID: e.eventId,
+          readOnly,
+          eventType: 'AwsApiCall',
+          managementEvent: true,
+          recipientAccountId: e.accountId,
+          eventCategory: 'Management',
+        }),
+      };
+    });
+    const nextToken =
+      next === undefined
+        ? undefined
+        : Buffer.from(JSON.stringify({ o: next, q: query, t: end.getTime() }), 'utf8').toString('base64url');
+    return jsonOk({ Events: events, ...(nextToken ? { NextToken: nextToken } : {}) }, p.protocol);
   }
 
   /* ---------------- the request handler ---------------- */
@@ -2286,6 +2577,8 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
   ): Promise<Reply | undefined> {
     if (p.service !== 'organizations' || !/^(List|Describe)/.test(p.operation)) return undefined;
     if (p.operation === 'DescribeOrganization' || caller.kind !== 'other') return undefined;
+    // Answered by behaviour 15, which adds the delegated administrators the layer keeps.
+    if (p.operation === 'ListDelegatedServicesForAccount') return undefined;
     const accountId = accountOf(p, caller);
     const org = await describeOrganization(p.accessKeyId, accountId);
     if (!org || org.masterAccountId === accountId) return undefined;
@@ -2301,6 +2594,41 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     );
     if (listed.status === 200 && listed.body.toString().includes(`"${accountId}"`)) return asManagement();
     return errorReply(p, 400, 'AccessDeniedException', "You don't have permissions to access this resource.");
+  }
+
+  /**
+   * Behaviour 19: the account whose Identity Center instance `accountId` may use in `region`: its
+   * own, or its organization's management account's when it is the delegated administrator for
+   * sso.amazonaws.com; undefined when it sees none.
+   */
+  async function identityCenterOwner(accountId: string, region: string): Promise<string | undefined> {
+    if (identityCenters.get(accountId) === region) return accountId;
+    const ctx = await accountContext(accountId);
+    const master = ctx.org?.masterAccountId;
+    if (!ctx.member || !ctx.org || !master || identityCenters.get(master) !== region) return undefined;
+    return delegatedAdmins(ctx.org.id, SSO_PRINCIPAL).has(accountId) ? master : undefined;
+  }
+
+  /** Behaviour 19: sso-admin and identitystore, on the instance the caller can see or none. */
+  async function identityCenter(
+    p: ParsedRequest,
+    req: http.IncomingMessage,
+    body: Buffer,
+    caller: Caller,
+  ): Promise<Reply> {
+    const accountId = accountOf(p, caller);
+    const owner = await identityCenterOwner(accountId, p.region);
+    if (!owner) {
+      if (p.service === 'sso' && p.operation === 'ListInstances') return jsonOk({ Instances: [] }, 'json');
+      return errorReply(p, 400, 'AccessDeniedException', "You don't have permissions to access this resource.");
+    }
+    const reply = await forward(req, body, owner);
+    if (p.service === 'sso' && p.operation === 'CreateAccountAssignment' && reply.status === 200) {
+      const data = JSON.parse(reply.body.toString()) as { AccountAssignmentCreationStatus?: { Status?: string } };
+      if (data.AccountAssignmentCreationStatus) data.AccountAssignmentCreationStatus.Status = 'IN_PROGRESS';
+      return jsonOk(data, 'json');
+    }
+    return reply;
   }
 
   async function dispatch(p: ParsedRequest, req: http.IncomingMessage, body: Buffer): Promise<Reply> {
@@ -2345,6 +2673,7 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
       if (deleted) return deleted;
     }
     if (p.service === 'account') return accountApi(p, req, body, caller);
+    if (p.service === 'sso' || p.service === 'identitystore') return identityCenter(p, req, body, caller);
     switch (op) {
       case 'iam:GetAccountAuthorizationDetails':
         return authorizationDetails(p, req, body, caller);
@@ -2352,6 +2681,8 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
         return describeInstances(p, req, body, caller);
       case 'iam:GetAccountSummary':
         return getAccountSummary(p, req, body, caller);
+      case 'iam:ListVirtualMFADevices':
+        return listVirtualMfaDevices(p, req, body, caller);
       case 'iam:GenerateCredentialReport':
         return generateCredentialReport(p, req, body, caller);
       case 'iam:GetCredentialReport':
@@ -2377,6 +2708,8 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
         return delegatedAdministrators(p, req, body, caller);
       case 'sts:AssumeRole':
         return assumeRole(p, req, body, caller);
+      case 'cloudtrail:LookupEvents':
+        return lookupEvents(p, caller);
     }
     const accountId = accountOf(p, caller);
     const reply = await forward(req, body, accountId);
@@ -2401,6 +2734,7 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
         params: p.params,
       };
       requests.push(record);
+      noteForTrail(record, req);
       try {
         reply = await dispatch(p, req, body);
       } catch (err) {
@@ -2462,6 +2796,21 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
       if (o.passwordLastUsed !== undefined) state.passwordLastUsed = o.passwordLastUsed;
       return { keys: state.rootKeys.map((k) => ({ accessKeyId: k.accessKeyId, secretAccessKey: k.secretAccessKey })) };
     },
+    seedTrailEvents(accessKeyId: string, events: TrailEventSeed[], accountId?: string) {
+      const account = accountId ?? keyAccount(accessKeyId);
+      for (const e of events)
+        seededTrail.push({
+          eventId: randomUUID(),
+          accessKeyId,
+          accountId: account,
+          region: e.region ?? 'us-east-1',
+          service: e.service ?? 'iam',
+          operation: e.eventName,
+          time: e.time,
+          sourceIp: e.sourceIp ?? '198.51.100.10',
+          userAgent: e.userAgent ?? 'aws-cli/2.17.0 md/Botocore#1.34.0',
+        });
+    },
     actAs(accountId: string) {
       if (!/^\d{12}$/.test(accountId)) throw new Error(`actAs: ${accountId} is not a 12-digit account id`);
       const creds = { accessKeyId: newKeyId('AKIA'), secretAccessKey: newSecret() };
@@ -2469,6 +2818,9 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
       return creds;
     },
     root,
+    enableIdentityCenter(accountId: string, region: string) {
+      identityCenters.set(accountId, region);
+    },
     organizationFeatures(orgId: string) {
       const s = orgs.get(orgId);
       return FEATURE_ORDER.filter((f) => s?.features.has(f));
@@ -2496,8 +2848,10 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
       orgs.clear();
       detachedVirtualMfa.clear();
       createdMembers.clear();
+      identityCenters.clear();
       invalidateOrganizations();
       revoked.clear();
+      seededTrail.length = 0;
       behaviour = { ...initial };
       clockOffsetMs = 0;
     },

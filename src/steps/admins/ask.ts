@@ -7,6 +7,9 @@
  * | admins.pending.action           | select   | a user rootlock created was left half-done                  |
  * | admins.pending.reset-password   | confirm  | completing one whose console password nobody may have seen  |
  * | admins.password-policy          | confirm  | the account has no password policy                          |
+ * | admins.identity-center.assign   | confirm  | fewer than 2 people, Identity Center in use                 |
+ * | admins.identity-center.permission-set | select | which admin permission set (value: its name)          |
+ * | admins.identity-center.principals | checkbox | which users/groups (values `user:NAME`, `group:NAME`)     |
  * | admins.create                   | confirm  | fewer than 2 full admins                                    |
  * | admins.create.attach-policy     | confirm  | the admin group exists without admin rights                 |
  * | admins.create.count             | input    | how many admins to create                                   |
@@ -19,20 +22,12 @@ import type { Assessment, ChangeResult } from '../../engine/types.js';
 import { sanitize } from '../../util/text.js';
 import { isoDay } from '../../util/time.js';
 import { MAX_ADMINS, MIN_ADMINS } from './meta.js';
+import { newMemo, type SessionMemo } from './memo.js';
 import { validateCount, validateUserName } from './names.js';
-import { changeIds, type AdminsAnswers, type GroupAnswer } from './plan.js';
+import { identityCenterAdmins, listPrincipals, type IdentityCenterRead } from './identity-center.js';
+import { changeIds, type AdminsAnswers, type GroupAnswer, type IdentityCenterAssignAnswer } from './plan.js';
 import type { AdminsState } from './read.js';
 import { checkRemoval, removalCandidates, type RemovalCandidate } from './removal.js';
-
-/** What the step remembers within one session (one gate), so a declined offer is not repeated every round. */
-interface SessionMemo {
-  declined: Set<string>;
-  rolledBack: boolean;
-  /** Half-done users a completion was already planned for in this session (not retried in a loop). */
-  completionTried: Set<string>;
-}
-
-const newMemo = (): SessionMemo => ({ declined: new Set(), rolledBack: false, completionTried: new Set() });
 
 /** Ids of the changes this session applied (not dry-run, not already-done, not failed). */
 export function appliedInSession(results: readonly ChangeResult[]): Set<string> {
@@ -224,10 +219,13 @@ export async function askAdmins(
     else memo.declined.add('admins.password-policy');
   }
 
-  // 3. Too few: create.
+  // 3. Too few: assign Identity Center people where it is in use, else (or as break-glass) create IAM users.
   const admins = state.analysis.admins.length + completing;
   const shadowUsers = state.analysis.shadowAdmins.filter((s) => s.kind === 'user').length;
-  const need = MIN_ADMINS - admins;
+  const ic = state.identityCenter;
+  const idcCount = identityCenterAdmins(ic).length;
+  const idcInUse = ic?.status === 'read' && (ic.inUse || idcCount > 0);
+  const need = MIN_ADMINS - admins - idcCount;
   // After a failed change this session, creating more would pile onto an unexplained
   // failure (and re-use answers given for the first try): the operator runs again instead.
   // A failed password policy does not touch users, so it does not stop creating admins.
@@ -241,14 +239,28 @@ export async function askAdmins(
         'again.',
     );
   }
-  if (need > 0 && !memo.declined.has('admins.create') && !memo.rolledBack) {
+  if (
+    need > 0 &&
+    idcInUse &&
+    ic?.status === 'read' &&
+    !failedBefore &&
+    !memo.rolledBack &&
+    !memo.declined.has('admins.identity-center.assign')
+  ) {
+    // Offered once a session: a later round that still lacks admins offers IAM users (break-glass).
+    memo.declined.add('admins.identity-center.assign');
+    const assign = await askIdentityCenter(ic, admins + idcCount, ctx);
+    if (assign) answers.identityCenter = assign;
+  }
+  if (need > 0 && !answers.identityCenter && !memo.declined.has('admins.create') && !memo.rolledBack) {
     const g = adminGroupStatus(state, ctx.options.adminGroup);
     const yes = await prompter.confirm({
       id: 'admins.create',
       message:
         `${admins === 0 ? 'No IAM user is' : `Only ${admins} IAM user${admins === 1 ? ' is' : 's are'}`} ` +
-        `a full admin. Create ${need === 1 ? 'an admin user' : 'admin users'} now (user, one-time console password, ` +
-        `member of group ${show(g.name)})?`,
+        `a full admin${idcInUse ? ` (and ${idcCount} Identity Center user${idcCount === 1 ? '' : 's'})` : ''}. ` +
+        `Create ${need === 1 ? 'an admin user' : 'admin users'}${idcInUse ? ' (break-glass IAM users)' : ''} now ` +
+        `(user, one-time console password, member of group ${show(g.name)})?`,
       default: true,
       safeDefault: true,
     });
@@ -327,6 +339,7 @@ export async function askAdmins(
 
   const something =
     answers.passwordPolicy ||
+    answers.identityCenter?.principals.length ||
     answers.create?.names.length ||
     answers.complete?.length ||
     answers.rollback?.length ||
@@ -336,4 +349,87 @@ export async function askAdmins(
 
 function pick(candidates: readonly RemovalCandidate[], names: readonly string[]): RemovalCandidate[] {
   return candidates.filter((c) => names.includes(c.name));
+}
+
+/**
+ * Offers to assign existing Identity Center users or groups an admin permission set on this
+ * account; undefined when declined, or when there is nothing to choose from.
+ */
+async function askIdentityCenter(
+  ic: IdentityCenterRead,
+  people: number,
+  ctx: InteractiveContext,
+): Promise<IdentityCenterAssignAnswer | undefined> {
+  const { prompter, output } = ctx;
+  const adminSets = ic.permissionSets.filter((p) => p.admin).sort((a, b) => a.name.localeCompare(b.name));
+  if (adminSets.length === 0) {
+    output.info(
+      'IAM Identity Center is in use, but no permission set grants full admin; create one with the AWS managed ' +
+        'AdministratorAccess policy in the IAM Identity Center console to assign people through it.',
+    );
+    return undefined;
+  }
+  const yes = await prompter.confirm({
+    id: 'admins.identity-center.assign',
+    message:
+      `${people === 0 ? 'Nobody has' : `Only ${people} ${people === 1 ? 'person has' : 'people have'}`} full ` +
+      `admin on this account, and IAM Identity Center is in use. Assign Identity Center users or groups an admin ` +
+      `permission set on this account (instead of creating IAM users)?`,
+    default: true,
+    safeDefault: true,
+  });
+  if (!yes) return undefined;
+  const psName = await prompter.select<string>({
+    id: 'admins.identity-center.permission-set',
+    message: 'Which admin permission set?',
+    choices: adminSets.map((p) => ({ value: p.name, name: `${show(p.name)} (${p.via.map(show).join('; ')})` })),
+    default: adminSets.find((p) => p.via.some((v) => v.startsWith('AdministratorAccess')))?.name ?? adminSets[0]!.name,
+  });
+  const ps = adminSets.find((p) => p.name === psName)!;
+  const { users, groups, truncated } = await listPrincipals(ctx.pool, ic);
+  if (truncated)
+    output.info(
+      'Only the first 500 users and 500 groups are listed; assign others in the IAM Identity Center console.',
+    );
+  const assigned = new Set(
+    ic.assignments.filter((a) => a.permissionSetArn === ps.arn).map((a) => `${a.principalType}:${a.principalId}`),
+  );
+  const choices = [
+    ...groups
+      .filter((g) => !assigned.has(`GROUP:${g.id}`))
+      .map((g) => ({ value: `group:${g.displayName}`, name: `group ${show(g.displayName)}`, id: g.id })),
+    ...users
+      .filter((u) => !assigned.has(`USER:${u.id}`))
+      .map((u) => ({
+        value: `user:${u.userName}`,
+        name: `user ${show(u.userName)}${u.displayName ? ` (${show(u.displayName)})` : ''}`,
+        id: u.id,
+      })),
+  ];
+  if (choices.length === 0) {
+    output.info(`Every Identity Center user and group already has ${show(ps.name)} on this account.`);
+    return undefined;
+  }
+  const picked = await prompter.checkbox<string>({
+    id: 'admins.identity-center.principals',
+    message:
+      `Assign ${show(ps.name)} on account ${ctx.account.id} to which users or groups? ` +
+      `(A group's members, present and future, all become admins.)`,
+    choices: choices.map(({ value, name }) => ({ value, name })),
+  });
+  const principals = choices
+    .filter((c) => picked.includes(c.value))
+    .map((c) => ({
+      type: c.value.startsWith('group:') ? ('GROUP' as const) : ('USER' as const),
+      id: c.id,
+      name: c.value.slice(c.value.indexOf(':') + 1),
+    }));
+  if (principals.length === 0) return undefined;
+  return {
+    instanceArn: ic.instanceArn,
+    region: ic.region,
+    accountId: ctx.account.id,
+    permissionSet: { name: ps.name, arn: ps.arn },
+    principals,
+  };
 }

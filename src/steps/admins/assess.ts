@@ -4,12 +4,14 @@
  * created fail; everything else is a warning or context, mapped to CIS and Security Hub.
  */
 import type { PasswordPolicy } from '@aws-sdk/client-iam';
+import { controls } from '../../engine/controls.js';
 import type { Assessment, Finding } from '../../engine/types.js';
 import { compilePolicy, grantsFullAccess } from '../../iam/evaluate.js';
 import { PolicyDocumentError } from '../../iam/parse.js';
 import type { PrincipalVerdict, RoleVerdict } from '../../iam/principals.js';
 import { daysSince, isoDay } from '../../util/time.js';
 import type { UserCredentials } from './credentials.js';
+import { identityCenterAdmins, type IdcAdmin, type IdentityCenterState } from './identity-center.js';
 import { KEY_MAX_AGE_DAYS, MAX_ADMINS, MIN_ADMINS, STRONG_PASSWORD_POLICY, UNUSED_DAYS } from './meta.js';
 import type { AdminsState } from './read.js';
 
@@ -133,7 +135,7 @@ export function passwordPolicyGaps(p: PasswordPolicy): Array<{ gap: string; cont
       gap:
         `minimum length is ${p.MinimumPasswordLength ?? 'unset'}, ` +
         `below ${STRONG_PASSWORD_POLICY.MinimumPasswordLength}`,
-      controls: ['CIS v5.0.0 1.7', 'Security Hub IAM.15'],
+      controls: controls('password-length'),
     });
   }
   if ((p.PasswordReusePrevention ?? 0) < STRONG_PASSWORD_POLICY.PasswordReusePrevention) {
@@ -141,7 +143,7 @@ export function passwordPolicyGaps(p: PasswordPolicy): Array<{ gap: string; cont
       gap:
         `reuse prevention remembers ${p.PasswordReusePrevention ?? 0} passwords, ` +
         `below ${STRONG_PASSWORD_POLICY.PasswordReusePrevention}`,
-      controls: ['CIS v5.0.0 1.8', 'Security Hub IAM.16'],
+      controls: controls('password-reuse'),
     });
   }
   const classes = [
@@ -151,7 +153,8 @@ export function passwordPolicyGaps(p: PasswordPolicy): Array<{ gap: string; cont
     ['symbols', p.RequireSymbols],
   ] as const;
   const missing = classes.filter(([, on]) => !on).map(([what]) => what);
-  if (missing.length) gaps.push({ gap: `does not require ${missing.join(', ')}`, controls: ['Security Hub IAM.7'] });
+  if (missing.length)
+    gaps.push({ gap: `does not require ${missing.join(', ')}`, controls: controls('password-complexity') });
   return gaps;
 }
 
@@ -167,11 +170,31 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
   const admins = analysis.admins;
   const shadowUsers = analysis.shadowAdmins.filter((s) => s.kind === 'user');
   const shadowRoles = analysis.shadowAdmins.filter((s) => s.kind === 'role');
-  const total = admins.length + shadowUsers.length;
   const creds = (name: string): UserCredentials | undefined => state.credentials[name];
+  const ic = state.identityCenter;
+  const idcAdmins = identityCenterAdmins(ic);
+  // Identity Center speaks for people here when it was read and is in use (or names admins).
+  const idcInUse = ic?.status === 'read' && (ic.inUse || idcAdmins.length > 0);
+  const people = admins.length + idcAdmins.length;
+  const total = people + shadowUsers.length;
 
-  // The rule.
-  if (admins.length < MIN_ADMINS) {
+  // The rule: it applies to people, IAM users and Identity Center users alike.
+  if (idcInUse && people < MIN_ADMINS) {
+    findings.push({
+      id: 'admins.too-few',
+      kind: 'fail',
+      severity: 'high',
+      resource: account,
+      message:
+        `${plural(people, 'person has', 'people have')} full admin on this account ` +
+        `(${describePeople(admins, idcAdmins)}); at least ${MIN_ADMINS} are needed so that losing one person or ` +
+        `device does not mean a return to root.`,
+      controls: controls('root-use'),
+      remediation:
+        'Assign Identity Center users or groups an admin permission set on this account (rootlock offers to), or ' +
+        'create a break-glass IAM admin user.',
+    });
+  } else if (people < MIN_ADMINS) {
     findings.push({
       id: 'admins.too-few',
       kind: 'fail',
@@ -182,7 +205,7 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
           ? `No IAM user is a full administrator; at least ${MIN_ADMINS} are needed before the root user steps aside.`
           : `Only 1 IAM user is a full administrator (${admins[0]!.name}); at least ${MIN_ADMINS} are needed so that ` +
             `losing one person or device does not mean a return to root.`,
-      controls: ['CIS v5.0.0 1.6'],
+      controls: controls('root-use'),
       remediation:
         `Create admin users in an admin group with the AWS managed AdministratorAccess policy (rootlock ` +
         `offers to), each with a console password and MFA.`,
@@ -192,6 +215,7 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
     const who = [
       ...admins.map((a) => describeActivity(a.name, 'admin', creds(a.name))),
       ...shadowUsers.map((s) => describeActivity(s.name, 'shadow admin', creds(s.name))),
+      ...idcAdmins.map((a) => `${a.userName} (Identity Center admin, ${a.via.join('; ')})`),
     ];
     findings.push({
       id: 'admins.too-many',
@@ -199,9 +223,13 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
       severity: 'medium',
       resource: account,
       message:
-        `${plural(total, 'IAM user')} can administer the account ` +
-        `(${plural(admins.length, 'full admin')}, ${plural(shadowUsers.length, 'shadow admin')}); at ` +
-        `most ${MAX_ADMINS} are wanted: ${who.join('; ')}.`,
+        (idcAdmins.length > 0
+          ? `${plural(total, 'person', 'people')} can administer the account ` +
+            `(${plural(admins.length, 'IAM full admin')}, ${plural(shadowUsers.length, 'shadow admin')}, ` +
+            `${plural(idcAdmins.length, 'Identity Center admin')})`
+          : `${plural(total, 'IAM user')} can administer the account ` +
+            `(${plural(admins.length, 'full admin')}, ${plural(shadowUsers.length, 'shadow admin')})`) +
+        `; at most ${MAX_ADMINS} are wanted: ${who.join('; ')}.`,
       controls: [],
       remediation:
         'Remove the admins nobody needs from the admin group(s) (rootlock offers to, never below 2 full admins), and ' +
@@ -256,9 +284,7 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
         message: c.consoleAccess
           ? `Admin ${a.name} can sign in to the console without MFA.`
           : `Admin ${a.name} has no MFA device.`,
-        controls: c.consoleAccess
-          ? ['CIS v5.0.0 1.9', 'CIS v3.0.0 1.10', 'Security Hub IAM.5', 'Security Hub IAM.19']
-          : ['Security Hub IAM.19'],
+        controls: c.consoleAccess ? controls('console-mfa', 'user-mfa') : controls('user-mfa'),
         remediation:
           'The user signs in and assigns an MFA device (IAM > Users > Security credentials > Assign MFA device); ' +
           'nobody can do it for them.',
@@ -274,7 +300,7 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
           message:
             `Admin ${a.name} has an active access key ${daysSince(k.createdAt, env.now)} days old (created or ` +
             `rotated ${day(k.createdAt)}).`,
-          controls: ['CIS v5.0.0 1.13', 'Security Hub IAM.3'],
+          controls: controls('key-rotation'),
           remediation:
             'Rotate the key (create a new one, move its users, deactivate then delete the old one), or delete it if ' +
             'unused.',
@@ -294,7 +320,7 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
           ? `Admin ${a.name} has not signed in or used an access key for ${daysSince(c.lastActivity, env.now)} days.`
           : `Admin ${a.name} has never signed in or used an access key, and was ` +
             `created ${daysSince(idleSince, env.now)} days ago.`,
-        controls: ['CIS v5.0.0 1.11', 'Security Hub IAM.22'],
+        controls: controls('unused-credentials'),
         remediation:
           'Disable credentials nobody uses, or remove the user from the admin group if it is no longer needed.',
       });
@@ -317,7 +343,7 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
         severity: 'low',
         resource: a.arn,
         message: `Admin ${a.name} gets admin rights from its own policies, not a group: ${ownPaths.join('; ')}.`,
-        controls: ['CIS v5.0.0 1.14', 'Security Hub IAM.2'],
+        controls: controls('permissions-through-groups'),
         remediation: 'Put the user in the admin group and remove the policies attached to or embedded in the user.',
       });
     }
@@ -353,8 +379,11 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
       severity: 'info',
       resource: r.arn,
       message:
-        `${r.name} is a full-admin ${kindWords[r.roleKind]}; admin roles are listed here and do not replace ` +
-        `the 2-3 admin users.`,
+        r.roleKind === 'sso' && idcInUse
+          ? `${r.name} is a full-admin ${kindWords[r.roleKind]}; the people assigned its permission set are counted ` +
+            `through Identity Center.`
+          : `${r.name} is a full-admin ${kindWords[r.roleKind]}; admin roles are listed here and do not replace ` +
+            `the 2-3 admin users.`,
       controls: [],
     });
   }
@@ -382,7 +411,7 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
       message:
         `Customer managed policy ${p.arn} allows every action on every resource and is attached ` +
         `to ${p.attachedTo.join(', ')}.`,
-      controls: ['CIS v5.0.0 1.15', 'CIS v3.0.0 1.16', 'Security Hub IAM.1'],
+      controls: controls('full-admin-policy'),
       remediation:
         'Grant admin rights through the AWS managed AdministratorAccess policy on the admin group, and narrow or ' +
         'detach this policy.',
@@ -399,13 +428,7 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
       message:
         'The account has no IAM password policy, so console passwords only need to meet the AWS default (8 ' +
         'characters).',
-      controls: [
-        'CIS v5.0.0 1.7',
-        'CIS v5.0.0 1.8',
-        'Security Hub IAM.7',
-        'Security Hub IAM.15',
-        'Security Hub IAM.16',
-      ],
+      controls: controls('password-length', 'password-reuse', 'password-complexity'),
       remediation:
         'Set a password policy: at least 14 characters, every character class, reuse of the last 24 prevented ' +
         '(rootlock offers to).',
@@ -461,10 +484,29 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
     });
   }
 
+  findings.push(...identityCenterFindings(state, account, idcAdmins, idcInUse));
+
   const failing = findings.some((f) => f.kind === 'fail');
   const names = (list: PrincipalVerdict[]): string => list.map((a) => a.name).join(', ');
   let summary: string;
-  if (admins.length < MIN_ADMINS) {
+  if (idcInUse) {
+    const counts = `${plural(admins.length, 'IAM user')}, ${plural(idcAdmins.length, 'Identity Center user')}`;
+    const who = people ? `: ${describePeople(admins, idcAdmins)}` : '';
+    const shadows = shadowUsers.length ? plural(shadowUsers.length, 'shadow admin') : '';
+    if (people < MIN_ADMINS) {
+      summary =
+        `${plural(people, 'person', 'people')} with full admin (${counts}${who}): ` +
+        `at least ${MIN_ADMINS} are needed.`;
+    } else if (total > MAX_ADMINS) {
+      summary =
+        `${plural(total, 'person', 'people')} can administer the account ` +
+        `(${counts}${shadows ? `, ${shadows}` : ''}): at most ${MAX_ADMINS} are wanted.`;
+    } else {
+      summary =
+        `${plural(people, 'person', 'people')} with full admin (${describePeople(admins, idcAdmins)})` +
+        `${shadows ? ` and ${shadows} (${names(shadowUsers)})` : ''}.`;
+    }
+  } else if (admins.length < MIN_ADMINS) {
     summary =
       `${plural(admins.length, 'full admin')}${admins.length ? ` (${names(admins)})` : ''}: at ` +
       `least ${MIN_ADMINS} are needed.`;
@@ -498,10 +540,155 @@ export function assessAdmins(state: AdminsState, env: AssessEnv): Assessment {
         }),
       ),
       adminGroups: state.adminGroups.map((g) => ({ name: g.name, arn: g.arn, members: g.members })),
-      counted: { admins: admins.length, shadowAdmins: shadowUsers.length, total, min: MIN_ADMINS, max: MAX_ADMINS },
+      counted: {
+        admins: admins.length,
+        identityCenterAdmins: idcAdmins.length,
+        people,
+        shadowAdmins: shadowUsers.length,
+        total,
+        min: MIN_ADMINS,
+        max: MAX_ADMINS,
+      },
+      identityCenter: identityCenterDetail(ic, idcAdmins),
       pending: state.pending.map((p) => ({ name: p.name, arn: p.arn, loginProfile: p.loginProfile, admin: p.admin })),
       passwordPolicy: pp.state,
       credentialReportGeneratedAt: state.reportGeneratedAt ?? null,
     },
   };
+}
+
+/** "IAM users alice, bob; Identity Center users ann" (only the kinds there are). */
+function describePeople(admins: readonly PrincipalVerdict[], idc: readonly IdcAdmin[]): string {
+  const parts: string[] = [];
+  if (admins.length)
+    parts.push(`IAM ${admins.length === 1 ? 'user' : 'users'} ${admins.map((a) => a.name).join(', ')}`);
+  if (idc.length)
+    parts.push(`Identity Center ${idc.length === 1 ? 'user' : 'users'} ${idc.map((a) => a.userName).join(', ')}`);
+  return parts.join('; ') || 'nobody';
+}
+
+/** One Identity Center admin in `details.identityCenter.admins`. */
+export interface IdentityCenterAdminDetail {
+  userId: string;
+  userName: string;
+  displayName: string | null;
+  via: string[];
+}
+
+/** `details.identityCenter`: what was read, or why not. */
+function identityCenterDetail(
+  ic: IdentityCenterState | undefined,
+  admins: readonly IdcAdmin[],
+): Record<string, unknown> {
+  if (!ic) return { status: 'not-read', why: null, reason: 'not read' };
+  if (ic.status === 'not-read')
+    return { status: 'not-read', why: ic.why, reason: ic.reason, region: ic.region ?? null };
+  return {
+    status: 'read',
+    region: ic.region,
+    instanceArn: ic.instanceArn,
+    identityStoreId: ic.identityStoreId,
+    inUse: ic.inUse,
+    adminPermissionSets: ic.permissionSets
+      .filter((p) => p.admin)
+      .map((p) => ({ name: p.name, arn: p.arn, via: p.via })),
+    admins: admins.map(
+      (a): IdentityCenterAdminDetail => ({
+        userId: a.userId,
+        userName: a.userName,
+        displayName: a.displayName ?? null,
+        via: a.via,
+      }),
+    ),
+  };
+}
+
+/** How many console-enabled IAM users are fine beside Identity Center: the break-glass ones. */
+export const BREAK_GLASS_MAX = 2;
+
+/** What the assessment says about Identity Center: what was counted and why, and IAM console users. */
+function identityCenterFindings(
+  state: AdminsState,
+  account: string,
+  idcAdmins: readonly IdcAdmin[],
+  inUse: boolean,
+): Finding[] {
+  const ic = state.identityCenter;
+  if (!ic) return [];
+  const out: Finding[] = [];
+  if (ic.status === 'not-read') {
+    out.push({
+      id: 'admins.identity-center',
+      kind: 'info',
+      severity: 'info',
+      resource: account,
+      message: `Admins counted are IAM users only: IAM Identity Center was not read (${ic.reason}).`,
+      controls: [],
+    });
+    return out;
+  }
+  if (!inUse) {
+    out.push({
+      id: 'admins.identity-center',
+      kind: 'info',
+      severity: 'info',
+      resource: ic.instanceArn,
+      message:
+        `IAM Identity Center (${ic.region}) has no users and no admin assignments for this account; admins counted ` +
+        `are IAM users.`,
+      controls: [],
+    });
+    return out;
+  }
+  for (const p of ic.permissionSets) {
+    for (const n of p.notes) {
+      out.push({
+        id: 'admins.identity-center',
+        kind: 'info',
+        severity: 'info',
+        resource: p.arn,
+        message: `Permission set ${p.name}: ${n}.`,
+        controls: [],
+      });
+    }
+  }
+  const adminSets = ic.permissionSets.filter((p) => p.admin);
+  out.push({
+    id: 'admins.identity-center',
+    kind: 'info',
+    severity: 'info',
+    resource: ic.instanceArn,
+    message:
+      idcAdmins.length > 0
+        ? `IAM Identity Center (${ic.region}) gives full admin on this account to ` +
+          `${idcAdmins.map((a) => `${a.userName} (${a.via.join('; ')})`).join(', ')}.`
+        : `IAM Identity Center (${ic.region}) gives nobody full admin on this account (` +
+          (adminSets.length
+            ? `admin permission sets: ${adminSets.map((p) => p.name).join(', ')}`
+            : 'no permission set grants full admin') +
+          ').',
+    controls: [],
+  });
+  const consoleUsers = state.consoleUsers ?? [];
+  if (consoleUsers.length > 0) {
+    const few = consoleUsers.length <= BREAK_GLASS_MAX;
+    out.push({
+      id: 'admins.iam-console-users',
+      kind: few ? 'info' : 'warn',
+      severity: few ? 'info' : 'medium',
+      resource: account,
+      message:
+        `${consoleUsers.length === 1 ? 'IAM user' : `${consoleUsers.length} IAM users`} ${consoleUsers.join(', ')} ` +
+        `can sign in to the console while IAM Identity Center is in use: people belong in Identity Center. ` +
+        (few
+          ? `1 or 2 break-glass IAM users (kept for when Identity Center is unavailable, with MFA) are fine.`
+          : `Keep at most ${BREAK_GLASS_MAX} as break-glass users (with MFA) and move the others to Identity Center.`),
+      controls: controls('identity-federation'),
+      remediation:
+        'Give each person an Identity Center user with a permission set for this account, then remove their IAM ' +
+        "users' console passwords (IAM > Users > Security credentials > Manage console access), keeping 1 or 2 " +
+        'break-glass users.',
+    });
+  }
+  return out;
 }

@@ -10,7 +10,8 @@ import { sanitize } from '../../util/text.js';
 import { appliedInSession, askAdmins } from './ask.js';
 import { assessAdmins, type AdminDetail, type AdminRoleDetail } from './assess.js';
 import { meta, mfaConsoleUrl, signInUrl } from './meta.js';
-import { buildPlan, changeIds, type AdminsAnswers } from './plan.js';
+import { newMemo } from './memo.js';
+import { buildPlan, changeIds, IDC_ASSIGN_PREFIX, type AdminsAnswers } from './plan.js';
 import { readAdminsState, type AdminsState } from './read.js';
 
 /**
@@ -31,6 +32,15 @@ export async function adminsAfter(state: AdminsState, _assessment: Assessment, c
       'Hand each user their name and the one-time password shown above over a channel you trust; rootlock did not ' +
         'store it.',
       'AWS asks for a new password at the first sign-in.',
+    ]);
+  }
+  if (ctx.results.some((r) => r.outcome === 'applied' && r.changeId.startsWith(IDC_ASSIGN_PREFIX))) {
+    output.info(
+      'Identity Center users sign in at the AWS access portal, where this account and permission set now appear.',
+    );
+    output.detail([
+      'MFA for Identity Center users is set in IAM Identity Center > Settings > Authentication (rootlock does not ' +
+        'change it).',
     ]);
   }
   const consoleAdmins = state.analysis.admins.filter((a) => state.credentials[a.name]?.consoleAccess);
@@ -61,6 +71,19 @@ export const step: StepDefinition<AdminsState, AdminsAnswers> = {
   ask: askAdmins,
   plan(_state, answers) {
     return buildPlan(answers);
+  },
+  // Identity Center creates assignments asynchronously: the verification read polls these first.
+  applied(_state, answers, results, ctx) {
+    const a = answers.identityCenter;
+    if (!a) return;
+    const memo = ctx.memory(newMemo);
+    for (const r of results) {
+      if (r.outcome !== 'applied' || !r.changeId.startsWith(IDC_ASSIGN_PREFIX)) continue;
+      const status = (r.response as { AccountAssignmentCreationStatus?: { RequestId?: string; Status?: string } })
+        ?.AccountAssignmentCreationStatus;
+      if (status?.RequestId && status.Status === 'IN_PROGRESS')
+        memo.idcPending.push({ requestId: status.RequestId, instanceArn: a.instanceArn, region: a.region });
+    }
   },
   after: adminsAfter,
   // Who may take over from root once this step passes: the admins it found, users and roles.

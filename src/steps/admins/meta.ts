@@ -1,3 +1,4 @@
+import { controls } from '../../engine/controls.js';
 import type { StepMeta } from '../../engine/types.js';
 
 /** Step metadata: why it exists, what it protects against, and the controls it maps to. */
@@ -5,7 +6,8 @@ export const meta: StepMeta = {
   id: 'admins',
   title: 'Administrators',
   why:
-    'Before the root user steps aside, the account needs 2 or 3 IAM users with full administrative rights: ' +
+    'Before the root user steps aside, the account needs 2 or 3 people with full administrative rights (IAM ' +
+    'users, or IAM Identity Center users where the account is accessed through it): ' +
     'at least 2 so that one lost person, password or MFA device does not force a return to root, ' +
     'at most 3 (shadow admins included) so that few people hold the keys to everything.',
   risk:
@@ -13,26 +15,17 @@ export const meta: StepMeta = {
     'or one lost device locks the account. ' +
     'With more than 3, every extra admin (or user who can make itself one) is another password, MFA device and ' +
     'access key an attacker can steal.',
-  controls: [
-    'CIS v5.0.0 1.6',
-    'CIS v5.0.0 1.7',
-    'CIS v5.0.0 1.8',
-    'CIS v5.0.0 1.9',
-    'CIS v5.0.0 1.11',
-    'CIS v5.0.0 1.13',
-    'CIS v5.0.0 1.14',
-    'CIS v5.0.0 1.15',
-    'CIS v3.0.0 1.10',
-    'CIS v3.0.0 1.16',
-    'Security Hub IAM.1',
-    'Security Hub IAM.2',
-    'Security Hub IAM.3',
-    'Security Hub IAM.5',
-    'Security Hub IAM.7',
-    'Security Hub IAM.15',
-    'Security Hub IAM.16',
-    'Security Hub IAM.22',
-  ],
+  controls: controls(
+    'root-use',
+    'password-length',
+    'password-reuse',
+    'console-mfa',
+    'unused-credentials',
+    'key-rotation',
+    'permissions-through-groups',
+    'full-admin-policy',
+    'password-complexity',
+  ),
   consoleLinks: [
     { label: 'IAM users', url: 'https://console.aws.amazon.com/iam/home#/users' },
     { label: 'IAM user groups', url: 'https://console.aws.amazon.com/iam/home#/groups' },

@@ -14,6 +14,7 @@ import {
   readBackDeleteUser,
   readBackRemoveUserFromGroup,
   readBackUntagUser,
+  readBackCreateAccountAssignment,
   readBackUpdateAccountPasswordPolicy,
 } from './read-back.js';
 
@@ -54,9 +55,21 @@ export interface RemoveAnswer {
   groups: string[];
 }
 
+/** Identity Center users or groups to assign an admin permission set on this account. */
+export interface IdentityCenterAssignAnswer {
+  instanceArn: string;
+  /** The instance's region: every sso-admin call goes there. */
+  region: string;
+  /** This account (the assignment's target). */
+  accountId: string;
+  permissionSet: { name: string; arn: string };
+  principals: Array<{ type: 'USER' | 'GROUP'; id: string; name: string }>;
+}
+
 /** Everything the admins step may be asked to do in one round. */
 export interface AdminsAnswers {
   passwordPolicy?: boolean;
+  identityCenter?: IdentityCenterAssignAnswer;
   group?: GroupAnswer;
   create?: { names: string[] };
   complete?: CompleteAnswer[];
@@ -78,7 +91,12 @@ export const changeIds = {
   rollbackLoginProfile: (u: string) => `admins/rollback/login-profile/${u}`,
   rollbackMembership: (g: string, u: string) => `admins/rollback/membership/${g}/${u}`,
   rollbackUser: (u: string) => `admins/rollback/user/${u}`,
+  identityCenterAssign: (permissionSet: string, type: 'USER' | 'GROUP', name: string) =>
+    `admins/identity-center-assign/${permissionSet}/${type.toLowerCase()}/${name}`,
 };
+
+/** Prefix of the Identity Center assignment changes' ids. */
+export const IDC_ASSIGN_PREFIX = 'admins/identity-center-assign/';
 
 function passwordPlaceholder(user: string): SecretPlaceholder {
   return { $secret: 'password', label: `one-time console password for ${user}` };
@@ -186,6 +204,7 @@ export function buildPlan(a: AdminsAnswers): Change[] {
       ),
     );
   }
+  if (a.identityCenter) plan.push(...identityCenterChanges(a.identityCenter));
   const needsGroup = (a.create?.names.length ?? 0) > 0 || (a.complete ?? []).some((c) => c.addToGroup);
   if (a.group && needsGroup) plan.push(...groupChanges(a.group));
 
@@ -284,4 +303,29 @@ export function buildPlan(a: AdminsAnswers): Change[] {
     );
   }
   return plan;
+}
+
+/** sso-admin CreateAccountAssignment for each chosen principal, sent to the instance's region. */
+function identityCenterChanges(a: IdentityCenterAssignAnswer): Change[] {
+  return a.principals.map(
+    (p): Change => ({
+      id: changeIds.identityCenterAssign(a.permissionSet.name, p.type, p.name),
+      step: 'admins',
+      description:
+        `Assign Identity Center ${p.type === 'GROUP' ? 'group' : 'user'} ${p.name} the permission set ` +
+        `${a.permissionSet.name} on account ${a.accountId}`,
+      service: 'sso-admin',
+      operation: 'CreateAccountAssignment',
+      params: {
+        InstanceArn: a.instanceArn,
+        TargetId: a.accountId,
+        TargetType: 'AWS_ACCOUNT',
+        PermissionSetArn: a.permissionSet.arn,
+        PrincipalType: p.type,
+        PrincipalId: p.id,
+      },
+      region: a.region,
+      readBack: readBackCreateAccountAssignment,
+    }),
+  );
 }

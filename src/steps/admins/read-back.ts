@@ -85,3 +85,32 @@ export const readBackUpdateAccountPasswordPolicy: ReadBack = async (read, p) => 
   if (!r?.PasswordPolicy) return 'absent';
   return Object.entries(p).every(([k, v]) => have[k] === v) ? 'in-place' : 'absent';
 };
+
+/** Pages of ListAccountAssignments read at most (100 a page). */
+const MAX_ASSIGNMENT_PAGES = 50;
+
+/** sso-admin:CreateAccountAssignment: the principal is assigned the permission set on the account. */
+export const readBackCreateAccountAssignment: ReadBack = async (read, p, { region }) => {
+  let token: string | undefined;
+  for (let page = 0; page < MAX_ASSIGNMENT_PAGES; page++) {
+    const r = await read(
+      'sso-admin',
+      'ListAccountAssignments',
+      {
+        InstanceArn: p.InstanceArn,
+        AccountId: p.TargetId,
+        PermissionSetArn: p.PermissionSetArn,
+        ...(token ? { NextToken: token } : {}),
+      },
+      region,
+    );
+    const found = (r?.AccountAssignments ?? []).some(
+      (a: { PrincipalType?: string; PrincipalId?: string }) =>
+        a.PrincipalType === p.PrincipalType && a.PrincipalId === p.PrincipalId,
+    );
+    if (found) return 'in-place';
+    token = typeof r?.NextToken === 'string' && r.NextToken ? r.NextToken : undefined;
+    if (!token) return 'absent';
+  }
+  throw new Error('ListAccountAssignments did not stop paging');
+};

@@ -19,6 +19,7 @@ import {
   type AuthorizationDetails,
 } from '../../iam/principals.js';
 import { credentialsFromDirect, credentialsFromReport, type UserCredentials } from './credentials.js';
+import { readIdentityCenter, type IdentityCenterState } from './identity-center.js';
 import { CREATED_BY_TAG, SETUP_TAG } from './meta.js';
 
 /** A user rootlock started creating and did not finish (it still carries the setup tag). */
@@ -49,6 +50,10 @@ export interface AdminsState {
   pending: PendingUser[];
   /** Users rootlock created (tag created-by=rootlock). */
   createdByRootlock: string[];
+  /** IAM users with a console password (credential report, or read directly when newer than it). */
+  consoleUsers?: string[];
+  /** IAM Identity Center: the people it makes full admins of this account, or why it was not read. */
+  identityCenter?: IdentityCenterState;
 }
 
 /** The shared reads' arrays under the names of the GetAccountAuthorizationDetails response. */
@@ -168,8 +173,17 @@ export async function readAdminsState(ctx: StepContext): Promise<AdminsState> {
     else direct.push(name);
     if (!covered) newerThanReport.push(name);
   }
-  const fresh = await Promise.all(direct.map((n) => readUserCredentials(ctx.pool, n)));
+  const [fresh, identityCenter] = await Promise.all([
+    Promise.all(direct.map((n) => readUserCredentials(ctx.pool, n))),
+    readIdentityCenter(ctx, shared.policies),
+  ]);
   direct.forEach((n, i) => (credentials[n] = fresh[i]!));
+  const consoleUsers = new Set(
+    report.rows
+      .filter((r) => r['user'] && r['user'] !== '<root_account>' && r['password_enabled'] === 'true')
+      .map((r) => r['user']!),
+  );
+  for (const [name, c] of Object.entries(credentials)) if (c.consoleAccess) consoleUsers.add(name);
 
   const pending: PendingUser[] = pendingUsers.map((u) => {
     const name = u.UserName ?? '';
@@ -193,5 +207,7 @@ export async function readAdminsState(ctx: StepContext): Promise<AdminsState> {
     passwordPolicy,
     pending,
     createdByRootlock,
+    consoleUsers: [...consoleUsers].filter((n) => usersByName.has(n)).sort(),
+    identityCenter,
   };
 }

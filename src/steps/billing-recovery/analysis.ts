@@ -3,6 +3,7 @@
  * primary contact) plus this session's attestations in, findings and the check-JSON
  * details out. No AWS calls, no prompts.
  */
+import { controls as topicControls } from '../../engine/controls.js';
 import type { Attestation } from '../../engine/manual.js';
 import type { Assessment, Finding } from '../../engine/types.js';
 import { sanitize } from '../../util/text.js';
@@ -48,11 +49,11 @@ export interface BillingRecoveryState {
   written: { alternate: Partial<Record<ContactType, AlternateContactValues>>; primary?: PrimaryContact };
 }
 
-/** Control ids. CIS v5.0.0 and v3.0.0 number these the same: 1.1 contact details, 1.2 security contact. */
+/** Control ids (src/engine/controls.ts): contact details, the security contact, security questions (v3.0.0 only). */
 export const CONTROLS = {
-  contactDetails: ['CIS v5.0.0 1.1', 'CIS v3.0.0 1.1'],
-  securityContact: ['CIS v5.0.0 1.2', 'CIS v3.0.0 1.2', 'Security Hub Account.1'],
-  securityQuestions: ['CIS v3.0.0 1.3'],
+  contactDetails: topicControls('contact-details'),
+  securityContact: topicControls('security-contact'),
+  securityQuestions: topicControls('security-questions'),
 } as const;
 
 /** What the operator must do for IAM access to billing, in words. */

@@ -1,3 +1,4 @@
+import { controls } from '../../engine/controls.js';
 import type { StepMeta } from '../../engine/types.js';
 
 /** The account settings page: contacts, and IAM user and role access to billing (root only). */
@@ -13,14 +14,7 @@ export const meta: StepMeta = {
     'Without current contacts, AWS security and abuse notices and billing warnings go ' +
     'unread; AWS may throttle or suspend a compromised account it cannot reach. ' +
     'Without IAM billing access, people keep signing in as root for routine billing work.',
-  controls: [
-    'CIS v5.0.0 1.1',
-    'CIS v5.0.0 1.2',
-    'CIS v3.0.0 1.1',
-    'CIS v3.0.0 1.2',
-    'CIS v3.0.0 1.3',
-    'Security Hub Account.1',
-  ],
+  controls: controls('contact-details', 'security-contact', 'security-questions'),
   consoleLinks: [{ label: 'Account settings (contacts, IAM access to billing)', url: BILLING_ACCOUNT_PAGE }],
   docs: 'docs/steps/billing-recovery.md',
   // check --org reads a member's contacts from the management account (Account API, AccountId).

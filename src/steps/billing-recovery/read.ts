@@ -3,7 +3,7 @@
  * contact, from the Account Management API (signed in us-east-1 by the pool), for the
  * caller's account or, with --target-account, a member account.
  */
-import { describeAwsError, isAccessDenied, isNotFound } from '../../aws/errors.js';
+import { describeAwsError, isAccessDenied } from '../../aws/errors.js';
 import type { Attestation } from '../../engine/manual.js';
 import type { StepContext } from '../../engine/step.js';
 import {
@@ -13,7 +13,7 @@ import {
   type ContactType,
   type PrimaryContact,
 } from './analysis.js';
-import { ALTERNATE_FIELD_ORDER, PRIMARY_FIELD_ORDER, type AlternateContactValues } from './validation.js';
+import type { AlternateContactValues } from './validation.js';
 
 /**
  * What this step remembers within one session (one run of rootlock): attestations, what
@@ -64,54 +64,29 @@ export function accountIdParam(ctx: StepContext): { AccountId?: string } {
 /** Messages AWS gives when Organizations trusted access for account.amazonaws.com is missing. */
 const TRUSTED_ACCESS_HINT = /trusted access|not enabled|AWSOrganizationsNotInUse|organization/i;
 
-/** Runs one Account API read; ResourceNotFoundException is `null`, a refusal for a member account is explained. */
-async function readOrNull<T>(
-  ctx: StepContext,
-  operation: string,
-  params: Record<string, unknown>,
-  pick: (r: any) => T | undefined,
-): Promise<T | null> {
-  try {
-    const res = await ctx.pool.call(`account`, operation, params);
-    return pick(res) ?? null;
-  } catch (err) {
-    const f = describeAwsError(err, 'account', operation);
-    if (isNotFound(f)) return null;
-    if (params.AccountId && (isAccessDenied(f) || TRUSTED_ACCESS_HINT.test(f.message))) {
-      throw new TargetAccountAccessError(String(params.AccountId), operation, f.code, f.message);
-    }
-    throw err;
+/** A refusal of the Account API for a member account, explained; any other failure as it came. */
+function explainRefusal(err: unknown, operation: string, accountId: string | undefined): never {
+  const f = describeAwsError(err, 'account', operation);
+  if (accountId && (isAccessDenied(f) || TRUSTED_ACCESS_HINT.test(f.message))) {
+    throw new TargetAccountAccessError(accountId, operation, f.code, f.message);
   }
+  throw err;
 }
 
-function pickFields<K extends string>(
-  obj: Record<string, unknown> | undefined,
-  keys: readonly K[],
-): Partial<Record<K, string>> | undefined {
-  if (!obj) return undefined;
-  const out: Partial<Record<K, string>> = {};
-  for (const k of keys) if (typeof obj[k] === 'string') out[k] = obj[k] as string;
-  return out;
-}
-
-/** Reads one alternate contact (memoized for the run; invalidated after changes). */
+/** Reads one alternate contact (the shared, memoized read; invalidated after changes). */
 export function readAlternateContact(ctx: StepContext, type: ContactType): Promise<AlternateContact | null> {
-  const target = accountIdParam(ctx);
-  return ctx.reads.once(`account:alternate-contact:${target.AccountId ?? 'self'}:${type}`, () =>
-    readOrNull(ctx, 'GetAlternateContact', { AlternateContactType: type, ...target }, (r) =>
-      pickFields(r?.AlternateContact, ALTERNATE_FIELD_ORDER),
-    ),
-  );
+  const { AccountId } = accountIdParam(ctx);
+  return ctx.reads
+    .alternateContact(type, AccountId)
+    .catch((err) => explainRefusal(err, 'GetAlternateContact', AccountId));
 }
 
-/** Reads the primary contact (memoized for the run). */
+/** Reads the primary contact (the shared, memoized read). */
 export function readPrimaryContact(ctx: StepContext): Promise<PrimaryContact | null> {
-  const target = accountIdParam(ctx);
-  return ctx.reads.once(`account:contact-information:${target.AccountId ?? 'self'}`, () =>
-    readOrNull(ctx, 'GetContactInformation', { ...target }, (r) =>
-      pickFields(r?.ContactInformation, PRIMARY_FIELD_ORDER),
-    ),
-  );
+  const { AccountId } = accountIdParam(ctx);
+  return ctx.reads
+    .contactInformation(AccountId)
+    .catch((err) => explainRefusal(err, 'GetContactInformation', AccountId));
 }
 
 /** Reads everything the step assesses. */

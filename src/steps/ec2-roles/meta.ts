@@ -1,7 +1,8 @@
+import { controls } from '../../engine/controls.js';
 import type { StepMeta } from '../../engine/types.js';
 
 /** Controls an EC2 instance without a role violates. */
-export const INSTANCE_ROLE_CONTROLS = ['CIS v5.0.0 1.17', 'CIS v3.0.0 1.18'];
+export const INSTANCE_ROLE_CONTROLS = controls('instance-roles');
 
 export const meta: StepMeta = {
   id: 'ec2-roles',

@@ -4,10 +4,13 @@
  * of the wizard (no questions, no changes): rootlock reports them after the four, and they never
  * change a step's outcome or the exit code.
  *
- * Control ids checked against the Security Hub CSPM control pages (IAM.3, IAM.5, IAM.6, IAM.9,
- * IAM.15, IAM.16, IAM.22, S3.1 and their "Related requirements" for CIS v5.0.0 and v3.0.0).
- * CIS v5.0.0 1.12 / v3.0.0 1.13 ("only one active access key") has no Security Hub control.
+ * Controls come from the table in src/engine/controls.ts (where each number was checked).
+ * "Only one active access key" (CIS v5.0.0 1.12, v6.0.0 2.12) has no Security Hub control and is
+ * not in CIS v7.0.0; Account.2 (part of an organization) has no CIS recommendation; whether the
+ * contacts are different people is CIS "Maintain current contact details", whose text asks for
+ * contact details that reach more than one individual.
  */
+import { controls } from '../../engine/controls.js';
 import type { AdvisoryMeta } from '../../engine/types.js';
 
 /** The next steps' ids, in the order they run and are reported. */
@@ -20,6 +23,8 @@ export const NEXT_STEP_IDS = [
   'old-access-keys',
   'password-policy',
   's3-public-access-block',
+  'organization-member',
+  'contacts-distinct',
 ] as const;
 /** One next step's id. */
 export type NextStepId = (typeof NEXT_STEP_IDS)[number];
@@ -45,7 +50,7 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     kind: 'advisory',
     severity: 'critical',
     title: 'MFA on the root user',
-    controls: ['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'],
+    controls: controls('root-mfa'),
     remediation:
       'Sign in as the root user and assign an MFA device under Security credentials; a hardware key is best.',
     url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/enable-mfa-for-root.html',
@@ -55,7 +60,7 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     kind: 'advisory',
     severity: 'critical',
     title: 'Hardware MFA on the root user',
-    controls: ['CIS v5.0.0 1.5', 'CIS v3.0.0 1.6', 'Security Hub IAM.6'],
+    controls: controls('root-hardware-mfa'),
     remediation:
       'Give the root user a hardware MFA device (FIDO security key or hardware TOTP token) and remove the virtual one.',
     url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/enable-mfa-for-root.html',
@@ -65,7 +70,7 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     kind: 'advisory',
     severity: 'medium',
     title: 'MFA for every console user',
-    controls: ['CIS v5.0.0 1.9', 'CIS v3.0.0 1.10', 'Security Hub IAM.5'],
+    controls: controls('console-mfa'),
     remediation:
       'Each of these users signs in and assigns an MFA device ' +
       '(IAM > Users > Security credentials > Assign MFA device).',
@@ -76,7 +81,7 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     kind: 'advisory',
     severity: 'medium',
     title: `Credentials unused for ${UNUSED_DAYS} days or more`,
-    controls: ['CIS v5.0.0 1.11', 'CIS v3.0.0 1.12', 'Security Hub IAM.22'],
+    controls: controls('unused-credentials'),
     remediation: 'Deactivate or delete these access keys and remove console passwords nobody uses.',
     url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_finding-unused.html',
   },
@@ -85,7 +90,7 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     kind: 'advisory',
     severity: 'low',
     title: 'Only one active access key per user',
-    controls: ['CIS v5.0.0 1.12', 'CIS v3.0.0 1.13'],
+    controls: controls('one-active-key'),
     remediation:
       'Keep two active keys only while rotating: switch to the new key, then deactivate and delete the old one.',
     url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id-credentials-access-keys-update.html',
@@ -95,7 +100,7 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     kind: 'advisory',
     severity: 'medium',
     title: `Access keys rotated within ${KEY_MAX_AGE_DAYS} days`,
-    controls: ['CIS v5.0.0 1.13', 'CIS v3.0.0 1.14', 'Security Hub IAM.3'],
+    controls: controls('key-rotation'),
     remediation:
       'Rotate these keys (create a new key, switch to it, deactivate ' +
       'and delete the old one), or replace them with roles.',
@@ -106,14 +111,7 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     kind: 'advisory',
     severity: 'medium',
     title: 'Account password policy',
-    controls: [
-      'CIS v5.0.0 1.7',
-      'CIS v5.0.0 1.8',
-      'CIS v3.0.0 1.8',
-      'CIS v3.0.0 1.9',
-      'Security Hub IAM.15',
-      'Security Hub IAM.16',
-    ],
+    controls: controls('password-length', 'password-reuse'),
     remediation:
       `Set a password policy with a minimum length of ${MIN_PASSWORD_LENGTH} or more and ` +
       `password reuse prevention of ${PASSWORD_REUSE_PREVENTION} (IAM > Account settings).`,
@@ -124,10 +122,34 @@ export const NEXT_STEPS: Record<NextStepId, NextStepMeta> = {
     kind: 'advisory',
     severity: 'medium',
     title: 'S3 Block Public Access for the account',
-    controls: ['CIS v5.0.0 2.1.4', 'CIS v3.0.0 2.1.4', 'Security Hub S3.1'],
+    controls: controls('s3-public-access-block'),
     remediation:
       'Turn on all four Block Public Access settings for the account ' +
       '(S3 console > Block Public Access settings for this account).',
     url: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-block-public-access-account.html',
+  },
+  'organization-member': {
+    id: 'organization-member',
+    kind: 'advisory',
+    // Security Hub CSPM rates Account.2 High.
+    severity: 'high',
+    title: 'The account belongs to an AWS Organization',
+    controls: controls('organization-member'),
+    remediation:
+      'Create an organization from this account (AWS Organizations > Create an organization), or accept an ' +
+      "invitation from your company's organization; then turn on centralized root access in its management account.",
+    url: 'https://docs.aws.amazon.com/organizations/latest/userguide/orgs_tutorials_basic.html',
+  },
+  'contacts-distinct': {
+    id: 'contacts-distinct',
+    kind: 'advisory',
+    severity: 'low',
+    title: 'More than one person behind the account contacts',
+    controls: controls('contact-details'),
+    remediation:
+      'Give at least one of the billing, operations and security alternate contacts (or the primary contact) to ' +
+      'another person or a monitored team address (Account > Alternate contacts). A one-person company may ' +
+      'accept this.',
+    url: 'https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-update-contact-alternate.html',
   },
 };

@@ -6,9 +6,17 @@
  * credential report may show as they were (created after it, or, in a report AWS reused, shown
  * without MFA: AWS regenerates it at most every 4 hours).
  *
+ * The organization-member next step takes the account's organization from the session
+ * (`ctx.account`, classified when the session opened) and asks organizations:DescribeOrganization
+ * only when the session could not tell; contacts-distinct reads the three alternate contacts and the
+ * primary contact through the same memoized reads as billing-recovery (same keys, same fields), so a
+ * session that ran that step asks again for nothing. Signed as the root user, root's MFA devices are
+ * listed (iam:ListMFADevices without UserName) to name each one's kind.
+ *
  * IAM permissions: iam:GetAccountSummary, iam:GenerateCredentialReport, iam:GetCredentialReport,
  * iam:GetAccountPasswordPolicy, iam:ListVirtualMFADevices, iam:GetAccountAuthorizationDetails,
- * iam:GetLoginProfile, iam:ListMFADevices, s3:GetAccountPublicAccessBlock.
+ * iam:GetLoginProfile, iam:ListMFADevices, s3:GetAccountPublicAccessBlock,
+ * organizations:DescribeOrganization, account:GetAlternateContact, account:GetContactInformation.
  */
 import { reportTrue, userRows, type CredentialReport } from '../../aws/credential-report.js';
 import { describeAwsError, explainFailure, isNotFound } from '../../aws/errors.js';
@@ -17,9 +25,14 @@ import { allPages } from '../../aws/reads.js';
 import type { StepContext } from '../../engine/step.js';
 import { mapLimit } from '../../util/concurrency.js';
 import {
+  mfaKindOf,
   PUBLIC_ACCESS_BLOCK_SETTINGS,
   rootMfa,
+  type AccountContacts,
   type AccountPublicAccessBlock,
+  type ContactPerson,
+  type OrganizationMembership,
+  type RootMfaDevice,
   type ConsoleUserNow,
   type ConsoleUsersNow,
   type NextStepsInput,
@@ -77,6 +90,59 @@ export async function readAccountPublicAccessBlock(
     if (describeAwsError(err).code === 'NoSuchPublicAccessBlockConfiguration') return { configured: false };
     throw err;
   }
+}
+
+/**
+ * Whether the account belongs to an organization: from the session's classification when it has one
+ * (no call), else organizations:DescribeOrganization (AWSOrganizationsNotInUseException: not in one).
+ */
+export async function readOrganizationMembership(
+  ctx: Pick<StepContext, 'pool' | 'account'>,
+): Promise<OrganizationMembership> {
+  const org = ctx.account.organization;
+  if (org) return { member: true, id: org.id, managementAccountId: org.managementAccountId };
+  if (ctx.account.type === 'standalone') return { member: false, code: 'AWSOrganizationsNotInUseException' };
+  try {
+    const res = await ctx.pool.call<{ Organization?: { Id?: string; MasterAccountId?: string } }>(
+      'organizations',
+      'DescribeOrganization',
+    );
+    return {
+      member: true,
+      id: res.Organization?.Id ?? '',
+      managementAccountId: res.Organization?.MasterAccountId ?? '',
+    };
+  } catch (err) {
+    const f = describeAwsError(err, 'organizations', 'DescribeOrganization');
+    if (f.code === 'AWSOrganizationsNotInUseException') return { member: false, code: f.code };
+    throw err;
+  }
+}
+
+/** The three alternate contacts and the primary contact of the session's account, as people (shared reads). */
+export async function readContacts(ctx: Pick<StepContext, 'reads'>): Promise<AccountContacts> {
+  const alternate = (type: 'BILLING' | 'OPERATIONS' | 'SECURITY') =>
+    ctx.reads
+      .alternateContact(type)
+      .then((c): ContactPerson | null => (c ? { name: c.Name, email: c.EmailAddress, phone: c.PhoneNumber } : null));
+  const [billing, operations, security, primary] = await Promise.all([
+    alternate('BILLING'),
+    alternate('OPERATIONS'),
+    alternate('SECURITY'),
+    ctx.reads
+      .contactInformation()
+      .then((c): ContactPerson | null => (c ? { name: c.FullName, phone: c.PhoneNumber } : null)),
+  ]);
+  return { billing, operations, security, primary };
+}
+
+/** The root user's MFA devices and their kinds (iam:ListMFADevices without UserName: only when signed as root). */
+export async function readRootMfaDevices(ctx: Pick<StepContext, 'pool'>): Promise<RootMfaDevice[]> {
+  const res = await ctx.pool.call<{ MFADevices?: Array<{ SerialNumber?: string }> }>('iam', 'ListMFADevices', {});
+  return (res.MFADevices ?? []).map((d) => ({
+    serialNumber: d.SerialNumber ?? '',
+    kind: mfaKindOf(d.SerialNumber ?? ''),
+  }));
 }
 
 /** Users read directly at once, at most (AWS throttles bursts). */
@@ -148,7 +214,7 @@ export async function readConsoleUsersNow(
 
 /** Everything the analysis needs; a failed read becomes a `not-checked` reason, never an exception. */
 export async function readNextStepsInput(ctx: StepContext): Promise<NextStepsInput> {
-  const [summary, report, policy, publicAccessBlock] = await Promise.all([
+  const [summary, report, policy, publicAccessBlock, organization, contacts] = await Promise.all([
     settle(ctx.reads.accountSummary(), 'iam', 'GetAccountSummary'),
     settle(ctx.reads.credentialReport(), 'iam', 'GetCredentialReport'),
     readPasswordPolicy(ctx).catch((err: unknown) => {
@@ -156,10 +222,20 @@ export async function readNextStepsInput(ctx: StepContext): Promise<NextStepsInp
       return { state: 'unknown' as const, reason: f.reason };
     }),
     settle(readAccountPublicAccessBlock(ctx), 's3control', 'GetPublicAccessBlock'),
+    settle(readOrganizationMembership(ctx), 'organizations', 'DescribeOrganization'),
+    settleContacts(ctx),
   ]);
   const input: NextStepsInput = {
     accountId: ctx.account.id,
     now: ctx.clock.now(),
+    account: {
+      ...(ctx.account.type ? { type: ctx.account.type } : {}),
+      ...(ctx.account.organization?.rootCredentialsManagement !== undefined
+        ? { rootCredentialsManagement: ctx.account.organization.rootCredentialsManagement }
+        : {}),
+    },
+    organization,
+    contacts,
     summary,
     report,
     passwordPolicy: policy,
@@ -175,7 +251,23 @@ export async function readNextStepsInput(ctx: StepContext): Promise<NextStepsInp
   }
   const root = rootMfa(input);
   if (root.status === 'pass' && !root.noCredentials) {
-    input.virtualMfa = await settle(readAssignedVirtualMfa(ctx), 'iam', 'ListVirtualMFADevices');
+    const [virtualMfa, devices] = await Promise.all([
+      settle(readAssignedVirtualMfa(ctx), 'iam', 'ListVirtualMFADevices'),
+      // Only the root user itself lists its own devices; where the read fails, the kinds are just not named.
+      ctx.caller.type === 'root' ? settle(readRootMfaDevices(ctx), 'iam', 'ListMFADevices') : undefined,
+    ]);
+    input.virtualMfa = virtualMfa;
+    if (devices) input.rootMfaDevices = devices;
   }
   return input;
+}
+
+/** The contacts, or the reason they could not be read (naming the refused action). */
+async function settleContacts(ctx: StepContext): Promise<Read<AccountContacts>> {
+  try {
+    return { ok: true, value: await readContacts(ctx) };
+  } catch (err) {
+    // The pool names the call that failed (GetAlternateContact or GetContactInformation).
+    return { ok: false, reason: explainFailure(describeAwsError(err)) };
+  }
 }

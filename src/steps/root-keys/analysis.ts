@@ -6,12 +6,16 @@
 import {
   passwordLastUsed,
   reportAccessKeys,
+  reportDate,
   reportFlag,
+  reportTrue,
   rootRow,
   type CredentialReport,
+  type CredentialReportRow,
 } from '../../aws/credential-report.js';
 import { statementFor } from '../../aws/errors.js';
 import type { PrincipalType } from '../../aws/identity.js';
+import { controls } from '../../engine/controls.js';
 import type { Assessment, Finding, StepStatus } from '../../engine/types.js';
 import { maskKeyId, sanitize } from '../../util/text.js';
 import { daysSince, isoDay } from '../../util/time.js';
@@ -22,6 +26,7 @@ import {
   ROOT_ACCESS_MANAGEMENT_URL,
   SECURITY_CREDENTIALS_URL,
 } from './meta.js';
+import { type KeyUsage, usageDetails, usageFindings } from './usage.js';
 
 /** AWS regenerates the credential report at most every 4 hours. */
 export const REPORT_MAX_AGE_HOURS = 4;
@@ -55,6 +60,23 @@ export interface RootKey {
   lastUsedRegion?: string;
   /** True for the key this session signs with. */
   sessionKey: boolean;
+  /** Its recent use in CloudTrail, for a key with recorded use (./usage.ts). */
+  usage?: KeyUsage;
+}
+
+/**
+ * One root X.509 signing certificate as rootlock knows it. Certificates are API credentials too
+ * (requests signed with them act as the root user), so the step finds, stages and verifies them
+ * like keys. The id is no secret (the private key never reaches AWS), so it is shown in full.
+ */
+export interface RootCertificate {
+  /** The certificate id, when ListSigningCertificates listed it; absent when only the credential report knows it. */
+  id?: string;
+  /** The credential report's column (cert_1 / cert_2), for report-only certificates. */
+  slot?: 1 | 2;
+  active: boolean;
+  /** Upload (ListSigningCertificates) or last rotation (credential report). */
+  uploadedAt?: Date;
 }
 
 /** The `<root_account>` row of the credential report, parsed. */
@@ -64,6 +86,8 @@ export interface ReportRoot {
   /** Last console sign-in with the root password; `null` when AWS has no record of one. */
   passwordLastUsed?: Date | null;
   keys: RootKey[];
+  /** The `cert_1_*` / `cert_2_*` columns (absent when the report has none of them). */
+  certificates?: RootCertificate[];
 }
 
 /** The three steps the brief says to finish before removing root keys. */
@@ -149,8 +173,16 @@ export interface RootKeysState {
   sessionAccount: string;
   callerType: PrincipalType;
   temporary: boolean;
-  /** GetAccountSummary of the subject account, when readable. */
-  summary?: { keysPresent: boolean; mfaEnabled: boolean };
+  /**
+   * GetAccountSummary of the subject account, when readable. `certificatesPresent` is
+   * AccountSigningCertificatesPresent (undefined when the map lacks it).
+   */
+  summary?: { keysPresent: boolean; mfaEnabled: boolean; certificatesPresent?: boolean; passwordPresent?: boolean };
+  /**
+   * The session's account is a member of an organization whose centralized root access
+   * (RootCredentialsManagement) is known to be on: the account type read when the session opened.
+   */
+  centrallyManagedMember?: boolean;
   summaryError?: ReadFailure;
   report?: ReportRoot;
   reportError?: ReadFailure;
@@ -159,6 +191,15 @@ export interface RootKeysState {
   keysSource: 'api' | 'report' | 'none';
   /** Root (or AssumeRoot) key listing refused: the reason the console path applies. */
   listError?: ReadFailure;
+  /**
+   * The root user's X.509 signing certificates, as far as they are known: listed (root-own:
+   * ListSigningCertificates with the session; organizations: in the audit session) or from the
+   * credential report (console). Undefined (or source `none`) when nothing listed them.
+   */
+  certificates?: RootCertificate[];
+  certificatesSource?: 'api' | 'report' | 'none';
+  /** root-own: ListSigningCertificates refused (presence may still come from GetAccountSummary). */
+  certificatesError?: ReadFailure;
   org?: OrgState;
   /** The AssumeRoot audit session failed (organizations path). */
   targetError?: ReadFailure;
@@ -171,7 +212,7 @@ export interface RootKeysState {
   sessionEnded?: {
     action: 'delete' | 'deactivate';
     keyId: string;
-    verified?: { keysPresent: boolean; mfaEnabled: boolean; profile: string };
+    verified?: { keysPresent: boolean; mfaEnabled: boolean; profile: string; certificatesPresent?: boolean };
     verifyError?: string;
   };
   /** When the operator planned to come back and delete deactivated keys. */
@@ -201,7 +242,25 @@ export function rootRowFromReport(report: CredentialReport): ReportRoot | undefi
     mfaActive: reportFlag(row.mfa_active),
     passwordLastUsed: passwordLastUsed(row),
     keys,
+    ...(row.cert_1_active !== undefined || row.cert_2_active !== undefined
+      ? { certificates: reportCertificates(row) }
+      : {}),
   };
+}
+
+/**
+ * The signing certificates of a report row, by slot: like the key slots, a slot counts when its
+ * certificate is active, or inactive with a rotation date (a deleted one leaves `false` and N/A).
+ */
+export function reportCertificates(row: CredentialReportRow): RootCertificate[] {
+  const out: RootCertificate[] = [];
+  for (const slot of [1, 2] as const) {
+    const active = reportTrue(row[`cert_${slot}_active`]);
+    const uploadedAt = reportDate(row[`cert_${slot}_last_rotated`]);
+    if (!active && !uploadedAt) continue;
+    out.push({ slot, active, uploadedAt });
+  }
+  return out;
 }
 
 /* ---------------- small helpers ---------------- */
@@ -225,6 +284,20 @@ export function describeKey(k: RootKey, now: Date): string {
     parts.push('never used');
   }
   if (k.sessionKey) parts.push('<- this session signs with it');
+  return parts.join(', ');
+}
+
+/** How a signing certificate is named on screen: its id (no secret), or its report column. */
+export function certificateLabel(c: RootCertificate): string {
+  return `signing certificate ${c.id ? sanitize(c.id, { maxLength: 128 }) : (c.slot ?? '?')}`;
+}
+
+/** One line per signing certificate for the operator. */
+export function describeCertificate(c: RootCertificate, now: Date): string {
+  const parts = [certificateLabel(c), c.active ? 'active' : 'inactive'];
+  const age = daysSince(c.uploadedAt, now);
+  if (c.uploadedAt && age !== undefined)
+    parts.push(`${c.id ? 'uploaded' : 'last rotated'} ${isoDay(c.uploadedAt)} (${age} days ago)`);
   return parts.join(', ');
 }
 
@@ -415,6 +488,62 @@ function removalHint(state: RootKeysState): Pick<Finding, 'remediation' | 'wizar
   }
 }
 
+/** What removing the root user's signing certificates means on each path (see {@link removalHint}). */
+function certificateRemovalHint(state: RootKeysState): Pick<Finding, 'remediation' | 'wizardRemediation'> {
+  const cli = '`aws iam delete-signing-certificate --certificate-id ID` (no --user-name: IAM infers the root user)';
+  if (state.path === 'root-own' && certificatesSource(state) === 'api') {
+    return {
+      remediation:
+        'Run `rootlock --only root-keys`: it deactivates each certificate (iam:UpdateSigningCertificate), then ' +
+        'deletes it (iam:DeleteSigningCertificate).',
+      wizardRemediation:
+        'Remove them with this step: it deactivates each certificate, then deletes it, before the key this session ' +
+        'signs with.',
+    };
+  }
+  if (state.path === 'organizations') {
+    return {
+      remediation:
+        `Run \`rootlock --only root-keys --target-account ${state.account}\` from the management account: it deletes ` +
+        'them in an sts:AssumeRoot session (IAMDeleteRootUserCredentials, which allows iam:DeleteSigningCertificate ' +
+        'but not iam:UpdateSigningCertificate).',
+      wizardRemediation:
+        'Remove them with this step: it deletes them in an sts:AssumeRoot session (IAMDeleteRootUserCredentials).',
+    };
+  }
+  return {
+    remediation:
+      `Sign in as the root user, open Security credentials (${SECURITY_CREDENTIALS_URL}), X.509 certificates: ` +
+      `deactivate each certificate, then delete it. Or, signed as the root user, ${cli} for each.`,
+  };
+}
+
+/** The signing certificates finding (kind fail): the controls of root keys apply to them too. */
+function certificateFinding(state: RootKeysState, resource: string): Finding {
+  const certs = knownCertificates(state);
+  const list = certs
+    .map(
+      (c) =>
+        `${c.id ? sanitize(c.id, { maxLength: 128 }) : `cert_${c.slot ?? '?'}`} (${c.active ? 'active' : 'inactive'}` +
+        `${c.uploadedAt ? `, ${c.id ? 'uploaded' : 'last rotated'} ${isoDay(c.uploadedAt)}` : ''})`,
+    )
+    .join(', ');
+  const where = state.path === 'organizations' ? `member account ${state.account}` : `account ${state.account}`;
+  return {
+    id: 'root-keys.certificates',
+    kind: 'fail',
+    severity: 'high',
+    resource,
+    message:
+      `The root user of ${where} has ${certs.length ? certificateCountText(certs) : 'X.509 signing certificates'}` +
+      `${list ? `: ${list}` : ''}. X.509 signing certificates are API credentials too: requests signed with them ` +
+      'act as the root user, so the controls against root access keys cover them, and inactive ones still count ' +
+      'until deleted.',
+    controls: KEY_CONTROLS,
+    ...certificateRemovalHint(state),
+  };
+}
+
 function rootArn(account: string): string {
   return `arn:aws:iam::${account}:root`;
 }
@@ -465,6 +594,12 @@ export function certificateCountText(certs: ReadonlyArray<{ active: boolean }>):
   return `${certs.length} signing certificate${certs.length === 1 ? '' : 's'}${states}`;
 }
 
+/** The known certificates in words, or "X.509 signing certificates" when only their presence is known. */
+export function certificatesText(state: RootKeysState): string {
+  const certs = knownCertificates(state);
+  return certs.length ? certificateCountText(certs) : 'X.509 signing certificates';
+}
+
 const MEMBER_READ_TEXT: Record<MemberRead, string> = {
   accessKeys: 'access keys',
   certificates: 'signing certificates',
@@ -493,33 +628,6 @@ export function memberHasNoCredentials(state: RootKeysState): boolean {
 function memberFindings(state: RootKeysState, m: MemberCredentials, resource: string): Finding[] {
   const findings: Finding[] = [];
   const account = state.account;
-  if (m.certificates?.length) {
-    const list = m.certificates
-      .map(
-        (c) =>
-          `${sanitize(c.id, { maxLength: 64 })} (${c.active ? 'active' : 'inactive'}` +
-          `${c.uploadedAt ? `, uploaded ${isoDay(c.uploadedAt)}` : ''})`,
-      )
-      .join(', ');
-    findings.push({
-      id: 'root-keys.member-certificates',
-      kind: 'fail',
-      severity: 'high',
-      resource,
-      message:
-        `The root user of member account ${account} has ${certificateCountText(m.certificates)}: ${list}. ` +
-        'X.509 signing certificates are API credentials too: requests signed with them act as the root user, ' +
-        'and inactive ones still count until deleted.',
-      controls: KEY_CONTROLS,
-      remediation:
-        'rootlock removes only access keys. Delete the certificates in the IAM console ' +
-        `(${ROOT_ACCESS_MANAGEMENT_URL}: ` +
-        `the member account, Take privileged action, Delete root user credentials), or with the AWS CLI: ` +
-        `\`aws sts assume-root --target-principal ${account} --task-policy-arn ` +
-        `arn=arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials\`, then, with those credentials, ` +
-        `\`aws iam delete-signing-certificate --certificate-id ID\` for each.`,
-    });
-  }
   if (m.password) {
     const noMfa = m.mfaDevices?.length === 0;
     findings.push({
@@ -650,6 +758,35 @@ export function keysPresent(state: RootKeysState): boolean | undefined {
   return undefined;
 }
 
+/**
+ * The root user's signing certificates as listed (root-own, organizations: ids known) or as the
+ * credential report shows them (console: slots only); empty when nothing listed them.
+ */
+export function knownCertificates(state: RootKeysState): RootCertificate[] {
+  if (state.sessionEnded) return [];
+  return state.certificates ?? (state.path === 'organizations' ? state.member?.certificates : undefined) ?? [];
+}
+
+/** Where {@link knownCertificates} came from. */
+export function certificatesSource(state: RootKeysState): 'api' | 'report' | 'none' {
+  if (state.certificatesSource) return state.certificatesSource;
+  return state.path === 'organizations' && state.member?.certificates ? 'api' : 'none';
+}
+
+/**
+ * Does the root user have X.509 signing certificates (active or inactive)? GetAccountSummary's
+ * AccountSigningCertificatesPresent is the immediate answer where it was read (not on the
+ * organizations path: that is the session's own account); otherwise a listing or the report.
+ * undefined when nothing says.
+ */
+export function certificatesPresent(state: RootKeysState): boolean | undefined {
+  if (state.sessionEnded) return state.sessionEnded.verified?.certificatesPresent;
+  if (state.path !== 'organizations' && state.summary?.certificatesPresent !== undefined)
+    return state.summary.certificatesPresent;
+  if (certificatesSource(state) !== 'none') return knownCertificates(state).length > 0;
+  return undefined;
+}
+
 /** Is root MFA on? undefined when unknown or not applicable (member accounts on the organizations path). */
 export function mfaEnabled(state: RootKeysState): boolean | undefined {
   if (state.path === 'organizations') return undefined;
@@ -699,7 +836,7 @@ export function assessRootKeys(state: RootKeysState): Assessment {
         message:
           `Centralized root access is not ready: ${orgStatusText(org.status)}. The ` +
           `member account's root keys cannot be listed or deleted until it is on.`,
-        controls: [],
+        controls: controls('centralized-root-access'),
         remediation:
           `rootlock offers to enable it (organizations:EnableAWSServiceAccess for iam.amazonaws.com if needed, ` +
           `then iam:EnableOrganizationsRootCredentialsManagement), or use ${ROOT_ACCESS_MANAGEMENT_URL}.`,
@@ -814,6 +951,30 @@ export function assessRootKeys(state: RootKeysState): Assessment {
     });
   }
 
+  const certsPresent = certificatesPresent(state);
+  if (certsPresent === true) findings.push(certificateFinding(state, resource));
+  const certsUnknown = certsPresent === undefined && present !== undefined && Boolean(state.summaryError);
+  if (state.path !== 'organizations' && !state.sessionEnded && (state.certificatesError || certsUnknown)) {
+    const f = state.certificatesError;
+    findings.push({
+      id: 'root-keys.certificates-unreadable',
+      kind: 'warn',
+      severity: 'medium',
+      resource,
+      message:
+        (f ? `AWS refused ${f.action} (${f.code}): ${f.message}. ` : '') +
+        (certsPresent === undefined
+          ? 'Whether the root user has X.509 signing certificates is unknown: neither GetAccountSummary ' +
+            '(AccountSigningCertificatesPresent) nor the credential report (cert_1_active, cert_2_active) said.'
+          : `GetAccountSummary says the root user has ${certsPresent ? '' : 'no '}X.509 signing certificates` +
+            `${certsPresent ? ', but rootlock cannot list them to remove them.' : '.'}`),
+      controls: [],
+      remediation:
+        'Allow iam:GetAccountSummary (and the credential report) for the caller, or look under X.509 certificates ' +
+        `on the root user's Security credentials page (${SECURITY_CREDENTIALS_URL}).`,
+    });
+  }
+
   if (present === true && !state.sessionEnded) {
     for (const k of state.keys) {
       const age = daysSince(k.lastUsed, state.now);
@@ -889,7 +1050,31 @@ export function assessRootKeys(state: RootKeysState): Assessment {
   }
 
   // Root MFA is not this step's subject: a warning (with its controls) and the root-mfa next step, never a fail.
-  if (mfa === false) {
+  if (mfa === false && rootHasNoCredentials(state)) {
+    findings.push({
+      id: 'root-keys.mfa-not-applicable',
+      kind: 'info',
+      severity: 'info',
+      resource,
+      message:
+        "This member account's root user has no credentials at all (GetAccountSummary: no console password, access " +
+        'keys, signing certificates or MFA device) and the organization manages root access centrally: nobody can ' +
+        'sign in as it, so root MFA does not apply. Root tasks go through sts:AssumeRoot from the management account.',
+      controls: [],
+    });
+  } else if (mfa === false && rootCannotSignIn(state)) {
+    findings.push({
+      id: 'root-keys.no-mfa-no-password',
+      kind: 'info',
+      severity: 'info',
+      resource,
+      message:
+        'The root user has no MFA device, and no console password or access key either: ' +
+        'nobody signs in as root until a password is recovered through the root e-mail address. Whoever does ' +
+        'must add MFA at once (AWS requires root MFA on every account type).',
+      controls: MFA_CONTROLS,
+    });
+  } else if (mfa === false) {
     findings.push({
       id: 'root-keys.no-mfa',
       kind: 'warn',
@@ -928,6 +1113,8 @@ export function assessRootKeys(state: RootKeysState): Assessment {
       `keys${why ? `: ${why.action} failed (${why.code}): ${why.message}` : '.'}`;
   }
 
+  if (!state.sessionEnded) findings.push(...usageFindings(state.keys, resource));
+
   const status: StepStatus = error
     ? 'error'
     : findings.some((f) => f.kind === 'fail')
@@ -945,21 +1132,51 @@ export function assessRootKeys(state: RootKeysState): Assessment {
       state.keysSource !== 'none' && state.keys.length && !state.sessionEnded
         ? `The root user has ${keyCountText(state.keys)}`
         : 'The root user has access keys';
-    const certs = member?.certificates?.length ? ` and ${certificateCountText(member.certificates)}` : '';
+    const certs = certsPresent ? ` and ${certificatesText(state)}` : '';
     const where = state.path === 'organizations' ? ` in member account ${state.account}` : '';
     const revisit = state.revisitAfter ? ` Come back after ${isoDay(state.revisitAfter)} to delete.` : '';
     summary = `${base}${certs}${where}.${revisit}`;
   } else if (state.path === 'organizations' && state.org && orgCanEnable(state.org.status)) {
     summary = 'Centralized root access is not enabled yet.';
-  } else if (member?.certificates?.length) {
+  } else if (certsPresent && present === false) {
     summary =
-      `The root user has ${certificateCountText(member.certificates)} in member account ${state.account}, ` +
-      'and no access keys.';
+      `The root user has ${certificatesText(state)}` +
+      `${state.path === 'organizations' ? ` in member account ${state.account}` : ''}, and no access keys.`;
   } else summary = `No root access keys${state.path === 'organizations' ? ` in member account ${state.account}` : ''}.`;
   if (member && !error && !(state.org && orgCanEnable(state.org.status))) summary += memberSummaryNote(state, member);
-  if (!error && mfa === false) summary += ' Root MFA is off.';
+  if (!error && mfa === false) {
+    summary += rootHasNoCredentials(state)
+      ? ' The root user has no credentials at all: root MFA is not applicable.'
+      : ' Root MFA is off.';
+  }
 
   return { status, summary, findings, details: buildDetails(state, present, mfa, error) };
+}
+
+/**
+ * True when GetAccountSummary says the root user of a member account under centralized root access
+ * holds no credential of any kind (its own session's reads; the organizations path has its own test).
+ */
+export function rootHasNoCredentials(state: RootKeysState): boolean {
+  const s = state.summary;
+  return (
+    state.centrallyManagedMember === true &&
+    s !== undefined &&
+    !s.keysPresent &&
+    !s.mfaEnabled &&
+    s.certificatesPresent === false &&
+    s.passwordPresent === false
+  );
+}
+
+/**
+ * True when GetAccountSummary says the root user has no password and no access key (MFA aside), as
+ * the root-mfa next step judges: MFA guards sign-in, and a signing certificate left behind is this
+ * step's own failure, not an MFA one.
+ */
+function rootCannotSignIn(state: RootKeysState): boolean {
+  const s = state.summary;
+  return s !== undefined && !s.keysPresent && s.passwordPresent === false;
 }
 
 /** The structured details documented in docs/steps/root-keys.md. */
@@ -985,7 +1202,17 @@ function buildDetails(
           lastUsedRegion: k.lastUsedRegion ?? null,
           ageDays: daysSince(k.createdAt, state.now) ?? null,
           sessionKey: k.sessionKey,
+          ...(k.usage ? { usage: usageDetails(k.usage) } : {}),
         })),
+    certificatesPresent: certificatesPresent(state) ?? null,
+    certificatesSource: certificatesSource(state),
+    certificates: knownCertificates(state).map((c) => ({
+      id: c.id ?? null,
+      ...(c.slot ? { slot: c.slot } : {}),
+      active: c.active,
+      uploadedAt: c.uploadedAt?.toISOString() ?? null,
+      ageDays: daysSince(c.uploadedAt, state.now) ?? null,
+    })),
     mfaEnabled: mfa ?? null,
     passwordLastUsed:
       state.report?.passwordLastUsed === undefined ? null : (state.report.passwordLastUsed?.toISOString() ?? 'never'),

@@ -3,10 +3,10 @@
  * (or --answer) can script a whole removal across the runner's rounds:
  *
  * - `root-keys.override`      type the account id to go ahead although prerequisites are not ready
- * - `root-keys.active`        active keys: deactivate (recommended) / delete now / stop
- * - `root-keys.inactive`      inactive keys: delete / wait (come back later) / reactivate / stop
+ * - `root-keys.active`        active keys and signing certificates: deactivate (recommended) / delete now / stop
+ * - `root-keys.inactive`      inactive keys and certificates: delete / wait (come back later) / reactivate / stop
  * - `root-keys.wait-days`     days until coming back to delete
- * - `root-keys.reactivate.keys` which inactive keys to reactivate (when more than one)
+ * - `root-keys.reactivate.keys` which inactive keys (and certificates) to reactivate (when more than one)
  * - `root-keys.session-key`   the key this session signs with, last: delete / deactivate / stop
  * - `root-keys.recheck`       console path: check again / stop
  *
@@ -19,7 +19,10 @@ import type { Assessment } from '../../engine/types.js';
 import { maskKeyId, sanitize } from '../../util/text.js';
 import { daysAfter, isoDay } from '../../util/time.js';
 import {
+  certificateLabel,
+  certificatesPresent,
   DEFAULT_WAIT_DAYS,
+  describeCertificate,
   describeKey,
   keyLabel,
   keysPresent,
@@ -28,6 +31,7 @@ import {
   PREREQUISITE_RISK,
   prerequisitesReady,
   validateWaitDays,
+  type RootCertificate,
   type RootKey,
   type RootKeysState,
 } from './analysis.js';
@@ -36,6 +40,7 @@ import { SECURITY_CREDENTIALS_URL } from './meta.js';
 import type { Answers } from './plan.js';
 import { recheckSummary } from './read.js';
 import { sessionNotes } from './session.js';
+import { usageLines } from './usage.js';
 
 /** Upper bound on the console re-check loop, so a scripted "check" answer cannot loop forever. */
 export const MAX_RECHECKS = 30;
@@ -111,9 +116,37 @@ async function prepared(state: RootKeysState, ctx: InteractiveContext): Promise<
   return true;
 }
 
-function showKeys(state: RootKeysState, keys: readonly RootKey[], ctx: InteractiveContext): void {
-  ctx.output.info(`Root access keys of account ${state.account}:`);
-  ctx.output.detail(keys.map((k) => describeKey(k, state.now)));
+function showKeys(
+  state: RootKeysState,
+  keys: readonly RootKey[],
+  ctx: InteractiveContext,
+  certificates: readonly RootCertificate[] = [],
+): void {
+  if (keys.length) {
+    ctx.output.info(`Root access keys of account ${state.account}:`);
+    ctx.output.detail(keys.map((k) => describeKey(k, state.now)));
+    const usage = keys.flatMap(usageLines);
+    if (usage.length) {
+      ctx.output.info('What the keys are used for (whatever makes these calls breaks once a key goes):');
+      ctx.output.detail(usage);
+    }
+  }
+  if (certificates.length) {
+    ctx.output.info(`Root X.509 signing certificates of account ${state.account} (API credentials too):`);
+    ctx.output.detail(certificates.map((c) => describeCertificate(c, state.now)));
+  }
+}
+
+type ListedCertificate = RootCertificate & { id: string };
+
+/** The certificates an API listed (ids known), which rootlock can act on. */
+function listedCertificates(certificates: readonly RootCertificate[] | undefined): ListedCertificate[] {
+  return (certificates ?? []).filter((c): c is ListedCertificate => Boolean(c.id));
+}
+
+/** `certificateIds` for an answer, left out when there are none (answers recorded before certificates stay alike). */
+function certIds(certs: readonly ListedCertificate[]): { certificateIds?: string[] } {
+  return certs.length ? { certificateIds: certs.map((c) => c.id) } : {};
 }
 
 /** What earlier rootlock sessions recorded about these (inactive) keys, from the journals. */
@@ -144,32 +177,47 @@ function showHistory(state: RootKeysState, keys: readonly RootKey[], ctx: Intera
 async function askRootOwn(state: RootKeysState, ctx: InteractiveContext): Promise<Answers | undefined> {
   const notes = sessionNotes(ctx);
   const keys = state.keys.filter((k): k is RootKey & { id: string } => Boolean(k.id));
-  if (keys.length === 0) return undefined;
+  // Signing certificates are staged with the keys, by the same questions (listed ones only: ids needed).
+  const certs = listedCertificates(state.certificatesSource === 'api' ? state.certificates : undefined);
+  if (keys.length === 0 && certs.length === 0) return undefined;
   const others = keys.filter((k) => !k.sessionKey);
   const session = keys.find((k) => k.sessionKey);
   const activeOthers = others.filter((k) => k.active && !notes.reactivated.has(k.id));
   const inactive = others.filter((k) => !k.active);
   const reactivated = others.filter((k) => k.active && notes.reactivated.has(k.id));
+  const activeCerts = certs.filter((c) => c.active && !notes.reactivated.has(c.id));
+  const inactiveCerts = certs.filter((c) => !c.active);
+  const reactivatedCerts = certs.filter((c) => c.active && notes.reactivated.has(c.id));
+  const nameOf = (x: (RootKey & { id: string }) | ListedCertificate): string =>
+    'sessionKey' in x ? maskKeyId(x.id) : certificateLabel(x);
 
-  if (activeOthers.length === 0 && inactive.length === 0 && reactivated.length > 0) {
+  if (
+    activeOthers.length + activeCerts.length === 0 &&
+    inactive.length + inactiveCerts.length === 0 &&
+    reactivated.length + reactivatedCerts.length > 0
+  ) {
     ctx.output.info(
-      `You reactivated ${reactivated.map((k) => maskKeyId(k.id)).join(', ')} in this session; ` +
-        `rootlock leaves it active. Run rootlock again once whatever needed it has moved off root keys.`,
+      `You reactivated ${[...reactivated, ...reactivatedCerts].map(nameOf).join(', ')} in this session; ` +
+        `rootlock leaves it active. Run rootlock again once whatever needed it has moved off root credentials.`,
     );
     return undefined;
   }
   if (!(await prepared(state, ctx))) return undefined;
-  showKeys(state, keys, ctx);
+  showKeys(state, keys, ctx, certs);
 
-  if (activeOthers.length > 0) {
-    const names = activeOthers.map((k) => maskKeyId(k.id)).join(', ');
+  if (activeOthers.length + activeCerts.length > 0) {
+    const active = [...activeOthers, ...activeCerts];
+    const names = active.map(nameOf).join(', ');
+    const what = activeCerts.length ? 'root credential' : 'root key';
     const choice = await ctx.prompter.select<'deactivate' | 'delete' | 'stop'>({
       id: 'root-keys.active',
-      message: `What should happen to the active root key${activeOthers.length > 1 ? 's' : ''} ${names}?`,
+      message: `What should happen to the active ${what}${active.length > 1 ? 's' : ''} ${names}?`,
       choices: [
         {
           value: 'deactivate',
-          name: 'Deactivate now (recommended): AWS refuses the key, and rootlock can reactivate it if something breaks',
+          name:
+            `Deactivate now (recommended): AWS refuses the ${activeCerts.length ? 'credential' : 'key'}, ` +
+            'and rootlock can reactivate it if something breaks',
         },
         { value: 'delete', name: 'Delete now without deactivating first (cannot be undone)' },
         { value: 'stop', name: 'Leave them for now' },
@@ -177,18 +225,24 @@ async function askRootOwn(state: RootKeysState, ctx: InteractiveContext): Promis
       default: 'deactivate',
     });
     if (choice === 'stop') return undefined;
-    if (choice === 'deactivate') return { action: 'deactivate', keyIds: activeOthers.map((k) => k.id) };
-    return { action: 'delete', keyIds: [...activeOthers, ...inactive].map((k) => k.id) };
+    if (choice === 'deactivate')
+      return { action: 'deactivate', keyIds: activeOthers.map((k) => k.id), ...certIds(activeCerts) };
+    return {
+      action: 'delete',
+      keyIds: [...activeOthers, ...inactive].map((k) => k.id),
+      ...certIds([...activeCerts, ...inactiveCerts]),
+    };
   }
 
-  if (inactive.length > 0) {
+  if (inactive.length + inactiveCerts.length > 0) {
     showHistory(state, inactive, ctx);
-    const names = inactive.map((k) => maskKeyId(k.id)).join(', ');
+    const all = [...inactive, ...inactiveCerts];
+    const names = all.map(nameOf).join(', ');
     const choice = await ctx.prompter.select<'delete' | 'wait' | 'reactivate' | 'stop'>({
       id: 'root-keys.inactive',
       message:
-        `${names} ${inactive.length > 1 ? 'are' : 'is'} inactive. Delete now, or ` +
-        `wait to be sure nothing needs ${inactive.length > 1 ? 'them' : 'it'}?`,
+        `${names} ${all.length > 1 ? 'are' : 'is'} inactive. Delete now, or ` +
+        `wait to be sure nothing needs ${all.length > 1 ? 'them' : 'it'}?`,
       choices: [
         { value: 'delete', name: 'Delete now (cannot be undone)' },
         { value: 'wait', name: 'Keep inactive and come back in a few days' },
@@ -198,18 +252,25 @@ async function askRootOwn(state: RootKeysState, ctx: InteractiveContext): Promis
       default: 'wait',
     });
     if (choice === 'stop') return undefined;
-    if (choice === 'delete') return { action: 'delete', keyIds: inactive.map((k) => k.id) };
+    if (choice === 'delete') return { action: 'delete', keyIds: inactive.map((k) => k.id), ...certIds(inactiveCerts) };
     if (choice === 'reactivate') {
-      let ids = inactive.map((k) => k.id);
-      if (inactive.length > 1) {
+      let ids = all.map((x) => x.id);
+      if (all.length > 1) {
         ids = await ctx.prompter.checkbox<string>({
           id: 'root-keys.reactivate.keys',
-          message: 'Which keys should be active again?',
-          choices: inactive.map((k) => ({ value: k.id, name: describeKey(k, state.now) })),
-          validate: (v) => (v.length > 0 ? true : 'Pick at least one key, or answer "Leave as is" instead.'),
+          message: `Which keys${inactiveCerts.length ? ' and certificates' : ''} should be active again?`,
+          choices: [
+            ...inactive.map((k) => ({ value: k.id, name: describeKey(k, state.now) })),
+            ...inactiveCerts.map((c) => ({ value: c.id, name: describeCertificate(c, state.now) })),
+          ],
+          validate: (v) => (v.length > 0 ? true : 'Pick at least one, or answer "Leave as is" instead.'),
         });
       }
-      return { action: 'reactivate', keyIds: ids };
+      return {
+        action: 'reactivate',
+        keyIds: inactive.filter((k) => ids.includes(k.id)).map((k) => k.id),
+        ...certIds(inactiveCerts.filter((c) => ids.includes(c.id))),
+      };
     }
     const days = await ctx.prompter.input({
       id: 'root-keys.wait-days',
@@ -221,14 +282,20 @@ async function askRootOwn(state: RootKeysState, ctx: InteractiveContext): Promis
     const after = daysAfter(state.now, waitDays);
     notes.revisit = { after, days: waitDays, keyIds: inactive.map((k) => k.id) };
     ctx.output.success(
-      `${names} stay${inactive.length > 1 ? '' : 's'} inactive. Come back after ${isoDay(after)} and run ` +
-        `\`rootlock --only root-keys\` to delete ${inactive.length > 1 ? 'them' : 'it'}; ` +
+      `${names} stay${all.length > 1 ? '' : 's'} inactive. Come back after ${isoDay(after)} and run ` +
+        `\`rootlock --only root-keys\` to delete ${all.length > 1 ? 'them' : 'it'}; ` +
         'sooner to reactivate if something breaks. The journal records the date.',
     );
-    return { action: 'wait', keyIds: inactive.map((k) => k.id), waitDays, revisitAfter: after.toISOString() };
+    return {
+      action: 'wait',
+      keyIds: inactive.map((k) => k.id),
+      ...certIds(inactiveCerts),
+      waitDays,
+      revisitAfter: after.toISOString(),
+    };
   }
 
-  if (reactivated.length > 0 || !session) return undefined;
+  if (reactivated.length + reactivatedCerts.length > 0 || !session) return undefined;
   const verify = ctx.options.verifyProfile
     ? `: rootlock then verifies with profile ${sanitize(ctx.options.verifyProfile, { maxLength: 64 })}.`
     : ', so it cannot verify the result itself: rootlock prints the commands to verify from another ' +
@@ -267,49 +334,81 @@ async function askOrganizations(state: RootKeysState, ctx: InteractiveContext): 
   }
   if (org.status !== 'enabled' || state.targetError) return undefined;
   const keys = state.keys.filter((k): k is RootKey & { id: string } => Boolean(k.id));
-  if (keys.length === 0) return undefined;
+  const certs = listedCertificates(state.member?.certificates);
+  if (keys.length === 0 && certs.length === 0) return undefined;
   if (!(await prepared(state, ctx))) return undefined;
-  showKeys(state, keys, ctx);
+  showKeys(state, keys, ctx, certs);
   ctx.output.warn(
     'The IAMDeleteRootUserCredentials task policy of the AssumeRoot session ' +
       'allows iam:DeleteAccessKey but not iam:UpdateAccessKey: on this path the keys ' +
-      'cannot be deactivated first, only deleted. Confirm the plan to delete them.',
+      `cannot be deactivated first, only deleted.${
+        certs.length
+          ? ' Likewise iam:DeleteSigningCertificate but not iam:UpdateSigningCertificate for the certificates.'
+          : ''
+      } Confirm the plan to delete them.`,
   );
-  return { action: 'org-delete', accountId: state.account, keyIds: keys.map((k) => k.id) };
+  return { action: 'org-delete', accountId: state.account, keyIds: keys.map((k) => k.id), ...certIds(certs) };
 }
 
 async function askConsole(state: RootKeysState, ctx: InteractiveContext): Promise<Answers | undefined> {
-  if (keysPresent(state) !== true) return undefined;
+  const keys = keysPresent(state) === true;
+  const certs = certificatesPresent(state) === true;
+  if (!keys && !certs) return undefined;
   if (!(await prepared(state, ctx))) return undefined;
   const { output } = ctx;
-  output.heading('Remove the root access keys in the console');
-  if (state.keys.length) showKeys(state, state.keys, ctx);
-  output.detail([
+  const things = keys && certs ? 'access keys and signing certificates' : keys ? 'access keys' : 'signing certificates';
+  output.heading(`Remove the root ${things} in the console`);
+  if (state.keys.length || state.certificates?.length)
+    showKeys(state, keys ? state.keys : [], ctx, certs ? (state.certificates ?? []) : []);
+  const steps = [
     '1. Sign in to https://console.aws.amazon.com/ as the root user (the account email address, its password and MFA).',
     `2. Open Security credentials: ${SECURITY_CREDENTIALS_URL} (account name, top right, then Security credentials).`,
-    '3. Under Access keys, for each key choose Actions, Deactivate. Wait until you are sure ' +
-      'nothing uses it (its last-used date and service help; CloudTrail shows the calls).',
-    '4. Then choose Actions, Delete, type the access key id to confirm, ' +
-      'and Delete. An inactive key still counts until it is deleted.',
-  ]);
+  ];
+  if (keys)
+    steps.push(
+      `${steps.length + 1}. Under Access keys, for each key choose Actions, Deactivate. Wait until you are sure ` +
+        'nothing uses it (its last-used date and service help; CloudTrail shows the calls).',
+      `${steps.length + 2}. Then choose Actions, Delete, type the access key id to confirm, ` +
+        'and Delete. An inactive key still counts until it is deleted.',
+    );
+  if (certs)
+    steps.push(
+      `${steps.length + 1}. Under X.509 certificates, deactivate each signing certificate, then delete it: an ` +
+        'inactive certificate still counts until it is deleted. Or, signed as the root user (or, for a member ' +
+        'account, in an sts:AssumeRoot session with IAMDeleteRootUserCredentials): ' +
+        '`aws iam delete-signing-certificate --certificate-id ID` (no --user-name) for each.',
+    );
+  output.detail(steps);
   const notes = sessionNotes(ctx);
+  const what = things.replace(' and ', ' or ');
   const outcome = await ctx.manual.recheck({
     id: 'root-keys.recheck',
-    message: 'Check again whether the root user still has access keys?',
+    message: `Check again whether the root user still has ${what}?`,
     checkLabel: 'Check again (asks AWS: GetAccountSummary)',
     max: MAX_RECHECKS,
-    dryRunNote: 'Dry run: after deleting the keys in the console, run `rootlock check --only root-keys` to confirm.',
+    dryRunNote: `Dry run: once the ${things} are deleted in the console, run \`rootlock check --only root-keys\`.`,
     async check() {
       try {
         const now = await recheckSummary(ctx);
         notes.rechecked = { checks: (notes.rechecked?.checks ?? 0) + 1, lastKeysPresent: now.keysPresent };
-        if (!now.keysPresent) {
-          output.success('AWS reports no root access keys now (AccountAccessKeysPresent = 0).');
+        if (!now.keysPresent && !now.certificatesPresent) {
+          output.success(
+            certs
+              ? 'AWS reports no root access keys and no signing certificates now ' +
+                  '(AccountAccessKeysPresent = 0, AccountSigningCertificatesPresent = 0).'
+              : 'AWS reports no root access keys now (AccountAccessKeysPresent = 0).',
+          );
           return true;
         }
-        output.warn(
-          'AWS still reports root access keys (AccountAccessKeysPresent = 1). Inactive keys count too: delete them.',
-        );
+        if (now.keysPresent)
+          output.warn(
+            'AWS still reports root access keys (AccountAccessKeysPresent = 1). Inactive keys count too: delete them.',
+          );
+        if (now.certificatesPresent)
+          output.warn(
+            'AWS still reports root signing certificates (AccountSigningCertificatesPresent = 1). Inactive ' +
+              'certificates count too: delete them.',
+          );
       } catch (err) {
         output.error(`Could not check: ${explainFailure(describeAwsError(err))}`);
       }

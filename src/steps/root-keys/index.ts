@@ -7,7 +7,7 @@
  */
 import type { InteractiveContext, StepDefinition } from '../../engine/step.js';
 import type { ChangeResult } from '../../engine/types.js';
-import { maskKeyId } from '../../util/text.js';
+import { maskKeyId, sanitize } from '../../util/text.js';
 import { assessRootKeys, describeKey, verifyCommands, type RootKeysState } from './analysis.js';
 import { askRootKeys } from './ask.js';
 import { meta, SECURITY_CREDENTIALS_URL } from './meta.js';
@@ -27,7 +27,8 @@ export const step: StepDefinition<RootKeysState, Answers> = {
     for (const r of results) notes.planned.add(r.changeId);
     const removal = sessionKeyRemoval(state, answers, results);
     if (removal) notes.sessionKeyRemoval = removal;
-    if (answers.action === 'reactivate') for (const id of answers.keyIds) notes.reactivated.add(id);
+    if (answers.action === 'reactivate')
+      for (const id of [...answers.keyIds, ...(answers.certificateIds ?? [])]) notes.reactivated.add(id);
   },
   async after(state, _assessment, ctx) {
     const notes = sessionNotes(ctx);
@@ -95,6 +96,10 @@ function explainResults(state: RootKeysState, ctx: InteractiveContext): void {
     done.add(r.changeId);
     const keyId = r.changeId.split('/').pop() ?? '';
     const kind = r.changeId.split('/')[1];
+    if (kind?.endsWith('-certificate')) {
+      failed = explainCertificateResult(r, kind, keyId, state, ctx) || failed;
+      continue;
+    }
     if (r.outcome === 'already-done' && (kind === 'delete' || kind === 'deactivate' || kind === 'org-delete')) {
       ctx.output.info(
         `Root access key ${maskKeyId(keyId)} no longer existed when rootlock sent the call ` +
@@ -139,4 +144,43 @@ function explainResults(state: RootKeysState, ctx: InteractiveContext): void {
     ctx.output.info(now.length ? 'Where the root keys stand now:' : 'AWS lists no root access keys now.');
     if (now.length) ctx.output.detail(now.map((k) => describeKey(k, state.now)));
   }
+}
+
+/** explainResults for a signing certificate change; true when it failed. */
+function explainCertificateResult(
+  r: ChangeResult,
+  kind: string,
+  certificateId: string,
+  state: RootKeysState,
+  ctx: InteractiveContext,
+): boolean {
+  const cert = `Root signing certificate ${sanitize(certificateId, { maxLength: 128 })}`;
+  if (r.outcome === 'already-done' && kind !== 'reactivate-certificate') {
+    ctx.output.info(
+      `${cert} no longer existed when rootlock sent the call (NoSuchEntity: deleted after the plan was made, ` +
+        'perhaps in the console). Counted as done.',
+    );
+  }
+  if (r.outcome !== 'failed' || !r.error) return false;
+  const e = r.error;
+  if (e.deniedAction === 'sts:AssumeRoot') {
+    ctx.output.error(
+      `sts:AssumeRoot (task policy IAMDeleteRootUserCredentials) was refused for member account ${state.account}, ` +
+        'so nothing was deleted there. Check that centralized root credentials management is still on and that ' +
+        `the caller may call sts:AssumeRoot on arn:aws:iam::${state.account}:root with that task policy.`,
+    );
+  } else if (e.code === 'AccessDenied' || e.code === 'AccessDeniedException') {
+    const op =
+      kind.startsWith('delete') || kind.startsWith('org-delete')
+        ? 'DeleteSigningCertificate'
+        : 'UpdateSigningCertificate';
+    ctx.output.error(
+      `AWS refused iam:${op} for ${cert.charAt(0).toLowerCase()}${cert.slice(1)}; it is unchanged. The root user ` +
+        'has no IAM policy to fix: the refusal comes from the credentials or from a service control policy.',
+    );
+    ctx.output.detail([`Remove it in the console instead (X.509 certificates): ${SECURITY_CREDENTIALS_URL}`]);
+  } else {
+    ctx.output.error(`${cert}: ${sanitize(e.code, { maxLength: 80 })}: ${sanitize(e.message, { maxLength: 300 })}`);
+  }
+  return true;
 }

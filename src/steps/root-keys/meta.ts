@@ -2,6 +2,7 @@
  * Metadata of the root-keys step: why it exists, what it protects against, the controls it
  * maps to and the console pages the operator may need.
  */
+import { controls } from '../../engine/controls.js';
 import type { StepMeta } from '../../engine/types.js';
 
 /** The root user's Security credentials page (access keys, MFA), signed in as root. */
@@ -14,17 +15,17 @@ export const ROOT_ACCESS_MANAGEMENT_URL = 'https://console.aws.amazon.com/iam/ho
 export const PREREQUISITE_IDS = ['admins', 'ec2-roles', 'billing-recovery'] as const;
 
 /** Controls a root access key violates. */
-export const KEY_CONTROLS = ['CIS v5.0.0 1.3', 'CIS v3.0.0 1.4', 'Security Hub IAM.4'];
+export const KEY_CONTROLS = controls('root-access-key');
 
 /** Controls root MFA satisfies. */
-export const MFA_CONTROLS = ['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'];
+export const MFA_CONTROLS = controls('root-mfa');
 
 export const meta: StepMeta = {
   id: 'root-keys',
   title: 'Root access keys',
   why:
-    'Root access keys carry unlimited power over the account and no ' +
-    'policy can limit them. Delete them; use IAM users or roles instead.',
+    "The root user's API credentials (access keys and X.509 signing certificates) carry unlimited power over " +
+    'the account and no policy can limit them. Delete them; use IAM users or roles instead.',
   risk: 'A leaked root key gives an attacker the whole account, including closing it and locking everyone else out.',
   needsRoot:
     'only the root user can remove its own access keys in an ' +

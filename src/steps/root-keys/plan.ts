@@ -1,30 +1,36 @@
 /**
  * Plans for the root-keys step: each mutating call as a Change. Pure: the gate sends them
- * (or, in --dry-run, only shows them). Root key calls carry no UserName: IAM infers the
- * root user from the signing key (or from the AssumeRoot session).
+ * (or, in --dry-run, only shows them). Root key and signing certificate calls carry no UserName:
+ * IAM infers the root user from the signing key (or from the AssumeRoot session). Certificates
+ * ride on the same answers as keys (`certificateIds`, absent in answers recorded before them).
  */
 import type { Change } from '../../engine/types.js';
 import { maskKeyId } from '../../util/text.js';
 import type { RootKey, RootKeysState } from './analysis.js';
 import { DELETE_TASK_POLICY } from './read.js';
-import { readBackDeleteAccessKey, readBackUpdateAccessKey } from './read-back.js';
+import {
+  readBackDeleteAccessKey,
+  readBackDeleteSigningCertificate,
+  readBackUpdateAccessKey,
+  readBackUpdateSigningCertificate,
+} from './read-back.js';
 
 /** The operator's decision for one round. */
 export type Answers =
-  /** Deactivate active keys (not the session's): reversible, the recommended first move. */
-  | { action: 'deactivate'; keyIds: string[] }
-  /** Delete these keys now (inactive ones, or active ones when the operator skips deactivation). */
-  | { action: 'delete'; keyIds: string[] }
-  /** Keep deactivated keys for a while; nothing is sent. */
-  | { action: 'wait'; keyIds: string[]; waitDays: number; revisitAfter: string }
-  /** Something broke: make these keys active again. */
-  | { action: 'reactivate'; keyIds: string[] }
+  /** Deactivate active keys (not the session's) and certificates: reversible, the recommended first move. */
+  | { action: 'deactivate'; keyIds: string[]; certificateIds?: string[] }
+  /** Delete these keys and certificates now (inactive ones, or active ones when the operator skips deactivation). */
+  | { action: 'delete'; keyIds: string[]; certificateIds?: string[] }
+  /** Keep deactivated keys and certificates for a while; nothing is sent. */
+  | { action: 'wait'; keyIds: string[]; certificateIds?: string[]; waitDays: number; revisitAfter: string }
+  /** Something broke: make these keys and certificates active again. */
+  | { action: 'reactivate'; keyIds: string[]; certificateIds?: string[] }
   /** The key this session signs with, last of all. */
   | { action: 'session-key'; mode: 'delete' | 'deactivate'; keyId: string }
   /** Turn on centralized root access for the organization. */
   | { action: 'org-enable'; trustedAccess: boolean }
-  /** Delete a member account's root keys through sts:AssumeRoot. */
-  | { action: 'org-delete'; accountId: string; keyIds: string[] };
+  /** Delete a member account's root keys and signing certificates through sts:AssumeRoot. */
+  | { action: 'org-delete'; accountId: string; keyIds: string[]; certificateIds?: string[] };
 
 const SESSION_KEY_WARNING =
   'This is the key this session signs with: once it is gone, this session can no longer call AWS. rootlock ' +
@@ -129,6 +135,74 @@ export function orgDeleteChange(accountId: string, keyId: string): Change {
   };
 }
 
+/* ---------------- signing certificates ---------------- */
+
+export function deactivateCertificateChange(certificateId: string): Change {
+  return {
+    id: `root-keys/deactivate-certificate/${certificateId}`,
+    step: 'root-keys',
+    description: `Deactivate root signing certificate ${certificateId}`,
+    service: 'iam',
+    operation: 'UpdateSigningCertificate',
+    params: { CertificateId: certificateId, Status: 'Inactive' },
+    // A certificate deleted meanwhile cannot sign either: the intent holds.
+    alreadyDoneCodes: ['NoSuchEntity'],
+    destructive: true,
+    warning: 'Anything still signing with this certificate fails from now on; rootlock can reactivate it.',
+    readBack: readBackUpdateSigningCertificate,
+    idempotent: true,
+  };
+}
+
+export function deleteCertificateChange(certificateId: string): Change {
+  return {
+    id: `root-keys/delete-certificate/${certificateId}`,
+    step: 'root-keys',
+    description: `Delete root signing certificate ${certificateId}`,
+    service: 'iam',
+    operation: 'DeleteSigningCertificate',
+    params: { CertificateId: certificateId },
+    alreadyDoneCodes: ['NoSuchEntity'],
+    destructive: true,
+    warning: 'A deleted signing certificate cannot be restored (it can only be uploaded again).',
+    readBack: readBackDeleteSigningCertificate,
+    idempotent: true,
+  };
+}
+
+export function reactivateCertificateChange(certificateId: string): Change {
+  return {
+    id: `root-keys/reactivate-certificate/${certificateId}`,
+    step: 'root-keys',
+    description: `Reactivate root signing certificate ${certificateId}`,
+    service: 'iam',
+    operation: 'UpdateSigningCertificate',
+    params: { CertificateId: certificateId, Status: 'Active' },
+    readBack: readBackUpdateSigningCertificate,
+    idempotent: true,
+  };
+}
+
+export function orgDeleteCertificateChange(accountId: string, certificateId: string): Change {
+  return {
+    id: `root-keys/org-delete-certificate/${accountId}/${certificateId}`,
+    step: 'root-keys',
+    description: `Delete root signing certificate ${certificateId} of member account ${accountId}`,
+    service: 'iam',
+    operation: 'DeleteSigningCertificate',
+    params: { CertificateId: certificateId },
+    session: { assumeRoot: { accountId, taskPolicy: DELETE_TASK_POLICY } },
+    alreadyDoneCodes: ['NoSuchEntity'],
+    destructive: true,
+    warning:
+      'The IAMDeleteRootUserCredentials task policy does not allow iam:UpdateSigningCertificate, so the ' +
+      'certificate is deleted without a deactivation period. A deleted certificate cannot be restored.',
+    // Read back with the same member-account root session the gate sends it with.
+    readBack: readBackDeleteSigningCertificate,
+    idempotent: true,
+  };
+}
+
 function byId(state: RootKeysState, id: string): RootKey | undefined {
   return state.keys.find((k) => k.id === id);
 }
@@ -140,19 +214,31 @@ function byId(state: RootKeysState, id: string): RootKey | undefined {
 export function buildPlan(state: RootKeysState, answers: Answers): Change[] {
   switch (answers.action) {
     case 'deactivate':
-      return answers.keyIds.map((id) => deactivateChange(id, byId(state, id)?.sessionKey));
+      return [
+        ...(answers.certificateIds ?? []).map((id) => deactivateCertificateChange(id)),
+        ...answers.keyIds.map((id) => deactivateChange(id, byId(state, id)?.sessionKey)),
+      ];
     case 'delete':
-      return answers.keyIds.map((id) => deleteChange(id, byId(state, id)?.sessionKey));
+      return [
+        ...(answers.certificateIds ?? []).map((id) => deleteCertificateChange(id)),
+        ...answers.keyIds.map((id) => deleteChange(id, byId(state, id)?.sessionKey)),
+      ];
     case 'wait':
       return [];
     case 'reactivate':
-      return answers.keyIds.map((id) => reactivateChange(id));
+      return [
+        ...(answers.certificateIds ?? []).map((id) => reactivateCertificateChange(id)),
+        ...answers.keyIds.map((id) => reactivateChange(id)),
+      ];
     case 'session-key':
       return [answers.mode === 'delete' ? deleteChange(answers.keyId, true) : deactivateChange(answers.keyId, true)];
     case 'org-enable':
       return orgEnableChanges(answers.trustedAccess);
     case 'org-delete':
-      return answers.keyIds.map((id) => orgDeleteChange(answers.accountId, id));
+      return [
+        ...(answers.certificateIds ?? []).map((id) => orgDeleteCertificateChange(answers.accountId, id)),
+        ...answers.keyIds.map((id) => orgDeleteChange(answers.accountId, id)),
+      ];
   }
 }
 
@@ -169,7 +255,13 @@ export function planAhead(state: RootKeysState, answers: Answers): Change[] {
     case 'deactivate': {
       const inactive = state.keys.filter((k) => k.id && !k.active && !k.sessionKey).map((k) => k.id as string);
       const toDelete = [...answers.keyIds, ...inactive];
-      return [...toDelete.map((id) => deleteChange(id)), ...sessionTail(toDelete)];
+      const inactiveCerts = (state.certificates ?? []).filter((c) => c.id && !c.active).map((c) => c.id as string);
+      const certsToDelete = [...(answers.certificateIds ?? []), ...inactiveCerts];
+      return [
+        ...certsToDelete.map((id) => deleteCertificateChange(id)),
+        ...toDelete.map((id) => deleteChange(id)),
+        ...sessionTail(toDelete),
+      ];
     }
     case 'delete':
       return sessionTail(answers.keyIds);

@@ -1,7 +1,7 @@
 /**
- * How the root-keys step's changes are read back when AWS's answer to one was lost (see
- * src/aws/read-back.ts): plan.ts attaches each of these to the change it builds, so the gate
- * can tell an applied call from one to send again.
+ * How the root-keys step's changes (access keys and signing certificates) are read back when
+ * AWS's answer to one was lost (see src/aws/read-back.ts): plan.ts attaches each of these to the
+ * change it builds, so the gate can tell an applied call from one to send again.
  */
 import { allMarkerPages, type ReadBack, type ReadCall } from '../../aws/read-back.js';
 
@@ -24,3 +24,29 @@ export const readBackUpdateAccessKey: ReadBack = async (read, p) => {
 /** iam:DeleteAccessKey: the key is no longer listed. */
 export const readBackDeleteAccessKey: ReadBack = async (read, p) =>
   (await accessKeys(read, p.UserName)).some((k) => k.AccessKeyId === p.AccessKeyId) ? 'absent' : 'in-place';
+
+/** The signing certificates of `userName`, or (without one) of the signing principal: the root user here. */
+async function signingCertificates(
+  read: ReadCall,
+  userName: string | undefined,
+): Promise<Array<{ CertificateId?: string; Status?: string }>> {
+  return allMarkerPages(
+    read,
+    'ListSigningCertificates',
+    userName ? { UserName: userName } : {},
+    (p) => p?.Certificates,
+  );
+}
+
+/** iam:UpdateSigningCertificate: the certificate has the status sent (a deleted one counts as inactive). */
+export const readBackUpdateSigningCertificate: ReadBack = async (read, p) => {
+  const cert = (await signingCertificates(read, p.UserName)).find((c) => c.CertificateId === p.CertificateId);
+  if (!cert) return p.Status === 'Inactive' ? 'in-place' : 'conflict';
+  return cert.Status === p.Status ? 'in-place' : 'absent';
+};
+
+/** iam:DeleteSigningCertificate: the certificate is no longer listed. */
+export const readBackDeleteSigningCertificate: ReadBack = async (read, p) =>
+  (await signingCertificates(read, p.UserName)).some((c) => c.CertificateId === p.CertificateId)
+    ? 'absent'
+    : 'in-place';

@@ -1,10 +1,12 @@
 /**
  * Reads for the root-keys step. Every call here is read-only (Get/List, GenerateCredentialReport,
- * AssumeRoot), so check mode and dry-run can run all of it.
+ * AssumeRoot, and cloudtrail:LookupEvents for what each used key does: ./usage.ts), so check mode
+ * and dry-run can run all of it.
  *
  * - GetAccountSummary (shared, memoized): the immediate truth for the session's account.
  * - The credential report (shared, memoized): ages, last use, root password use.
- * - Root caller: ListAccessKeys + GetAccessKeyLastUsed without UserName (IAM infers root).
+ * - Root caller: ListAccessKeys + GetAccessKeyLastUsed, then ListSigningCertificates, without UserName
+ *   (IAM infers root). Other callers: AccountSigningCertificatesPresent and the report's cert_* columns.
  * - --target-account: iam:ListOrganizationsFeatures (memoized in the shared reads, so an org run's
  *   member contexts share one answer), then sts:AssumeRoot with IAMAuditRootUserCredentials and,
  *   concurrently in that session, every kind of member root credential: the same key listing,
@@ -35,6 +37,7 @@ import {
 } from './analysis.js';
 import { PREREQUISITE_IDS } from './meta.js';
 import { sessionNotes, type SessionNotes } from './session.js';
+import { attachUsage } from './usage.js';
 
 /** Task policy for reading a member account's root credentials. */
 export const AUDIT_TASK_POLICY = 'IAMAuditRootUserCredentials';
@@ -80,8 +83,13 @@ export async function listRootKeys(pool: ClientPool, sessionKeyId?: string): Pro
   );
 }
 
-/** The root user's X.509 signing certificates (ListSigningCertificates without UserName). */
-async function listSigningCertificates(pool: ClientPool): Promise<NonNullable<MemberCredentials['certificates']>> {
+/**
+ * The root user's X.509 signing certificates (ListSigningCertificates without UserName: IAM infers
+ * the root user from root credentials or an AssumeRoot session).
+ */
+export async function listSigningCertificates(
+  pool: ClientPool,
+): Promise<NonNullable<MemberCredentials['certificates']>> {
   const pages = await allPages((Marker) =>
     pool.call<{
       Certificates?: Array<{ CertificateId?: string; Status?: string; UploadDate?: Date }>;
@@ -182,6 +190,9 @@ export function readPrerequisites(ctx: StepContext): Prerequisite[] {
  * that share a parent's reads ask AWS once; a failure is not memoized.
  */
 async function readOrg(ctx: StepContext): Promise<OrgState> {
+  // The session's classification already knows what the call would answer (and its refusal was not memoized).
+  if (ctx.account.type === 'standalone') return { status: 'no-organization', features: [] };
+  if (ctx.account.type === 'member') return { status: 'not-management', features: [] };
   try {
     const res = await ctx.reads.once('iam:organizations-features', () =>
       ctx.pool.call<{ OrganizationId?: string; EnabledFeatures?: string[] }>('iam', 'ListOrganizationsFeatures'),
@@ -202,9 +213,13 @@ async function readOrg(ctx: StepContext): Promise<OrgState> {
 async function readSummaryAndReport(ctx: StepContext, state: RootKeysState): Promise<void> {
   const [summary, report] = await Promise.allSettled([ctx.reads.accountSummary(), ctx.reads.credentialReport()]);
   if (summary.status === 'fulfilled') {
+    const certs = summary.value.AccountSigningCertificatesPresent;
+    const password = summary.value.AccountPasswordPresent;
     state.summary = {
       keysPresent: (summary.value.AccountAccessKeysPresent ?? 0) > 0,
       mfaEnabled: (summary.value.AccountMFAEnabled ?? 0) > 0,
+      ...(certs === undefined ? {} : { certificatesPresent: certs > 0 }),
+      ...(password === undefined ? {} : { passwordPresent: password > 0 }),
     };
   } else {
     // Long-term credentials refused outright: the session is broken, not just this read.
@@ -213,6 +228,12 @@ async function readSummaryAndReport(ctx: StepContext, state: RootKeysState): Pro
   }
   if (report.status === 'fulfilled') state.report = rootRowFromReport(report.value);
   else state.reportError = failure(report.reason, 'iam:GetCredentialReport');
+  // Certificates not listed by API: the report's stand for them while GetAccountSummary does not say none are left.
+  const reported = state.report?.certificates;
+  if (state.certificatesSource !== 'api' && reported && state.summary?.certificatesPresent !== false) {
+    state.certificates = reported;
+    state.certificatesSource = 'report';
+  }
 }
 
 function baseState(ctx: StepContext, prerequisites: Prerequisite[]): RootKeysState {
@@ -230,7 +251,14 @@ function baseState(ctx: StepContext, prerequisites: Prerequisite[]): RootKeysSta
     prerequisites,
     reactivated: [...notes.reactivated],
     ...(notes.revisit ? { revisitAfter: notes.revisit.after } : {}),
+    ...(centrallyManaged(ctx) ? { centrallyManagedMember: true } : {}),
   };
+}
+
+/** The session's account is a member (or delegated administrator) with centralized root access known to be on. */
+function centrallyManaged(ctx: StepContext): boolean {
+  const { type, organization } = ctx.account;
+  return (type === 'member' || type === 'delegated-admin') && organization?.rootCredentialsManagement === true;
 }
 
 /** The whole state for the current caller. */
@@ -279,6 +307,7 @@ export async function readState(ctx: StepContext): Promise<RootKeysState> {
       state.keys = keys;
       state.keysSource = 'api';
     }
+    await attachUsage(ctx, state, sessionNotes(ctx));
     return state;
   }
 
@@ -293,6 +322,15 @@ export async function readState(ctx: StepContext): Promise<RootKeysState> {
       if (isCredentialProblem(describeAwsError(err)) && !ctx.caller.temporary) throw err;
       listError = failure(err, 'iam:ListAccessKeys');
     }
+    if (!listError) {
+      // The root user's signing certificates, with the same credentials (root-own path).
+      try {
+        state.certificates = await listSigningCertificates(ctx.pool);
+        state.certificatesSource = 'api';
+      } catch (err) {
+        state.certificatesError = failure(err, 'iam:ListSigningCertificates');
+      }
+    }
     const chosen = choosePath({ callerType: 'root', temporary: ctx.caller.temporary, listError });
     state.path = chosen.path;
     state.pathReason = chosen.reason;
@@ -302,6 +340,7 @@ export async function readState(ctx: StepContext): Promise<RootKeysState> {
       state.keys = state.report.keys;
       state.keysSource = 'report';
     }
+    await attachUsage(ctx, state, sessionNotes(ctx));
     return state;
   }
 
@@ -317,6 +356,7 @@ export async function readState(ctx: StepContext): Promise<RootKeysState> {
     state.keys = state.report.keys;
     state.keysSource = 'report';
   }
+  await attachUsage(ctx, state, sessionNotes(ctx));
   return state;
 }
 
@@ -330,10 +370,16 @@ function reportKeysStand(state: RootKeysState): state is RootKeysState & { repor
 }
 
 /** GetAccountSummary for the console path's re-check loop: straight from AWS, never memoized. */
-export async function recheckSummary(ctx: StepContext): Promise<{ keysPresent: boolean; mfaEnabled: boolean }> {
+export async function recheckSummary(
+  ctx: StepContext,
+): Promise<{ keysPresent: boolean; mfaEnabled: boolean; certificatesPresent: boolean }> {
   const res = await ctx.pool.call<{ SummaryMap?: Record<string, number> }>('iam', 'GetAccountSummary');
   const m = res.SummaryMap ?? {};
-  return { keysPresent: (m.AccountAccessKeysPresent ?? 0) > 0, mfaEnabled: (m.AccountMFAEnabled ?? 0) > 0 };
+  return {
+    keysPresent: (m.AccountAccessKeysPresent ?? 0) > 0,
+    mfaEnabled: (m.AccountMFAEnabled ?? 0) > 0,
+    certificatesPresent: (m.AccountSigningCertificatesPresent ?? 0) > 0,
+  };
 }
 
 /**
@@ -367,6 +413,9 @@ async function sessionEndedState(
         state.sessionEnded.verified = {
           keysPresent: (m.AccountAccessKeysPresent ?? 0) > 0,
           mfaEnabled: (m.AccountMFAEnabled ?? 0) > 0,
+          ...(m.AccountSigningCertificatesPresent === undefined
+            ? {}
+            : { certificatesPresent: m.AccountSigningCertificatesPresent > 0 }),
           profile: sanitize(profile, { maxLength: 64 }),
         };
       }

@@ -37,7 +37,15 @@ describe('assessAdmins: the 2-3 rule', () => {
     const a = assessAdmins(stateOf({ users: [...admins(...['a', 'b', 'c', 'd'].slice(0, n)), user('plain')] }), env);
     expect(a.status).toBe(status);
     expect(ids(a.findings, 'fail')).toEqual(fails);
-    expect(a.details.counted).toEqual({ admins: n, shadowAdmins: 0, total: n, min: 2, max: 3 });
+    expect(a.details.counted).toEqual({
+      admins: n,
+      identityCenterAdmins: 0,
+      people: n,
+      shadowAdmins: 0,
+      total: n,
+      min: 2,
+      max: 3,
+    });
   });
 
   it('shadow admin users count against the limit; shadow roles do not', () => {
@@ -171,6 +179,8 @@ describe('assessAdmins: each admin', () => {
     const [consoleNoMfa, keysNoMfa] = a.findings.filter((f) => f.id === 'admins.no-mfa');
     expect(consoleNoMfa!.controls).toEqual([
       'CIS v5.0.0 1.9',
+      'CIS v6.0.0 2.9',
+      'CIS v7.0.0 2.10',
       'CIS v3.0.0 1.10',
       'Security Hub IAM.5',
       'Security Hub IAM.19',
@@ -212,7 +222,13 @@ describe('assessAdmins: each admin', () => {
     expect(about(a.findings, 'admins.old-access-key')).toEqual(['old']);
     const f = a.findings.find((x) => x.id === 'admins.old-access-key')!;
     expect(f.message).toBe('Admin old has an active access key 119 days old (created or rotated 2026-08-01).');
-    expect(f.controls).toEqual(['CIS v5.0.0 1.13', 'Security Hub IAM.3']);
+    expect(f.controls).toEqual([
+      'CIS v5.0.0 1.13',
+      'CIS v6.0.0 2.13',
+      'CIS v7.0.0 2.12',
+      'CIS v3.0.0 1.14',
+      'Security Hub IAM.3',
+    ]);
   });
 
   it('reports admins idle for 45 days or more (CIS v5.0.0 1.11), counting from creation when never used', () => {
@@ -256,6 +272,9 @@ describe('assessAdmins: each admin', () => {
     expect(about(a.findings, 'admins.direct-policy')).toEqual(['direct', 'inlined']);
     expect(a.findings.find((f) => f.id === 'admins.direct-policy')!.controls).toEqual([
       'CIS v5.0.0 1.14',
+      'CIS v6.0.0 2.14',
+      'CIS v7.0.0 2.13',
+      'CIS v3.0.0 1.15',
       'Security Hub IAM.2',
     ]);
   });
@@ -274,7 +293,13 @@ describe('assessAdmins: policies and password policy', () => {
     expect(fullAccessCustomerPolicies(s)).toEqual([{ arn: star.Arn, attachedTo: ['user b', 'role r'] }]);
     const f = assessAdmins(s, env).findings.filter((x) => x.id === 'admins.full-access-policy');
     expect(f).toHaveLength(1);
-    expect(f[0]!.controls).toEqual(['CIS v5.0.0 1.15', 'CIS v3.0.0 1.16', 'Security Hub IAM.1']);
+    expect(f[0]!.controls).toEqual([
+      'CIS v5.0.0 1.15',
+      'CIS v6.0.0 2.15',
+      'CIS v7.0.0 2.14',
+      'CIS v3.0.0 1.16',
+      'Security Hub IAM.1',
+    ]);
     expect(f[0]!.kind).toBe('warn');
   });
 
@@ -296,8 +321,14 @@ describe('assessAdmins: policies and password policy', () => {
         RequireNumbers: true,
       }),
     ).toEqual([
-      { gap: 'minimum length is 8, below 14', controls: ['CIS v5.0.0 1.7', 'Security Hub IAM.15'] },
-      { gap: 'reuse prevention remembers 5 passwords, below 24', controls: ['CIS v5.0.0 1.8', 'Security Hub IAM.16'] },
+      {
+        gap: 'minimum length is 8, below 14',
+        controls: ['CIS v5.0.0 1.7', 'CIS v6.0.0 2.7', 'CIS v7.0.0 2.8', 'CIS v3.0.0 1.8', 'Security Hub IAM.15'],
+      },
+      {
+        gap: 'reuse prevention remembers 5 passwords, below 24',
+        controls: ['CIS v5.0.0 1.8', 'CIS v6.0.0 2.8', 'CIS v7.0.0 2.9', 'CIS v3.0.0 1.9', 'Security Hub IAM.16'],
+      },
       { gap: 'does not require uppercase letters, lowercase letters', controls: ['Security Hub IAM.7'] },
     ]);
     const strong = assessAdmins(stateOf({ users: admins('a', 'b') }), env);
@@ -364,6 +395,7 @@ describe('assessAdmins: details', () => {
         'admins',
         'counted',
         'credentialReportGeneratedAt',
+        'identityCenter',
         'passwordPolicy',
         'pending',
         'shadowAdmins',

@@ -83,7 +83,13 @@ describe('admins: counting (check --json, read-only)', () => {
       if (path === 'customer-managed') {
         const star = step.findings.filter((f: { id: string }) => f.id === 'admins.full-access-policy');
         expect(star).toHaveLength(n);
-        expect(star[0].controls).toEqual(['CIS v5.0.0 1.15', 'CIS v3.0.0 1.16', 'Security Hub IAM.1']);
+        expect(star[0].controls).toEqual([
+          'CIS v5.0.0 1.15',
+          'CIS v6.0.0 2.15',
+          'CIS v7.0.0 2.14',
+          'CIS v3.0.0 1.16',
+          'Security Hub IAM.1',
+        ]);
       }
       if (path === 'direct' || path === 'inline' || path === 'customer-managed') {
         expect(step.findings.filter((f: { id: string }) => f.id === 'admins.direct-policy')).toHaveLength(n);

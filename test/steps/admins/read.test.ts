@@ -58,7 +58,16 @@ function fakeCtx(opts: {
     }),
     credentialReport: async () => ({ generatedAt: GENERATED, rows: opts.rows }),
   };
-  const ctx = { pool, reads, output: new RecordingOutput() } as unknown as StepContext;
+  let memory: object | undefined;
+  // A standalone account: Identity Center is not read (no calls), as the account type says.
+  const ctx = {
+    pool,
+    reads,
+    output: new RecordingOutput(),
+    options: { region: 'us-east-1', yes: false, adminGroup: 'Administrators' },
+    account: { id: '123456789012', type: 'standalone' },
+    memory: <T extends object>(init: () => T): T => (memory ??= init()) as T,
+  } as unknown as StepContext;
   return { ctx, calls };
 }
 

@@ -76,8 +76,15 @@ describe('assessBillingRecovery', () => {
     const f = a.findings.find((x) => x.id === `billing-recovery.contact.${type}.missing`)!;
     expect(f.kind).toBe('fail');
     expect(a.summary).toContain(`${type.toLowerCase()} contact`);
-    if (type === 'SECURITY') expect(f.controls).toEqual(['CIS v5.0.0 1.2', 'CIS v3.0.0 1.2', 'Security Hub Account.1']);
-    else expect(f.controls).toEqual(['CIS v5.0.0 1.1', 'CIS v3.0.0 1.1']);
+    if (type === 'SECURITY')
+      expect(f.controls).toEqual([
+        'CIS v5.0.0 1.2',
+        'CIS v6.0.0 2.2',
+        'CIS v7.0.0 2.3',
+        'CIS v3.0.0 1.2',
+        'Security Hub Account.1',
+      ]);
+    else expect(f.controls).toEqual(['CIS v5.0.0 1.1', 'CIS v6.0.0 2.1', 'CIS v7.0.0 2.2', 'CIS v3.0.0 1.1']);
   });
 
   it('fails when no contact at all is set, and lists every gap', () => {

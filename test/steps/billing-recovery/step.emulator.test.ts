@@ -127,6 +127,8 @@ describe('billing-recovery against the emulator', () => {
     const byId = Object.fromEntries(step.findings.map((f: { id: string; kind: string }) => [f.id, f]));
     expect(byId['billing-recovery.contact.SECURITY.missing'].controls).toEqual([
       'CIS v5.0.0 1.2',
+      'CIS v6.0.0 2.2',
+      'CIS v7.0.0 2.3',
       'CIS v3.0.0 1.2',
       'Security Hub Account.1',
     ]);

@@ -313,7 +313,8 @@ describe('assessEc2Roles', () => {
       ['ec2-roles.no-instance-profile', 'fail', `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-1`],
       ['ec2-roles.profile-without-role', 'fail', `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-2`],
     ]);
-    for (const f of a.findings) expect(f.controls).toEqual(['CIS v5.0.0 1.17', 'CIS v3.0.0 1.18']);
+    for (const f of a.findings)
+      expect(f.controls).toEqual(['CIS v5.0.0 1.17', 'CIS v6.0.0 2.17', 'CIS v7.0.0 2.16', 'CIS v3.0.0 1.18']);
     expect(a.findings[0]!.message).not.toContain('\u001b');
     expect(a.summary).toMatch(/^2 of 2 instances/);
     // details keep the raw Name tag (JSON escapes it); messages carry the sanitized one

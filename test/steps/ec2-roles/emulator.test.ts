@@ -213,7 +213,7 @@ describe('ec2-roles against the emulator', () => {
     );
     const web = step.findings.find((x: { resource: string }) => x.resource.endsWith(f.web));
     expect(web.message).not.toContain('\u202e');
-    expect(web.controls).toEqual(['CIS v5.0.0 1.17', 'CIS v3.0.0 1.18']);
+    expect(web.controls).toEqual(['CIS v5.0.0 1.17', 'CIS v6.0.0 2.17', 'CIS v7.0.0 2.16', 'CIS v3.0.0 1.18']);
     expect(r.code).toBe(1);
 
     // API calls for N regions: 1 DescribeRegions + N DescribeInstances (one page each here)

@@ -12,7 +12,8 @@ import type { StepContext } from '../../../src/engine/step.js';
 import type { Clock, Output } from '../../../src/engine/types.js';
 import { analyzeNextSteps } from '../../../src/steps/next-steps/analysis.js';
 import { advisories, NEXT_STEP_IDS, NEXT_STEPS } from '../../../src/steps/next-steps/index.js';
-import { readConsoleUsersNow, readNextStepsInput } from '../../../src/steps/next-steps/read.js';
+import { readAlternateContact, readPrimaryContact } from '../../../src/steps/billing-recovery/read.js';
+import { readConsoleUsersNow, readContacts, readNextStepsInput } from '../../../src/steps/next-steps/read.js';
 
 const ACCT = '123456789012';
 const clock: Clock = { now: () => new Date('2026-11-28T12:00:00Z'), sleep: async () => {} };
@@ -40,6 +41,12 @@ function fakePool(calls: string[]): ClientPool {
     },
     'iam:GetLoginProfile': { LoginProfile: { UserName: 'carol' } },
     'iam:ListMFADevices': { MFADevices: [] },
+    'organizations:DescribeOrganization': { Organization: { Id: 'o-abc1234567', MasterAccountId: '111122223333' } },
+    // Every alternate contact is the same team; the primary contact is someone else.
+    'account:GetAlternateContact': {
+      AlternateContact: { Name: 'Ops', Title: 'Ops', EmailAddress: 'ops@example.com', PhoneNumber: '+1 555 0100' },
+    },
+    'account:GetContactInformation': { ContactInformation: { FullName: 'Example Corp', PhoneNumber: '+1 555 0199' } },
     's3control:GetPublicAccessBlock': {
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
@@ -68,6 +75,7 @@ function context(calls: string[], ctxClock: Clock = clock): StepContext {
     pool,
     reads: new AccountReads(pool, clock),
     account: { id: ACCT },
+    caller: { type: 'iam-user', arn: `arn:aws:iam::${ACCT}:user/ops` },
     clock: ctxClock,
     output: quietOutput,
   } as unknown as StepContext;
@@ -93,6 +101,10 @@ describe('the next steps as registry advisories', () => {
     expect(results.map((r) => r.id)).toEqual([...NEXT_STEP_IDS]);
     expect(viaRegistry.sort()).toEqual(alone.sort());
     expect(viaRegistry).toEqual([
+      'account:GetAlternateContact',
+      'account:GetAlternateContact',
+      'account:GetAlternateContact',
+      'account:GetContactInformation',
       'iam:GenerateCredentialReport',
       'iam:GetAccountAuthorizationDetails',
       'iam:GetAccountPasswordPolicy',
@@ -101,12 +113,36 @@ describe('the next steps as registry advisories', () => {
       'iam:GetLoginProfile',
       'iam:ListMFADevices',
       'iam:ListVirtualMFADevices',
+      'organizations:DescribeOrganization',
       's3control:GetPublicAccessBlock',
     ]);
     const byId = Object.fromEntries(results.map((r) => [r.id, r]));
     expect(byId['console-mfa']).toMatchObject({ status: 'fail', resources: [`arn:aws:iam::${ACCT}:user/carol`] });
     expect(byId['password-policy']!.status).toBe('fail');
     expect(byId['s3-public-access-block']!.status).toBe('pass');
+    expect(byId['organization-member']!.status).toBe('pass');
+    expect(byId['contacts-distinct']).toMatchObject({
+      status: 'pass',
+      message: 'The 4 contacts set reach 2 different people: billing and operations and security; primary.',
+    });
+  });
+
+  it("an account the session classified asks AWS nothing about its organization, and the root user's devices are named", async () => {
+    const calls: string[] = [];
+    const ctx = {
+      ...context(calls),
+      account: { id: ACCT, type: 'standalone' },
+      caller: { type: 'root', arn: `arn:aws:iam::${ACCT}:root` },
+    } as unknown as StepContext;
+    const input = await readNextStepsInput(ctx);
+    expect(input.organization).toEqual({
+      ok: true,
+      value: { member: false, code: 'AWSOrganizationsNotInUseException' },
+    });
+    expect(calls).not.toContain('organizations:DescribeOrganization');
+    // Signed as root with MFA on: ListMFADevices without a user name names the kinds (none here).
+    expect(calls.filter((c) => c === 'iam:ListMFADevices')).toHaveLength(2);
+    expect(input.rootMfaDevices).toEqual({ ok: true, value: [] });
   });
 
   it('a read that fails makes every next step not-checked with the same reason, and is tried once', async () => {
@@ -186,5 +222,64 @@ describe('the users the credential report may show as they were', () => {
     const now = await readConsoleUsersNow(ctx, { generatedAt, rows: manyRows });
     expect(now).toEqual({ users: [], gone: [], notRead: 26 });
     expect(calls).toEqual(['iam:GetAccountAuthorizationDetails']);
+  });
+});
+
+describe('the contacts, shared with billing-recovery', () => {
+  const answers: Record<string, unknown> = {
+    'account:GetAlternateContact': {
+      AlternateContact: {
+        AlternateContactType: 'BILLING',
+        Name: 'Ann',
+        Title: 'CFO',
+        EmailAddress: 'ann@example.com',
+        PhoneNumber: '+1 555 0100',
+      },
+    },
+    'account:GetContactInformation': {
+      ContactInformation: { FullName: 'Example Corp', City: 'Springfield', PhoneNumber: '+1 555 0199' },
+    },
+  };
+  function shared(calls: string[]) {
+    const pool = {
+      call: async (service: string, operation: string) => {
+        calls.push(`${service}:${operation}`);
+        return answers[`${service}:${operation}`];
+      },
+    } as unknown as ClientPool;
+    return {
+      pool,
+      reads: new AccountReads(pool, clock),
+      account: { id: ACCT },
+      options: { yes: false, region: 'us-east-1', adminGroup: 'Administrators' },
+    } as unknown as StepContext;
+  }
+
+  it('whichever reads first, the other gets the same values and AWS is asked once per contact', async () => {
+    const billingFirst: string[] = [];
+    const a = shared(billingFirst);
+    const billingValues = await Promise.all([
+      readAlternateContact(a, 'BILLING'),
+      readAlternateContact(a, 'OPERATIONS'),
+      readAlternateContact(a, 'SECURITY'),
+      readPrimaryContact(a),
+    ]);
+    await readContacts(a);
+    expect(billingFirst).toHaveLength(4);
+
+    const nextFirst: string[] = [];
+    const b = shared(nextFirst);
+    const contacts = await readContacts(b);
+    expect(
+      await Promise.all([
+        readAlternateContact(b, 'BILLING'),
+        readAlternateContact(b, 'OPERATIONS'),
+        readAlternateContact(b, 'SECURITY'),
+        readPrimaryContact(b),
+      ]),
+    ).toEqual(billingValues);
+    expect(nextFirst).toHaveLength(4);
+    expect(contacts.billing).toEqual({ name: 'Ann', email: 'ann@example.com', phone: '+1 555 0100' });
+    expect(contacts.primary).toEqual({ name: 'Example Corp', phone: '+1 555 0199' });
   });
 });

@@ -3,13 +3,19 @@ import { reportDate } from '../../../src/aws/credential-report.js';
 import {
   analyzeNextSteps,
   consoleMfa,
+  contactPeople,
+  contactsDistinct,
   isRootVirtualDevice,
+  mfaKindOf,
+  organizationMember,
+  rootDevicesText,
   listNames,
   oldAccessKeys,
   passwordPolicy,
   rootHardwareMfa,
   rootMfa,
   s3PublicAccessBlock,
+  samePerson,
   twoActiveKeys,
   unusedCredentials,
   type NextStepsInput,
@@ -148,6 +154,184 @@ describe('root hardware MFA (CIS v5.0.0 1.5)', () => {
       report: ok({ rows: [] }),
     });
     expect(rootHardwareMfa(noCreds, undefined, ACCT).status).toBe('pass');
+  });
+});
+
+describe('root MFA by account kind and device kind', () => {
+  const report = ok({ rows: [] as Record<string, string>[] });
+  const none = {
+    AccountMFAEnabled: 0,
+    AccountPasswordPresent: 0,
+    AccountAccessKeysPresent: 0,
+    AccountSigningCertificatesPresent: 0,
+  };
+  const cra = { type: 'member', rootCredentialsManagement: true };
+
+  it('a member under centralized root access with no root credentials: not applicable, never a fail', () => {
+    for (const type of ['member', 'delegated-admin']) {
+      const r = rootMfa({ summary: ok(none), report, account: { ...cra, type } });
+      expect(r.status).toBe('not-applicable');
+      expect(r.message).toMatch(/^Not applicable: this member account is under centralized root access/);
+      expect(rootHardwareMfa(r, undefined, ACCT)).toMatchObject({ status: 'not-applicable', resources: [] });
+    }
+    // Both next steps, as reported.
+    const items = analyzeNextSteps({
+      accountId: ACCT,
+      now: NOW,
+      account: cra,
+      summary: ok(none),
+      report,
+      passwordPolicy: { state: 'none' },
+      publicAccessBlock: ok({ configured: false }),
+    });
+    expect(items.slice(0, 2).map((i) => [i.id, i.status, i.resources])).toEqual([
+      ['root-mfa', 'not-applicable', []],
+      ['root-hardware-mfa', 'not-applicable', []],
+    ]);
+  });
+
+  it('not applicable needs all four: a certificate, a password, or an unknown feature leave the usual verdicts', () => {
+    expect(
+      rootMfa({ summary: ok({ ...none, AccountSigningCertificatesPresent: 1 }), report, account: cra }).status,
+    ).toBe('pass');
+    const withPassword = rootMfa({ summary: ok({ ...none, AccountPasswordPresent: 1 }), report, account: cra });
+    expect(withPassword.status).toBe('fail');
+    expect(withPassword.message).toMatch(/deleting the root credentials from the management account/);
+    expect(rootMfa({ summary: ok(none), report, account: { type: 'member' } }).status).toBe('pass');
+    expect(
+      rootMfa({ summary: ok(none), report, account: { type: 'standalone', rootCredentialsManagement: true } }).status,
+    ).toBe('pass');
+    expect(
+      rootMfa({ summary: ok(none), report, account: { type: 'management', rootCredentialsManagement: true } }).status,
+    ).toBe('pass');
+  });
+
+  it('names each device kind from its serial number', () => {
+    expect(mfaKindOf(`arn:aws:iam::${ACCT}:mfa/root-account-mfa-device`)).toBe('virtual');
+    expect(mfaKindOf('GAHT12345678')).toBe('hardware');
+    expect(mfaKindOf(`arn:aws:iam::${ACCT}:u2f/root/passkey-ABC`)).toBe('fido');
+    expect(
+      rootDevicesText([
+        { serialNumber: 'a', kind: 'virtual' },
+        { serialNumber: 'b', kind: 'fido' },
+        { serialNumber: 'c', kind: 'fido' },
+        { serialNumber: 'GAHT1', kind: 'hardware' },
+      ]),
+    ).toBe('4 MFA devices: 2 FIDO security keys or passkeys, 1 hardware TOTP token, 1 virtual device');
+    const r = rootMfa({
+      summary: ok({ AccountMFAEnabled: 1 }),
+      report,
+      rootMfaDevices: ok([{ serialNumber: 'GAHT1', kind: 'hardware' }]),
+    });
+    expect(r.message).toBe('The root user has MFA (1 MFA device: 1 hardware TOTP token).');
+  });
+
+  it('IAM.6: a virtual device assigned to root fails beside hardware ones; hardware or FIDO alone passes', () => {
+    const withMfa = rootMfa({ summary: ok({ AccountMFAEnabled: 1 }), report });
+    const rootVirtual = { serialNumber: `arn:aws:iam::${ACCT}:mfa/phone`, userArn: `arn:aws:iam::${ACCT}:root` };
+    const mixed = ok([
+      { serialNumber: rootVirtual.serialNumber, kind: 'virtual' as const },
+      { serialNumber: `arn:aws:iam::${ACCT}:u2f/root/k`, kind: 'fido' as const },
+    ]);
+    const fail = rootHardwareMfa(withMfa, ok([rootVirtual]), ACCT, mixed);
+    expect(fail).toMatchObject({ status: 'fail', resources: [ACCT] });
+    expect(fail.message).toContain('the Security Hub IAM.6 judgement: no virtual MFA device assigned to the root user');
+    expect(fail.message).toContain(
+      'The root user has 2 MFA devices: 1 FIDO security key or passkey, 1 virtual device.',
+    );
+    for (const kind of ['hardware', 'fido'] as const) {
+      const pass = rootHardwareMfa(withMfa, ok([]), ACCT, ok([{ serialNumber: 'x', kind }]));
+      expect(pass.status).toBe('pass');
+      expect(pass.message).toContain('passes the Security Hub IAM.6 judgement');
+    }
+  });
+
+  it("a user's virtual device named like root's is not root's: the device's user decides", () => {
+    expect(
+      isRootVirtualDevice(
+        { serialNumber: `arn:aws:iam::${ACCT}:mfa/root-account-mfa-device`, userArn: `arn:aws:iam::${ACCT}:user/erin` },
+        ACCT,
+      ),
+    ).toBe(false);
+  });
+});
+
+describe('the account belongs to an organization (Security Hub Account.2)', () => {
+  it('fails outside an organization, saying why centralized root access needs one', () => {
+    const r = organizationMember(ok({ member: false, code: 'AWSOrganizationsNotInUseException' }), ACCT);
+    expect(r).toMatchObject({ status: 'fail', resources: [ACCT], controls: ['Security Hub Account.2'] });
+    expect(r.message).toContain('AWSOrganizationsNotInUseException');
+    expect(r.message).toContain('centralized root access');
+  });
+  it('passes for a member and for the management account', () => {
+    expect(
+      organizationMember(ok({ member: true, id: 'o-1', managementAccountId: '111122223333' }), ACCT),
+    ).toMatchObject({
+      status: 'pass',
+      message: 'This account is a member of organization o-1 (management account 111122223333).',
+    });
+    expect(organizationMember(ok({ member: true, id: 'o-1', managementAccountId: ACCT }), ACCT).message).toBe(
+      'This account is the management account of organization o-1.',
+    );
+  });
+  it('is not-checked with the refused action', () => {
+    expect(organizationMember(no('organizations:DescribeOrganization was denied'), ACCT)).toMatchObject({
+      status: 'not-checked',
+      message: 'Not checked: organizations:DescribeOrganization was denied',
+    });
+  });
+});
+
+describe('the contacts are more than one person', () => {
+  const jane = { name: 'Jane Doe', email: 'jane@example.com', phone: '+1 555 0100' };
+  it('the same person: one e-mail (any case), or one name and phone number (any spacing)', () => {
+    expect(samePerson(jane, { name: 'Someone', email: ' JANE@example.com' })).toBe(true);
+    expect(samePerson(jane, { name: 'jane  doe', phone: '+1 (555) 0100' })).toBe(true);
+    expect(samePerson(jane, { name: 'Jane Doe', phone: '+1 555 0199' })).toBe(false);
+    expect(samePerson({ name: 'A' }, { name: 'A' })).toBe(false);
+    expect(samePerson({ email: '' }, { email: '' })).toBe(false);
+  });
+
+  it('fails when one person is every contact, with the reason and the small-company note', () => {
+    const r = contactsDistinct(
+      ok({
+        billing: jane,
+        operations: jane,
+        security: { ...jane, email: 'JANE@example.com' },
+        primary: { name: 'Jane Doe', phone: '+15550100' },
+      }),
+      ACCT,
+    );
+    expect(r).toMatchObject({ status: 'fail', resources: [ACCT], controls: NEXT_STEPS['contacts-distinct'].controls });
+    expect(r.message).toContain('One person (Jane Doe) is all four contacts');
+    expect(r.message).toContain('AWS has nobody else to reach');
+    expect(r.message).toContain('A small company may accept this.');
+  });
+
+  it('links contacts through each other, and passes once two people are behind them', () => {
+    const bob = { name: 'Bob', email: 'bob@example.com', phone: '+1 555 0111' };
+    const people = contactPeople({
+      billing: jane,
+      operations: { ...bob, email: 'jane@example.com' },
+      security: bob,
+      primary: null,
+    });
+    expect(people.map((p) => p.roles)).toEqual([['billing', 'operations', 'security']]);
+    const r = contactsDistinct(ok({ billing: jane, operations: jane, security: bob, primary: null }), ACCT);
+    expect(r).toMatchObject({
+      status: 'pass',
+      message: 'The 3 contacts set reach 2 different people: billing and operations; security.',
+    });
+  });
+
+  it('needs two contacts to compare, and says which read was refused', () => {
+    expect(contactsDistinct(ok({ billing: jane, operations: null, security: null, primary: null }), ACCT).status).toBe(
+      'not-checked',
+    );
+    expect(contactsDistinct(no('account:GetAlternateContact was denied'), ACCT)).toMatchObject({
+      status: 'not-checked',
+      message: 'Not checked: account:GetAlternateContact was denied',
+    });
   });
 });
 
@@ -380,7 +564,13 @@ describe('S3 Block Public Access for the account (CIS v5.0.0 2.1.4, Security Hub
     const r = s3PublicAccessBlock(ok({ configured: false }), ACCT);
     expect(r).toMatchObject({ status: 'fail', resources: [ACCT] });
     expect(r.message).toMatch(/No account-level Block Public Access/);
-    expect(r.controls).toEqual(['CIS v5.0.0 2.1.4', 'CIS v3.0.0 2.1.4', 'Security Hub S3.1']);
+    expect(r.controls).toEqual([
+      'CIS v5.0.0 2.1.4',
+      'CIS v6.0.0 3.1.4',
+      'CIS v7.0.0 3.1.4',
+      'CIS v3.0.0 2.1.4',
+      'Security Hub S3.1',
+    ]);
   });
   it('fails when any setting is off or missing, and names which', () => {
     const r = s3PublicAccessBlock(
@@ -413,6 +603,13 @@ describe('analyzeNextSteps', () => {
     publicAccessBlock: ok({
       configured: true,
       settings: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+    }),
+    organization: ok({ member: true, id: 'o-abc1234567', managementAccountId: '111122223333' }),
+    contacts: ok({
+      billing: { name: 'Ann Bill', email: 'billing@example.com', phone: '+1 555 0101' },
+      operations: { name: 'Ops Team', email: 'ops@example.com', phone: '+1 555 0102' },
+      security: { name: 'Sec Team', email: 'security@example.com', phone: '+1 555 0103' },
+      primary: { name: 'Example Corp', phone: '+1 555 0100' },
     }),
     ...o,
   });

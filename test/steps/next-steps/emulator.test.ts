@@ -79,13 +79,36 @@ describe('next steps in rootlock check', () => {
       'old-access-keys',
       'password-policy',
       's3-public-access-block',
+      'organization-member',
+      'contacts-distinct',
     ]);
     const n = byId(r.json.nextSteps);
     expect(n['root-mfa']).toMatchObject({
       status: 'fail',
-      controls: ['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'],
+      controls: ['CIS v5.0.0 1.4', 'CIS v6.0.0 2.4', 'CIS v7.0.0 2.5', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'],
+      controlRefs: [
+        { framework: 'CIS AWS Foundations Benchmark', version: '5.0.0', id: '1.4' },
+        { framework: 'CIS AWS Foundations Benchmark', version: '6.0.0', id: '2.4' },
+        { framework: 'CIS AWS Foundations Benchmark', version: '7.0.0', id: '2.5' },
+        { framework: 'CIS AWS Foundations Benchmark', version: '3.0.0', id: '1.5' },
+        { framework: 'AWS Security Hub CSPM', id: 'IAM.9' },
+      ],
       resources: [ACCT],
     });
+    // moto's default account is in no organization.
+    expect(n['organization-member']).toMatchObject({
+      status: 'fail',
+      controls: ['Security Hub Account.2'],
+      resources: [ACCT],
+      message: expect.stringContaining('AWSOrganizationsNotInUseException'),
+    });
+    // No contact was ever set: nothing to compare (billing-recovery fails for them).
+    expect(n['contacts-distinct']).toMatchObject({
+      status: 'not-checked',
+      message: expect.stringContaining('only 0 of the four contacts'),
+    });
+    // Every finding carries its controls as references too.
+    for (const s of r.json.steps) for (const f of s.findings) expect(f.controlRefs).toHaveLength(f.controls.length);
     expect(n['root-hardware-mfa']!.status).toBe('fail');
     expect(n['console-mfa']).toMatchObject({
       status: 'fail',
@@ -217,9 +240,12 @@ describe('next steps in rootlock check', () => {
         Status: 'FAILED',
         RelatedRequirements: [
           'CIS AWS Foundations Benchmark v5.0.0/1.9',
+          'CIS AWS Foundations Benchmark v6.0.0/2.9',
+          'CIS AWS Foundations Benchmark v7.0.0/2.10',
           'CIS AWS Foundations Benchmark v3.0.0/1.10',
           'Security Hub IAM.5',
         ],
+        SecurityControlId: 'IAM.5',
       },
       Resources: [{ Type: 'AwsIamUser', Id: userArn('carol'), Partition: 'aws', Region: 'eu-west-1' }],
       Types: ['Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark'],
@@ -228,8 +254,16 @@ describe('next steps in rootlock check', () => {
     const s3 = findings.find((f) => f.GeneratorId === 'rootlock/next-steps/s3-public-access-block')!;
     expect(s3.Compliance).toMatchObject({
       Status: 'FAILED',
-      RelatedRequirements: expect.arrayContaining(['Security Hub S3.1']),
+      RelatedRequirements: expect.arrayContaining(['Security Hub S3.1', 'CIS AWS Foundations Benchmark v7.0.0/3.1.4']),
+      SecurityControlId: 'S3.1',
     });
+    const org = findings.find((f) => f.GeneratorId === 'rootlock/next-steps/organization-member')!;
+    expect(org.Compliance).toEqual({
+      Status: 'FAILED',
+      RelatedRequirements: ['Security Hub Account.2'],
+      SecurityControlId: 'Account.2',
+    });
+    expect(org.Severity).toEqual({ Label: 'HIGH' });
     // Each step appears as a whole.
     expect(
       findings.filter((f) => String(f.GeneratorId).startsWith('rootlock/step/')).map((f) => f.GeneratorId),

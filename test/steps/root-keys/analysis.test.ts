@@ -260,7 +260,13 @@ describe('assessRootKeys', () => {
     expect(a.summary).toBe('The root user has 2 access keys (1 active, 1 inactive).');
     const f = a.findings.find((x) => x.id === 'root-keys.present')!;
     expect(f).toMatchObject({ kind: 'fail', severity: 'critical', resource: `arn:aws:iam::${ACCT}:root` });
-    expect(f.controls).toEqual(['CIS v5.0.0 1.3', 'CIS v3.0.0 1.4', 'Security Hub IAM.4']);
+    expect(f.controls).toEqual([
+      'CIS v5.0.0 1.3',
+      'CIS v6.0.0 2.3',
+      'CIS v7.0.0 2.4',
+      'CIS v3.0.0 1.4',
+      'Security Hub IAM.4',
+    ]);
     expect(f.remediation).toContain('rootlock --only root-keys');
     // In the wizard this step is the one running: it says so instead of naming its own command.
     expect(f.wizardRemediation).toMatch(/^Remove the root access keys with this step: /);
@@ -289,7 +295,13 @@ describe('assessRootKeys', () => {
     expect(a.summary).toBe('No root access keys. Root MFA is off.');
     const f = a.findings.find((x) => x.id === 'root-keys.no-mfa')!;
     expect(f.kind).toBe('warn');
-    expect(f.controls).toEqual(['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub IAM.9']);
+    expect(f.controls).toEqual([
+      'CIS v5.0.0 1.4',
+      'CIS v6.0.0 2.4',
+      'CIS v7.0.0 2.5',
+      'CIS v3.0.0 1.5',
+      'Security Hub IAM.9',
+    ]);
     expect(f.message).toContain('does not block');
     const both = assessRootKeys(state({ summary: { keysPresent: true, mfaEnabled: false }, keys: [key()] }));
     expect(ids(both)).toEqual(expect.arrayContaining(['root-keys.present', 'root-keys.no-mfa']));
@@ -346,7 +358,7 @@ describe('assessRootKeys', () => {
         kind: 'warn',
         severity: 'critical',
         resource: `arn:aws:iam::${ACCT}:root`,
-        controls: ['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'],
+        controls: ['CIS v5.0.0 1.4', 'CIS v6.0.0 2.4', 'CIS v7.0.0 2.5', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'],
       });
       expect(a.details.mfaEnabled, name).toBe(false);
     }

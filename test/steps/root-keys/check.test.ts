@@ -43,6 +43,8 @@ describe('root-keys in check mode', () => {
         lastUsedRegion: 'us-east-1',
         ageDays: 2,
         sessionKey: true,
+        // This session's own calls, in CloudTrail event history (the root layer's, behaviour 20).
+        usage: expect.objectContaining({ status: 'read', region: 'us-east-1' }),
       },
       {
         id: mask(keys[1]!.accessKeyId),
@@ -52,6 +54,8 @@ describe('root-keys in check mode', () => {
         lastUsedRegion: 'ap-south-1',
         ageDays: 400,
         sessionKey: false,
+        // Looked up where it was last used; the seeded last use has no events behind it.
+        usage: expect.objectContaining({ status: 'read', region: 'ap-south-1', events: 0 }),
       },
     ]);
     expect(s.details).toMatchObject({
@@ -69,10 +73,16 @@ describe('root-keys in check mode', () => {
       ['billing-recovery', 'assessed-here'],
     ]);
     const byId = Object.fromEntries(s.findings.map((f: { id: string }) => [f.id, f]));
-    expect(byId['root-keys.present'].controls).toEqual(['CIS v5.0.0 1.3', 'CIS v3.0.0 1.4', 'Security Hub IAM.4']);
+    expect(byId['root-keys.present'].controls).toEqual([
+      'CIS v5.0.0 1.3',
+      'CIS v6.0.0 2.3',
+      'CIS v7.0.0 2.4',
+      'CIS v3.0.0 1.4',
+      'Security Hub IAM.4',
+    ]);
     expect(byId['root-keys.no-mfa']).toMatchObject({
       kind: 'warn',
-      controls: ['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'],
+      controls: ['CIS v5.0.0 1.4', 'CIS v6.0.0 2.4', 'CIS v7.0.0 2.5', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'],
     });
     expect(JSON.stringify(r.json)).not.toContain(keys[1]!.accessKeyId);
     expect(JSON.stringify(r.json)).not.toContain(keys[0]!.secretAccessKey);
@@ -109,7 +119,7 @@ describe('root-keys in check mode', () => {
       kind: 'warn',
       severity: 'critical',
       resource: `arn:aws:iam::${ACCT}:root`,
-      controls: ['CIS v5.0.0 1.4', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'],
+      controls: ['CIS v5.0.0 1.4', 'CIS v6.0.0 2.4', 'CIS v7.0.0 2.5', 'CIS v3.0.0 1.5', 'Security Hub IAM.9'],
     });
     expect(r.code).toBe(0);
     expect(mutatingRequests(layer().requests)).toEqual([]);

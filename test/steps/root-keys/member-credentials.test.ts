@@ -68,7 +68,7 @@ describe('root-keys: every kind of member root credential (centralized root acce
     expect(ids).toEqual(
       expect.arrayContaining([
         'root-keys.present',
-        'root-keys.member-certificates',
+        'root-keys.certificates',
         'root-keys.member-password',
         'root-keys.member-mfa',
       ]),

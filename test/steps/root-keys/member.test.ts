@@ -99,7 +99,7 @@ describe('assessRootKeys: a member account read in an audit session', () => {
     expect(a.details.memberCredentials).toEqual({ accessKeys: 0, certificates: 0, password: false, mfaDevices: [] });
   });
 
-  it('fails on signing certificates alone (API credentials too), with the controls of keys and how to delete them', () => {
+  it('fails on signing certificates alone (API credentials too), with the controls of keys and how rootlock deletes them', () => {
     const a = assessRootKeys(
       member(none({ certificates: [{ id: 'CERTAAAA1111', active: false, uploadedAt: daysAgo(30) }] })),
     );
@@ -107,7 +107,7 @@ describe('assessRootKeys: a member account read in an audit session', () => {
     expect(a.summary).toBe(
       `The root user has 1 signing certificate (1 inactive) in member account ${MEMBER}, and no access keys.`,
     );
-    const f = finding(a, 'root-keys.member-certificates');
+    const f = finding(a, 'root-keys.certificates');
     expect(f).toMatchObject({
       kind: 'fail',
       severity: 'high',
@@ -116,12 +116,16 @@ describe('assessRootKeys: a member account read in an audit session', () => {
     });
     expect(f?.message).toContain(`CERTAAAA1111 (inactive, uploaded ${daysAgo(30).toISOString().slice(0, 10)})`);
     expect(f?.message).toContain('API credentials too');
-    expect(f?.remediation).toContain('aws iam delete-signing-certificate --certificate-id');
+    expect(f?.remediation).toContain(`rootlock --only root-keys --target-account ${MEMBER}`);
     expect(f?.remediation).toContain('IAMDeleteRootUserCredentials');
+    expect(f?.remediation).not.toContain('removes only access keys');
     expect(ids(a)).not.toContain('root-keys.present');
     expect(ids(a)).not.toContain('root-keys.member-mfa-not-applicable');
     expect(a.details).toMatchObject({
       keysPresent: false,
+      certificatesPresent: true,
+      certificatesSource: 'api',
+      certificates: [{ id: 'CERTAAAA1111', active: false, ageDays: 30 }],
       memberCredentials: { accessKeys: 0, certificates: 1, password: false, mfaDevices: [] },
     });
   });
@@ -143,7 +147,7 @@ describe('assessRootKeys: a member account read in an audit session', () => {
       `The root user has 2 access keys (1 active, 1 inactive) and 2 signing certificates (1 active, 1 inactive) ` +
         `in member account ${MEMBER}.`,
     );
-    expect(ids(a)).toEqual(expect.arrayContaining(['root-keys.present', 'root-keys.member-certificates']));
+    expect(ids(a)).toEqual(expect.arrayContaining(['root-keys.present', 'root-keys.certificates']));
     expect(finding(a, 'root-keys.present')?.remediation).toContain(`--target-account ${MEMBER}`);
     expect(a.details.memberCredentials).toMatchObject({ accessKeys: 2, certificates: 2 });
   });
