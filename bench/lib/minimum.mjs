@@ -64,7 +64,11 @@ export function minimumCalls(counts, { regionsGiven = true, answeredItems } = {}
     { op: 'iam:GetCredentialReport', min: 1, why: 'credential report content' },
     { op: 'iam:GetAccountSummary', min: 1, why: 'root access keys present, root MFA' },
     { op: 'iam:GetAccountPasswordPolicy', min: 1, why: 'the account password policy (admins step)' },
-    { op: 'iam:ListOrganizationsFeatures', min: 1, why: 'whether centralized root access can remove root keys' },
+    {
+      op: 'organizations:DescribeOrganization',
+      min: 1,
+      why: 'what kind of account (the seeded one is standalone, so nothing more about an organization)',
+    },
     {
       op: 'ec2:DescribeRegions',
       min: regionsGiven ? 0 : 1,

@@ -327,6 +327,26 @@ export class AccountReads {
     );
   }
 
+  /**
+   * Takes the contacts of this session's own account as another session read them (the management
+   * account's Account API with AccountId, in an organization run), so they are not asked again
+   * here; only the answers that read gave, and only where this session has not read them itself.
+   */
+  async adoptContacts(from: AccountReads, accountId: string): Promise<void> {
+    const types: AlternateContactType[] = ['BILLING', 'OPERATIONS', 'SECURITY'];
+    const [alternates, primary] = await Promise.all([
+      Promise.allSettled(types.map((t) => from.alternateContact(t, accountId))),
+      Promise.allSettled([from.contactInformation(accountId)]),
+    ]);
+    alternates.forEach((r, i) => {
+      const key = `account:alternate-contact:self:${types[i]}`;
+      if (r.status === 'fulfilled' && !this.memo.has(key)) this.memo.set(key, Promise.resolve(r.value));
+    });
+    const p = primary[0];
+    if (p?.status === 'fulfilled' && !this.memo.has('account:contact-information:self'))
+      this.memo.set('account:contact-information:self', Promise.resolve(p.value));
+  }
+
   /** The primary contact of the session's account, or of member `accountId`: null when it was never set. */
   contactInformation(accountId?: string): Promise<ContactInformationFields | null> {
     return this.once(`account:contact-information:${accountId ?? 'self'}`, () =>

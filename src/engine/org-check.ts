@@ -310,8 +310,12 @@ export async function checkAccount(input: OrgCheckInput, account: OrgAccount): P
         results.set(step.meta.id, fromAssessment(step, await assessAlone(step, fromManagement)));
       }
     }
-    if (member) nextSteps = await runAdvisories(input.advisories, member);
-    else if (input.advisories.length > 0) nextStepsNote = `Next steps not checked: ${memberProblem?.reason}`;
+    if (member) {
+      // The contacts the management side read (billing-recovery, Account API with AccountId) serve the
+      // member's next steps too, rather than the same four Account API calls again in every member.
+      if (input.capabilities.accountApi === true) await member.reads.adoptContacts(fromManagement.reads, account.id);
+      nextSteps = await runAdvisories(input.advisories, member);
+    } else if (input.advisories.length > 0) nextStepsNote = `Next steps not checked: ${memberProblem?.reason}`;
     if (memberProblem?.error) accountError = memberProblem.reason;
   }
   const steps = input.steps.map((s) => results.get(s.meta.id) as OrgStepResult);

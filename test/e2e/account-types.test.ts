@@ -117,6 +117,11 @@ describe('the account type in check --json and the "Acting as" line', () => {
     });
     expect(findingIds(r.json, 'root-keys')).toContain('root-keys.no-mfa-no-password');
     expect(findingIds(r.json, 'root-keys')).not.toContain('root-keys.no-mfa');
+    // The way out without a root sign-in is named: centralized root access from the management account.
+    expect(JSON.stringify(rootKeys.findings)).toContain(
+      `from the management account ${org.managementId} (or its delegated administrator for centralized root ` +
+        `access), run rootlock --target-account ${member}.`,
+    );
   });
 
   it('delegated administrator for centralized root access', async () => {

@@ -31,12 +31,14 @@ interface StepJson {
 }
 interface AccountJson {
   id: string;
+  type?: string;
   name: string;
   ou: string;
   status: string;
   error?: string;
   reason?: string;
   steps: StepJson[];
+  apiCalls: { total: number; byOperation: Record<string, number> };
 }
 interface OrgDoc {
   schema: string;
@@ -152,6 +154,15 @@ describe('rootlock check --org (200 members)', () => {
     expect(doc.apiCalls.total).toBe(sent.length);
     // Member root credentials came from AssumeRoot audit sessions, one per member with root access read.
     expect(doc.apiCalls.byOperation['sts:AssumeRoot']).toBe(MEMBERS);
+    // Contacts are read once per member, from the management side (billing-recovery): the member's next
+    // steps (contacts-distinct) take those answers instead of asking the Account API again in the member.
+    for (const a of doc.accounts.filter((x) => x.status !== 'skipped' && x.id !== org.managementId)) {
+      expect(a.apiCalls.byOperation['account:GetAlternateContact'] ?? 0, a.id).toBe(3);
+      expect(a.apiCalls.byOperation['account:GetContactInformation'] ?? 0, a.id).toBe(1);
+    }
+    // The accounts' type comes from the run, with no read in the member.
+    expect(byId.get(org.managementId)?.type).toBe('management');
+    expect(org.members.every((m) => byId.get(m.id)?.type === 'member')).toBe(true);
   }, 600_000);
 
   it('selects by OU, tag, list and exclusion, and writes per-account reports that --resume picks up', async () => {

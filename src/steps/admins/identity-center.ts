@@ -24,8 +24,11 @@ import { policyLookup, type PolicyLookup } from './policy-documents.js';
 
 /** How many Identity Center reads run at once. */
 const CONCURRENCY = 5;
-/** Pages read of one listing at most (100 items a page): a bound, never reached in practice. */
-const MAX_PAGES = 50;
+/**
+ * Pages read of one listing at most: a guard against a listing that never ends. Reaching it is an
+ * error (the reason Identity Center was not read), never a silently shortened list.
+ */
+const MAX_PAGES = 1000;
 
 /** One permission set and whether it grants full admin (the same rule as for IAM users). */
 export interface PermissionSetVerdict {
@@ -179,9 +182,9 @@ async function allPages<T>(
     );
     out.push(...((r[key] as T[] | undefined) ?? []));
     token = typeof r.NextToken === 'string' && r.NextToken ? r.NextToken : undefined;
-    if (!token) break;
+    if (!token) return out;
   }
-  return out;
+  throw new Error(`${service}:${operation} did not stop paging after ${MAX_PAGES} pages`);
 }
 
 function partitionOf(arn: string): string {

@@ -395,6 +395,8 @@ export function choosePath(input: {
   targetAccount?: string;
   listError?: ReadFailure;
   org?: OrgStatus;
+  /** The session's account is a member of an organization (the account type): its id and the management account's. */
+  member?: { account: string; managementAccount: string };
 }): { path: RemovalPath; reason: string } {
   if (input.targetAccount) {
     return {
@@ -442,7 +444,12 @@ export function choosePath(input: {
         ? ` Whether this account can manage member accounts' root credentials centrally ` +
           `(--target-account) is unknown: AWS refused iam:ListOrganizationsFeatures. ` +
           `To find out, allow it: ${statementFor('iam:ListOrganizationsFeatures')}`
-        : '';
+        : input.member
+          ? ` As a member of an organization, account ${input.member.account} can also have its root ` +
+            `credentials removed without a root sign-in: from the management account ` +
+            `${input.member.managementAccount} (or its delegated administrator for centralized root access), ` +
+            `run rootlock --target-account ${input.member.account}.`
+          : '';
   return {
     path: 'console',
     reason:

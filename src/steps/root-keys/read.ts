@@ -346,7 +346,15 @@ export async function readState(ctx: StepContext): Promise<RootKeysState> {
 
   // Any other principal: the console path. The organization status only adds a hint.
   state.org = await readOrg(ctx);
-  const chosen = choosePath({ callerType: ctx.caller.type, temporary: ctx.caller.temporary, org: state.org.status });
+  const org = ctx.account.organization;
+  const chosen = choosePath({
+    callerType: ctx.caller.type,
+    temporary: ctx.caller.temporary,
+    org: state.org.status,
+    ...(org && (ctx.account.type === 'member' || ctx.account.type === 'delegated-admin')
+      ? { member: { account: ctx.account.id, managementAccount: org.managementAccountId } }
+      : {}),
+  });
   state.path = chosen.path;
   state.pathReason = chosen.reason;
   if (state.org.status !== 'enabled' && state.org.status !== 'feature-off' && state.org.status !== 'trusted-access-off')
