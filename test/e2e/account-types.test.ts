@@ -116,6 +116,9 @@ describe('the account type in check --json and the "Acting as" line', () => {
       message: expect.stringContaining('no password'),
     });
     expect(findingIds(r.json, 'root-keys')).toContain('root-keys.no-mfa-no-password');
+    expect(rootKeys.summary).toBe(
+      'No root access keys. Root MFA is off, and nobody signs in as root until its password is recovered.',
+    );
     expect(findingIds(r.json, 'root-keys')).not.toContain('root-keys.no-mfa');
     // The way out without a root sign-in is named: centralized root access from the management account.
     expect(JSON.stringify(rootKeys.findings)).toContain(

@@ -1154,7 +1154,9 @@ export function assessRootKeys(state: RootKeysState): Assessment {
   if (!error && mfa === false) {
     summary += rootHasNoCredentials(state)
       ? ' The root user has no credentials at all: root MFA is not applicable.'
-      : ' Root MFA is off.';
+      : rootCannotSignIn(state)
+        ? ' Root MFA is off, and nobody signs in as root until its password is recovered.'
+        : ' Root MFA is off.';
   }
 
   return { status, summary, findings, details: buildDetails(state, present, mfa, error) };
