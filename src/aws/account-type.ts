@@ -20,7 +20,7 @@
  */
 import { describeAwsError, isAccessDenied } from './errors.js';
 import type { ClientPool } from './pool.js';
-import type { AccountReads } from './reads.js';
+import { allTokenItems, type AccountReads } from './reads.js';
 
 /** The kinds of account rootlock tells apart. `unknown`: DescribeOrganization itself was refused. */
 export type AccountType = 'standalone' | 'management' | 'member' | 'delegated-admin' | 'unknown';
@@ -133,17 +133,7 @@ export async function readAccountType(
   reads: AccountReads,
   accountIdOrPending: string | Promise<string>,
 ): Promise<AccountClassification> {
-  const describing = answer(
-    async () =>
-      (
-        await pool.call<{ Organization?: { Id?: string; MasterAccountId?: string } }>(
-          'organizations',
-          'DescribeOrganization',
-        )
-      ).Organization ?? {},
-    'organizations',
-    'DescribeOrganization',
-  );
+  const describing = answer(() => reads.describeOrganization(), 'organizations', 'DescribeOrganization');
   const [describe, accountId] = await Promise.all([describing, accountIdOrPending]);
   if (!('ok' in describe)) return classifyAccount({ accountId, describe });
   const member = describe.ok.MasterAccountId !== accountId;
@@ -156,21 +146,28 @@ export async function readAccountType(
   return classifyAccount({ accountId, describe, features, delegatedServices });
 }
 
+/**
+ * A member account (a delegated administrator is one too) of an organization whose centralized root
+ * access is known to be on: the management account can remove its root credentials and perform root
+ * tasks through sts:AssumeRoot. The one test of it, for every verdict that depends on it.
+ */
+export function centrallyManagedMember(
+  type: string | undefined,
+  rootCredentialsManagement: boolean | undefined,
+): boolean {
+  return (type === 'member' || type === 'delegated-admin') && rootCredentialsManagement === true;
+}
+
 /** The service principals `accountId` is a delegated administrator for (every page). */
 async function delegatedServicesOf(pool: ClientPool, accountId: string): Promise<string[]> {
-  const out: string[] = [];
-  let NextToken: string | undefined;
-  for (let page = 0; page < 20; page++) {
-    const res = await pool.call<{ DelegatedServices?: Array<{ ServicePrincipal?: string }>; NextToken?: string }>(
-      'organizations',
-      'ListDelegatedServicesForAccount',
-      { AccountId: accountId, ...(NextToken ? { NextToken } : {}) },
-    );
-    for (const s of res.DelegatedServices ?? []) if (s.ServicePrincipal) out.push(s.ServicePrincipal);
-    NextToken = res.NextToken;
-    if (!NextToken) break;
-  }
-  return out;
+  const services = await allTokenItems<{ ServicePrincipal?: string }>(
+    pool,
+    'organizations',
+    'ListDelegatedServicesForAccount',
+    { AccountId: accountId },
+    'DelegatedServices',
+  );
+  return services.flatMap((s) => (s.ServicePrincipal ? [s.ServicePrincipal] : []));
 }
 
 /** The account's kind in words, for the "Acting as" line and reports. */

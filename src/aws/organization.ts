@@ -7,6 +7,7 @@
 import { describeAwsError, isAccessDenied, RunError } from './errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { ClientPool } from './pool.js';
+import { allTokenItems, type AccountReads } from './reads.js';
 
 /** Where the run stands in the organization. */
 export type OrgRole = 'management' | 'delegated-admin';
@@ -51,11 +52,17 @@ export interface SkippedAccount {
  * The organization as the caller sees it. Refuses (exit 2) anywhere but the management or a
  * delegated administrator account.
  */
-export async function readOrganization(pool: ClientPool, callerAccount: string): Promise<OrganizationInfo> {
+export async function readOrganization(
+  pool: ClientPool,
+  callerAccount: string,
+  reads?: Pick<AccountReads, 'describeOrganization'>,
+): Promise<OrganizationInfo> {
   let org: { Id?: string; MasterAccountId?: string; FeatureSet?: string } | undefined;
   try {
-    const res = await pool.call<{ Organization?: typeof org }>('organizations', 'DescribeOrganization');
-    org = res.Organization;
+    // The session's memoized answer when there is one (its account type already asked).
+    org = reads
+      ? await reads.describeOrganization()
+      : (await pool.call<{ Organization?: typeof org }>('organizations', 'DescribeOrganization')).Organization;
   } catch (err) {
     const f = describeAwsError(err, 'organizations', 'DescribeOrganization');
     if (f.code === 'AWSOrganizationsNotInUseException')
@@ -99,24 +106,9 @@ interface OuNode {
   name: string;
 }
 
-/** All pages of a NextToken listing. */
-async function listAll<T>(
-  pool: ClientPool,
-  operation: string,
-  params: Record<string, unknown>,
-  key: string,
-): Promise<T[]> {
-  const out: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await pool.call<Record<string, unknown>>('organizations', operation, {
-      ...params,
-      ...(token ? { NextToken: token } : {}),
-    });
-    out.push(...((page[key] as T[] | undefined) ?? []));
-    token = typeof page.NextToken === 'string' && page.NextToken.length > 0 ? page.NextToken : undefined;
-  } while (token);
-  return out;
+/** All pages of an Organizations NextToken listing. */
+function listAll<T>(pool: ClientPool, operation: string, params: Record<string, unknown>, key: string): Promise<T[]> {
+  return allTokenItems<T>(pool, 'organizations', operation, params, key);
 }
 
 /** How many OUs are listed at once while walking the tree. */

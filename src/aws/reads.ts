@@ -11,30 +11,21 @@ import type {
   UserDetail,
 } from '@aws-sdk/client-iam';
 import type { Clock } from '../util/clock.js';
-import type { ClientPool } from './pool.js';
+import type { ClientPool, ServiceName } from './pool.js';
 import { parseCredentialReport, type CredentialReport } from './credential-report.js';
+import {
+  ALTERNATE_CONTACT_FIELDS,
+  type AlternateContactFields,
+  type AlternateContactType,
+  CONTACT_INFORMATION_FIELDS,
+  type ContactInformationFields,
+} from './contact-fields.js';
 import { describeAwsError, isNotFound } from './errors.js';
 
-/** The Account API's AlternateContact fields, in the order AWS documents them. */
-export const ALTERNATE_CONTACT_FIELDS = ['Name', 'Title', 'EmailAddress', 'PhoneNumber'] as const;
-/** The Account API's ContactInformation fields, in the order AWS documents them. */
-export const CONTACT_INFORMATION_FIELDS = [
-  'FullName',
-  'AddressLine1',
-  'AddressLine2',
-  'AddressLine3',
-  'City',
-  'StateOrRegion',
-  'DistrictOrCounty',
-  'PostalCode',
-  'CountryCode',
-  'PhoneNumber',
-  'CompanyName',
-  'WebsiteUrl',
-] as const;
-export type AlternateContactType = 'BILLING' | 'OPERATIONS' | 'SECURITY';
-export type AlternateContactFields = Partial<Record<(typeof ALTERNATE_CONTACT_FIELDS)[number], string>>;
-export type ContactInformationFields = Partial<Record<(typeof CONTACT_INFORMATION_FIELDS)[number], string>>;
+/** Memo keys of the contact reads: the session's own account (`self`) or a member named by AccountId. */
+const alternateContactKey = (type: AlternateContactType, accountId?: string): string =>
+  `account:alternate-contact:${accountId ?? 'self'}:${type}`;
+const contactInformationKey = (accountId?: string): string => `account:contact-information:${accountId ?? 'self'}`;
 
 /** The string fields `keys` of an Account API answer's object, or null when it has none. */
 function pickStrings<K extends string>(obj: unknown, keys: readonly K[]): Partial<Record<K, string>> | null {
@@ -79,6 +70,35 @@ export interface AuthorizationDetails {
   roles: RoleDetail[];
   policies: ManagedPolicyDetail[];
   pages: number;
+}
+
+/**
+ * Every item of a NextToken listing (`key` names the items of each page), in order. A listing that
+ * has not ended after `maxPages` pages is an error, never a silently shortened list.
+ */
+export async function allTokenItems<T>(
+  pool: Pick<ClientPool, 'call'>,
+  service: ServiceName,
+  operation: string,
+  params: Record<string, unknown>,
+  key: string,
+  opts: { region?: string; maxPages?: number } = {},
+): Promise<T[]> {
+  const maxPages = opts.maxPages ?? 10_000;
+  const out: T[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const r = await pool.call<Record<string, unknown>>(
+      service,
+      operation,
+      { ...params, ...(token ? { NextToken: token } : {}) },
+      opts.region,
+    );
+    out.push(...((r[key] as T[] | undefined) ?? []));
+    token = typeof r.NextToken === 'string' && r.NextToken ? r.NextToken : undefined;
+    if (!token) return out;
+  }
+  throw new Error(`${service}:${operation} did not stop paging after ${maxPages} pages`);
 }
 
 /** Pages through a marker-based IAM listing. */
@@ -316,7 +336,7 @@ export class AccountReads {
    * AccountId): null when it was never set. Steps that read contacts share the one answer.
    */
   alternateContact(type: AlternateContactType, accountId?: string): Promise<AlternateContactFields | null> {
-    return this.once(`account:alternate-contact:${accountId ?? 'self'}:${type}`, () =>
+    return this.once(alternateContactKey(type, accountId), () =>
       readAccountObject(
         this.pool,
         'GetAlternateContact',
@@ -333,23 +353,25 @@ export class AccountReads {
    * here; only the answers that read gave, and only where this session has not read them itself.
    */
   async adoptContacts(from: AccountReads, accountId: string): Promise<void> {
-    const types: AlternateContactType[] = ['BILLING', 'OPERATIONS', 'SECURITY'];
-    const [alternates, primary] = await Promise.all([
-      Promise.allSettled(types.map((t) => from.alternateContact(t, accountId))),
-      Promise.allSettled([from.contactInformation(accountId)]),
+    const adopt = async (key: string, read: Promise<unknown>): Promise<void> => {
+      try {
+        const value = await read;
+        if (!this.memo.has(key)) this.memo.set(key, Promise.resolve(value));
+      } catch {
+        // Not read there: this session reads it itself when it needs it.
+      }
+    };
+    await Promise.all([
+      ...(['BILLING', 'OPERATIONS', 'SECURITY'] as const).map((t) =>
+        adopt(alternateContactKey(t), from.alternateContact(t, accountId)),
+      ),
+      adopt(contactInformationKey(), from.contactInformation(accountId)),
     ]);
-    alternates.forEach((r, i) => {
-      const key = `account:alternate-contact:self:${types[i]}`;
-      if (r.status === 'fulfilled' && !this.memo.has(key)) this.memo.set(key, Promise.resolve(r.value));
-    });
-    const p = primary[0];
-    if (p?.status === 'fulfilled' && !this.memo.has('account:contact-information:self'))
-      this.memo.set('account:contact-information:self', Promise.resolve(p.value));
   }
 
   /** The primary contact of the session's account, or of member `accountId`: null when it was never set. */
   contactInformation(accountId?: string): Promise<ContactInformationFields | null> {
-    return this.once(`account:contact-information:${accountId ?? 'self'}`, () =>
+    return this.once(contactInformationKey(accountId), () =>
       readAccountObject(
         this.pool,
         'GetContactInformation',
@@ -358,6 +380,19 @@ export class AccountReads {
         CONTACT_INFORMATION_FIELDS,
       ),
     );
+  }
+
+  /**
+   * organizations:DescribeOrganization as AWS answers it (AWSOrganizationsNotInUseException outside an
+   * organization): the account type, check --org and the next steps share the one answer.
+   */
+  describeOrganization(): Promise<{ Id?: string; MasterAccountId?: string; FeatureSet?: string }> {
+    return this.once('organizations:describe-organization', async () => {
+      const res = await this.pool.call<{
+        Organization?: { Id?: string; MasterAccountId?: string; FeatureSet?: string };
+      }>('organizations', 'DescribeOrganization');
+      return res.Organization ?? {};
+    });
   }
 
   /** iam:ListOrganizationsFeatures as AWS answers it (the organization's centralized root access). */

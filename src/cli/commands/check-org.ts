@@ -166,7 +166,7 @@ export async function checkOrgCommand(run: RunSession, args: CliArgs, deps: RunD
   let all: OrgAccount[];
   let capabilities: OrgCapabilities;
   try {
-    org = await readOrganization(ctx.pool, ctx.account.id);
+    org = await readOrganization(ctx.pool, ctx.account.id, ctx.reads);
     [all, capabilities] = await Promise.all([
       listOrganizationAccounts(ctx.pool, { fromOu: opts.ou, tags: opts.tags !== undefined, root: org.root }),
       readCapabilities(run),

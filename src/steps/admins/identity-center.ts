@@ -15,6 +15,7 @@
 import type { ManagedPolicyDetail } from '@aws-sdk/client-iam';
 import { describeAwsError, isNotFound } from '../../aws/errors.js';
 import type { ClientPool } from '../../aws/pool.js';
+import { allTokenItems } from '../../aws/reads.js';
 import type { StepContext } from '../../engine/step.js';
 import { compilePolicy, evaluatePolicies, type CompiledPolicy } from '../../iam/evaluate.js';
 import { PolicyDocumentError } from '../../iam/parse.js';
@@ -162,8 +163,8 @@ export function judgePermissionSet(arn: string, name: string, sources: readonly 
   return { arn, name, admin: ev.fullAdmin, via, notes };
 }
 
-/** Every page of a NextToken listing. */
-async function allPages<T>(
+/** Every page of a NextToken listing (an error, never a shortened list, past {@link MAX_PAGES} pages). */
+function allPages<T>(
   pool: ClientPool,
   service: 'sso-admin' | 'identitystore',
   operation: string,
@@ -171,20 +172,7 @@ async function allPages<T>(
   key: string,
   region: string,
 ): Promise<T[]> {
-  const out: T[] = [];
-  let token: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const r = await pool.call<Record<string, unknown>>(
-      service,
-      operation,
-      { ...params, ...(token ? { NextToken: token } : {}) },
-      region,
-    );
-    out.push(...((r[key] as T[] | undefined) ?? []));
-    token = typeof r.NextToken === 'string' && r.NextToken ? r.NextToken : undefined;
-    if (!token) return out;
-  }
-  throw new Error(`${service}:${operation} did not stop paging after ${MAX_PAGES} pages`);
+  return allTokenItems<T>(pool, service, operation, params, key, { region, maxPages: MAX_PAGES });
 }
 
 function partitionOf(arn: string): string {

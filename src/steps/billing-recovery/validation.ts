@@ -28,6 +28,7 @@
  * refuse look-alike tricks: letters from Latin, Cyrillic, Greek, Armenian or Cherokee
  * mixed in one word, and styled compatibility letters such as fullwidth `Ａ`.
  */
+import { ALTERNATE_CONTACT_FIELDS, CONTACT_INFORMATION_FIELDS } from '../../aws/contact-fields.js';
 
 /** Java's `\s`: ASCII whitespace only. */
 const WS = '[ \\t\\n\\x0B\\f\\r]';
@@ -67,7 +68,7 @@ export const ALTERNATE_FIELDS = {
 } as const satisfies Record<string, FieldRule>;
 
 export type AlternateField = keyof typeof ALTERNATE_FIELDS;
-export const ALTERNATE_FIELD_ORDER: readonly AlternateField[] = ['Name', 'Title', 'EmailAddress', 'PhoneNumber'];
+export const ALTERNATE_FIELD_ORDER: readonly AlternateField[] = ALTERNATE_CONTACT_FIELDS;
 
 /** Every field of ContactInformation (the primary contact). */
 export const PRIMARY_FIELDS = {
@@ -98,20 +99,7 @@ export const PRIMARY_REQUIRED: readonly PrimaryField[] = [
 ];
 
 /** Every ContactInformation field, in the order AWS documents them. */
-export const PRIMARY_FIELD_ORDER: readonly PrimaryField[] = [
-  'FullName',
-  'AddressLine1',
-  'AddressLine2',
-  'AddressLine3',
-  'City',
-  'StateOrRegion',
-  'DistrictOrCounty',
-  'PostalCode',
-  'CountryCode',
-  'PhoneNumber',
-  'CompanyName',
-  'WebsiteUrl',
-];
+export const PRIMARY_FIELD_ORDER: readonly PrimaryField[] = CONTACT_INFORMATION_FIELDS;
 
 /** True when AWS requires StateOrRegion for this country code. */
 export function stateRequired(countryCode: string | undefined): boolean {

@@ -2,6 +2,8 @@
  * Pure analysis of the next steps: AWS answers (account summary, credential report, assigned
  * virtual MFA devices, password policy, S3 Block Public Access) in, one short verdict per next step out.
  */
+import type { MfaKind } from '../../aws/mfa.js';
+import { centrallyManagedMember } from '../../aws/account-type.js';
 import {
   reportAccessKeys,
   reportDate,
@@ -74,8 +76,8 @@ export interface AccountKind {
   rootCredentialsManagement?: boolean;
 }
 
-/** A root MFA device's kind (src/steps/root-keys names them the same way). */
-export type RootMfaKind = 'virtual' | 'hardware' | 'fido';
+/** A root MFA device's kind (src/aws/mfa.ts). */
+export type RootMfaKind = MfaKind;
 
 /** One of the root user's MFA devices (iam:ListMFADevices without UserName, signed as root). */
 export interface RootMfaDevice {
@@ -144,13 +146,6 @@ export function listNames(names: string[]): string {
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
-/** The kind of an MFA device from its serial number (virtual `:mfa/`, FIDO `:u2f/`, else a hardware token's serial). */
-export function mfaKindOf(serial: string): RootMfaKind {
-  if (serial.startsWith('arn:') && serial.includes(':u2f/')) return 'fido';
-  if (serial.startsWith('arn:') && serial.includes(':mfa/')) return 'virtual';
-  return 'hardware';
-}
-
 const KIND_WORDS: Record<RootMfaKind, [string, string]> = {
   virtual: ['virtual device', 'virtual devices'],
   hardware: ['hardware TOTP token', 'hardware TOTP tokens'],
@@ -185,9 +180,7 @@ export function rootHasNoCredentials(s: Record<string, number>): boolean {
  * tasks through sts:AssumeRoot.
  */
 export function underCentralizedRootAccess(account: AccountKind | undefined): boolean {
-  return (
-    (account?.type === 'member' || account?.type === 'delegated-admin') && account.rootCredentialsManagement === true
-  );
+  return centrallyManagedMember(account?.type, account?.rootCredentialsManagement);
 }
 
 /**

@@ -8,16 +8,18 @@
  *
  * The organization-member next step takes the account's organization from the session
  * (`ctx.account`, classified when the session opened) and asks organizations:DescribeOrganization
- * only when the session could not tell; contacts-distinct reads the three alternate contacts and the
- * primary contact through the same memoized reads as billing-recovery (same keys, same fields), so a
- * session that ran that step asks again for nothing. Signed as the root user, root's MFA devices are
- * listed (iam:ListMFADevices without UserName) to name each one's kind.
+ * (the shared, memoized read) only when the session could not tell; contacts-distinct reads the
+ * three alternate contacts and the primary contact through the shared reads billing-recovery uses
+ * (AccountReads.alternateContact / contactInformation), so a session that ran that step asks again
+ * for nothing. Signed as the root user, root's MFA devices are listed (iam:ListMFADevices without
+ * UserName) to name each one's kind.
  *
  * IAM permissions: iam:GetAccountSummary, iam:GenerateCredentialReport, iam:GetCredentialReport,
  * iam:GetAccountPasswordPolicy, iam:ListVirtualMFADevices, iam:GetAccountAuthorizationDetails,
  * iam:GetLoginProfile, iam:ListMFADevices, s3:GetAccountPublicAccessBlock,
  * organizations:DescribeOrganization, account:GetAlternateContact, account:GetContactInformation.
  */
+import { mfaKind } from '../../aws/mfa.js';
 import { reportTrue, userRows, type CredentialReport } from '../../aws/credential-report.js';
 import { describeAwsError, explainFailure, isNotFound } from '../../aws/errors.js';
 import { readPasswordPolicy } from '../../aws/password-policy.js';
@@ -25,7 +27,6 @@ import { allPages } from '../../aws/reads.js';
 import type { StepContext } from '../../engine/step.js';
 import { mapLimit } from '../../util/concurrency.js';
 import {
-  mfaKindOf,
   PUBLIC_ACCESS_BLOCK_SETTINGS,
   rootMfa,
   type AccountContacts,
@@ -97,21 +98,14 @@ export async function readAccountPublicAccessBlock(
  * (no call), else organizations:DescribeOrganization (AWSOrganizationsNotInUseException: not in one).
  */
 export async function readOrganizationMembership(
-  ctx: Pick<StepContext, 'pool' | 'account'>,
+  ctx: Pick<StepContext, 'reads' | 'account'>,
 ): Promise<OrganizationMembership> {
   const org = ctx.account.organization;
   if (org) return { member: true, id: org.id, managementAccountId: org.managementAccountId };
   if (ctx.account.type === 'standalone') return { member: false, code: 'AWSOrganizationsNotInUseException' };
   try {
-    const res = await ctx.pool.call<{ Organization?: { Id?: string; MasterAccountId?: string } }>(
-      'organizations',
-      'DescribeOrganization',
-    );
-    return {
-      member: true,
-      id: res.Organization?.Id ?? '',
-      managementAccountId: res.Organization?.MasterAccountId ?? '',
-    };
+    const described = await ctx.reads.describeOrganization();
+    return { member: true, id: described.Id ?? '', managementAccountId: described.MasterAccountId ?? '' };
   } catch (err) {
     const f = describeAwsError(err, 'organizations', 'DescribeOrganization');
     if (f.code === 'AWSOrganizationsNotInUseException') return { member: false, code: f.code };
@@ -141,7 +135,7 @@ export async function readRootMfaDevices(ctx: Pick<StepContext, 'pool'>): Promis
   const res = await ctx.pool.call<{ MFADevices?: Array<{ SerialNumber?: string }> }>('iam', 'ListMFADevices', {});
   return (res.MFADevices ?? []).map((d) => ({
     serialNumber: d.SerialNumber ?? '',
-    kind: mfaKindOf(d.SerialNumber ?? ''),
+    kind: mfaKind(d.SerialNumber ?? ''),
   }));
 }
 

@@ -3,6 +3,7 @@
  * that applies to the caller, prerequisite readiness, and the assessment (findings, status,
  * details). Nothing here talks to AWS or to the operator.
  */
+import type { MfaKind } from '../../aws/mfa.js';
 import {
   passwordLastUsed,
   reportAccessKeys,
@@ -134,9 +135,6 @@ export interface OrgState {
   /** The AWS error behind a non-enabled status, already sanitized. */
   message?: string;
 }
-
-/** A root MFA device's kind, from its serial number (see {@link mfaKind}). */
-export type MfaKind = 'virtual' | 'fido' | 'hardware';
 
 /** The member root user's credentials read in the audit session, by kind. */
 export type MemberRead = 'accessKeys' | 'certificates' | 'password' | 'mfaDevices';
@@ -564,17 +562,6 @@ export function keyCountText(keys: readonly RootKey[]): string {
 }
 
 /* ---------------- the member account's other root credentials ---------------- */
-
-/**
- * A root MFA device's kind from its serial number (iam:ListMFADevices): a virtual device's serial is
- * its ARN (`arn:aws:iam::<acct>:mfa/<name>`), a FIDO security key's or passkey's an ARN with `:u2f/`,
- * and a hardware TOTP token's the token's own serial (`GAHT12345678`).
- */
-export function mfaKind(serial: string): MfaKind {
-  if (serial.startsWith('arn:') && serial.includes(':u2f/')) return 'fido';
-  if (serial.startsWith('arn:') && serial.includes(':mfa/')) return 'virtual';
-  return 'hardware';
-}
 
 const MFA_KIND_TEXT: Record<MfaKind, string> = {
   virtual: 'virtual',

@@ -16,6 +16,8 @@
  * - Prerequisites: assessments of admins, ec2-roles and billing-recovery, which the runner
  *   makes before this step reads (meta.requires) when they did not run in this session.
  */
+import { mfaKind } from '../../aws/mfa.js';
+import { centrallyManagedMember } from '../../aws/account-type.js';
 import type { AccessKeyMetadata, ListAccessKeysResponse } from '@aws-sdk/client-iam';
 import { describeAwsError, explainFailure, isAccessDenied, isCredentialProblem, isNotFound } from '../../aws/errors.js';
 import type { ClientPool } from '../../aws/pool.js';
@@ -25,7 +27,6 @@ import { sanitize } from '../../util/text.js';
 import {
   choosePath,
   classifyOrgFeatures,
-  mfaKind,
   rootRowFromReport,
   type MemberCredentials,
   type OrgState,
@@ -185,18 +186,16 @@ export function readPrerequisites(ctx: StepContext): Prerequisite[] {
 }
 
 /**
- * iam:ListOrganizationsFeatures, classified. The answer is memoized in the shared reads (under the key
- * AccountReads.organizationsFeatures uses, with the same value), so the member contexts of an org run
- * that share a parent's reads ask AWS once; a failure is not memoized.
+ * iam:ListOrganizationsFeatures, classified: the shared, memoized read (AccountReads.organizationsFeatures),
+ * so the account type's read and the member contexts of an org run that share a parent's reads ask AWS
+ * once; a failure is not memoized.
  */
 async function readOrg(ctx: StepContext): Promise<OrgState> {
   // The session's classification already knows what the call would answer (and its refusal was not memoized).
   if (ctx.account.type === 'standalone') return { status: 'no-organization', features: [] };
   if (ctx.account.type === 'member') return { status: 'not-management', features: [] };
   try {
-    const res = await ctx.reads.once('iam:organizations-features', () =>
-      ctx.pool.call<{ OrganizationId?: string; EnabledFeatures?: string[] }>('iam', 'ListOrganizationsFeatures'),
-    );
+    const res = await ctx.reads.organizationsFeatures();
     const features = res.EnabledFeatures ?? [];
     return { status: classifyOrgFeatures({ features }), organizationId: res.OrganizationId, features };
   } catch (err) {
@@ -257,8 +256,7 @@ function baseState(ctx: StepContext, prerequisites: Prerequisite[]): RootKeysSta
 
 /** The session's account is a member (or delegated administrator) with centralized root access known to be on. */
 function centrallyManaged(ctx: StepContext): boolean {
-  const { type, organization } = ctx.account;
-  return (type === 'member' || type === 'delegated-admin') && organization?.rootCredentialsManagement === true;
+  return centrallyManagedMember(ctx.account.type, ctx.account.organization?.rootCredentialsManagement);
 }
 
 /** The whole state for the current caller. */

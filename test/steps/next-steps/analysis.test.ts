@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mfaKind as mfaKindOf } from '../../../src/aws/mfa.js';
 import { reportDate } from '../../../src/aws/credential-report.js';
 import {
   analyzeNextSteps,
@@ -6,7 +7,6 @@ import {
   contactPeople,
   contactsDistinct,
   isRootVirtualDevice,
-  mfaKindOf,
   organizationMember,
   rootDevicesText,
   listNames,

@@ -2,12 +2,12 @@
  * The organizations path's member root credentials, assessed (pure): access keys, X.509 signing
  * certificates, the console password and MFA devices, each read on its own in the audit session.
  */
+import { mfaKind } from '../../../src/aws/mfa.js';
 import { describe, expect, it } from 'vitest';
 import {
   assessRootKeys,
   certificateCountText,
   mfaDevicesText,
-  mfaKind,
   type MemberCredentials,
   type Prerequisite,
   type RootKey,
