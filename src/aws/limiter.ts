@@ -173,6 +173,11 @@ export function organizationFamilies(concurrency: number): ApiFamily[] {
     burst: 8,
     concurrency: inFlight,
   });
+  const accountWrite = (operation: string): ApiFamily => ({
+    ...accountOperation(operation),
+    ratePerSecond: 4,
+    burst: 4,
+  });
   return [
     {
       name: 'organizations',
@@ -183,7 +188,10 @@ export function organizationFamilies(concurrency: number): ApiFamily[] {
     },
     accountOperation('GetAlternateContact'),
     accountOperation('GetContactInformation'),
-    // Any other Account API operation (the writes of a later fix --org): one family, AWS's lowest write rate.
+    // The writes of fix --org: AWS allows 5 a second (burst 8) of each; rootlock keeps to 4.
+    accountWrite('PutAlternateContact'),
+    accountWrite('PutContactInformation'),
+    // Any other Account API operation: one family, AWS's lowest write rate.
     { name: 'account', matches: (service) => service === 'account', ratePerSecond: 1, burst: 2, concurrency: inFlight },
     {
       name: 'sts',

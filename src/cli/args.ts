@@ -51,6 +51,10 @@ export interface OrgArgs {
   /** Per-account time limit, in seconds. */
   accountTimeout: number;
   resume: boolean;
+  /** (fix/plan --org) the contacts policy file (docs/contacts-policy.md). */
+  contacts?: string;
+  /** (fix/plan --org) also turn on RootSessions when centralized root access is turned on. */
+  rootSessions: boolean;
 }
 
 /** Accounts read at once by default (--concurrency). */
@@ -122,6 +126,8 @@ export function parseCli(argv: string[]): CliArgs {
         concurrency: { type: 'string' },
         'account-timeout': { type: 'string' },
         resume: { type: 'boolean' },
+        contacts: { type: 'string' },
+        'root-sessions': { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -187,6 +193,10 @@ export function parseCli(argv: string[]): CliArgs {
   const org = parseOrgArgs(v, command);
   if (v['out-dir'] !== undefined && command !== 'report' && !org)
     throw new UsageError('--out-dir goes with `rootlock report` and `rootlock check --org`.');
+  if (org && command !== 'check' && v['out-dir'] !== undefined)
+    throw new UsageError(
+      '--out-dir goes with `rootlock check --org` (fix --org writes its report beside its journal).',
+    );
   if (org?.resume && v['out-dir'] === undefined)
     throw new UsageError('--resume continues from the per-account results in --out-dir DIR: name the directory.');
   if (org && targetAccount) throw new UsageError('--target-account names one member; --org reads them all.');
@@ -234,14 +244,25 @@ function parseOrgArgs(v: Record<string, unknown>, command: Command): OrgArgs | u
     'concurrency',
     'account-timeout',
     'resume',
+    'contacts',
+    'root-sessions',
   ];
   if (!v.org) {
     const stray = orgOnly.find((k) => v[k] !== undefined);
-    if (stray) throw new UsageError(`--${stray} goes with \`rootlock check --org\`.`);
+    if (stray)
+      throw new UsageError(`--${stray} goes with --org (\`rootlock check --org\`, \`fix --org\`, \`plan --org\`).`);
     return undefined;
   }
-  if (command !== 'check')
-    throw new UsageError('--org goes with `rootlock check` (fixing across an organization is not available yet).');
+  if (command === 'wizard' || command === 'report')
+    throw new UsageError('--org goes with `rootlock check`, `fix`, `plan` or `apply`.');
+  const checkOnly = ['member-role', 'external-id', 'resume'].find((k) => command !== 'check' && v[k] !== undefined);
+  if (checkOnly) throw new UsageError(`--${checkOnly} goes with \`rootlock check --org\`.`);
+  const fixOnly = ['contacts', 'root-sessions'].find(
+    (k) => command !== 'fix' && command !== 'plan' && v[k] !== undefined,
+  );
+  if (fixOnly) throw new UsageError(`--${fixOnly} goes with \`rootlock fix --org\` or \`plan --org\`.`);
+  const selection = ['accounts', 'ou', 'tag', 'exclude'].find((k) => command === 'apply' && v[k] !== undefined);
+  if (selection) throw new UsageError(`--${selection} goes with plan --org: apply follows the accounts of the plan.`);
   const ids = (flag: string): string[] | undefined => {
     if (v[flag] === undefined) return undefined;
     const out = list(v[flag] as string[]);
@@ -283,6 +304,18 @@ function parseOrgArgs(v: Record<string, unknown>, command: Command): OrgArgs | u
     concurrency: int('concurrency', DEFAULT_ORG_CONCURRENCY, 1, MAX_ORG_CONCURRENCY),
     accountTimeout: int('account-timeout', DEFAULT_ACCOUNT_TIMEOUT, 10, 3600),
     resume: (v.resume as boolean | undefined) ?? false,
+    ...(v.contacts !== undefined ? { contacts: v.contacts as string } : {}),
+    rootSessions: (v['root-sessions'] as boolean | undefined) ?? false,
+  };
+}
+
+/** The organization flags' defaults (`apply` of an organization plan given without --org). */
+export function defaultOrgArgs(): OrgArgs {
+  return {
+    concurrency: DEFAULT_ORG_CONCURRENCY,
+    accountTimeout: DEFAULT_ACCOUNT_TIMEOUT,
+    resume: false,
+    rootSessions: false,
   };
 }
 
@@ -313,6 +346,10 @@ Usage:
   rootlock check [--json]         read-only assessment, no prompts (scripts, CI)
   rootlock check --org            every account of an organization at once, from
                                   its management or delegated admin account
+  rootlock fix --org              delete members' root credentials (centralized
+                                  root access) and set contacts, across the
+                                  organization
+  rootlock plan --org --out FILE  the same as a plan file; apply FILE sends it
   rootlock plan --out FILE        for the failing steps, ask the questions,
                                   write the answers and exact changes, send
                                   nothing
@@ -353,7 +390,7 @@ Behaviour:
   --out-dir DIR           (report) write the reports there, not beside the
                           journal; (check --org) a report per account there
 
-Organization (check --org):
+Organization (check --org, fix --org, plan --org):
   --accounts ID,...       only these accounts     --exclude ID,...  not these
   --ou OU_ID              only the accounts under this OU (recursive)
   --tag KEY=VALUE         only accounts with this tag (repeatable: all match)
@@ -363,6 +400,9 @@ Organization (check --org):
   --concurrency N         accounts read at once (default 8)
   --account-timeout S     per-account time limit in seconds (default 300)
   --resume                skip the accounts already written in --out-dir
+  --contacts FILE         (fix/plan) contacts policy (docs/contacts-policy.md)
+  --root-sessions         (fix/plan) also turn on RootSessions with centralized
+                          root access
   --no-color              plain output (also NO_COLOR)
   -h, --help              this help        -V, --version   the version
 

@@ -9,11 +9,13 @@ import type { Output, Prompter } from '../engine/types.js';
 import { sanitize } from '../util/text.js';
 import type { CliArgs } from './args.js';
 import { applyCommand, readPlanFile } from './commands/apply.js';
+import { applyOrgCommand, fixOrgCommand, readContactsPolicy, validatePlanDecisions } from './commands/fix-org.js';
 import { checkCommand } from './commands/check.js';
 import { checkOrgCommand } from './commands/check-org.js';
 import { reportCommand } from './commands/report.js';
 import { wizardCommand } from './commands/wizard.js';
 import { EXIT, exitForError } from './exit-codes.js';
+import { defaultOrgArgs } from './args.js';
 import { openRunSession, type LiveSession, type RunDeps } from './session.js';
 import { planOutWritable } from './plan-out.js';
 
@@ -109,12 +111,32 @@ async function dispatch(
   if (args.command === 'plan' && !args.out) throw new RunError('BAD_FLAGS', '`rootlock plan` needs --out FILE.');
   if (args.command === 'plan' && args.out) planOutWritable(args.out);
   const registry = deps.registry ?? REGISTRY;
-  // A plan file is read and validated before any AWS call.
+  // A plan file (and a contacts policy) is read and validated before any AWS call.
   const plan = args.command === 'apply' ? readPlanFile(args, registry) : undefined;
+  if (plan?.kind === 'single' && args.org)
+    throw new RunError('BAD_FLAGS', '--org: this plan is for one account, not an organization.');
+  if (plan?.kind === 'org' && !args.org) args.org = defaultOrgArgs();
+  if (plan?.kind === 'org') validatePlanDecisions(plan.plan, await selected(registry, args));
+  const orgFix = args.org && (args.command === 'fix' || args.command === 'plan');
+  const contacts =
+    orgFix && args.org?.contacts ? readContactsPolicy(args.org.contacts, await selected(registry, args)) : undefined;
   const run = await openRunSession(args, deps, ui.output, registry);
   if (args.command === 'check') return args.org ? checkOrgCommand(run, args, deps) : checkCommand(run, args, deps);
-  if (plan) return applyCommand(run, plan, args, deps, live, ui.prompter);
+  if (plan?.kind === 'org') return applyOrgCommand(run, plan.plan, args, deps, live, ui.prompter);
+  if (plan) return applyCommand(run, plan.plan, args, deps, live, ui.prompter);
+  if (orgFix) return fixOrgCommand(run, args, deps, live, ui.prompter, contacts);
+  if (args.org) throw new RunError('BAD_FLAGS', '--org goes with `rootlock check`, `fix`, `plan` or `apply`.');
   return wizardCommand(run, args, deps, live, ui.prompter);
+}
+
+/** The steps --only/--skip select (an unknown id is a flag error). */
+async function selected(registry: typeof REGISTRY, args: CliArgs) {
+  try {
+    registry.selectEntries(args.only, args.skip);
+  } catch (err) {
+    throw new RunError('BAD_FLAGS', (err as Error).message);
+  }
+  return registry.select(args.only, args.skip);
 }
 
 /** Says what ended the run; the exit code comes from the one map in exit-codes.ts. */

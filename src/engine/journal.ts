@@ -60,6 +60,24 @@ export type JournalEntry =
   | { type: 'next-steps'; items: unknown[] }
   /** Root handed the rest of the session to an admin profile: who acts from here, for which steps. */
   | { type: 'session-switch'; principal: string; principalType: string; profile: string; steps: string[] }
+  /** An organization fix: how one account's part ended (the organization journal; resume reads it). */
+  | {
+      type: 'org-account';
+      planId: string;
+      account: string;
+      outcome: string;
+      reason?: string;
+      results?: unknown[];
+      alreadyInPlace?: string[];
+    }
+  /** An organization fix's preflight: accounts refused by their SCPs, what the operator accepted, what was left out. */
+  | {
+      type: 'org-preflight';
+      refused: Record<string, string>;
+      recentUseConfirmed: string[];
+      billingAccess: { attested: string[]; acceptedForRest: boolean };
+      withheld: Record<string, string[]>;
+    }
   | { type: 'session-end'; outcome: string };
 
 /** Where journals live: $ROOTLOCK_HOME/journal, or ~/.rootlock/journal. */

@@ -19,7 +19,7 @@ import { describeAwsError, explainFailure } from '../aws/errors.js';
 import type { AccountInfo, CallerIdentity } from '../aws/identity.js';
 import type { OrganizationInfo, OrgAccount } from '../aws/organization.js';
 import type { CallCounter } from '../aws/pool.js';
-import { mapLimit } from '../util/concurrency.js';
+import { mapLimit, withTimeLimit } from '../util/concurrency.js';
 import { sanitize } from '../util/text.js';
 import { runAdvisories } from './advisories.js';
 import type { AdvisoryEntry } from './registry.js';
@@ -179,20 +179,6 @@ function errored(step: StepDefinition, reason: string): OrgStepResult {
     findings: [],
     details: { error: { message: reason } },
   };
-}
-
-/** Runs `work` with a time limit; on expiry the result is dropped (the calls in flight finish on their own). */
-async function withTimeLimit<T>(ms: number, work: Promise<T>): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms);
-    timer.unref?.();
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The reach of a step (StepMeta.orgReach, member-role when unset). */

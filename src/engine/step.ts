@@ -105,6 +105,58 @@ export interface HandoffCandidates {
   roles: Array<{ name: string }>;
 }
 
+/** One account of an organization fix, as the plan knows it (see {@link OrgFix}). */
+export interface OrgAccountRef {
+  id: string;
+  name: string;
+  /** OU path from the root, names joined by `/` (`Root/Workloads/Prod`). */
+  ou: string;
+  /** The OU ids on the path, root first (r-..., ou-...). */
+  ouIds: string[];
+  /** The organization's management account (acted on with its own session: no AccountId, no AssumeRoot). */
+  management: boolean;
+}
+
+/** The root credentials of members an organization fix deletes (`fix --org`, `plan --org`). */
+export interface RootCredentialKinds {
+  accessKeys: boolean;
+  signingCertificates: boolean;
+  /** The console password (iam:DeleteLoginProfile). */
+  password: boolean;
+  /** MFA devices (iam:DeactivateMFADevice). */
+  mfaDevices: boolean;
+}
+
+/** What the operator decided once for the whole organization; a plan file records it. */
+export interface OrgDecisions {
+  rootCredentials: RootCredentialKinds;
+  /** The parsed `--contacts FILE` (validated by the step that uses it); absent: contacts are left as they are. */
+  contactsPolicy?: unknown;
+}
+
+/**
+ * What an organization fix needs of a step. The engine reads each account with the step's own
+ * `read` (members from the management side, `options.targetAccount` set; the management account
+ * with its own session), then asks this hook for the account's changes. Everything here is pure.
+ */
+export interface OrgFix<S = any> {
+  /** Problems with the decisions this step uses (a malformed contacts file), each a sentence; [] when none. */
+  validate?(decisions: OrgDecisions): string[];
+  /** The changes for this account, from its state and the decisions; [] when nothing is to be done. */
+  plan(state: S, decisions: OrgDecisions, account: OrgAccountRef): Change[];
+  /** Small facts for the per-account before/after table and the report (counts, set/missing). */
+  facts(state: S): Record<string, string | number | boolean>;
+  /**
+   * Credentials the decisions would delete that were used within the last `days` days (in words,
+   * one per credential); [] when none.
+   */
+  recentUse?(state: S, now: Date, days: number, decisions: OrgDecisions): string[];
+  /** Sentences about the decisions for this run's accounts (a policy entry that matches none of them). */
+  notices?(decisions: OrgDecisions, accounts: readonly OrgAccountRef[]): string[];
+  /** Why this step can change nothing in this account from here (the management account's own root), if so. */
+  unreachable?(state: S, account: OrgAccountRef): string | undefined;
+}
+
 /**
  * A step. `S` is the state it reads, `A` the answers it collects.
  * `ask` returning undefined means nothing to change. After apply, the runner verifies
@@ -146,6 +198,8 @@ export interface StepDefinition<S = any, A = any> {
    * console re-check loop that read AWS again): the runner records it as the step's final state.
    */
   after?(state: S, assessment: Assessment, ctx: InteractiveContext): Promise<void | Assessment | undefined>;
+  /** How `fix --org` / `plan --org` plans this step for one account of an organization. */
+  org?: OrgFix<S>;
   /** With `meta.handoff`: who, from this step's assessment, may take over from root. */
   handoffCandidates?(assessment: Assessment): HandoffCandidates;
 }

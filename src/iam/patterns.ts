@@ -7,19 +7,28 @@
  * has not launched yet. Pure; answers are memoized because the same few patterns recur.
  */
 
-const regexCache = new Map<string, RegExp>();
+const regexCache = { is: new Map<string, RegExp>(), s: new Map<string, RegExp>() };
 
-function globRegex(pattern: string): RegExp {
-  let re = regexCache.get(pattern);
+/** The regular expression of a wildcard pattern, ignoring case (`is`) or not (`s`); memoized, bounded. */
+function globRegex(pattern: string, flags: 'is' | 's' = 'is'): RegExp {
+  const cache = regexCache[flags];
+  let re = cache.get(pattern);
   if (!re) {
     const body = pattern
       .replace(/[.+^${}()|[\]\\]/g, '\\$&')
       .replace(/\*/g, '.*')
       .replace(/\?/g, '.');
-    re = new RegExp(`^${body}$`, 'is');
-    regexCache.set(pattern, re);
+    re = new RegExp(`^${body}$`, flags);
+    // Policies from accounts are unbounded input: the memo is not.
+    if (cache.size > 5_000) cache.clear();
+    cache.set(pattern, re);
   }
   return re;
+}
+
+/** The same match, case-sensitive (condition operators StringLike and ArnLike compare exactly). */
+export function wildcardMatchCase(pattern: string, value: string): boolean {
+  return globRegex(pattern, 's').test(value);
 }
 
 /**

@@ -43,3 +43,20 @@ export async function mapLimit<T, R>(
   if (failure) throw failure.error;
   return results;
 }
+
+/**
+ * Runs `work` with a time limit: resolves to its result, or to `'timeout'` once `ms` have passed
+ * (the work itself is not cancelled; calls in flight finish on their own and are ignored).
+ */
+export async function withTimeLimit<T>(ms: number, work: Promise<T>): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

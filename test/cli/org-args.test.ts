@@ -36,6 +36,7 @@ describe('check --org: defaults and parsing', () => {
       concurrency: 8,
       accountTimeout: 300,
       resume: false,
+      rootSessions: false,
     });
     expect([DEFAULT_ORG_CONCURRENCY, DEFAULT_ACCOUNT_TIMEOUT, MAX_ORG_CONCURRENCY]).toEqual([8, 300, 64]);
   });
@@ -87,6 +88,7 @@ describe('check --org: defaults and parsing', () => {
       concurrency: 64,
       accountTimeout: 10,
       resume: true,
+      rootSessions: false,
     });
     expect(a.outDir).toBe('org-report');
     expect(a.json).toBe(true);
@@ -143,12 +145,39 @@ describe('check --org: refused', () => {
     ['--account-timeout', ['--account-timeout', '60']],
     ['--resume', ['--resume']],
   ])('%s without --org', (flag, flags) => {
-    expect(refusal(['check', ...flags]).message).toBe(`${flag} goes with \`rootlock check --org\`.`);
+    expect(refusal(['check', ...flags]).message).toBe(
+      `${flag} goes with --org (\`rootlock check --org\`, \`fix --org\`, \`plan --org\`).`,
+    );
   });
 
-  it.each([['wizard'], ['fix'], ['plan'], ['apply'], ['report']])('--org with %s', (command) => {
+  it.each([['wizard'], ['report']])('--org with %s', (command) => {
     const argv = command === 'wizard' ? ['--org'] : [command, '--org'];
-    expect(refusal(argv).message).toMatch(/--org goes with `rootlock check`/);
+    expect(refusal(argv).message).toMatch(/--org goes with `rootlock check`, `fix`, `plan` or `apply`/);
+  });
+});
+
+describe('fix --org, plan --org, apply --org', () => {
+  it('fix and plan take the selection, --contacts and --root-sessions', () => {
+    const a = parseCli(['fix', '--org', '--contacts', 'c.json', '--root-sessions', '--ou', 'ou-ab12-34567890']);
+    expect(a.org).toMatchObject({ contacts: 'c.json', rootSessions: true, ou: 'ou-ab12-34567890', concurrency: 8 });
+    expect(parseCli(['plan', '--org', '--out', 'p.json']).org).toMatchObject({ rootSessions: false });
+    expect(parseCli(['apply', '--org', 'p.json', '--concurrency', '4']).org).toMatchObject({ concurrency: 4 });
+  });
+
+  it.each([
+    [
+      '--member-role with fix',
+      ['fix', '--org', '--member-role', 'r'],
+      /--member-role goes with `rootlock check --org`/,
+    ],
+    ['--resume with plan', ['plan', '--org', '--resume'], /--resume goes with `rootlock check --org`/],
+    ['--contacts with check', ['check', '--org', '--contacts', 'c.json'], /--contacts goes with `rootlock fix --org`/],
+    ['--root-sessions with apply', ['apply', '--org', 'p', '--root-sessions'], /--root-sessions goes with/],
+    ['a selection with apply', ['apply', '--org', 'p', '--accounts', '111111111111'], /apply follows the accounts/],
+    ['--out-dir with fix', ['fix', '--org', '--out-dir', 'd'], /--out-dir goes with `rootlock check --org`/],
+    ['--contacts without --org', ['fix', '--contacts', 'c.json'], /--contacts goes with --org/],
+  ])('%s is refused', (_what, argv, message) => {
+    expect(refusal(argv).message).toMatch(message);
   });
 
   it('--out-dir without --org is still only for report', () => {

@@ -5,6 +5,7 @@
  * The emulator runs (permissions.test.ts for check, lost-answers.test.ts for the wizard)
  * also assert that every operation a real run sends is in the policy.
  */
+import { AUDIT_ROOT_CREDENTIAL_ACTIONS, DELETE_ROOT_CREDENTIAL_ACTIONS } from '../../src/iam/scp.js';
 import { describe, expect, it } from 'vitest';
 import { isReadOnlyOperation } from '../../src/aws/pool.js';
 import { actionsInCode, ALSO_AUTHORIZED, NO_STATEMENT_NEEDED, policyActions, readPolicy } from './iam-policy.js';
@@ -49,6 +50,24 @@ describe('the IAM policies in docs/iam', () => {
       expect(org, a).toContain(a);
     expect(code.org).toContain('organizations:ListAccountsForParent');
     expect(code.org).toContain('organizations:ListTagsForResource');
+  });
+
+  it('fix --org: the SCP preflight and the organization-wide changes, plus the organization reads', async () => {
+    const code = await actionsInCode();
+    const fix = policyActions(readPolicy('org-fix-policy.json'));
+    // What the root sessions send is governed by their task policies, not by the operator's policy.
+    const inRootSession = new Set<string>([
+      ...Object.values(DELETE_ROOT_CREDENTIAL_ACTIONS).flat(),
+      ...AUDIT_ROOT_CREDENTIAL_ACTIONS,
+    ]);
+    for (const a of [...code.orgFix].filter((x) => !(x in NO_STATEMENT_NEEDED) && !inRootSession.has(x)))
+      expect(fix, a).toContain(a);
+    for (const a of ['organizations:ListPoliciesForTarget', 'organizations:DescribePolicy'])
+      expect(code.orgFix, a).toContain(a);
+    for (const a of [...code.org].filter(
+      (x) => x.startsWith('organizations:') && x !== 'organizations:DescribeAccount',
+    ))
+      expect(fix, a).toContain(a);
   });
 
   it('the source scan sees the calls it should (a guard against a scan that finds nothing)', async () => {

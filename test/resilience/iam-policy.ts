@@ -42,6 +42,8 @@ export const NO_STATEMENT_NEEDED: Record<string, string> = {
   'iam:DeleteAccessKey': 'only as the root user, or in an AssumeRoot session governed by its task policy',
   'iam:UpdateSigningCertificate': 'only as the root user (no policy applies) for root signing certificates',
   'iam:DeleteSigningCertificate': 'only as the root user, or in an AssumeRoot session governed by its task policy',
+  'iam:DeactivateMFADevice':
+    "only for the root user's MFA devices, inside an AssumeRoot session (its task policy decides)",
   'cloudtrail:LookupEvents':
     "only as the root user (no policy applies): the lookup needs the root key's id, which only root can list",
 };
@@ -67,6 +69,19 @@ export const ORG_ONLY_FILES = new Set(['src/aws/organization.ts', 'src/cli/comma
 export const ORG_ONLY_ACTIONS: Record<string, string> = {
   'sts:AssumeRole': 'check --org --member-role: the read role in each member (SessionFactory.memberRole)',
 };
+
+/**
+ * What only the organization fix calls (`fix --org`, `plan --org`, `apply` of an organization
+ * plan), from the management account: the SCP preflight's reads and the organization-wide
+ * changes. They belong in docs/iam/org-fix-policy.json.
+ */
+export const ORG_FIX_FILES = new Set([
+  'src/aws/scp-reads.ts',
+  'src/engine/org-fix.ts',
+  'src/cli/commands/fix-org.ts',
+  'src/cli/org-preflight.ts',
+]);
+const orgFixOnly = (rel: string): boolean => ORG_FIX_FILES.has(rel) || /^src\/steps\/[^/]+\/org\.ts$/.test(rel);
 
 /**
  * Files whose calls happen only in the wizard: the gate's read-backs after a lost answer, which
@@ -99,6 +114,8 @@ export interface CodeActions {
   reads: Set<string>;
   /** What only `check --org` calls (ORG_ONLY_FILES, ORG_ONLY_ACTIONS). */
   org: Set<string>;
+  /** What only the organization fix calls (ORG_FIX_FILES and the steps' org.ts). */
+  orgFix: Set<string>;
 }
 
 /** Every AWS operation rootlock's source names, as IAM actions. */
@@ -114,6 +131,7 @@ export async function actionsInCode(): Promise<CodeActions> {
   const all = new Map<string, string[]>();
   const reads = new Set<string>();
   const org = new Set<string>();
+  const orgFix = new Set<string>();
   const src = join(REPO_ROOT, 'src');
   for (const path of files(src)) {
     const rel = path
@@ -134,11 +152,15 @@ export async function actionsInCode(): Promise<CodeActions> {
         org.add(action);
         continue;
       }
+      if (orgFixOnly(rel)) {
+        orgFix.add(action);
+        continue;
+      }
       all.set(action, [...new Set([...(all.get(action) ?? []), rel])]);
       if (isReadOnlyOperation(lit) && !wizardOnly(rel)) reads.add(action);
     }
   }
-  return { all, reads, org };
+  return { all, reads, org, orgFix };
 }
 
 export interface PolicyDocument {
@@ -152,7 +174,9 @@ export interface PolicyDocument {
   }>;
 }
 
-export function readPolicy(name: 'check-policy.json' | 'wizard-policy.json' | 'org-check-policy.json'): PolicyDocument {
+export function readPolicy(
+  name: 'check-policy.json' | 'wizard-policy.json' | 'org-check-policy.json' | 'org-fix-policy.json',
+): PolicyDocument {
   return JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'iam', name), 'utf8')) as PolicyDocument;
 }
 

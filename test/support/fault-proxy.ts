@@ -73,6 +73,12 @@ export interface FaultRule {
    * caller that sends the same call again gets through. "The first answer of every change is lost."
    */
   firstOfEach?: boolean;
+  /**
+   * With `firstOfEach`: requests signed with different access keys are different requests too. A
+   * call whose body names no account (iam:DeleteLoginProfile in an sts:AssumeRoot session) is then
+   * faulted the first time in each account's session, not only in the first account's.
+   */
+  perPrincipal?: boolean;
   /** `slow`: how long to hold the answer (default 300 ms). */
   delayMs?: number;
   /** `deny`: the IAM action the message names (default the call's own), e.g. iam:PassRole for AddRoleToInstanceProfile. */
@@ -380,7 +386,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       if (k.seen <= (rule.after ?? 0)) continue;
       if (rule.limit !== undefined && k.fired >= rule.limit) continue;
       if (rule.firstOfEach) {
-        const id = `${key} ${body.toString('utf8')}`;
+        const id = `${key} ${rule.perPrincipal ? `${c.accessKeyId} ` : ''}${body.toString('utf8')}`;
         if (k.bodies.has(id)) continue;
         k.bodies.add(id);
       }

@@ -77,9 +77,16 @@
  *    user's virtual devices added on the first page, as AWS lists them: AssignmentStatus Assigned
  *    (or Any) lists those assigned to the root user with `User` Arn `arn:aws:iam::<acct>:root` and
  *    UserId the account id; Unassigned (or Any) lists deactivated ones not yet deleted.
+ *    iam GetUser without `UserName` (root-signed or an AssumeRoot session): the root user, UserId
+ *    the account id, Arn `arn:aws:iam::<acct>:root`, CreateDate, and PasswordLastUsed when the
+ *    root password was used (seedRoot `passwordLastUsed`), even after the password was deleted
+ *    ("if the user does not currently have a password but had one in the past, then this field
+ *    contains the date and time the most recent password was used"); no UserName or Path (the
+ *    reference marks them required for IAM users; whether AWS sends them for root is unverified).
  *    Docs: IAM API ListSigningCertificates, UpdateSigningCertificate, DeleteSigningCertificate,
  *    ListMFADevices, DeactivateMFADevice, GetLoginProfile, CreateLoginProfile, DeleteLoginProfile,
- *    ListVirtualMFADevices (VirtualMFADevice: SerialNumber, User, EnableDate).
+ *    ListVirtualMFADevices (VirtualMFADevice: SerialNumber, User, EnableDate), GetUser (User:
+ *    PasswordLastUsed).
  * 12. Account Management API with `AccountId` (every account operation): the caller's account must
  *    be the management account of an all-features organization or its delegated administrator for
  *    `account.amazonaws.com`, the organization must have trusted access for
@@ -1723,6 +1730,19 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     }
   }
 
+  /** Behaviour 11: GetUser of the root user itself (no UserName). */
+  function rootUser(p: ParsedRequest, accountId: string): Reply {
+    const state = root(accountId);
+    const used = state.passwordLastUsed
+      ? `<PasswordLastUsed>${isoSeconds(state.passwordLastUsed)}</PasswordLastUsed>`
+      : '';
+    return queryOk(
+      p,
+      `<User><UserId>${accountId}</UserId><Arn>arn:aws:iam::${accountId}:root</Arn>` +
+        `<CreateDate>${isoSeconds(state.createDate)}</CreateDate>${used}</User>`,
+    );
+  }
+
   /** Behaviour 11: ListVirtualMFADevices, moto's devices and the root user's virtual ones. */
   async function listVirtualMfaDevices(
     p: ParsedRequest,
@@ -2668,6 +2688,7 @@ export async function startRootLayer(opts: StartRootLayerOptions): Promise<RootL
     }
     if (isRoot && p.service === 'iam' && ROOT_CREDENTIAL_OPS.has(p.operation) && p.params.UserName === undefined)
       return rootCredentials(p, caller);
+    if (isRoot && op === 'iam:GetUser' && p.params.UserName === undefined) return rootUser(p, caller.accountId);
     if (isRoot && op === 'iam:DeleteVirtualMFADevice') {
       const deleted = deleteRootVirtualMfa(p, caller.accountId);
       if (deleted) return deleted;

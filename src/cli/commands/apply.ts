@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { RunError } from '../../aws/errors.js';
+import { isOrgPlan, type OrgPlanFile, parseOrgPlan } from '../../engine/org-plan-file.js';
 import { parsePlanFile, type PlanFile } from '../../engine/plan-file.js';
 import type { Registry } from '../../engine/registry.js';
 import { applyRecordedPlan, wizardContext } from '../../engine/runner.js';
@@ -21,8 +22,11 @@ import {
   type RunSession,
 } from '../session.js';
 
+/** A plan file as read: one account's, or an organization's. */
+export type ReadPlan = { kind: 'single'; plan: PlanFile } | { kind: 'org'; plan: OrgPlanFile };
+
 /** Reads and validates the plan file named on the command line, before any AWS call. */
-export function readPlanFile(args: CliArgs, registry: Registry): PlanFile {
+export function readPlanFile(args: CliArgs, registry: Registry): ReadPlan {
   const file = args.positionals[0];
   if (!file || args.positionals.length > 1) throw new RunError('BAD_FLAGS', 'Usage: rootlock apply PLAN.json');
   let text: string;
@@ -32,7 +36,14 @@ export function readPlanFile(args: CliArgs, registry: Registry): PlanFile {
     throw new RunError('BAD_PLAN', `Cannot read plan ${file}: ${(err as Error).message}`);
   }
   try {
-    return parsePlanFile(text, file, registry.stepIds);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined; // parsePlanFile says what is wrong with it
+    }
+    if (isOrgPlan(value)) return { kind: 'org', plan: parseOrgPlan(value, file, registry.stepIds) };
+    return { kind: 'single', plan: parsePlanFile(text, file, registry.stepIds) };
   } catch (err) {
     throw new RunError('BAD_PLAN', (err as Error).message);
   }

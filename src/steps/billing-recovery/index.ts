@@ -7,6 +7,7 @@ import type { StepDefinition } from '../../engine/step.js';
 import { assessBillingRecovery, type BillingRecoveryState } from './analysis.js';
 import { askBillingRecovery, type BillingRecoveryAnswers } from './ask.js';
 import { meta } from './meta.js';
+import { billingRecoveryOrg } from './org.js';
 import { planBillingRecovery, rememberWritten } from './plan.js';
 import { readState, sessionMemory } from './read.js';
 
@@ -27,4 +28,6 @@ export const step: StepDefinition<BillingRecoveryState, BillingRecoveryAnswers> 
       );
     }
   },
+  // `fix --org --contacts FILE`: each account's contacts brought to the contacts policy.
+  org: billingRecoveryOrg,
 };

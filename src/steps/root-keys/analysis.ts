@@ -147,8 +147,12 @@ export type MemberRead = 'accessKeys' | 'certificates' | 'password' | 'mfaDevice
 export interface MemberCredentials {
   /** X.509 signing certificates (iam:ListSigningCertificates). */
   certificates?: Array<{ id: string; active: boolean; uploadedAt?: Date }>;
-  /** The console password (iam:GetLoginProfile); null when there is none (NoSuchEntity). */
-  password?: { createdAt?: Date } | null;
+  /**
+   * The console password (iam:GetLoginProfile); null when there is none (NoSuchEntity). `lastUsed` is
+   * iam:GetUser's PasswordLastUsed: null when AWS has no record of a sign-in with it, undefined when
+   * GetUser was not answered.
+   */
+  password?: { createdAt?: Date; lastUsed?: Date | null } | null;
   /** MFA devices (iam:ListMFADevices). */
   mfaDevices?: Array<{ kind: MfaKind; serial: string; enabledAt?: Date }>;
   /** The reads that failed (`accessKeys`: iam:ListAccessKeys). */

@@ -9,6 +9,8 @@
  * - `root-keys.reactivate.keys` which inactive keys (and certificates) to reactivate (when more than one)
  * - `root-keys.session-key`   the key this session signs with, last: delete / deactivate / stop
  * - `root-keys.recheck`       console path: check again / stop
+ * - `root-keys.recover-password` --target-account, the member root user has no password: allow password
+ *                             recovery? (default no; not asked with --yes: ./recover.ts)
  *
  * The runner then shows the plan and asks `root-keys.apply`.
  */
@@ -39,6 +41,7 @@ import { readKeyHistory } from './history.js';
 import { SECURITY_CREDENTIALS_URL } from './meta.js';
 import type { Answers } from './plan.js';
 import { recheckSummary } from './read.js';
+import { askRecovery } from './recover.js';
 import { sessionNotes } from './session.js';
 import { usageLines } from './usage.js';
 
@@ -335,7 +338,7 @@ async function askOrganizations(state: RootKeysState, ctx: InteractiveContext): 
   if (org.status !== 'enabled' || state.targetError) return undefined;
   const keys = state.keys.filter((k): k is RootKey & { id: string } => Boolean(k.id));
   const certs = listedCertificates(state.member?.certificates);
-  if (keys.length === 0 && certs.length === 0) return undefined;
+  if (keys.length === 0 && certs.length === 0) return askRecovery(state, ctx);
   if (!(await prepared(state, ctx))) return undefined;
   showKeys(state, keys, ctx, certs);
   ctx.output.warn(

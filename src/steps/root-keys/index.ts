@@ -11,8 +11,10 @@ import { maskKeyId, sanitize } from '../../util/text.js';
 import { assessRootKeys, describeKey, verifyCommands, type RootKeysState } from './analysis.js';
 import { askRootKeys } from './ask.js';
 import { meta, SECURITY_CREDENTIALS_URL } from './meta.js';
+import { rootKeysOrg } from './org.js';
 import { buildPlan, planAhead, type Answers } from './plan.js';
 import { readState } from './read.js';
+import { explainRecovery } from './recover.js';
 import { sessionNotes, type SessionNotes } from './session.js';
 
 export const step: StepDefinition<RootKeysState, Answers> = {
@@ -22,7 +24,10 @@ export const step: StepDefinition<RootKeysState, Answers> = {
   ask: (state, assessment, ctx) => askRootKeys(state, assessment, ctx),
   plan: (state, answers) => buildPlan(state, answers),
   planAhead: (state, answers) => planAhead(state, answers),
+  org: rootKeysOrg,
   applied(state, answers, results, ctx) {
+    // Password recovery explains itself (console steps follow); explainResults is about keys and certificates.
+    if (answers.action === 'org-recover-password') return explainRecovery(answers, results, ctx);
     const notes = sessionNotes(ctx);
     for (const r of results) notes.planned.add(r.changeId);
     const removal = sessionKeyRemoval(state, answers, results);

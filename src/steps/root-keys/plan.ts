@@ -7,9 +7,12 @@
 import type { Change } from '../../engine/types.js';
 import { maskKeyId } from '../../util/text.js';
 import type { RootKey, RootKeysState } from './analysis.js';
-import { DELETE_TASK_POLICY } from './read.js';
+import { CREATE_PASSWORD_TASK_POLICY, DELETE_TASK_POLICY } from './read.js';
 import {
+  readBackCreateLoginProfile,
+  readBackDeactivateMfaDevice,
   readBackDeleteAccessKey,
+  readBackDeleteLoginProfile,
   readBackDeleteSigningCertificate,
   readBackUpdateAccessKey,
   readBackUpdateSigningCertificate,
@@ -30,7 +33,12 @@ export type Answers =
   /** Turn on centralized root access for the organization. */
   | { action: 'org-enable'; trustedAccess: boolean }
   /** Delete a member account's root keys and signing certificates through sts:AssumeRoot. */
-  | { action: 'org-delete'; accountId: string; keyIds: string[]; certificateIds?: string[] };
+  | { action: 'org-delete'; accountId: string; keyIds: string[]; certificateIds?: string[] }
+  /**
+   * Give a member account's root user a password again (it has none), so its owner can set one with
+   * "Forgot password": asked for only, never the default (./recover.ts).
+   */
+  | { action: 'org-recover-password'; accountId: string };
 
 const SESSION_KEY_WARNING =
   'This is the key this session signs with: once it is gone, this session can no longer call AWS. rootlock ' +
@@ -203,6 +211,74 @@ export function orgDeleteCertificateChange(accountId: string, certificateId: str
   };
 }
 
+/* ---------------- a member's console password and MFA devices (centralized root access) ---------------- */
+
+export function orgDeleteLoginProfileChange(accountId: string): Change {
+  return {
+    id: `root-keys/org-delete-password/${accountId}`,
+    step: 'root-keys',
+    description: `Delete the root user's console password of member account ${accountId}`,
+    service: 'iam',
+    operation: 'DeleteLoginProfile',
+    // No UserName: in an AssumeRoot session IAM acts on the member's root user.
+    params: {},
+    session: { assumeRoot: { accountId, taskPolicy: DELETE_TASK_POLICY } },
+    alreadyDoneCodes: ['NoSuchEntity'],
+    destructive: true,
+    warning:
+      'Nobody can sign in as this root user afterwards, and "Forgot password" no longer works for it until ' +
+      'the management account allows password recovery (sts:AssumeRoot with IAMCreateRootUserPassword: ' +
+      '`rootlock --only root-keys --target-account ID`).',
+    readBack: readBackDeleteLoginProfile,
+    idempotent: true,
+  };
+}
+
+export function orgDeactivateMfaChange(accountId: string, serialNumber: string): Change {
+  return {
+    id: `root-keys/org-deactivate-mfa/${accountId}/${serialNumber}`,
+    step: 'root-keys',
+    description: `Deactivate root MFA device ${serialNumber} of member account ${accountId}`,
+    service: 'iam',
+    operation: 'DeactivateMFADevice',
+    // No UserName: IAM lets root credentials omit it only in an AssumeRoot session (DeactivateMFADevice API).
+    params: { SerialNumber: serialNumber },
+    session: { assumeRoot: { accountId, taskPolicy: DELETE_TASK_POLICY } },
+    alreadyDoneCodes: ['NoSuchEntity'],
+    destructive: true,
+    warning:
+      'The device no longer protects this root user; sent after its password is gone, so the root user is ' +
+      'never left with a password and no MFA.',
+    readBack: readBackDeactivateMfaDevice,
+    idempotent: true,
+  };
+}
+
+/**
+ * Password recovery for a member's root user: iam:CreateLoginProfile without a password in an
+ * IAMCreateRootUserPassword session. AWS then requires a reset: the owner of the root email address
+ * sets the password with "Forgot password" on the sign-in page.
+ */
+export function orgCreateLoginProfileChange(accountId: string): Change {
+  return {
+    id: `root-keys/org-recover-password/${accountId}`,
+    step: 'root-keys',
+    description: `Allow password recovery for the root user of member account ${accountId} (no password is set)`,
+    service: 'iam',
+    operation: 'CreateLoginProfile',
+    // No UserName and no Password: AWS creates a password that must be reset before use.
+    params: {},
+    session: { assumeRoot: { accountId, taskPolicy: CREATE_PASSWORD_TASK_POLICY } },
+    // A password exists already: recovery is possible, which is the intent.
+    alreadyDoneCodes: ['EntityAlreadyExists'],
+    warning:
+      'Whoever receives email at the root user\'s address can then set its password with "Forgot password" ' +
+      'and sign in as root.',
+    readBack: readBackCreateLoginProfile,
+    idempotent: true,
+  };
+}
+
 function byId(state: RootKeysState, id: string): RootKey | undefined {
   return state.keys.find((k) => k.id === id);
 }
@@ -239,6 +315,8 @@ export function buildPlan(state: RootKeysState, answers: Answers): Change[] {
         ...(answers.certificateIds ?? []).map((id) => orgDeleteCertificateChange(answers.accountId, id)),
         ...answers.keyIds.map((id) => orgDeleteChange(answers.accountId, id)),
       ];
+    case 'org-recover-password':
+      return [orgCreateLoginProfileChange(answers.accountId)];
   }
 }
 

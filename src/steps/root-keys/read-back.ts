@@ -1,9 +1,10 @@
 /**
- * How the root-keys step's changes (access keys and signing certificates) are read back when
- * AWS's answer to one was lost (see src/aws/read-back.ts): plan.ts attaches each of these to the
- * change it builds, so the gate can tell an applied call from one to send again.
+ * How the root-keys step's changes (access keys, signing certificates, the console password and
+ * MFA devices) are read back when AWS's answer to one was lost (see src/aws/read-back.ts): plan.ts
+ * attaches each of these to the change it builds, so the gate can tell an applied call from one to
+ * send again.
  */
-import { allMarkerPages, type ReadBack, type ReadCall } from '../../aws/read-back.js';
+import { allMarkerPages, orMissing, type ReadBack, type ReadCall } from '../../aws/read-back.js';
 
 /** The access keys of `userName`, or (without one) of the signing principal: the root user here. */
 async function accessKeys(
@@ -48,5 +49,31 @@ export const readBackUpdateSigningCertificate: ReadBack = async (read, p) => {
 /** iam:DeleteSigningCertificate: the certificate is no longer listed. */
 export const readBackDeleteSigningCertificate: ReadBack = async (read, p) =>
   (await signingCertificates(read, p.UserName)).some((c) => c.CertificateId === p.CertificateId)
+    ? 'absent'
+    : 'in-place';
+
+/** The console password of `userName`, or (without one) of the AssumeRoot session's root user; undefined when none. */
+async function loginProfile(read: ReadCall, userName: string | undefined): Promise<unknown> {
+  return (await orMissing(read('iam', 'GetLoginProfile', userName ? { UserName: userName } : {})))?.LoginProfile;
+}
+
+/** iam:DeleteLoginProfile: GetLoginProfile answers NoSuchEntity. */
+export const readBackDeleteLoginProfile: ReadBack = async (read, p) =>
+  (await loginProfile(read, p.UserName)) ? 'absent' : 'in-place';
+
+/** iam:CreateLoginProfile: GetLoginProfile finds a password. */
+export const readBackCreateLoginProfile: ReadBack = async (read, p) =>
+  (await loginProfile(read, p.UserName)) ? 'in-place' : 'absent';
+
+/** iam:DeactivateMFADevice: the device is no longer listed for the user (the root user without a name). */
+export const readBackDeactivateMfaDevice: ReadBack = async (read, p) =>
+  (
+    await allMarkerPages<{ SerialNumber?: string }>(
+      read,
+      'ListMFADevices',
+      p.UserName ? { UserName: p.UserName } : {},
+      (page) => page?.MFADevices,
+    )
+  ).some((d) => d.SerialNumber === p.SerialNumber)
     ? 'absent'
     : 'in-place';

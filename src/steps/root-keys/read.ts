@@ -10,9 +10,10 @@
  * - --target-account: iam:ListOrganizationsFeatures (memoized in the shared reads, so an org run's
  *   member contexts share one answer), then sts:AssumeRoot with IAMAuditRootUserCredentials and,
  *   concurrently in that session, every kind of member root credential: the same key listing,
- *   ListSigningCertificates, GetLoginProfile and ListMFADevices (each without UserName), each
- *   allowed to fail on its own. `check --org` (options.orgMember) leaves out the session account's
- *   own GetAccountSummary: the management account has its own row in that run.
+ *   ListSigningCertificates, GetLoginProfile (then GetUser for the password's last use) and
+ *   ListMFADevices (each without UserName), each allowed to fail on its own. `check --org`
+ *   (options.orgMember) leaves out the session account's own GetAccountSummary: the management
+ *   account has its own row in that run.
  * - Prerequisites: assessments of admins, ec2-roles and billing-recovery, which the runner
  *   makes before this step reads (meta.requires) when they did not run in this session.
  */
@@ -44,6 +45,8 @@ import { attachUsage } from './usage.js';
 export const AUDIT_TASK_POLICY = 'IAMAuditRootUserCredentials';
 /** Task policy for deleting them (no iam:UpdateAccessKey in it: keys cannot be deactivated on this path). */
 export const DELETE_TASK_POLICY = 'IAMDeleteRootUserCredentials';
+/** Task policy for giving a member's root user a password again (iam:CreateLoginProfile, no password sent). */
+export const CREATE_PASSWORD_TASK_POLICY = 'IAMCreateRootUserPassword';
 
 /** A read failure, with the IAM action named and AWS's words sanitized. */
 export function failure(err: unknown, action: string): ReadFailure {
@@ -107,14 +110,27 @@ export async function listSigningCertificates(
     }));
 }
 
-/** The root user's console password (GetLoginProfile without UserName): null when it has none. */
+/**
+ * The root user's console password (GetLoginProfile without UserName): null when it has none. When
+ * there is one, when it was last used: GetUser without UserName answers for the root user in an
+ * AssumeRoot session (both audit and delete task policies allow it), and its PasswordLastUsed is
+ * absent when AWS has no record of a sign-in with it. A GetUser failure leaves `lastUsed` unknown.
+ */
 async function readLoginProfile(pool: ClientPool): Promise<MemberCredentials['password']> {
+  let createdAt: Date | undefined;
   try {
     const res = await pool.call<{ LoginProfile?: { CreateDate?: Date } }>('iam', 'GetLoginProfile');
-    return { createdAt: res?.LoginProfile?.CreateDate };
+    createdAt = res?.LoginProfile?.CreateDate;
   } catch (err) {
     if (isNotFound(describeAwsError(err))) return null;
     throw err;
+  }
+  try {
+    const user = await pool.call<{ User?: { PasswordLastUsed?: Date } }>('iam', 'GetUser');
+    return { createdAt, lastUsed: user?.User?.PasswordLastUsed ?? null };
+  } catch {
+    // Last use is detail: the password itself is what counts (recentUse says it is unknown).
+    return { createdAt };
   }
 }
 
