@@ -47,10 +47,12 @@ function interrupted(output: Output, live: LiveSession, why: string): void {
   const applied = live.gate?.results.filter((r) => r.outcome === 'applied' || r.outcome === 'already-done') ?? [];
   live.journal?.write({ type: 'session-end', outcome: `interrupted: ${why}` });
   output.warn(
-    `Interrupted. ${applied.length} change(s) had been ` +
-      `applied${applied.length ? `: ${applied.map((r) => r.changeId).join(', ')}` : ''}.`,
+    live.progress
+      ? `Interrupted. ${live.progress()}`
+      : `Interrupted. ${applied.length} change(s) had been ` +
+          `applied${applied.length ? `: ${applied.map((r) => r.changeId).join(', ')}` : ''}.`,
   );
-  const inFlight = live.gate?.inFlight;
+  const inFlight = live.progress ? undefined : live.gate?.inFlight;
   if (inFlight) {
     output.warn(
       `In flight when interrupted: ${inFlight.description} (${inFlight.service}:${inFlight.operation}). It may or ` +

@@ -40,6 +40,8 @@ export interface RunDeps {
 export interface LiveSession {
   journal?: Journal;
   gate?: MutationGate;
+  /** An organization run: where it stood, in a sentence, instead of one gate's changes. */
+  progress?: () => string;
 }
 
 /** The operator's session, opened and introduced, with the steps and next steps selected. */

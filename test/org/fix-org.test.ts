@@ -260,6 +260,7 @@ describe(`rootlock fix --org (${MEMBERS} members)`, () => {
     child.kill('SIGINT');
     const code = await exited;
     expect(code, output).toBe(130);
+    expect(output).toMatch(/Interrupted\. \d+ of \d+ account\(s\) had finished/);
     const finishedFirst = doneLines();
     expect(finishedFirst).toBeLessThan(MEMBERS + 1);
 

@@ -539,11 +539,18 @@ async function applyAccounts(
       sessions: run.ctx.factory,
       generateSecret: deps.generateSecret,
     });
-    live.gate = gate;
     return { gate, journal };
   };
+  let started = 0;
+  live.progress = () =>
+    `${rows.length} of ${accounts.length} account(s) had finished ` +
+    `(${rows.filter((r) => r.outcome === 'done').length} done), ` +
+    `${started - rows.length} were in progress; each account's changes and their outcome are in its ` +
+    'journal. Run the same command again: it re-reads the accounts and sends only what is still needed (an ' +
+    'apply of the same plan file skips the accounts it finished).';
   try {
     await mapLimit(accounts, input.concurrency, async (a) => {
+      started += 1;
       progress.started(a);
       let row: OrgAppliedAccount;
       if (doneEarlier.has(a.id)) {
