@@ -75,7 +75,7 @@ export function orgFixMarkdown(head: OrgFixReportHead, rows: readonly OrgApplied
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const r of sortRows(rows)) {
-    const changes = r.results.map((x) => `${x.changeId}: ${x.outcome}`).join('<br>');
+    const changes = r.results.map((x) => `${x.changeId}: ${x.outcome}`).join('; ');
     out.push(
       `| ${codeSpan(r.id)} | ${md(sanitize(r.name, { maxLength: 60 }))} | ${md(sanitize(r.ou, { maxLength: 80 }))} | ` +
         `${r.outcome} | ${md(factsText(r.before))} | ${md(factsText(r.after))} | ${md(changes)} | ` +

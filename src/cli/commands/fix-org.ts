@@ -601,7 +601,8 @@ async function applyAccounts(
         results: row.results,
         ...(row.alreadyInPlace.length > 0 ? { alreadyInPlace: row.alreadyInPlace } : {}),
       });
-      progress.finished(a, row.outcome);
+      // The counter counts `fail` and `error`: an account left with work (failed, incomplete, drifted) is a fail.
+      progress.finished(a, ['failed', 'incomplete', 'drifted'].includes(row.outcome) ? 'fail' : row.outcome);
       rows.push(row);
     });
   } finally {
