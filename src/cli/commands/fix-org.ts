@@ -201,8 +201,7 @@ class Journals {
 
   start(org: OrganizationInfo, account: string): void {
     const { ctx } = this.run;
-    const journal = account === ctx.account.id ? this.org : undefined;
-    (journal ?? this.org).write({
+    this.org.write({
       type: 'session-start',
       command: this.command,
       dryRun: this.dryRun,
@@ -211,7 +210,7 @@ class Journals {
       version: version(),
       principalType: ctx.caller.type,
       region: this.run.region,
-      accountType: account === org.managementAccountId ? 'management' : 'member',
+      accountType: ctx.account.type ?? (account === org.managementAccountId ? 'management' : 'member'),
       organizationId: org.id,
       managementAccountId: org.managementAccountId,
     });
@@ -674,7 +673,7 @@ function finish(
     },
     rows,
   );
-  const path = journals.org.path ? journals.org.path.replace(/\.jsonl$/, '.md') : undefined;
+  const path = journals.org.path ? journals.org.path.replace(/\.jsonl$/, '.org-report.md') : undefined;
   if (path) writeOwnerOnly(path, markdown);
   output.heading('Organization fix: outcome per account');
   for (const r of sortRows(rows).filter((x) => x.outcome !== 'nothing-to-do'))
