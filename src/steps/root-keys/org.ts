@@ -8,7 +8,8 @@
  * Order within an account, each kind only when the operator chose it:
  * 1. signing certificates and 2. access keys: API credentials, usable from anywhere without MFA;
  * 3. the console password;
- * 4. MFA devices, last: a root user with a password keeps its MFA until the password is gone, so a
+ * 4. MFA devices, last, and only when no password stays (one the operator keeps keeps its MFA too):
+ *    a root user with a password keeps its MFA until the password is gone, so a
  *    failure midway (the engine sends nothing more for the account after one) never leaves a
  *    password without MFA. The reverse leaves, at worst, MFA devices with no password, with which
  *    nobody can sign in.
@@ -57,7 +58,10 @@ export function planOrgRootCredentials(
   if (kinds.accessKeys && !m.errors.accessKeys && state.keysSource === 'api')
     for (const k of state.keys) if (k.id) out.push(orgDeleteChange(account.id, k.id));
   if (kinds.password && m.password) out.push(orgDeleteLoginProfileChange(account.id));
-  if (kinds.mfaDevices) for (const d of m.mfaDevices ?? []) out.push(orgDeactivateMfaChange(account.id, d.serial));
+  // MFA stays while a password stays: a root password without MFA is weaker than either alone.
+  const passwordStays = m.password && !kinds.password;
+  if (kinds.mfaDevices && !passwordStays)
+    for (const d of m.mfaDevices ?? []) out.push(orgDeactivateMfaChange(account.id, d.serial));
   return out;
 }
 

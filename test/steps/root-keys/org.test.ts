@@ -118,8 +118,17 @@ describe('plan: a member root user with every kind of credential', () => {
   it.each(combos.map((c) => [c.join('+') || 'nothing', c] as const))('kinds %s', (_name, kinds) => {
     const chosen = Object.fromEntries(kinds.map((k) => [k, true]));
     const changes = planOrgRootCredentials(member(everything()), decisions(chosen), account());
-    // Only the chosen kinds, always in the order certificates, keys, password, MFA devices.
-    expect(shape(changes)).toEqual(kindsList.filter((k) => kinds.includes(k)).flatMap((k) => expected[k]));
+    // Only the chosen kinds, always in the order certificates, keys, password, MFA devices; MFA devices
+    // stay while the password stays (it is not chosen).
+    const sent = kindsList.filter((k) => kinds.includes(k) && (k !== 'mfaDevices' || kinds.includes('password')));
+    expect(shape(changes)).toEqual(sent.flatMap((k) => expected[k]));
+  });
+
+  it('deactivates MFA devices when no password is left, and keeps them while the password stays', () => {
+    const noPassword = member({ ...everything(), password: null });
+    const mfaOnly = decisions({ mfaDevices: true });
+    expect(shape(planOrgRootCredentials(noPassword, mfaOnly, account()))).toEqual(expected.mfaDevices);
+    expect(planOrgRootCredentials(member(everything()), mfaOnly, account())).toEqual([]);
   });
 
   it('sends each in an IAMDeleteRootUserCredentials session of the member, without UserName, as destructive, idempotent changes with read-backs', () => {
