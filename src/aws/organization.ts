@@ -4,7 +4,7 @@
  * services and centralized-root-access features are on. Pure selection (`selectAccounts`) is
  * separate from the reads, so it carries the tests.
  */
-import { describeAwsError, isAccessDenied, RunError } from './errors.js';
+import { type AwsFailure, describeAwsError, isAccessDenied, RunError } from './errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { ClientPool } from './pool.js';
 import { allTokenItems, type AccountReads } from './reads.js';
@@ -234,4 +234,51 @@ export async function readServiceAccess(pool: ClientPool): Promise<Set<string> |
     const f = describeAwsError(err, 'organizations', 'ListAWSServiceAccessForOrganization');
     return { error: `${f.code}: ${f.message}` };
   }
+}
+
+/** What the organization has turned on that rootlock's organization runs need, as the management side reads it. */
+export interface OrgAccessState {
+  /** Trusted access for iam.amazonaws.com (undefined: trusted access could not be listed). */
+  iamTrustedAccess?: boolean;
+  /** Trusted access for account.amazonaws.com (undefined: trusted access could not be listed). */
+  accountTrustedAccess?: boolean;
+  rootCredentialsManagement: boolean;
+  rootSessions: boolean;
+  /** iam:ListOrganizationsFeatures was refused for another reason than IAM's trusted access being off. */
+  featuresError?: { failure: AwsFailure; error: unknown };
+}
+
+/**
+ * Trusted access (ListAWSServiceAccessForOrganization) and the centralized root access features
+ * (ListOrganizationsFeatures, through the session's memoized read). `fresh`: after the run turned
+ * something on, the memoized answers are dropped and read again.
+ */
+export async function readOrgAccess(
+  pool: ClientPool,
+  reads: Pick<AccountReads, 'organizationsFeatures' | 'invalidate'>,
+  { fresh = false } = {},
+): Promise<OrgAccessState> {
+  if (fresh) reads.invalidate();
+  const [services, features] = await Promise.all([
+    readServiceAccess(pool),
+    reads.organizationsFeatures().then(
+      (f) => ({ enabled: f.EnabledFeatures ?? [] }),
+      (error: unknown) => {
+        const failure = describeAwsError(error, 'iam', 'ListOrganizationsFeatures');
+        const off = failure.code === 'ServiceAccessNotEnabledException' || failure.code === 'ServiceAccessNotEnabled';
+        return { enabled: [] as string[], ...(off ? {} : { featuresError: { failure, error } }) };
+      },
+    ),
+  ]);
+  return {
+    ...(services instanceof Set
+      ? {
+          iamTrustedAccess: services.has('iam.amazonaws.com'),
+          accountTrustedAccess: services.has('account.amazonaws.com'),
+        }
+      : {}),
+    rootCredentialsManagement: features.enabled.includes('RootCredentialsManagement'),
+    rootSessions: features.enabled.includes('RootSessions'),
+    ...('featuresError' in features ? { featuresError: features.featuresError } : {}),
+  };
 }

@@ -18,7 +18,7 @@
  * run keeps per account is its plan entry (a few changes) or its outcome line.
  */
 import { describeAwsError, explainFailure } from '../aws/errors.js';
-import type { OrganizationInfo, OrgAccount } from '../aws/organization.js';
+import type { OrgAccessState, OrganizationInfo, OrgAccount } from '../aws/organization.js';
 import { AUDIT_ROOT_CREDENTIAL_ACTIONS } from '../iam/scp.js';
 import { sanitize } from '../util/text.js';
 import { mapLimit, withTimeLimit } from '../util/concurrency.js';
@@ -301,7 +301,7 @@ export async function applyAccount(
     const { reads } = await readAccount(input, ref, planned);
     const failed = reads.find((r) => r.assessment.status === 'error');
     if (failed) return { ...base, outcome: 'error', reason: `${failed.step.meta.id}: ${failed.assessment.summary}` };
-    const withheld = new Set(recordedWithheld(recorded));
+    const withheld = new Set(recorded.withheld ?? []);
     const now = changesFor(input, reads, ref).changes.filter((c) => !withheld.has(c.id));
     const cmp = compareWithPlan(recorded.changes, now);
     const alreadyInPlace = cmp.done.map((c) => c.id);
@@ -374,11 +374,6 @@ export async function applyAccount(
   }
 }
 
-/** Change ids the plan deliberately left out for this account (recorded with it). */
-function recordedWithheld(recorded: OrgPlannedAccount): string[] {
-  return recorded.withheld ?? [];
-}
-
 /**
  * Leaves out of an account's plan the changes `which` picks, recording them as withheld (so apply
  * does not take them for drift) with the reason. Returns how many were left out.
@@ -390,16 +385,6 @@ export function withhold(entry: OrgPlannedAccount, which: (c: Change) => boolean
   entry.withheld = [...new Set([...(entry.withheld ?? []), ...out.map((c) => c.id)])];
   entry.notes.push(`${note} (${out.length} change${out.length === 1 ? '' : 's'} left out)`);
   return out.length;
-}
-
-/** What the organization has turned on, as the management account reads it. */
-export interface OrgAccessState {
-  /** Trusted access for iam.amazonaws.com (undefined: could not be listed). */
-  iamTrustedAccess?: boolean;
-  /** Trusted access for account.amazonaws.com (undefined: could not be listed). */
-  accountTrustedAccess?: boolean;
-  rootCredentialsManagement: boolean;
-  rootSessions: boolean;
 }
 
 /**

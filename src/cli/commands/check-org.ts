@@ -5,11 +5,11 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeAwsError, RunError } from '../../aws/errors.js';
+import { RunError } from '../../aws/errors.js';
 import {
   listOrganizationAccounts,
   readOrganization,
-  readServiceAccess,
+  readOrgAccess,
   selectAccounts,
   type OrgAccount,
 } from '../../aws/organization.js';
@@ -49,26 +49,20 @@ const ENABLE_ACCOUNT_API =
 
 /** What the management side can read, from ListOrganizationsFeatures and trusted access. */
 async function readCapabilities(run: RunSession): Promise<OrgCapabilities> {
-  const { ctx } = run;
-  let rootSessions: OrgCapabilities['rootSessions'];
-  try {
-    const f = await ctx.reads.organizationsFeatures();
-    rootSessions = (f.EnabledFeatures ?? []).includes('RootCredentialsManagement')
-      ? true
+  const access = await readOrgAccess(run.ctx.pool, run.ctx.reads);
+  const refused = access.featuresError?.failure;
+  const rootSessions: OrgCapabilities['rootSessions'] = access.rootCredentialsManagement
+    ? true
+    : refused
+      ? {
+          reason: sanitize(`iam:ListOrganizationsFeatures was refused (${refused.code}): ${refused.message}`, {
+            maxLength: 300,
+          }),
+        }
       : { reason: ENABLE_ROOT_ACCESS };
-  } catch (err) {
-    const f = describeAwsError(err, 'iam', 'ListOrganizationsFeatures');
-    rootSessions =
-      f.code === 'ServiceAccessNotEnabledException' || f.code === 'ServiceAccessNotEnabled'
-        ? { reason: ENABLE_ROOT_ACCESS }
-        : {
-            reason: sanitize(`iam:ListOrganizationsFeatures was refused (${f.code}): ${f.message}`, { maxLength: 300 }),
-          };
-  }
-  const access = await readServiceAccess(ctx.pool);
   // A delegated administrator may not be allowed to list trusted access: then try, and let each account say.
   const accountApi: OrgCapabilities['accountApi'] =
-    access instanceof Set && !access.has('account.amazonaws.com') ? { reason: ENABLE_ACCOUNT_API } : true;
+    access.accountTrustedAccess === false ? { reason: ENABLE_ACCOUNT_API } : true;
   return { rootSessions, accountApi };
 }
 
@@ -101,14 +95,16 @@ function lineOf(doc: AccountDocument): AccountLine {
   };
 }
 
-/** Plain progress lines (no terminal): one per finished account. */
-function plainProgress(output: Output, total: number): AccountsProgress {
+/** Plain progress lines (no terminal): one per finished account, `verb` before it when given ("applied"). */
+export function plainProgress(output: Output, total: number, verb?: string): AccountsProgress {
   let done = 0;
   return {
     started: () => {},
     finished: (a, status) => {
       done += 1;
-      output.info(`[${done}/${total}] ${a.id} ${sanitize(a.name, { maxLength: 40 })}: ${status}`);
+      output.info(
+        `[${done}/${total}] ${verb ? `${verb} ` : ''}${a.id} ${sanitize(a.name, { maxLength: 40 })}: ${status}`,
+      );
     },
     close: () => {},
   };

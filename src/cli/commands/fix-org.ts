@@ -8,13 +8,14 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeAwsError, RunError } from '../../aws/errors.js';
+import { RunError } from '../../aws/errors.js';
 import {
   listOrganizationAccounts,
+  type OrgAccessState,
   type OrganizationInfo,
   type OrgAccount,
   readOrganization,
-  readServiceAccess,
+  readOrgAccess,
   selectAccounts,
 } from '../../aws/organization.js';
 import { MutationGate } from '../../engine/gate.js';
@@ -24,7 +25,6 @@ import {
   type AccountGate,
   accountRef,
   applyAccount,
-  type OrgAccessState,
   type OrgAppliedAccount,
   type OrgFixInput,
   organizationChanges,
@@ -46,6 +46,7 @@ import { EXIT } from '../exit-codes.js';
 import type { LiveSession, RunDeps, RunSession } from '../session.js';
 import { version } from '../version.js';
 import { scpPreflight } from '../org-preflight.js';
+import { plainProgress } from './check-org.js';
 
 /** Days within which a root credential's use counts as recent. */
 export const RECENT_DAYS = 30;
@@ -131,28 +132,12 @@ async function readSetup(run: RunSession, opts: OrgArgs): Promise<OrgSetup> {
   return { org, selected, skipped, access };
 }
 
-/** Trusted access and the centralized root access features, as they are now. */
-async function readAccess(run: RunSession): Promise<OrgAccessState> {
-  const { ctx } = run;
-  const services = await readServiceAccess(ctx.pool);
-  let features: string[] = [];
-  try {
-    ctx.reads.invalidate();
-    features = (await ctx.reads.organizationsFeatures()).EnabledFeatures ?? [];
-  } catch (err) {
-    const f = describeAwsError(err, 'iam', 'ListOrganizationsFeatures');
-    if (f.code !== 'ServiceAccessNotEnabledException' && f.code !== 'ServiceAccessNotEnabled') throw err;
-  }
-  return {
-    ...(services instanceof Set
-      ? {
-          iamTrustedAccess: services.has('iam.amazonaws.com'),
-          accountTrustedAccess: services.has('account.amazonaws.com'),
-        }
-      : {}),
-    rootCredentialsManagement: features.includes('RootCredentialsManagement'),
-    rootSessions: features.includes('RootSessions'),
-  };
+/** Trusted access and the centralized root access features; `fresh` after this run turned some on. */
+async function readAccess(run: RunSession, fresh = false): Promise<OrgAccessState> {
+  const access = await readOrgAccess(run.ctx.pool, run.ctx.reads, { fresh });
+  // Anything but "IAM's trusted access is off" stops the run, as AWS said it.
+  if (access.featuresError) throw access.featuresError.error;
+  return access;
 }
 
 function capabilitiesOf(access: OrgAccessState): OrgCapabilities {
@@ -199,8 +184,9 @@ class Journals {
     }
   }
 
-  start(org: OrganizationInfo, account: string): void {
+  start(org: OrganizationInfo): void {
     const { ctx } = this.run;
+    const account = ctx.account.id;
     this.org.write({
       type: 'session-start',
       command: this.command,
@@ -234,18 +220,6 @@ class Journals {
     });
     return j;
   }
-}
-
-function plainProgress(output: Output, total: number, verb: string): AccountsProgress {
-  let done = 0;
-  return {
-    started: () => {},
-    finished: (a, status) => {
-      done += 1;
-      output.info(`[${done}/${total}] ${verb} ${a.id} ${sanitize(a.name, { maxLength: 40 })}: ${status}`);
-    },
-    close: () => {},
-  };
 }
 
 function progressFor(output: Output, total: number, concurrency: number, verb: string): AccountsProgress {
@@ -729,7 +703,7 @@ export async function fixOrgCommand(
     dryRun,
   );
   live.journal = journals.org;
-  journals.start(org, ctx.account.id);
+  journals.start(org);
   output.info(
     `Organization ${org.id} (management account ${org.managementAccountId}): ${setup.selected.length} account(s) ` +
       `selected, ${setup.skipped.length} skipped.`,
@@ -777,7 +751,7 @@ export async function fixOrgCommand(
       journals.org.write({ type: 'session-end', outcome: 'failed' });
       return EXIT.stepFailed;
     }
-    setup.access = await readAccess(run);
+    setup.access = await readAccess(run, true);
     orgChanges = [];
   }
 
@@ -905,7 +879,7 @@ export async function applyOrgCommand(
   const doneEarlier = args.dryRun ? new Set<string>() : doneByEarlierApply(dir, plan.planId);
   const journals = new Journals(dir, run, 'apply --org', args.dryRun);
   live.journal = journals.org;
-  journals.start(org, ctx.account.id);
+  journals.start(org);
   journals.org.write({
     type: 'answers',
     step: 'organization',
@@ -927,13 +901,8 @@ export async function applyOrgCommand(
       'Apply it with credentials of the management account.',
     );
   // Organization-wide changes: those of the plan still needed now (the rest are in place).
-  const neededNow = new Set(
-    organizationChanges(access, {
-      rootAccess: plan.organizationChanges.some((c) => c.id === 'org/enable-root-credentials-management'),
-      rootSessions: plan.organizationChanges.some((c) => c.id === 'org/enable-root-sessions'),
-      accountApi: plan.organizationChanges.some((c) => c.id === 'org/enable-trusted-access/account.amazonaws.com'),
-    }).map((c) => c.id),
-  );
+  const all = { rootAccess: true, rootSessions: true, accountApi: true };
+  const neededNow = new Set(organizationChanges(access, all).map((c) => c.id));
   const orgChanges = plan.organizationChanges.filter((c) => neededNow.has(c.id));
   if (doneEarlier.size > 0)
     output.info(`${doneEarlier.size} account(s) were finished by an earlier apply of this plan; they are skipped.`);
@@ -967,7 +936,7 @@ export async function applyOrgCommand(
     journals.org.write({ type: 'session-end', outcome: 'failed' });
     return EXIT.stepFailed;
   }
-  if (orgChanges.length > 0 && !args.dryRun) access = await readAccess(run);
+  if (orgChanges.length > 0 && !args.dryRun) access = await readAccess(run, true);
   const input = fixInput(run, { org, access }, steps, opts, plan.decisions);
   const rows = await applyAccounts(
     run,
